@@ -1,0 +1,15 @@
+import type { JobEvent } from "@rapidphoto/protocol";
+
+/**
+ * How job events travel from whoever changed a photo to every instance's push subscribers.
+ * In-process by default; Redis pub/sub when REDIS_URL is set (DESIGN §1, §6).
+ */
+export interface EventBus {
+  readonly kind: "memory" | "redis";
+  publish(event: JobEvent): Promise<void>;
+  /** Returns an unsubscribe function. Handlers must not throw; the bus logs and drops what they throw. */
+  subscribe(handler: (event: JobEvent) => void): () => void;
+  /** Throws when the transport is unreachable (used by /healthz). */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}

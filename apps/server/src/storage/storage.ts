@@ -1,0 +1,52 @@
+import type { Readable } from "node:stream";
+
+/**
+ * The one port every object store implements (DESIGN §7). Services decide *when*; adapters only
+ * know *how*. Keys are opaque strings made by the server (`u/<userId>/<photoId>/original`), never
+ * taken from a request.
+ */
+export interface ObjectStorage {
+  readonly kind: "disk" | "s3";
+  /** A URL the browser PUTs the whole object to. `contentLength` is the exact size the server expects. */
+  presignPut(key: string, opts: { contentType: string; contentLength: number; expiresInSec: number }): Promise<SignedUrl>;
+  createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }>;
+  /** A URL for one part. `maxBytes` bounds the body (the disk adapter enforces it; S3 enforces its own rules). */
+  presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    opts: { expiresInSec: number; maxBytes: number },
+  ): Promise<SignedUrl>;
+  /** Parts stored so far, ascending by part number. Throws StorageError("NO_SUCH_UPLOAD") for an unknown upload. */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  /** Joins parts into the object. Throws StorageError INVALID_PART / ENTITY_TOO_SMALL / NO_SUCH_UPLOAD. */
+  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** null when there is no such object. */
+  head(key: string): Promise<ObjectInfo | null>;
+  read(key: string): Promise<Readable>;
+  write(key: string, body: Buffer | Readable, opts: { contentType: string }): Promise<void>;
+  presignGet(key: string, opts: { expiresInSec: number; downloadFilename?: string }): Promise<string>;
+  /** Deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Throws when the store is unreachable (used by /healthz). */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type SignedUrl = { url: string; headers: Record<string, string>; expiresAt: Date };
+export type StoredPart = { partNumber: number; etag: string; size: number };
+export type ObjectInfo = { size: number; etag: string; contentType: string | null };
+
+export type StorageErrorCode = "NO_SUCH_UPLOAD" | "NO_SUCH_KEY" | "INVALID_PART" | "ENTITY_TOO_SMALL" | "INVALID_PART_ORDER";
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "StorageError";
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/** Every error body the API sends (DESIGN §4). */
+export const ErrorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** The one table of error codes: HTTP status and the message a person reads. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, message: "The request is not valid." },
+  BAD_JSON: { status: 400, message: "The request body is not valid JSON." },
+  INVALID_CREDENTIALS: { status: 401, message: "Email or password is incorrect." },
+  UNAUTHENTICATED: { status: 401, message: "Sign in to continue." },
+  TOKEN_EXPIRED: { status: 401, message: "Your session has expired. Sign in again." },
+  FORBIDDEN: { status: 403, message: "You cannot do that." },
+  NOT_FOUND: { status: 404, message: "Not found." },
+  ROUTE_NOT_FOUND: { status: 404, message: "There is no such endpoint." },
+  JOB_NOT_FOUND: { status: 404, message: "Upload job not found." },
+  PHOTO_NOT_FOUND: { status: 404, message: "Photo not found." },
+  EMAIL_TAKEN: { status: 409, message: "An account with this email already exists." },
+  ILLEGAL_TRANSITION: { status: 409, message: "The photo cannot move to that status now." },
+  UPLOAD_INCOMPLETE: { status: 409, message: "The uploaded object is missing or incomplete." },
+  METHOD_MISMATCH: { status: 409, message: "This photo is uploaded with a different method." },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send JSON with Content-Type: application/json." },
+  RATE_LIMITED: { status: 429, message: "Too many requests. Try again shortly." },
+  SIGNATURE_INVALID: { status: 403, message: "The signed URL is not valid." },
+  SIGNATURE_EXPIRED: { status: 403, message: "The signed URL has expired." },
+  SERVICE_UNAVAILABLE: { status: 503, message: "The service is not available right now." },
+  INTERNAL: { status: 500, message: "Something went wrong on our side." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

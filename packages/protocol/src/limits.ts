@@ -1,0 +1,41 @@
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export const MAX_FILES_PER_JOB = 1000;
+export const MAX_FILE_BYTES = 5 * GiB; // S3's single-object upload ceiling for one PUT part set we allow
+export const MAX_FILENAME_BYTES = 255; // common filesystem name limit, in UTF-8 bytes
+/** Files up to this size go in one PUT; larger ones use multipart (DESIGN §4, plan §3.2). */
+export const SINGLE_PUT_MAX_BYTES = 5 * MiB;
+/** Parts are at least this big: fewer requests, and well above S3's 5 MiB minimum for non-final parts. */
+export const MIN_PART_SIZE = 8 * MiB;
+export const MAX_PARTS = 10_000; // S3 hard limit
+/** Part URLs signed in one request; the client signs just ahead of use, so a batch is small. */
+export const MAX_PARTS_PER_SIGN_REQUEST = 100;
+export const MAX_PROGRESS_UPDATES = 1000;
+
+/** The part size the server chooses for a multipart upload of `bytes`. Whole MiBs, ≤ MAX_PARTS parts. */
+export function planPartSize(bytes: number): number {
+  const needed = Math.ceil(bytes / MAX_PARTS);
+  return Math.max(MIN_PART_SIZE, Math.ceil(needed / MiB) * MiB);
+}
+
+export function partCountFor(bytes: number, partSize: number): number {
+  return Math.max(1, Math.ceil(bytes / partSize));
+}
+
+/** Byte range [start, end) of part `partNumber` (1-based). */
+export function partRange(bytes: number, partSize: number, partNumber: number): { start: number; end: number } {
+  const start = (partNumber - 1) * partSize;
+  return { start, end: Math.min(bytes, start + partSize) };
+}
+
+export const ACCEPTED_MIME_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "image/heic",
+  "image/heif",
+  "image/avif",
+  "image/tiff",
+] as const;

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { JobStatus, PhotoStatus } from "./statuses.js";
+import { JobId, PhotoId } from "./uploads.js";
+
+export const JobPhotoRow = z.object({
+  photoId: PhotoId,
+  clientId: z.string().nullable(),
+  filename: z.string(),
+  bytes: z.number(),
+  status: PhotoStatus,
+  progressPercent: z.number(),
+  errorMessage: z.string().nullable(),
+});
+export type JobPhotoRow = z.infer<typeof JobPhotoRow>;
+
+export const JobView = z.object({
+  jobId: JobId,
+  status: JobStatus,
+  seq: z.number().int(),
+  totalCount: z.number().int(),
+  queuedCount: z.number().int(),
+  uploadingCount: z.number().int(),
+  processingCount: z.number().int(),
+  completedCount: z.number().int(),
+  failedCount: z.number().int(),
+  cancelledCount: z.number().int(),
+  totalBytes: z.number(),
+  photos: z.array(JobPhotoRow),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export const JobSummary = JobView.omit({ photos: true });
+export type JobSummary = z.infer<typeof JobSummary>;
+export const JobListResponse = z.object({ items: z.array(JobSummary) });
+export type JobListResponse = z.infer<typeof JobListResponse>;
+
+export const JobListQuery = z.object({
+  active: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const PhotoListQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const PhotoListItem = z.object({
+  photoId: PhotoId,
+  filename: z.string(),
+  mimeType: z.string(),
+  bytes: z.number(),
+  status: PhotoStatus,
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  thumbnailUrl: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type PhotoListItem = z.infer<typeof PhotoListItem>;
+export const PhotoListResponse = z.object({ items: z.array(PhotoListItem), nextCursor: z.string().nullable() });
+export type PhotoListResponse = z.infer<typeof PhotoListResponse>;
+
+export const PhotoDetail = PhotoListItem.extend({
+  jobId: JobId,
+  checksum: z.string().nullable(),
+  exif: z.record(z.string(), z.unknown()).nullable(),
+  thumbnails: z.object({ small: z.string().nullable(), large: z.string().nullable() }),
+  downloadUrl: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+});
+export type PhotoDetail = z.infer<typeof PhotoDetail>;

@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+/** Photo lifecycle (DESIGN §5). One table, used by the server to enforce and by clients to merge. */
+export const PHOTO_STATUSES = ["QUEUED", "UPLOADING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const;
+export const PhotoStatus = z.enum(PHOTO_STATUSES);
+export type PhotoStatus = z.infer<typeof PhotoStatus>;
+
+export const JOB_STATUSES = ["QUEUED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+const PHOTO_TRANSITIONS: Record<PhotoStatus, readonly PhotoStatus[]> = {
+  QUEUED: ["UPLOADING", "PROCESSING", "CANCELLED", "FAILED"],
+  UPLOADING: ["PROCESSING", "CANCELLED", "FAILED"],
+  PROCESSING: ["COMPLETED", "FAILED", "CANCELLED"],
+  COMPLETED: [],
+  FAILED: ["QUEUED"], // only by retry
+  CANCELLED: ["QUEUED"], // only by retry
+};
+
+export function canTransition(from: PhotoStatus, to: PhotoStatus): boolean {
+  return PHOTO_TRANSITIONS[from].includes(to);
+}
+
+export const TERMINAL_PHOTO_STATUSES: readonly PhotoStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
+export function isTerminalPhoto(status: PhotoStatus): boolean {
+  return TERMINAL_PHOTO_STATUSES.includes(status);
+}
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"];
+export function isTerminalJob(status: JobStatus): boolean {
+  return TERMINAL_JOB_STATUSES.includes(status);
+}
+
+/**
+ * Order used to merge client-side state with pushes: a message may only move a photo forward.
+ * FAILED/CANCELLED → QUEUED (retry) is the one legal step back, and it is only ever taken by the
+ * party that asked for the retry, never by a late push.
+ */
+const PHOTO_RANK: Record<PhotoStatus, number> = {
+  QUEUED: 0,
+  UPLOADING: 1,
+  PROCESSING: 2,
+  COMPLETED: 3,
+  FAILED: 3,
+  CANCELLED: 3,
+};
+export function photoStatusRank(status: PhotoStatus): number {
+  return PHOTO_RANK[status];
+}
+
+export type PhotoCounts = {
+  totalCount: number;
+  queuedCount: number;
+  uploadingCount: number;
+  processingCount: number;
+  completedCount: number;
+  failedCount: number;
+  cancelledCount: number;
+};
+
+export function emptyCounts(): PhotoCounts {
+  return {
+    totalCount: 0,
+    queuedCount: 0,
+    uploadingCount: 0,
+    processingCount: 0,
+    completedCount: 0,
+    failedCount: 0,
+    cancelledCount: 0,
+  };
+}
+
+export const COUNT_FIELD: Record<PhotoStatus, Exclude<keyof PhotoCounts, "totalCount">> = {
+  QUEUED: "queuedCount",
+  UPLOADING: "uploadingCount",
+  PROCESSING: "processingCount",
+  COMPLETED: "completedCount",
+  FAILED: "failedCount",
+  CANCELLED: "cancelledCount",
+};
+
+/** A job's status is derived from its photos' counts, never set by hand. */
+export function deriveJobStatus(c: PhotoCounts): JobStatus {
+  const active = c.queuedCount + c.uploadingCount + c.processingCount;
+  if (c.totalCount === 0) return "QUEUED";
+  if (active > 0) {
+    return c.queuedCount === c.totalCount ? "QUEUED" : "IN_PROGRESS";
+  }
+  if (c.completedCount === c.totalCount) return "COMPLETED";
+  if (c.cancelledCount === c.totalCount) return "CANCELLED";
+  if (c.completedCount === 0 && c.failedCount > 0) return "FAILED";
+  if (c.completedCount === 0) return "CANCELLED"; // only cancelled and failed, none failed
+  return "COMPLETED_WITH_ERRORS";
+}

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import {
+  ACCEPTED_MIME_TYPES,
+  MAX_FILE_BYTES,
+  MAX_FILENAME_BYTES,
+  MAX_FILES_PER_JOB,
+  MAX_PARTS,
+  MAX_PARTS_PER_SIGN_REQUEST,
+  MAX_PROGRESS_UPDATES,
+} from "./limits.js";
+import { JobStatus, PhotoStatus } from "./statuses.js";
+
+export const JobId = z.string().regex(/^job_[A-Za-z0-9]{8,40}$/, { message: "Not a job id." });
+export const PhotoId = z.string().regex(/^ph_[A-Za-z0-9]{8,40}$/, { message: "Not a photo id." });
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+export const Filename = z
+  .string()
+  .min(1, { message: "A file name is required." })
+  .refine((s) => utf8Length(s) <= MAX_FILENAME_BYTES, {
+    message: `A file name may be at most ${MAX_FILENAME_BYTES} bytes.`,
+  })
+  .refine((s) => !/[/\\]/.test(s), { message: "A file name may not contain / or \\." })
+  .refine((s) => !CONTROL_CHARS.test(s), { message: "A file name may not contain control characters." })
+  .refine((s) => s.trim().length > 0 && s !== "." && s !== "..", { message: "That is not a usable file name." });
+
+export const MimeType = z.enum(ACCEPTED_MIME_TYPES, {
+  message: `Only images can be uploaded (${ACCEPTED_MIME_TYPES.join(", ")}).`,
+});
+
+export const FileBytes = z
+  .number({ message: "bytes must be a number." })
+  .int({ message: "bytes must be a whole number." })
+  .positive({ message: "bytes must be greater than 0." })
+  .max(MAX_FILE_BYTES, { message: "A file may be at most 5 GiB." });
+
+export const NewFile = z.object({
+  filename: Filename,
+  mimeType: MimeType,
+  bytes: FileBytes,
+  clientId: z.string().min(1).max(128).optional(),
+});
+export type NewFile = z.infer<typeof NewFile>;
+
+export const CreateJobRequest = z.object({
+  files: z
+    .array(NewFile)
+    .min(1, { message: "Add at least one file." })
+    .max(MAX_FILES_PER_JOB, { message: `At most ${MAX_FILES_PER_JOB} files per upload.` }),
+});
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+
+export const UploadMethod = z.enum(["PUT", "MULTIPART"]);
+export type UploadMethod = z.infer<typeof UploadMethod>;
+
+export const UploadedPart = z.object({
+  partNumber: z.number().int().min(1).max(MAX_PARTS),
+  etag: z.string().min(1).max(200),
+});
+export type UploadedPart = z.infer<typeof UploadedPart>;
+
+export const UploadItem = z.object({
+  photoId: PhotoId,
+  clientId: z.string().nullable(),
+  method: UploadMethod,
+  url: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  expiresAt: z.string().optional(),
+  multipart: z
+    .object({
+      uploadId: z.string(),
+      partSize: z.number().int().positive(),
+      partCount: z.number().int().positive(),
+      /** Parts already in storage (on retry), so only missing parts are sent again. */
+      uploadedParts: z.array(UploadedPart).optional(),
+    })
+    .optional(),
+});
+export type UploadItem = z.infer<typeof UploadItem>;
+
+export const CreateJobResponse = z.object({ jobId: JobId, items: z.array(UploadItem) });
+export type CreateJobResponse = z.infer<typeof CreateJobResponse>;
+
+export const SignPartsRequest = z.object({
+  partNumbers: z
+    .array(z.number().int().min(1).max(MAX_PARTS))
+    .min(1)
+    .max(MAX_PARTS_PER_SIGN_REQUEST)
+    .refine((a) => new Set(a).size === a.length, { message: "Part numbers must be unique." }),
+});
+export type SignPartsRequest = z.infer<typeof SignPartsRequest>;
+
+export const SignedPart = z.object({ partNumber: z.number().int(), url: z.string(), expiresAt: z.string() });
+export type SignedPart = z.infer<typeof SignedPart>;
+export const SignPartsResponse = z.object({ urls: z.array(SignedPart) });
+export type SignPartsResponse = z.infer<typeof SignPartsResponse>;
+
+export const FinalizeRequest = z.object({
+  uploadId: z.string().min(1).optional(),
+  parts: z
+    .array(UploadedPart)
+    .min(1)
+    .max(MAX_PARTS)
+    .refine((a) => new Set(a.map((p) => p.partNumber)).size === a.length, { message: "Part numbers must be unique." })
+    .optional(),
+});
+export type FinalizeRequest = z.infer<typeof FinalizeRequest>;
+
+export const FinalizeResponse = z.object({ photoId: PhotoId, status: PhotoStatus });
+export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
+
+export const ProgressUpdate = z
+  .object({
+    photoId: PhotoId,
+    bytesSent: z.number().int().min(0),
+    bytesTotal: z.number().int().positive(),
+  })
+  .refine((u) => u.bytesSent <= u.bytesTotal, { message: "bytesSent cannot exceed bytesTotal." });
+export type ProgressUpdate = z.infer<typeof ProgressUpdate>;
+
+export const ProgressRequest = z.object({
+  jobId: JobId,
+  updates: z.array(ProgressUpdate).min(1).max(MAX_PROGRESS_UPDATES),
+});
+export type ProgressRequest = z.infer<typeof ProgressRequest>;
+
+export const CancelPhotoResponse = z.object({ photoId: PhotoId, status: PhotoStatus });
+export const CancelJobResponse = z.object({ jobId: JobId, status: JobStatus, cancelledCount: z.number().int() });
+export const RetryResponse = UploadItem;
+
+const encoder = new TextEncoder();
+function utf8Length(s: string): number {
+  return encoder.encode(s).length;
+}
