@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const SERVER_DIR = path.resolve(import.meta.dirname, "../..");
+
+function problemsOf(env: Record<string, string>, argv: string[] = []): string[] {
+  try {
+    loadConfig(env, argv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** Runs the real entry point and collects how it ended. */
+function runMain(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: SERVER_DIR,
+      env: { PATH: process.env.PATH, LOG_LEVEL: "silent", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe("configuration", () => {
+  it("uses the embedded defaults when nothing is set", () => {
+    const config = loadConfig({}, []);
+    expect(config).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      databaseUrl: undefined,
+      s3: undefined,
+      redisUrl: undefined,
+      publicUrl: "http://localhost:3000",
+      role: "all",
+    });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it("names each bad variable", () => {
+    expect(problemsOf({ PORT: "eighty" })).toEqual([expect.stringMatching(/^PORT="eighty": must be a number/)]);
+    expect(problemsOf({ PORT: "70000" })[0]).toMatch(/^PORT="70000": must be between 0 and 65535/);
+    expect(problemsOf({ DATABASE_URL: "mysql://x" })[0]).toMatch(/^DATABASE_URL=.*postgres:\/\//);
+    expect(problemsOf({ REDIS_URL: "localhost:6379" })[0]).toMatch(/^REDIS_URL=/);
+    expect(problemsOf({ JWT_SECRET: "short" })[0]).toMatch(/^JWT_SECRET=.*at least 32/);
+    expect(problemsOf({}, ["--role=chef"])[0]).toMatch(/--role=chef/);
+    expect(problemsOf({ S3_BUCKET: "photos", S3_ACCESS_KEY_ID: "k" })[0]).toMatch(/S3_SECRET_ACCESS_KEY/);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", REDIS_URL: "" }, []).databaseUrl).toBeUndefined();
+  });
+
+  it("stops start-up with a clear message for a bad PORT", async () => {
+    const { code, stderr } = await runMain({ PORT: "not-a-port" });
+    expect(code).toBe(78);
+    expect(stderr).toContain("Invalid configuration");
+    expect(stderr).toContain('PORT="not-a-port"');
+  });
+
+  it("stops start-up with a clear message for a bad DATABASE_URL", async () => {
+    const { code, stderr } = await runMain({ DATABASE_URL: "http://db.example" });
+    expect(code).toBe(78);
+    expect(stderr).toContain("DATABASE_URL");
+  });
+
+  it("stops start-up when the database cannot be reached", async () => {
+    const { code, stderr } = await runMain({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/nowhere" });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/could not start: .*ECONNREFUSED|could not start/);
+  });
+});

@@ -1,0 +1,135 @@
+import path from "node:path";
+import { z } from "zod";
+
+const port = z.coerce
+  .number({ message: "must be a number" })
+  .int({ message: "must be a whole number" })
+  .min(0, { message: "must be between 0 and 65535" })
+  .max(65535, { message: "must be between 0 and 65535" });
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const urlWithProtocols = (protocols: string[], hint: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: hint },
+  );
+
+/** Every setting the server reads (DESIGN §3). Empty strings count as unset. */
+const EnvSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: urlWithProtocols(["postgres:", "postgresql:"], "must be a postgres:// or postgresql:// URL").optional(),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ENDPOINT: urlWithProtocols(["http:", "https:"], "must be an http(s):// URL").optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  REDIS_URL: urlWithProtocols(["redis:", "rediss:"], "must be a redis:// or rediss:// URL").optional(),
+  JWT_SECRET: z.string().min(32, { message: "must be at least 32 characters" }).optional(),
+  PUBLIC_URL: urlWithProtocols(["http:", "https:"], "must be an http(s):// URL").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WEB_DIR: z.string().min(1).optional(),
+  /** Requests per minute per client address on register and login. */
+  AUTH_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  /** Origin allowed to call the API from another host (the dev server); unset = same origin only. */
+  CORS_ORIGIN: z.string().optional(),
+});
+
+export type Role = "all" | "web" | "worker";
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  s3:
+    | {
+        bucket: string;
+        region: string;
+        endpoint: string | undefined;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+      }
+    | undefined;
+  redisUrl: string | undefined;
+  jwtSecret: string | undefined;
+  publicUrl: string;
+  logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  webDir: string;
+  authRateLimit: number;
+  corsOrigin: string | undefined;
+  role: Role;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../../..");
+
+/** Reads and validates configuration. Throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? "environment");
+      problems.push(`${name}=${JSON.stringify(cleaned[name] ?? "")}: ${issue.message}`);
+    }
+  }
+  const role = parseRole(argv, problems);
+  if (!parsed.success || !role) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  if (e.S3_BUCKET && Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(["S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together"]);
+  }
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : undefined,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    logLevel: e.LOG_LEVEL,
+    webDir: path.resolve(e.WEB_DIR ?? path.join(REPO_ROOT, "apps/web/out")),
+    authRateLimit: e.AUTH_RATE_LIMIT,
+    corsOrigin: e.CORS_ORIGIN,
+    role,
+  };
+}
+
+function parseRole(argv: string[], problems: string[]): Role | null {
+  const flag = argv.find((a) => a.startsWith("--role="));
+  if (!flag) return "all";
+  const value = flag.slice("--role=".length);
+  if (value === "all" || value === "web" || value === "worker") return value;
+  problems.push(`--role=${value}: must be all, web or worker`);
+  return null;
+}

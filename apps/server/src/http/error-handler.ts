@@ -1,0 +1,65 @@
+import { createReadStream, existsSync } from "node:fs";
+import type { ErrorBody } from "@rapidphoto/protocol";
+import type { FastifyError, FastifyInstance } from "fastify";
+import { ZodError } from "zod";
+import { AppError } from "./app-error.js";
+
+/** Turns every failure into `{code, message, details?}`; 5xx bodies never carry internals. */
+export function installErrorHandling(app: FastifyInstance, opts: { notFoundPage?: string } = {}): void {
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const { status, body } = toErrorBody(error);
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.debug({ code: body.code }, body.message);
+    return reply.code(status).type("application/json").send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (opts.notFoundPage && request.method === "GET" && request.headers.accept?.includes("text/html")) {
+      if (existsSync(opts.notFoundPage)) return reply.code(404).type("text/html").send(createReadStream(opts.notFoundPage));
+    }
+    const error = new AppError("ROUTE_NOT_FOUND", `There is no ${request.method} ${request.url.split("?")[0]}.`);
+    return reply.code(404).send({ code: error.code, message: error.message } satisfies ErrorBody);
+  });
+}
+
+export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    return {
+      status: error.statusCode,
+      body: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+    };
+  }
+  if (error instanceof ZodError) {
+    return { status: 400, body: validationBody(error) };
+  }
+  const fe = error as Partial<FastifyError> & { statusCode?: number };
+  if (fe && typeof fe === "object" && typeof fe.statusCode === "number" && fe.statusCode < 500) {
+    const status = fe.statusCode;
+    if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+      return { status: 400, body: { code: "BAD_JSON", message: "The request body is not valid JSON." } };
+    }
+    if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return { status: 413, body: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large." } };
+    }
+    if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return {
+        status: 415,
+        body: { code: "UNSUPPORTED_MEDIA_TYPE", message: "Send JSON with Content-Type: application/json." },
+      };
+    }
+    if (status === 429) {
+      return { status, body: { code: "RATE_LIMITED", message: "Too many requests. Try again shortly." } };
+    }
+    return { status, body: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message: fe.message ?? "Bad request." } };
+  }
+  return { status: 500, body: { code: "INTERNAL", message: "Something went wrong on our side." } };
+}
+
+export function validationBody(error: ZodError): ErrorBody {
+  const fieldErrors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_";
+    (fieldErrors[key] ??= []).push(issue.message);
+  }
+  return { code: "VALIDATION_FAILED", message: "The request is not valid.", details: { fieldErrors } };
+}
