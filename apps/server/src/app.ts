@@ -1,23 +1,38 @@
 import path from "node:path";
 import rateLimit from "@fastify/rate-limit";
+import type { JobEvent } from "@rapidphoto/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createAuthService } from "./auth/auth-service.js";
 import { authRoutes } from "./auth/auth-routes.js";
 import { createTokenService } from "./auth/tokens.js";
 import type { Config } from "./config/config.js";
 import { type Database, openDatabase } from "./db/database.js";
+import type { EventBus } from "./events/event-bus.js";
+import { openEventBus } from "./events/open-event-bus.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { webApp } from "./http/web-app.js";
+import { configureSharp } from "./processing/image-pipeline.js";
+import { createProcessingWorker, type ProcessingWorker } from "./processing/processing-worker.js";
 import { loadOrCreateSecret } from "./secrets.js";
+import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
+import { openStorage } from "./storage/open-storage.js";
+import type { ObjectStorage } from "./storage/storage.js";
+import { queryRoutes } from "./uploads/query-routes.js";
+import { createUploadQueries } from "./uploads/upload-queries.js";
+import { uploadRoutes } from "./uploads/upload-routes.js";
+import { createUploadService, type UploadService } from "./uploads/upload-service.js";
 
-export type AppDeps = { database?: Database };
+export type AppOptions = {
+  /** Processing tuning, mostly for tests (short leases to exercise crash recovery). */
+  worker?: { leaseMs?: number; pollMs?: number; concurrency?: number };
+};
 
 /**
  * Builds the whole server from config. Every piece is registered here, by hand, in order;
- * infrastructure opened here is closed by the app's onClose hook.
+ * infrastructure opened here is closed by the app's onClose hook, in reverse.
  */
-export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === "silent" ? false : { level: config.logLevel },
     bodyLimit: 4 * 1024 * 1024, // JSON only: a 1000-file job is ~200 KB; photo bytes never come through here
@@ -26,11 +41,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   installErrorHandling(app, { notFoundPage: path.join(config.webDir, "404.html") });
   app.decorateRequest("user", null);
-
-  const database = deps.database ?? (await openDatabase(config));
+  const closers: (() => Promise<unknown>)[] = [];
   app.addHook("onClose", async () => {
-    if (!deps.database) await database.close();
+    for (const close of closers.reverse()) {
+      await close().catch((error: unknown) => app.log.error({ err: error }, "close failed"));
+    }
   });
+
+  // Infrastructure: database, object storage, event bus.
+  const database = await openDatabase(config);
+  closers.push(() => database.close());
+  const { storage, disk } = await openStorage(config, await loadOrCreateSecret(config.dataDir, "storage"), app.log);
+  closers.push(() => storage.close());
+  const bus = await openEventBus(config, app.log);
+  closers.push(() => bus.close());
+  const publish = (event: JobEvent) => {
+    bus.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
+  };
 
   const jwtSecret = config.jwtSecret
     ? new TextEncoder().encode(config.jwtSecret)
@@ -38,20 +65,49 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const tokens = createTokenService(jwtSecret);
   const auth = createAuthService({ db: database.db, tokens });
 
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      code: "RATE_LIMITED",
-      message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} s.`,
-    }),
+  let worker: ProcessingWorker | null = null;
+  if (config.role !== "web") {
+    configureSharp();
+    worker = createProcessingWorker({
+      db: database.db,
+      storage,
+      publish,
+      logger: app.log,
+      leaseMs: config.worker.leaseMs,
+      ...(config.worker.concurrency ? { concurrency: config.worker.concurrency } : {}),
+      ...options.worker,
+    });
+    // Stop the worker first on close, so it hands back its photos while the database is still open.
+    closers.push(() => (worker as ProcessingWorker).stop());
+    app.addHook("onReady", async () => worker?.start());
+  }
+  const uploads = createUploadService({
+    db: database.db,
+    storage,
+    publish,
+    logger: app.log,
+    onPhotosReady: () => worker?.wake(),
   });
+  const queries = createUploadQueries({ db: database.db, storage });
 
-  await app.register(healthRoutes, { probes: { database } });
-  await app.register(authRoutes, { prefix: "/api/auth", auth, rateLimitPerMinute: config.authRateLimit });
-  await app.register(webApp, { webDir: config.webDir });
+  await app.register(healthRoutes, { probes: { database, storage, events: bus } });
+  if (config.role !== "worker") {
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: "RATE_LIMITED",
+        message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} s.`,
+      }),
+    });
+    await app.register(authRoutes, { prefix: "/api/auth", auth, rateLimitPerMinute: config.authRateLimit });
+    await app.register(uploadRoutes, { prefix: "/commands", auth, uploads });
+    await app.register(queryRoutes, { prefix: "/queries", auth, queries });
+    if (disk) await app.register(diskStorageRoutes, { prefix: "/storage", storage: disk });
+    await app.register(webApp, { webDir: config.webDir });
+  }
 
-  app.decorate("services", { auth, tokens, database });
+  app.decorate("services", { auth, tokens, database, storage, bus, uploads, worker });
   return app;
 }
 
@@ -61,6 +117,10 @@ declare module "fastify" {
       auth: ReturnType<typeof createAuthService>;
       tokens: ReturnType<typeof createTokenService>;
       database: Database;
+      storage: ObjectStorage;
+      bus: EventBus;
+      uploads: UploadService;
+      worker: ProcessingWorker | null;
     };
   }
 }

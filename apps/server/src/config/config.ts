@@ -42,6 +42,10 @@ const EnvSchema = z.object({
   AUTH_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** Origin allowed to call the API from another host (the dev server); unset = same origin only. */
   CORS_ORIGIN: z.string().optional(),
+  /** Photos one worker processes at once; default: the machine's cores. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** How long a processing claim lasts without renewal; a crashed worker's photos are retaken after it. */
+  WORKER_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
 });
 
 export type Role = "all" | "web" | "worker";
@@ -68,6 +72,7 @@ export type Config = {
   webDir: string;
   authRateLimit: number;
   corsOrigin: string | undefined;
+  worker: { concurrency: number | undefined; leaseMs: number };
   role: Role;
 };
 
@@ -121,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     webDir: path.resolve(e.WEB_DIR ?? path.join(REPO_ROOT, "apps/web/out")),
     authRateLimit: e.AUTH_RATE_LIMIT,
     corsOrigin: e.CORS_ORIGIN,
+    worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
     role,
   };
 }

@@ -1,0 +1,263 @@
+import os from "node:os";
+import type { JobEvent } from "@rapidphoto/protocol";
+import { and, eq, sql } from "drizzle-orm";
+import type { FastifyBaseLogger } from "fastify";
+import type { Db } from "../db/database.js";
+import { photos } from "../db/schema.js";
+import { newId } from "../ids.js";
+import type { ObjectStorage } from "../storage/storage.js";
+import { applyTransitions } from "../uploads/photo-transitions.js";
+import { thumbnailKey } from "../uploads/storage-keys.js";
+import { ProcessingError, processImage } from "./image-pipeline.js";
+
+export type WorkerOptions = {
+  db: Db;
+  storage: ObjectStorage;
+  publish: (event: JobEvent) => void;
+  logger: FastifyBaseLogger;
+  /** Photos processed at once; sharp itself also uses every core per image. */
+  concurrency?: number;
+  /** How long a claim holds without renewal; a crashed worker's photos are taken again after it. */
+  leaseMs?: number;
+  /** Idle poll, for work finalized on other instances (local finalizes wake the worker at once). */
+  pollMs?: number;
+  maxAttempts?: number;
+};
+
+type Claimed = {
+  id: string;
+  jobId: string;
+  userId: string;
+  storageKey: string;
+  mimeType: string;
+  bytes: number;
+  attempts: number;
+};
+
+const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_POLL_MS = 1_000;
+// Transient failures (storage hiccups) are retried this many times in all before the photo fails.
+const DEFAULT_MAX_ATTEMPTS = 5;
+const MAX_BACKOFF_MS = 60_000;
+
+export type ProcessingWorker = ReturnType<typeof createProcessingWorker>;
+
+/**
+ * Turns PROCESSING photos into COMPLETED or FAILED. Work is claimed in the database with
+ * FOR UPDATE SKIP LOCKED and a renewable lease, so any number of workers on any number of
+ * instances share it, and a photo whose worker died is taken again when the lease runs out.
+ */
+export function createProcessingWorker(opts: WorkerOptions) {
+  const { db, storage, logger } = opts;
+  const workerId = `worker_${os.hostname()}_${process.pid}_${newId("job").slice(4, 12)}`;
+  const concurrency = opts.concurrency ?? Math.max(1, os.availableParallelism());
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let wakeUp: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+  let processed = 0;
+
+  async function claim(limit: number): Promise<Claimed[]> {
+    const result = await db.execute<Record<string, unknown>>(sql`
+      update photos
+         set lease_owner = ${workerId},
+             lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
+             attempts = attempts + 1,
+             updated_at = now()
+       where id in (
+         select id from photos
+          where status = 'PROCESSING'
+            and (next_attempt_at is null or next_attempt_at <= now())
+            and (lease_expires_at is null or lease_expires_at < now())
+          order by next_attempt_at nulls first, id
+          limit ${limit}
+          for update skip locked)
+      returning id, job_id, user_id, storage_key, mime_type, bytes, attempts`);
+    return (result as unknown as { rows: Record<string, unknown>[] }).rows.map((r) => ({
+      id: String(r.id),
+      jobId: String(r.job_id),
+      userId: String(r.user_id),
+      storageKey: String(r.storage_key),
+      mimeType: String(r.mime_type),
+      bytes: Number(r.bytes),
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  /** Extends our lease; false when the photo is no longer ours (cancelled, or taken after expiry). */
+  async function renew(photoId: string): Promise<boolean> {
+    const rows = await db
+      .update(photos)
+      .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+      .where(and(eq(photos.id, photoId), eq(photos.leaseOwner, workerId), eq(photos.status, "PROCESSING")))
+      .returning({ id: photos.id });
+    return rows.length > 0;
+  }
+
+  async function finish(
+    photo: Claimed,
+    to: "COMPLETED" | "FAILED",
+    patch: Parameters<typeof applyTransitions>[2][number]["patch"],
+  ) {
+    const { changed, events } = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ leaseOwner: photos.leaseOwner })
+        .from(photos)
+        .where(eq(photos.id, photo.id))
+        .for("update");
+      if (row?.leaseOwner !== workerId) return { changed: [], events: [] };
+      return applyTransitions(
+        tx,
+        photo.jobId,
+        [
+          {
+            photoId: photo.id,
+            to,
+            from: ["PROCESSING"],
+            patch: { ...patch, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null },
+          },
+        ],
+        { onIllegal: "skip" },
+      );
+    });
+    for (const e of events) opts.publish(e);
+    return changed.length > 0;
+  }
+
+  async function release(photo: Claimed, delayMs: number) {
+    await db
+      .update(photos)
+      .set({ leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: new Date(Date.now() + delayMs) })
+      .where(and(eq(photos.id, photo.id), eq(photos.leaseOwner, workerId)));
+  }
+
+  async function processOne(photo: Claimed): Promise<void> {
+    const abort = new AbortController();
+    const onStop = () => abort.abort(stopping.signal.reason);
+    stopping.signal.addEventListener("abort", onStop, { once: true });
+    const renewal = setInterval(() => {
+      renew(photo.id).then(
+        (ours) => ours || abort.abort(new Error("lease lost")),
+        (error: unknown) => logger.warn({ err: error, photoId: photo.id }, "lease renewal failed"),
+      );
+    }, leaseMs / 3);
+    try {
+      const result = await processImage({
+        read: () => storage.read(photo.storageKey),
+        expectedBytes: photo.bytes,
+        mimeType: photo.mimeType,
+        signal: abort.signal,
+      });
+      const small = thumbnailKey(photo.userId, photo.id, "small");
+      const large = thumbnailKey(photo.userId, photo.id, "large");
+      await storage.write(small, result.thumbnails.small, { contentType: "image/webp" });
+      await storage.write(large, result.thumbnails.large, { contentType: "image/webp" });
+      abort.signal.throwIfAborted();
+      const done = await finish(photo, "COMPLETED", {
+        checksum: result.sha256,
+        width: result.width,
+        height: result.height,
+        takenAt: result.takenAt,
+        exif: result.exif,
+        thumbSmallKey: small,
+        thumbLargeKey: large,
+        errorMessage: null,
+      });
+      if (!done) {
+        // Cancelled while we worked: its original is gone, so its thumbnails should be too.
+        await Promise.all([storage.delete(small), storage.delete(large)]).catch(() => {});
+      }
+      processed += 1;
+    } catch (error) {
+      if (abort.signal.aborted) {
+        // Shutdown or a lost lease: hand the photo back at once so another worker takes it.
+        await release(photo, 0).catch(() => {});
+        return;
+      }
+      const permanent = error instanceof ProcessingError && error.permanent;
+      if (permanent || photo.attempts >= maxAttempts) {
+        const message =
+          error instanceof ProcessingError ? error.message : "We could not process this photo. Try uploading it again.";
+        logger.info({ photoId: photo.id, attempts: photo.attempts, err: error }, "photo processing failed");
+        await finish(photo, "FAILED", {
+          errorMessage: permanent ? message : `${message} (gave up after ${photo.attempts} tries)`,
+        });
+      } else {
+        const delay = backoffMs(photo.attempts);
+        logger.warn(
+          { photoId: photo.id, attempts: photo.attempts, retryInMs: delay, err: error },
+          "photo processing will be retried",
+        );
+        await release(photo, delay);
+      }
+    } finally {
+      clearInterval(renewal);
+      stopping.signal.removeEventListener("abort", onStop);
+    }
+  }
+
+  async function run() {
+    while (!stopping.signal.aborted) {
+      const free = concurrency - inFlight.size;
+      let claimed: Claimed[] = [];
+      if (free > 0) {
+        try {
+          claimed = await claim(free);
+        } catch (error) {
+          if (stopping.signal.aborted) break;
+          logger.error({ err: error }, "could not claim photos to process");
+        }
+      }
+      for (const photo of claimed) {
+        const task = processOne(photo).catch((error: unknown) =>
+          logger.error({ err: error, photoId: photo.id }, "processing crashed"),
+        );
+        const tracked = task.finally(() => {
+          inFlight.delete(tracked);
+          wakeUp?.();
+        });
+        inFlight.add(tracked);
+      }
+      if (claimed.length > 0 && inFlight.size < concurrency) continue; // there may be more waiting
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        stopping.signal.addEventListener("abort", wakeUp, { once: true });
+      });
+      wakeUp = null;
+    }
+  }
+
+  return {
+    id: workerId,
+    start() {
+      loop ??= run();
+    },
+    /** New work is waiting (a local finalize); look now instead of at the next poll. */
+    wake() {
+      wakeUp?.();
+    },
+    get processed() {
+      return processed;
+    },
+    /** Stops claiming, aborts in-flight photos and hands them back. */
+    async stop() {
+      stopping.abort(new Error("worker stopping"));
+      await loop;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** Exponential backoff with ±20% jitter so retries from many photos do not line up. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

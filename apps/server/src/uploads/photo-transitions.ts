@@ -1,0 +1,166 @@
+import {
+  COUNT_FIELD,
+  canTransition,
+  deriveJobStatus,
+  type JobEvent,
+  type JobMessage,
+  type PhotoCounts,
+  type PhotoMessage,
+  type PhotoStatus,
+} from "@rapidphoto/protocol";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
+
+export type PhotoPatch = Partial<
+  Pick<
+    PhotoRow,
+    | "uploadId"
+    | "bytesSent"
+    | "checksum"
+    | "width"
+    | "height"
+    | "takenAt"
+    | "exif"
+    | "thumbSmallKey"
+    | "thumbLargeKey"
+    | "errorMessage"
+    | "leaseOwner"
+    | "leaseExpiresAt"
+    | "attempts"
+    | "nextAttemptAt"
+  >
+>;
+
+export type Transition = { photoId: string; to: PhotoStatus; patch?: PhotoPatch; /** only if still in one of these */ from?: PhotoStatus[] };
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * The one place photo statuses change (DESIGN §5). In one transaction: lock the job, check every
+ * transition against the protocol's table, update the photos, recount the job, derive its status,
+ * bump its seq once per change. Returns the events to publish after commit, in order.
+ *
+ * `onIllegal: "throw"` (commands) turns any illegal step into 409 and changes nothing;
+ * `"skip"` (workers, bulk cancel) leaves those photos alone.
+ */
+export async function applyTransitions(
+  tx: Tx,
+  jobId: string,
+  transitions: Transition[],
+  opts: { onIllegal: "throw" | "skip" },
+): Promise<{ job: JobRow; changed: PhotoRow[]; events: JobEvent[] }> {
+  const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, jobId)).for("update");
+  if (!job) throw new AppError("JOB_NOT_FOUND");
+  if (transitions.length === 0) return { job, changed: [], events: [] };
+
+  const ids = transitions.map((t) => t.photoId);
+  const current = await tx
+    .select()
+    .from(photos)
+    .where(and(eq(photos.jobId, jobId), inArray(photos.id, ids)))
+    .for("update");
+  const byId = new Map(current.map((p) => [p.id, p]));
+
+  const counts: PhotoCounts = {
+    totalCount: job.totalCount,
+    queuedCount: job.queuedCount,
+    uploadingCount: job.uploadingCount,
+    processingCount: job.processingCount,
+    completedCount: job.completedCount,
+    failedCount: job.failedCount,
+    cancelledCount: job.cancelledCount,
+  };
+  let seq = job.seq;
+  const now = new Date();
+  const changed: PhotoRow[] = [];
+  const events: JobEvent[] = [];
+
+  for (const t of transitions) {
+    const photo = byId.get(t.photoId);
+    if (!photo) throw new AppError("PHOTO_NOT_FOUND");
+    const from = photo.status as PhotoStatus;
+    const allowed = canTransition(from, t.to) && (!t.from || t.from.includes(from));
+    if (!allowed) {
+      if (opts.onIllegal === "skip") continue;
+      throw new AppError("ILLEGAL_TRANSITION", `The photo is ${from} and cannot become ${t.to}.`, {
+        photoId: photo.id,
+        status: from,
+      });
+    }
+    const [updated] = await tx
+      .update(photos)
+      .set({ ...t.patch, status: t.to, updatedAt: now })
+      .where(eq(photos.id, photo.id))
+      .returning();
+    if (!updated) throw new AppError("PHOTO_NOT_FOUND");
+    counts[COUNT_FIELD[from]] -= 1;
+    counts[COUNT_FIELD[t.to]] += 1;
+    seq += 1;
+    changed.push(updated);
+    events.push({ userId: job.userId, kind: "status", message: photoMessage(updated, seq, now) });
+  }
+  if (changed.length === 0) return { job, changed, events };
+
+  seq += 1;
+  const status = deriveJobStatus(counts);
+  const [updatedJob] = await tx
+    .update(uploadJobs)
+    .set({ ...counts, status, seq, updatedAt: now })
+    .where(eq(uploadJobs.id, jobId))
+    .returning();
+  if (!updatedJob) throw new AppError("JOB_NOT_FOUND");
+  events.push({ userId: job.userId, kind: "status", message: jobMessage(updatedJob, now) });
+  return { job: updatedJob, changed, events };
+}
+
+export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "bytesSent">): number {
+  if (photo.status === "PROCESSING" || photo.status === "COMPLETED") return 100;
+  if (photo.bytes <= 0) return 0;
+  // One decimal: enough for a smooth bar, and never rounds a partial upload up to 100.
+  return Math.floor((photo.bytesSent / photo.bytes) * 1000) / 10;
+}
+
+export function photoMessage(photo: PhotoRow, seq: number, at: Date): PhotoMessage {
+  const done = photo.status === "PROCESSING" || photo.status === "COMPLETED";
+  return {
+    type: "photo",
+    jobId: photo.jobId,
+    photoId: photo.id,
+    status: photo.status as PhotoStatus,
+    progressPercent: progressPercent(photo),
+    bytesSent: done ? photo.bytes : photo.bytesSent,
+    bytesTotal: photo.bytes,
+    ...(photo.errorMessage ? { errorMessage: photo.errorMessage } : {}),
+    seq,
+    timestamp: at.toISOString(),
+  };
+}
+
+export function jobMessage(job: JobRow, at: Date): JobMessage {
+  return {
+    type: "job",
+    jobId: job.id,
+    status: job.status as JobMessage["status"],
+    totalCount: job.totalCount,
+    queuedCount: job.queuedCount,
+    uploadingCount: job.uploadingCount,
+    processingCount: job.processingCount,
+    completedCount: job.completedCount,
+    failedCount: job.failedCount,
+    cancelledCount: job.cancelledCount,
+    seq: job.seq,
+    timestamp: at.toISOString(),
+  };
+}
+
+/** Records upload bytes without a status change: monotonic, and not a seq bump (progress is coalesced). */
+export async function recordBytes(tx: Tx, photoId: string, bytesSent: number): Promise<PhotoRow | undefined> {
+  const [row] = await tx
+    .update(photos)
+    .set({ bytesSent: sql`greatest(${photos.bytesSent}, ${bytesSent})`, updatedAt: new Date() })
+    .where(eq(photos.id, photoId))
+    .returning();
+  return row;
+}

@@ -1,0 +1,358 @@
+import { MAX_FILE_BYTES } from "@rapidphoto/protocol";
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../../test/helper.js";
+import { sendBytes, uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
+import { photos, uploadJobs } from "../db/schema.js";
+import { makeTestJpeg } from "../processing/generate-test-jpeg.js";
+import { StorageError } from "../storage/storage.js";
+import { applyTransitions } from "./photo-transitions.js";
+
+const MiB = 1024 * 1024;
+const jpeg = (filename: string, bytes: number) => ({ filename, mimeType: "image/jpeg", bytes });
+
+let server: TestServer;
+let alice: { token: string; userId: string };
+let bob: { token: string; userId: string };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  alice = await server.register();
+  bob = await server.register();
+});
+afterAll(() => server.close());
+
+async function rowCounts() {
+  const db = server.app.services.database.db;
+  const [j] = await db.select({ n: count() }).from(uploadJobs);
+  const [p] = await db.select({ n: count() }).from(photos);
+  return { jobs: j?.n, photos: p?.n };
+}
+
+const createJob = (token: string, files: unknown[]) =>
+  server.api("POST", "/commands/upload-jobs", { token, body: { files } });
+
+describe("create upload job", () => {
+  it("picks a single PUT up to 5 MiB and multipart above, with parts of at least 8 MiB", async () => {
+    const res = await createJob(alice.token, [
+      { ...jpeg("small.jpg", 5 * MiB), clientId: "c1" },
+      jpeg("big.jpg", 5 * MiB + 1),
+      jpeg("huge.jpg", MAX_FILE_BYTES),
+    ]);
+    expect(res.status).toBe(201);
+    const [small, big, huge] = res.body.items;
+    expect(small).toMatchObject({ method: "PUT", clientId: "c1" });
+    expect(small.url).toMatch(/\/storage\//);
+    expect(big).toMatchObject({ method: "MULTIPART", clientId: null, multipart: { partSize: 8 * MiB, partCount: 1 } });
+    expect(huge.multipart.partSize).toBeGreaterThanOrEqual(8 * MiB);
+    expect(huge.multipart.partCount).toBeLessThanOrEqual(10_000);
+    expect(huge.multipart.partCount).toBe(Math.ceil(MAX_FILE_BYTES / huge.multipart.partSize));
+    const job = await server.api("GET", `/queries/upload-jobs/${res.body.jobId}`, { token: alice.token });
+    expect(job.body).toMatchObject({ status: "QUEUED", totalCount: 3, queuedCount: 3, totalBytes: 10 * MiB + 1 + MAX_FILE_BYTES });
+    expect(job.body.photos.map((p: { filename: string }) => p.filename)).toEqual(["small.jpg", "big.jpg", "huge.jpg"]);
+  });
+
+  const bad: [string, unknown][] = [
+    ["no files", []],
+    ["more than 1000 files", Array.from({ length: 1001 }, (_, i) => jpeg(`p${i}.jpg`, 10))],
+    ["zero bytes", [jpeg("a.jpg", 0)]],
+    ["negative bytes", [jpeg("a.jpg", -5)]],
+    ["fractional bytes", [jpeg("a.jpg", 1.5)]],
+    ["more than 5 GiB", [jpeg("a.jpg", MAX_FILE_BYTES + 1)]],
+    ["a non-image type", [{ filename: "a.pdf", mimeType: "application/pdf", bytes: 10 }]],
+    ["an empty filename", [jpeg("", 10)]],
+    ["a filename over 255 bytes", [jpeg(`${"é".repeat(128)}.jpg`, 10)]],
+    ["a path separator", [jpeg("../etc/passwd.jpg", 10)]],
+    ["a backslash", [jpeg("dir\\a.jpg", 10)]],
+    ["a control character", [jpeg("a\u0000.jpg", 10)]],
+    ["a newline", [jpeg("a\n.jpg", 10)]],
+    ["bytes as a string", [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: "10" }]],
+  ];
+  it.each(bad)("rejects %s with 400 and creates nothing, even beside good files", async (_name, files) => {
+    const before = await rowCounts();
+    const withGood = Array.isArray(files) && files.length > 0 && files.length <= 1000 ? [jpeg("ok.jpg", 10), ...files] : files;
+    const res = await createJob(alice.token, withGood as unknown[]);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("VALIDATION_FAILED");
+    expect(Object.keys(res.body.details.fieldErrors)[0]).toMatch(/^files/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("rejects a body that is not JSON, and requires a token", async () => {
+    const res = await fetch(`${server.url}/commands/upload-jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+      body: "{nope",
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).code).toBe("BAD_JSON");
+    const anon = await createJob("", [jpeg("a.jpg", 10)]);
+    expect(anon.status).toBe(401);
+  });
+
+  it("undoes started multipart uploads when the job cannot be stored", async () => {
+    const storage = server.app.services.storage;
+    const started: { key: string; uploadId: string }[] = [];
+    const original = storage.createMultipart.bind(storage);
+    let calls = 0;
+    storage.createMultipart = async (key, o) => {
+      calls += 1;
+      if (calls === 3) throw new Error("storage went away");
+      const r = await original(key, o);
+      started.push({ key, uploadId: r.uploadId });
+      return r;
+    };
+    try {
+      const before = await rowCounts();
+      const res = await createJob(
+        alice.token,
+        Array.from({ length: 6 }, (_, i) => jpeg(`big${i}.jpg`, 6 * MiB)),
+      );
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ code: "INTERNAL", message: "Something went wrong on our side." });
+      expect(await rowCounts()).toEqual(before);
+      expect(started.length).toBeGreaterThan(0);
+      for (const s of started) {
+        await expect(storage.listParts(s.key, s.uploadId)).rejects.toSatisfy(
+          (e) => e instanceof StorageError && e.code === "NO_SUCH_UPLOAD",
+        );
+      }
+    } finally {
+      storage.createMultipart = original;
+    }
+  });
+});
+
+describe("ownership", () => {
+  it("treats someone else's job or photo exactly like an unknown one", async () => {
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", 100)]);
+    const photoId = body.items[0].photoId;
+    const unknownPhoto = "ph_AAAAAAAAAAAAAAAAAAAA";
+    const unknownJob = "job_AAAAAAAAAAAAAAAAAAAA";
+    const calls: [string, string, unknown?][] = [
+      ["GET", `/queries/upload-jobs/%s`],
+      ["POST", `/commands/upload-jobs/%s/cancel`],
+      ["POST", `/commands/upload/progress`, { jobId: "%s", updates: [{ photoId, bytesSent: 1, bytesTotal: 100 }] }],
+    ];
+    for (const [method, path, b] of calls) {
+      const asBob = await server.api(method, path.replace("%s", body.jobId), {
+        token: bob.token,
+        body: b ? JSON.parse(JSON.stringify(b).replace("%s", body.jobId)) : undefined,
+      });
+      const unknown = await server.api(method, path.replace("%s", unknownJob), {
+        token: bob.token,
+        body: b ? JSON.parse(JSON.stringify(b).replace("%s", unknownJob)) : undefined,
+      });
+      expect(asBob.status).toBe(404);
+      expect(asBob.body).toEqual(unknown.body);
+    }
+    for (const action of ["finalize", "cancel", "retry", "sign"]) {
+      const asBob = await server.api("POST", `/commands/upload/${photoId}/${action}`, { token: bob.token, body: {} });
+      const unknown = await server.api("POST", `/commands/upload/${unknownPhoto}/${action}`, { token: bob.token, body: {} });
+      expect(asBob.status, action).toBe(404);
+      expect(asBob.body).toEqual(unknown.body);
+    }
+    const detail = await server.api("GET", `/queries/photos/${photoId}`, { token: bob.token });
+    expect(detail.status).toBe(404);
+    const malformed = await server.api("GET", "/queries/upload-jobs/not-a-job", { token: alice.token });
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe("finalize", () => {
+  it("refuses before any upload, accepts once, refuses twice", async () => {
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length)]);
+    const item = body.items[0];
+    const early = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: {} });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe("UPLOAD_INCOMPLETE");
+    const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
+    expect(job.body.photos[0].status).toBe("QUEUED"); // still retryable
+
+    await uploadAndFinalize(server, alice.token, item, bytes);
+    const twice = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: {} });
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe("ILLEGAL_TRANSITION");
+    const done = await waitForJob(server, alice.token, body.jobId);
+    expect(done.status).toBe("COMPLETED");
+  });
+
+  it("refuses a short object", async () => {
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", 1000)]);
+    const item = body.items[0];
+    // The signed URL is bound to the declared size, so a short body never lands.
+    const put = await fetch(item.url, { method: "PUT", body: Buffer.alloc(999) });
+    expect(put.ok).toBe(false);
+    const res = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: {} });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("UPLOAD_INCOMPLETE");
+  });
+
+  it("refuses wrong ETags, missing parts, out-of-range parts and a foreign upload id", async () => {
+    const size = 12 * MiB;
+    const bytes = Buffer.alloc(size, 7);
+    const { body } = await createJob(alice.token, [jpeg("big.jpg", size)]);
+    const item = body.items[0];
+    expect(item.multipart.partCount).toBe(2);
+    const good = (await sendBytes(server, alice.token, item, bytes)) as { uploadId: string; parts: { partNumber: number; etag: string }[] };
+    const finalize = (b: unknown) => server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: b });
+
+    const wrongEtag = await finalize({ ...good, parts: [good.parts[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }] });
+    expect(wrongEtag.status).toBe(409);
+    expect(wrongEtag.body.code).toBe("UPLOAD_INCOMPLETE");
+
+    const missing = await finalize({ ...good, parts: [good.parts[0]] });
+    expect(missing.status).toBe(409);
+    expect(missing.body.details.missing).toEqual([2]);
+
+    const outOfRange = await finalize({ ...good, parts: [...good.parts, { partNumber: 3, etag: '"x"' }] });
+    expect(outOfRange.status).toBe(400);
+
+    const foreign = await finalize({ ...good, uploadId: "someone-elses" });
+    expect(foreign.status).toBe(409);
+
+    const noParts = await finalize({});
+    expect(noParts.status).toBe(400);
+
+    const signOutOfRange = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
+      token: alice.token,
+      body: { partNumbers: [3] },
+    });
+    expect(signOutOfRange.status).toBe(400);
+    const signZero = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
+      token: alice.token,
+      body: { partNumbers: [0] },
+    });
+    expect(signZero.status).toBe(400);
+
+    // After all that, the right parts still finalize: nothing above broke the upload.
+    const ok = await finalize(good);
+    expect(ok.status).toBe(202);
+    expect(ok.body).toEqual({ photoId: item.photoId, status: "PROCESSING" });
+  });
+});
+
+describe("progress", () => {
+  it("marks photos UPLOADING, keeps bytes monotonic, ignores finished photos and refuses a batch of only those", async () => {
+    const bytes = await makeTestJpeg({ width: 32, height: 32 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", 1000), jpeg("b.jpg", bytes.length)]);
+    const [a, b] = body.items;
+    const progress = (updates: unknown[]) =>
+      server.api("POST", "/commands/upload/progress", { token: alice.token, body: { jobId: body.jobId, updates } });
+
+    expect((await progress([{ photoId: a.photoId, bytesSent: 600, bytesTotal: 1000 }])).status).toBe(202);
+    expect((await progress([{ photoId: a.photoId, bytesSent: 300, bytesTotal: 1000 }])).status).toBe(202);
+    let job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
+    expect(job.photos[0]).toMatchObject({ status: "UPLOADING", progressPercent: 60 });
+    expect(job).toMatchObject({ status: "IN_PROGRESS", uploadingCount: 1, queuedCount: 1 });
+
+    await uploadAndFinalize(server, alice.token, b, bytes);
+    const mixed = await progress([
+      { photoId: a.photoId, bytesSent: 900, bytesTotal: 1000 },
+      { photoId: b.photoId, bytesSent: 10, bytesTotal: bytes.length },
+    ]);
+    expect(mixed.status).toBe(202);
+    expect(mixed.body.accepted).toBe(1);
+    expect(mixed.body.ignored).toEqual([{ photoId: b.photoId, status: expect.stringMatching(/PROCESSING|COMPLETED/) }]);
+
+    const finished = await progress([{ photoId: b.photoId, bytesSent: 10, bytesTotal: bytes.length }]);
+    expect(finished.status).toBe(409);
+
+    const over = await progress([{ photoId: a.photoId, bytesSent: 2000, bytesTotal: 1000 }]);
+    expect(over.status).toBe(400);
+    const stranger = await progress([{ photoId: "ph_AAAAAAAAAAAAAAAAAAAA", bytesSent: 1, bytesTotal: 10 }]);
+    expect(stranger.status).toBe(404);
+    job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
+    expect(job.photos[0].progressPercent).toBe(90);
+  });
+});
+
+describe("cancel and retry", () => {
+  it("cancelling a multipart photo aborts its upload in storage; retry starts a fresh one", async () => {
+    const size = 9 * MiB;
+    const { body } = await createJob(alice.token, [jpeg("big.jpg", size), jpeg("small.jpg", 10)]);
+    const [big] = body.items;
+    const storage = server.app.services.storage;
+    const [row] = await server.app.services.database.db.select().from(photos).where(eq(photos.id, big.photoId));
+    const cancel = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
+    expect(cancel.body).toEqual({ photoId: big.photoId, status: "CANCELLED" });
+    await expect(storage.listParts(row?.storageKey as string, big.multipart.uploadId)).rejects.toBeInstanceOf(StorageError);
+    const again = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
+    expect(again.status).toBe(409);
+
+    const retry = await server.api("POST", `/commands/upload/${big.photoId}/retry`, { token: alice.token });
+    expect(retry.status).toBe(200);
+    expect(retry.body.multipart.uploadId).not.toBe(big.multipart.uploadId);
+    expect(retry.body.multipart.uploadedParts).toEqual([]);
+    const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
+    expect(job.photos[0].status).toBe("QUEUED");
+
+    const retryQueued = await server.api("POST", `/commands/upload/${big.photoId}/retry`, { token: alice.token });
+    expect(retryQueued.status).toBe(409);
+  });
+
+  it("retrying a failed multipart photo returns the parts already stored", async () => {
+    const size = 20 * MiB;
+    const bytes = Buffer.alloc(size, 3);
+    const { body } = await createJob(alice.token, [jpeg("big.jpg", size)]);
+    const item = body.items[0];
+    expect(item.multipart.partCount).toBe(3);
+    const signed = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
+      token: alice.token,
+      body: { partNumbers: [1, 2] },
+    });
+    const etags: string[] = [];
+    for (const u of signed.body.urls) {
+      const start = (u.partNumber - 1) * item.multipart.partSize;
+      const res = await fetch(u.url, { method: "PUT", body: bytes.subarray(start, start + item.multipart.partSize) });
+      expect(res.status).toBe(200);
+      etags.push(res.headers.get("etag") as string);
+    }
+    const db = server.app.services.database.db;
+    await db.transaction((tx) =>
+      applyTransitions(tx, body.jobId, [{ photoId: item.photoId, to: "FAILED", patch: { errorMessage: "gave up" } }], {
+        onIllegal: "throw",
+      }),
+    );
+    const retry = await server.api("POST", `/commands/upload/${item.photoId}/retry`, { token: alice.token });
+    expect(retry.status).toBe(200);
+    expect(retry.body.multipart.uploadId).toBe(item.multipart.uploadId);
+    expect(retry.body.multipart.uploadedParts).toEqual([
+      { partNumber: 1, etag: etags[0] },
+      { partNumber: 2, etag: etags[1] },
+    ]);
+    const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
+    expect(job.photos[0]).toMatchObject({ status: "QUEUED", errorMessage: null, progressPercent: 80 });
+  });
+
+  it("cancels a whole job, leaving finished photos alone", async () => {
+    const bytes = await makeTestJpeg({ width: 32, height: 32 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length), jpeg("b.jpg", 10), jpeg("c.jpg", 10)]);
+    await uploadAndFinalize(server, alice.token, body.items[0], bytes);
+    await waitForJob(server, alice.token, body.jobId, 100).catch(() => {}); // let a finish if it is quick
+    const res = await server.api("POST", `/commands/upload-jobs/${body.jobId}/cancel`, { token: alice.token });
+    expect(res.status).toBe(200);
+    expect(res.body.cancelledCount).toBeGreaterThanOrEqual(2);
+    const job = await waitForJob(server, alice.token, body.jobId);
+    expect(job.cancelledCount + job.completedCount).toBe(3);
+    expect(job.status).toBe(job.completedCount ? "COMPLETED_WITH_ERRORS" : "CANCELLED");
+    const again = await server.api("POST", `/commands/upload-jobs/${body.jobId}/cancel`, { token: alice.token });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe("processing outcome", () => {
+  it("fails a file that is not an image, with a human message, and lets it be retried", async () => {
+    const notImage = Buffer.from("this is a text file wearing a .jpg name\n".repeat(50));
+    const { body } = await createJob(alice.token, [jpeg("fake.jpg", notImage.length)]);
+    await uploadAndFinalize(server, alice.token, body.items[0], notImage);
+    const job = await waitForJob(server, alice.token, body.jobId);
+    expect(job.status).toBe("FAILED");
+    expect(job.photos[0].status).toBe("FAILED");
+    expect(job.photos[0].errorMessage).toMatch(/not .*image/i);
+    const retry = await server.api("POST", `/commands/upload/${body.items[0].photoId}/retry`, { token: alice.token });
+    expect(retry.status).toBe(200);
+    expect(retry.body.method).toBe("PUT");
+  });
+});

@@ -1,0 +1,459 @@
+import {
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type FinalizeRequest,
+  type FinalizeResponse,
+  type JobEvent,
+  type JobStatus,
+  partCountFor,
+  partRange,
+  planPartSize,
+  type ProgressRequest,
+  SINGLE_PUT_MAX_BYTES,
+  type SignPartsResponse,
+  type UploadItem,
+} from "@rapidphoto/protocol";
+import { and, eq, inArray, notInArray } from "drizzle-orm";
+import type { FastifyBaseLogger } from "fastify";
+import type { Db } from "../db/database.js";
+import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
+import { newId } from "../ids.js";
+import { type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
+import { mapLimit } from "./map-limit.js";
+import { applyTransitions, photoMessage, recordBytes } from "./photo-transitions.js";
+import { originalKey } from "./storage-keys.js";
+
+export type UploadServiceDeps = {
+  db: Db;
+  storage: ObjectStorage;
+  publish: (event: JobEvent) => void;
+  /** Tells a local worker there is work now, so it need not wait for its next poll. */
+  onPhotosReady?: () => void;
+  logger: FastifyBaseLogger;
+  ttl?: { putSeconds?: number; partSeconds?: number };
+};
+
+// A PUT URL is handed out with the job and may wait behind hundreds of files in the client's queue.
+const DEFAULT_PUT_TTL_SECONDS = 60 * 60;
+// Part URLs are signed just before use, so they can be short-lived.
+const DEFAULT_PART_TTL_SECONDS = 15 * 60;
+// Parallel CreateMultipartUpload calls when a job has many large files.
+const STORAGE_CONCURRENCY = 16;
+const ROWS_PER_INSERT = 500;
+
+export type UploadService = ReturnType<typeof createUploadService>;
+
+export function createUploadService(deps: UploadServiceDeps) {
+  const { db, storage, logger } = deps;
+  const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
+  const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
+
+  const publishAll = (events: JobEvent[]) => {
+    for (const e of events) deps.publish(e);
+  };
+
+  async function ownedPhoto(userId: string, photoId: string): Promise<PhotoRow> {
+    const [photo] = await db
+      .select()
+      .from(photos)
+      .where(and(eq(photos.id, photoId), eq(photos.userId, userId)));
+    // Someone else's photo is reported exactly like a missing one.
+    if (!photo) throw new AppError("PHOTO_NOT_FOUND");
+    return photo;
+  }
+
+  async function ownedJob(userId: string, jobId: string) {
+    const [job] = await db
+      .select()
+      .from(uploadJobs)
+      .where(and(eq(uploadJobs.id, jobId), eq(uploadJobs.userId, userId)));
+    if (!job) throw new AppError("JOB_NOT_FOUND");
+    return job;
+  }
+
+  async function uploadItem(photo: PhotoRow, uploadedParts?: StoredPart[]): Promise<UploadItem> {
+    if (photo.uploadMethod === "PUT") {
+      const signed = await storage.presignPut(photo.storageKey, {
+        contentType: photo.mimeType,
+        contentLength: photo.bytes,
+        expiresInSec: putTtl,
+      });
+      return {
+        photoId: photo.id,
+        clientId: photo.clientId,
+        method: "PUT",
+        url: signed.url,
+        headers: signed.headers,
+        expiresAt: signed.expiresAt.toISOString(),
+      };
+    }
+    const partSize = photo.partSize ?? planPartSize(photo.bytes);
+    return {
+      photoId: photo.id,
+      clientId: photo.clientId,
+      method: "MULTIPART",
+      multipart: {
+        uploadId: photo.uploadId ?? "",
+        partSize,
+        partCount: partCountFor(photo.bytes, partSize),
+        ...(uploadedParts ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) } : {}),
+      },
+    };
+  }
+
+  /** Best-effort storage clean-up after a cancel or a failed create: logged, never thrown. */
+  async function discardUpload(key: string, uploadId: string | null) {
+    try {
+      if (uploadId) await storage.abortMultipart(key, uploadId);
+      await storage.delete(key);
+    } catch (error) {
+      if (!(error instanceof StorageError && error.code === "NO_SUCH_UPLOAD")) {
+        logger.warn({ err: error, key }, "could not clean up an abandoned upload");
+      }
+    }
+  }
+
+  /** Stored parts of a live multipart upload, or null if storage no longer knows it. */
+  async function storedParts(photo: PhotoRow): Promise<StoredPart[] | null> {
+    if (!photo.uploadId) return null;
+    try {
+      return await storage.listParts(photo.storageKey, photo.uploadId);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === "NO_SUCH_UPLOAD") return null;
+      throw error;
+    }
+  }
+
+  return {
+    async createJob(userId: string, request: CreateJobRequest): Promise<CreateJobResponse> {
+      const jobId = newId("job");
+      const now = new Date();
+      const rows = request.files.map((file, position) => {
+        const id = newId("ph");
+        const multipart = file.bytes > SINGLE_PUT_MAX_BYTES;
+        return {
+          id,
+          jobId,
+          userId,
+          clientId: file.clientId ?? null,
+          position,
+          filename: file.filename,
+          mimeType: file.mimeType,
+          bytes: file.bytes,
+          status: "QUEUED",
+          storageKey: originalKey(userId, id),
+          uploadMethod: multipart ? "MULTIPART" : "PUT",
+          uploadId: null as string | null,
+          partSize: multipart ? planPartSize(file.bytes) : null,
+          createdAt: now,
+          updatedAt: now,
+        };
+      });
+
+      // Storage first: if any multipart upload cannot be started, undo the ones that were and create nothing.
+      const multiparts = rows.filter((r) => r.uploadMethod === "MULTIPART");
+      const started: { key: string; uploadId: string }[] = [];
+      try {
+        await mapLimit(multiparts, STORAGE_CONCURRENCY, async (row) => {
+          const { uploadId } = await storage.createMultipart(row.storageKey, { contentType: row.mimeType });
+          row.uploadId = uploadId;
+          started.push({ key: row.storageKey, uploadId });
+        });
+        await db.transaction(async (tx) => {
+          await tx.insert(uploadJobs).values({
+            id: jobId,
+            userId,
+            status: "QUEUED",
+            seq: 1,
+            totalCount: rows.length,
+            queuedCount: rows.length,
+            totalBytes: rows.reduce((sum, r) => sum + r.bytes, 0),
+            createdAt: now,
+            updatedAt: now,
+          });
+          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+            await tx.insert(photos).values(rows.slice(i, i + ROWS_PER_INSERT));
+          }
+        });
+      } catch (error) {
+        await mapLimit(started, STORAGE_CONCURRENCY, (s) => discardUpload(s.key, s.uploadId));
+        throw error;
+      }
+
+      const items = await Promise.all(rows.map((row) => uploadItem(row as PhotoRow)));
+      deps.publish({
+        userId,
+        kind: "status",
+        message: {
+          type: "job",
+          jobId,
+          status: "QUEUED",
+          totalCount: rows.length,
+          queuedCount: rows.length,
+          uploadingCount: 0,
+          processingCount: 0,
+          completedCount: 0,
+          failedCount: 0,
+          cancelledCount: 0,
+          seq: 1,
+          timestamp: now.toISOString(),
+        },
+      });
+      return { jobId, items };
+    },
+
+    /** Signs part URLs just before the client sends them. */
+    async signParts(userId: string, photoId: string, partNumbers: number[]): Promise<SignPartsResponse> {
+      const photo = await ownedPhoto(userId, photoId);
+      if (photo.uploadMethod !== "MULTIPART" || !photo.uploadId || !photo.partSize) {
+        throw new AppError("METHOD_MISMATCH", "This photo is uploaded with a single PUT; it has no parts.");
+      }
+      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; its parts can no longer be uploaded.`);
+      }
+      const partCount = partCountFor(photo.bytes, photo.partSize);
+      const outOfRange = partNumbers.filter((n) => n > partCount);
+      if (outOfRange.length) {
+        throw new AppError("VALIDATION_FAILED", `This upload has parts 1 to ${partCount}.`, {
+          fieldErrors: { partNumbers: [`Out of range: ${outOfRange.join(", ")}`] },
+        });
+      }
+      const urls = await Promise.all(
+        partNumbers.map(async (partNumber) => {
+          const { start, end } = partRange(photo.bytes, photo.partSize as number, partNumber);
+          const signed = await storage.presignPart(photo.storageKey, photo.uploadId as string, partNumber, {
+            expiresInSec: partTtl,
+            maxBytes: end - start,
+          });
+          return { partNumber, url: signed.url, expiresAt: signed.expiresAt.toISOString() };
+        }),
+      );
+      return { urls };
+    },
+
+    /** A fresh item for a photo still being uploaded (its PUT URL expired, or the client lost it). */
+    async sign(userId: string, photoId: string): Promise<UploadItem> {
+      const photo = await ownedPhoto(userId, photoId);
+      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; it is not waiting for an upload.`);
+      }
+      if (photo.uploadMethod === "PUT") return uploadItem(photo);
+      const parts = await storedParts(photo);
+      if (parts) return uploadItem(photo, parts);
+      // Storage no longer knows the upload (expired, swept, or completed with bad parts): start over.
+      const { uploadId } = await storage.createMultipart(photo.storageKey, { contentType: photo.mimeType });
+      const [updated] = await db
+        .update(photos)
+        .set({ uploadId, bytesSent: 0, updatedAt: new Date() })
+        .where(and(eq(photos.id, photo.id), inArray(photos.status, ["QUEUED", "UPLOADING"])))
+        .returning();
+      if (!updated) {
+        await discardUpload(photo.storageKey, uploadId);
+        throw new AppError("ILLEGAL_TRANSITION", "The photo changed status while it was being signed.");
+      }
+      return uploadItem(updated, []);
+    },
+
+    async finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
+      const photo = await ownedPhoto(userId, photoId);
+      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
+      }
+      if (photo.uploadMethod === "PUT") {
+        if (body.uploadId || body.parts) {
+          throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
+        }
+      } else {
+        await completeMultipart(photo, body);
+      }
+      const stored = await storage.head(photo.storageKey);
+      if (!stored || stored.size !== photo.bytes) {
+        throw new AppError(
+          "UPLOAD_INCOMPLETE",
+          stored
+            ? `The stored object has ${stored.size} bytes; ${photo.bytes} were expected.`
+            : "Nothing has been uploaded for this photo yet.",
+          { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
+        );
+      }
+      const { events } = await db.transaction((tx) =>
+        applyTransitions(
+          tx,
+          photo.jobId,
+          [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
+          { onIllegal: "throw" },
+        ),
+      );
+      publishAll(events);
+      deps.onPhotosReady?.();
+      return { photoId, status: "PROCESSING" };
+    },
+
+    async reportProgress(userId: string, request: ProgressRequest) {
+      await ownedJob(userId, request.jobId);
+      const ids = [...new Set(request.updates.map((u) => u.photoId))];
+      const rows = await db
+        .select()
+        .from(photos)
+        .where(and(eq(photos.jobId, request.jobId), inArray(photos.id, ids)));
+      if (rows.length !== ids.length) throw new AppError("PHOTO_NOT_FOUND", "Some photos are not part of this job.");
+      const byId = new Map(rows.map((r) => [r.id, r]));
+
+      const accepted: string[] = [];
+      const ignored: { photoId: string; status: string }[] = [];
+      const latest = new Map<string, number>();
+      for (const u of request.updates) {
+        const photo = byId.get(u.photoId) as PhotoRow;
+        if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+          ignored.push({ photoId: u.photoId, status: photo.status });
+          continue;
+        }
+        // bytesTotal is the client's view; never record more than the photo really has.
+        latest.set(u.photoId, Math.max(latest.get(u.photoId) ?? 0, Math.min(u.bytesSent, photo.bytes)));
+      }
+      if (latest.size === 0) {
+        throw new AppError("ILLEGAL_TRANSITION", "These photos are no longer uploading.", { ignored });
+      }
+
+      const events: JobEvent[] = [];
+      await db.transaction(async (tx) => {
+        const starting = [...latest].filter(([id]) => byId.get(id)?.status === "QUEUED");
+        if (starting.length) {
+          const result = await applyTransitions(
+            tx,
+            request.jobId,
+            starting.map(([photoId, bytesSent]) => ({ photoId, to: "UPLOADING", from: ["QUEUED"], patch: { bytesSent } })),
+            { onIllegal: "skip" },
+          );
+          events.push(...result.events);
+        }
+        const [job] = await tx.select({ seq: uploadJobs.seq }).from(uploadJobs).where(eq(uploadJobs.id, request.jobId));
+        for (const [photoId, bytesSent] of latest) {
+          const row = await recordBytes(tx, photoId, bytesSent);
+          if (row && row.status === "UPLOADING") {
+            accepted.push(photoId);
+            events.push({ userId, kind: "progress", message: photoMessage(row, job?.seq ?? 0, new Date()) });
+          }
+        }
+      });
+      publishAll(events);
+      return { accepted: accepted.length, ignored };
+    },
+
+    async cancelPhoto(userId: string, photoId: string) {
+      const photo = await ownedPhoto(userId, photoId);
+      const { changed, events } = await db.transaction((tx) =>
+        applyTransitions(tx, photo.jobId, [{ photoId, to: "CANCELLED", patch: { uploadId: null } }], {
+          onIllegal: "throw",
+        }),
+      );
+      publishAll(events);
+      await discardUpload(photo.storageKey, photo.uploadId);
+      return { photoId, status: changed[0]?.status ?? "CANCELLED" };
+    },
+
+    async cancelJob(userId: string, jobId: string): Promise<{ jobId: string; status: JobStatus; cancelledCount: number }> {
+      await ownedJob(userId, jobId);
+      const open = await db
+        .select()
+        .from(photos)
+        .where(and(eq(photos.jobId, jobId), notInArray(photos.status, ["COMPLETED", "FAILED", "CANCELLED"])));
+      if (open.length === 0) throw new AppError("ILLEGAL_TRANSITION", "Every photo in this job has already finished.");
+      const { job, changed, events } = await db.transaction((tx) =>
+        applyTransitions(
+          tx,
+          jobId,
+          open.map((p) => ({ photoId: p.id, to: "CANCELLED" as const, patch: { uploadId: null } })),
+          { onIllegal: "skip" }, // a photo that completed meanwhile stays completed
+        ),
+      );
+      publishAll(events);
+      const cancelled = new Set(changed.map((c) => c.id));
+      await mapLimit(
+        open.filter((p) => cancelled.has(p.id)),
+        STORAGE_CONCURRENCY,
+        (p) => discardUpload(p.storageKey, p.uploadId),
+      );
+      return { jobId, status: job.status as JobStatus, cancelledCount: changed.length };
+    },
+
+    /** FAILED or CANCELLED → QUEUED with a fresh item; a multipart retry lists the parts already stored. */
+    async retryPhoto(userId: string, photoId: string): Promise<UploadItem> {
+      const photo = await ownedPhoto(userId, photoId);
+      if (photo.status !== "FAILED" && photo.status !== "CANCELLED") {
+        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; only failed or cancelled photos can be retried.`);
+      }
+      let uploadId = photo.uploadId;
+      let parts: StoredPart[] | undefined;
+      let fresh: string | null = null;
+      if (photo.uploadMethod === "MULTIPART") {
+        parts = (await storedParts(photo)) ?? undefined;
+        if (!parts) {
+          fresh = (await storage.createMultipart(photo.storageKey, { contentType: photo.mimeType })).uploadId;
+          uploadId = fresh;
+          parts = [];
+        }
+      }
+      const bytesSent = parts?.reduce((sum, p) => sum + p.size, 0) ?? 0;
+      try {
+        const { changed, events } = await db.transaction((tx) =>
+          applyTransitions(
+            tx,
+            photo.jobId,
+            [
+              {
+                photoId,
+                to: "QUEUED",
+                patch: { uploadId, bytesSent, errorMessage: null, attempts: 0, leaseOwner: null, leaseExpiresAt: null },
+              },
+            ],
+            { onIllegal: "throw" },
+          ),
+        );
+        publishAll(events);
+        return uploadItem(changed[0] as PhotoRow, parts);
+      } catch (error) {
+        if (fresh) await discardUpload(photo.storageKey, fresh);
+        throw error;
+      }
+    },
+  };
+
+  async function completeMultipart(photo: PhotoRow, body: FinalizeRequest): Promise<void> {
+    if (!body.uploadId || !body.parts) {
+      throw new AppError("VALIDATION_FAILED", "A multipart upload is finalized with its uploadId and parts.", {
+        fieldErrors: { ...(body.uploadId ? {} : { uploadId: ["Required."] }), ...(body.parts ? {} : { parts: ["Required."] }) },
+      });
+    }
+    if (body.uploadId !== photo.uploadId) {
+      throw new AppError("UPLOAD_INCOMPLETE", "That upload id does not belong to this photo (it may have been restarted).");
+    }
+    const partCount = partCountFor(photo.bytes, photo.partSize as number);
+    const numbers = body.parts.map((p) => p.partNumber);
+    const outOfRange = numbers.filter((n) => n > partCount);
+    if (outOfRange.length) {
+      throw new AppError("VALIDATION_FAILED", `This upload has parts 1 to ${partCount}.`, {
+        fieldErrors: { parts: [`Out of range: ${outOfRange.join(", ")}`] },
+      });
+    }
+    if (numbers.length !== partCount) {
+      const have = new Set(numbers);
+      const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+      throw new AppError("UPLOAD_INCOMPLETE", `Parts are missing: ${missing.slice(0, 20).join(", ")}.`, { missing });
+    }
+    const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
+    try {
+      await storage.completeMultipart(photo.storageKey, photo.uploadId, parts);
+    } catch (error) {
+      if (error instanceof StorageError) {
+        throw new AppError("UPLOAD_INCOMPLETE", `Storage refused the parts: ${error.message}`, { storage: error.code }, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    // The multipart upload is gone once complete: a retry must start a new one.
+    await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
+  }
+}
