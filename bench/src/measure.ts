@@ -33,12 +33,15 @@ export async function saveResult(result: BenchResult): Promise<void> {
   const stamped = {
     ...result,
     at: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memGiB: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
   };
   await writeFile(path.join(RESULTS_DIR, `${result.name}.json`), `${JSON.stringify(stamped, null, 2)}\n`);
-  const rows = Object.entries(result.metrics).map(
-    ([k, m]) => `| ${k} | ${m.value} | ${m.unit} | ${m.note ?? ""} |`,
-  );
+  const rows = Object.entries(result.metrics).map(([k, m]) => `| ${k} | ${m.value} | ${m.unit} | ${m.note ?? ""} |`);
   const md = [
     `# ${result.name}`,
     "",

@@ -2,18 +2,21 @@ import path from "node:path";
 import rateLimit from "@fastify/rate-limit";
 import type { JobEvent } from "@rapidphoto/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
-import { createAuthService } from "./auth/auth-service.js";
 import { authRoutes } from "./auth/auth-routes.js";
+import { createAuthService } from "./auth/auth-service.js";
 import { createTokenService } from "./auth/tokens.js";
 import type { Config } from "./config/config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import type { EventBus } from "./events/event-bus.js";
 import { openEventBus } from "./events/open-event-bus.js";
+import { AppError } from "./http/app-error.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { webApp } from "./http/web-app.js";
 import { configureSharp } from "./processing/image-pipeline.js";
 import { createProcessingWorker, type ProcessingWorker } from "./processing/processing-worker.js";
+import { createProgressCoalescer } from "./realtime/progress-coalescer.js";
+import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
 import { openStorage } from "./storage/open-storage.js";
@@ -55,8 +58,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   closers.push(() => storage.close());
   const bus = await openEventBus(config, app.log);
   closers.push(() => bus.close());
+  // Progress is coalesced per job before it reaches the bus; status changes pass at once, in order.
+  // Closers run in reverse, so pending pushes are sent before the bus closes.
+  const pushes = createProgressCoalescer({ bus, logger: app.log });
+  closers.push(() => pushes.close());
   const publish = (event: JobEvent) => {
-    bus.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
+    pushes.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
   };
 
   const jwtSecret = config.jwtSecret
@@ -103,6 +110,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await app.register(authRoutes, { prefix: "/api/auth", auth, rateLimitPerMinute: config.authRateLimit });
     await app.register(uploadRoutes, { prefix: "/commands", auth, uploads });
     await app.register(queryRoutes, { prefix: "/queries", auth, queries });
+    await app.register(realtimePlugin, {
+      bus,
+      authenticate: async (token) => {
+        try {
+          return { userId: (await auth.authenticate(token)).userId };
+        } catch (error) {
+          if (error instanceof AppError) return null; // bad, expired or orphaned token
+          throw error;
+        }
+      },
+      authorizeJob: (userId, jobId) => queries.ownsJob(userId, jobId),
+    });
     if (disk) await app.register(diskStorageRoutes, { prefix: "/storage", storage: disk });
     await app.register(webApp, { webDir: config.webDir });
   }

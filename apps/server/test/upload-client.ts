@@ -22,7 +22,9 @@ export async function sendBytes(
     body: { partNumbers: numbers },
   });
   if (signed.status !== 200) throw new Error(`sign failed: ${signed.status} ${JSON.stringify(signed.body)}`);
-  const urls = new Map<number, string>(signed.body.urls.map((u: { partNumber: number; url: string }) => [u.partNumber, u.url]));
+  const urls = new Map<number, string>(
+    signed.body.urls.map((u: { partNumber: number; url: string }) => [u.partNumber, u.url]),
+  );
   const parts: { partNumber: number; etag: string }[] = [];
   const queue = [...numbers];
   await Promise.all(
@@ -62,7 +64,8 @@ export async function waitForJob(
     const res = await server.api("GET", `/queries/upload-jobs/${jobId}`, { token });
     const job = res.body;
     if (job.queuedCount + job.uploadingCount + job.processingCount === 0) return job;
-    if (Date.now() > deadline) throw new Error(`job not finished in time: ${JSON.stringify({ ...job, photos: undefined })}`);
+    if (Date.now() > deadline)
+      throw new Error(`job not finished in time: ${JSON.stringify({ ...job, photos: undefined })}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../src/processing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "./helper.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
-import { startSwiftTestServer, type SwiftTestServer } from "./s3/swift-test-server.js";
+import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
 import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
@@ -20,7 +20,12 @@ async function fullUpload(server: TestServer) {
   );
   const large = await makeTestJpeg({ width: 4000, height: 3000, targetBytes: 50 * MB });
   const sources = [...small, large];
-  const files = sources.map((bytes, i) => ({ filename: `IMG_${i}.jpg`, mimeType: "image/jpeg", bytes: bytes.length, clientId: `c${i}` }));
+  const files = sources.map((bytes, i) => ({
+    filename: `IMG_${i}.jpg`,
+    mimeType: "image/jpeg",
+    bytes: bytes.length,
+    clientId: `c${i}`,
+  }));
 
   const created = await server.api("POST", "/commands/upload-jobs", { token, body: { files } });
   expect(created.status).toBe(201);
@@ -40,7 +45,12 @@ async function fullUpload(server: TestServer) {
   );
 
   const job = await waitForJob(server, token, created.body.jobId, 300_000);
-  expect(job).toMatchObject({ status: "COMPLETED", completedCount: PHOTOS + 1, failedCount: 0, totalCount: PHOTOS + 1 });
+  expect(job).toMatchObject({
+    status: "COMPLETED",
+    completedCount: PHOTOS + 1,
+    failedCount: 0,
+    totalCount: PHOTOS + 1,
+  });
   expect(job.photos.every((p: { progressPercent: number }) => p.progressPercent === 100)).toBe(true);
 
   // Each photo's stored bytes, checksum and thumbnails: check the large one and a sample of the small ones.

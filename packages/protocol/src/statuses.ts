@@ -5,7 +5,14 @@ export const PHOTO_STATUSES = ["QUEUED", "UPLOADING", "PROCESSING", "COMPLETED",
 export const PhotoStatus = z.enum(PHOTO_STATUSES);
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 
-export const JOB_STATUSES = ["QUEUED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"] as const;
+export const JOB_STATUSES = [
+  "QUEUED",
+  "IN_PROGRESS",
+  "COMPLETED",
+  "COMPLETED_WITH_ERRORS",
+  "FAILED",
+  "CANCELLED",
+] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -27,7 +34,12 @@ export function isTerminalPhoto(status: PhotoStatus): boolean {
   return TERMINAL_PHOTO_STATUSES.includes(status);
 }
 
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"];
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = [
+  "COMPLETED",
+  "COMPLETED_WITH_ERRORS",
+  "FAILED",
+  "CANCELLED",
+];
 export function isTerminalJob(status: JobStatus): boolean {
   return TERMINAL_JOB_STATUSES.includes(status);
 }

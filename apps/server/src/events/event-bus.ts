@@ -1,4 +1,5 @@
 import type { JobEvent } from "@rapidphoto/protocol";
+import type { FastifyBaseLogger } from "fastify";
 
 /**
  * How job events travel from whoever changed a photo to every instance's push subscribers.
@@ -13,3 +14,6 @@ export interface EventBus {
   check(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The slice of the app logger (pino via Fastify) that buses and the realtime broker use. */
+export type Logger = Pick<FastifyBaseLogger, "debug" | "info" | "warn" | "error">;

@@ -15,7 +15,8 @@ export function installErrorHandling(app: FastifyInstance, opts: { notFoundPage?
 
   app.setNotFoundHandler((request, reply) => {
     if (opts.notFoundPage && request.method === "GET" && request.headers.accept?.includes("text/html")) {
-      if (existsSync(opts.notFoundPage)) return reply.code(404).type("text/html").send(createReadStream(opts.notFoundPage));
+      if (existsSync(opts.notFoundPage))
+        return reply.code(404).type("text/html").send(createReadStream(opts.notFoundPage));
     }
     const error = new AppError("ROUTE_NOT_FOUND", `There is no ${request.method} ${request.url.split("?")[0]}.`);
     return reply.code(404).send({ code: error.code, message: error.message } satisfies ErrorBody);
@@ -26,7 +27,11 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof AppError) {
     return {
       status: error.statusCode,
-      body: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+      body: {
+        code: error.code,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      },
     };
   }
   if (error instanceof ZodError) {
@@ -50,7 +55,10 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
     if (status === 429) {
       return { status, body: { code: "RATE_LIMITED", message: "Too many requests. Try again shortly." } };
     }
-    return { status, body: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message: fe.message ?? "Bad request." } };
+    return {
+      status,
+      body: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message: fe.message ?? "Bad request." },
+    };
   }
   return { status: 500, body: { code: "INTERNAL", message: "Something went wrong on our side." } };
 }
@@ -59,7 +67,7 @@ export function validationBody(error: ZodError): ErrorBody {
   const fieldErrors: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.join(".") : "_";
-    (fieldErrors[key] ??= []).push(issue.message);
+    fieldErrors[key] = [...(fieldErrors[key] ?? []), issue.message];
   }
   return { code: "VALIDATION_FAILED", message: "The request is not valid.", details: { fieldErrors } };
 }

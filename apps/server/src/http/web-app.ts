@@ -22,4 +22,3 @@ export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
     },
   });
 }
-

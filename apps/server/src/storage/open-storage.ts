@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Config } from "../config/config.js";
 import { createDiskStorage, type DiskStorage } from "./disk-storage.js";
 import type { ObjectStorage } from "./storage.js";
@@ -19,7 +18,7 @@ export async function openStorage(
     return { storage, disk: null };
   }
   const disk = createDiskStorage({
-    rootDir: path.join(config.dataDir, "objects"),
+    rootDir: config.dataDir, // the adapter keeps objects/, multipart/, meta/ and tmp/ under it
     publicUrl: config.publicUrl,
     secret,
     logger,

@@ -8,8 +8,11 @@ import type { Readable } from "node:stream";
 export interface ObjectStorage {
   readonly kind: "disk" | "s3";
   /** A URL the browser PUTs the whole object to. `contentLength` is the exact size the server expects. */
-  presignPut(key: string, opts: { contentType: string; contentLength: number; expiresInSec: number }): Promise<SignedUrl>;
-  createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }>;
+  presignPut(
+    key: string,
+    opts: { contentType: string; contentLength: number; expiresInSec: number },
+  ): Promise<SignedUrl>;
+  createMultipart(key: string, opts: { contentType: string; signal?: AbortSignal }): Promise<{ uploadId: string }>;
   /** A URL for one part. `maxBytes` bounds the body (the disk adapter enforces it; S3 enforces its own rules). */
   presignPart(
     key: string,
@@ -18,27 +21,49 @@ export interface ObjectStorage {
     opts: { expiresInSec: number; maxBytes: number },
   ): Promise<SignedUrl>;
   /** Parts stored so far, ascending by part number. Throws StorageError("NO_SUCH_UPLOAD") for an unknown upload. */
-  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
-  /** Joins parts into the object. Throws StorageError INVALID_PART / ENTITY_TOO_SMALL / NO_SUCH_UPLOAD. */
-  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;
-  abortMultipart(key: string, uploadId: string): Promise<void>;
+  listParts(key: string, uploadId: string, opts?: SignalOpt): Promise<StoredPart[]>;
+  /**
+   * Joins parts into the object. Parts must be strictly ascending (INVALID_PART_ORDER), each must be
+   * stored with that ETag (INVALID_PART), and every part but the last must be ≥ 5 MiB (ENTITY_TOO_SMALL).
+   * Throws NO_SUCH_UPLOAD for an unknown or aborted upload. Returns the object's quoted ETag.
+   */
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    opts?: SignalOpt,
+  ): Promise<{ etag: string }>;
+  /** Removes stored parts. Aborting an unknown upload is not an error. */
+  abortMultipart(key: string, uploadId: string, opts?: SignalOpt): Promise<void>;
   /** null when there is no such object. */
-  head(key: string): Promise<ObjectInfo | null>;
-  read(key: string): Promise<Readable>;
-  write(key: string, body: Buffer | Readable, opts: { contentType: string }): Promise<void>;
+  head(key: string, opts?: SignalOpt): Promise<ObjectInfo | null>;
+  /** Throws StorageError("NO_SUCH_KEY") when there is no such object. */
+  read(key: string, opts?: SignalOpt): Promise<Readable>;
+  write(key: string, body: Buffer | Readable, opts: { contentType: string; signal?: AbortSignal }): Promise<void>;
   presignGet(key: string, opts: { expiresInSec: number; downloadFilename?: string }): Promise<string>;
   /** Deleting a missing object is not an error. */
-  delete(key: string): Promise<void>;
+  delete(key: string, opts?: SignalOpt): Promise<void>;
   /** Throws when the store is unreachable (used by /healthz). */
-  check(): Promise<void>;
+  check(opts?: SignalOpt): Promise<void>;
   close(): Promise<void>;
 }
 
+export type SignalOpt = { signal?: AbortSignal };
 export type SignedUrl = { url: string; headers: Record<string, string>; expiresAt: Date };
 export type StoredPart = { partNumber: number; etag: string; size: number };
 export type ObjectInfo = { size: number; etag: string; contentType: string | null };
 
-export type StorageErrorCode = "NO_SUCH_UPLOAD" | "NO_SUCH_KEY" | "INVALID_PART" | "ENTITY_TOO_SMALL" | "INVALID_PART_ORDER";
+/** S3's minimum size of every part but the last (EntityTooSmall below it). */
+export const MIN_MULTIPART_PART_BYTES = 5 * 1024 * 1024;
+
+export type StorageErrorCode =
+  | "NO_SUCH_UPLOAD"
+  | "NO_SUCH_KEY"
+  | "INVALID_PART"
+  | "ENTITY_TOO_SMALL"
+  | "INVALID_PART_ORDER"
+  /** A key outside the allowed charset or with `.`/`..` segments (a server bug: keys are never user input). */
+  | "INVALID_KEY";
 
 export class StorageError extends Error {
   constructor(

@@ -33,7 +33,12 @@ export type PhotoPatch = Partial<
   >
 >;
 
-export type Transition = { photoId: string; to: PhotoStatus; patch?: PhotoPatch; /** only if still in one of these */ from?: PhotoStatus[] };
+export type Transition = {
+  photoId: string;
+  to: PhotoStatus;
+  patch?: PhotoPatch /** only if still in one of these */;
+  from?: PhotoStatus[];
+};
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 

@@ -20,7 +20,9 @@ export async function queryRoutes(app: FastifyInstance, opts: { auth: AuthServic
     queries.getJob(currentUser(request).userId, parse(z.object({ jobId: JobId }), request.params).jobId),
   );
 
-  app.get("/photos", async (request) => queries.listPhotos(currentUser(request).userId, parse(PhotoListQuery, request.query)));
+  app.get("/photos", async (request) =>
+    queries.listPhotos(currentUser(request).userId, parse(PhotoListQuery, request.query)),
+  );
 
   app.get("/photos/:photoId", async (request) =>
     queries.getPhoto(currentUser(request).userId, parse(z.object({ photoId: PhotoId }), request.params).photoId),

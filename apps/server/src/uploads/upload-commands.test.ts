@@ -48,7 +48,12 @@ describe("create upload job", () => {
     expect(huge.multipart.partCount).toBeLessThanOrEqual(10_000);
     expect(huge.multipart.partCount).toBe(Math.ceil(MAX_FILE_BYTES / huge.multipart.partSize));
     const job = await server.api("GET", `/queries/upload-jobs/${res.body.jobId}`, { token: alice.token });
-    expect(job.body).toMatchObject({ status: "QUEUED", totalCount: 3, queuedCount: 3, totalBytes: 10 * MiB + 1 + MAX_FILE_BYTES });
+    expect(job.body).toMatchObject({
+      status: "QUEUED",
+      totalCount: 3,
+      queuedCount: 3,
+      totalBytes: 10 * MiB + 1 + MAX_FILE_BYTES,
+    });
     expect(job.body.photos.map((p: { filename: string }) => p.filename)).toEqual(["small.jpg", "big.jpg", "huge.jpg"]);
   });
 
@@ -70,7 +75,8 @@ describe("create upload job", () => {
   ];
   it.each(bad)("rejects %s with 400 and creates nothing, even beside good files", async (_name, files) => {
     const before = await rowCounts();
-    const withGood = Array.isArray(files) && files.length > 0 && files.length <= 1000 ? [jpeg("ok.jpg", 10), ...files] : files;
+    const withGood =
+      Array.isArray(files) && files.length > 0 && files.length <= 1000 ? [jpeg("ok.jpg", 10), ...files] : files;
     const res = await createJob(alice.token, withGood as unknown[]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("VALIDATION_FAILED");
@@ -85,7 +91,7 @@ describe("create upload job", () => {
       body: "{nope",
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe("BAD_JSON");
+    expect(((await res.json()) as { code: string }).code).toBe("BAD_JSON");
     const anon = await createJob("", [jpeg("a.jpg", 10)]);
     expect(anon.status).toBe(401);
   });
@@ -114,7 +120,7 @@ describe("create upload job", () => {
       expect(started.length).toBeGreaterThan(0);
       for (const s of started) {
         await expect(storage.listParts(s.key, s.uploadId)).rejects.toSatisfy(
-          (e) => e instanceof StorageError && e.code === "NO_SUCH_UPLOAD",
+          (e: unknown) => e instanceof StorageError && e.code === "NO_SUCH_UPLOAD",
         );
       }
     } finally {
@@ -148,7 +154,10 @@ describe("ownership", () => {
     }
     for (const action of ["finalize", "cancel", "retry", "sign"]) {
       const asBob = await server.api("POST", `/commands/upload/${photoId}/${action}`, { token: bob.token, body: {} });
-      const unknown = await server.api("POST", `/commands/upload/${unknownPhoto}/${action}`, { token: bob.token, body: {} });
+      const unknown = await server.api("POST", `/commands/upload/${unknownPhoto}/${action}`, {
+        token: bob.token,
+        body: {},
+      });
       expect(asBob.status, action).toBe(404);
       expect(asBob.body).toEqual(unknown.body);
     }
@@ -164,14 +173,20 @@ describe("finalize", () => {
     const bytes = await makeTestJpeg({ width: 64, height: 48 });
     const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length)]);
     const item = body.items[0];
-    const early = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: {} });
+    const early = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, {
+      token: alice.token,
+      body: {},
+    });
     expect(early.status).toBe(409);
     expect(early.body.code).toBe("UPLOAD_INCOMPLETE");
     const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
     expect(job.body.photos[0].status).toBe("QUEUED"); // still retryable
 
     await uploadAndFinalize(server, alice.token, item, bytes);
-    const twice = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: {} });
+    const twice = await server.api("POST", `/commands/upload/${item.photoId}/finalize`, {
+      token: alice.token,
+      body: {},
+    });
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe("ILLEGAL_TRANSITION");
     const done = await waitForJob(server, alice.token, body.jobId);
@@ -195,10 +210,17 @@ describe("finalize", () => {
     const { body } = await createJob(alice.token, [jpeg("big.jpg", size)]);
     const item = body.items[0];
     expect(item.multipart.partCount).toBe(2);
-    const good = (await sendBytes(server, alice.token, item, bytes)) as { uploadId: string; parts: { partNumber: number; etag: string }[] };
-    const finalize = (b: unknown) => server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: b });
+    const good = (await sendBytes(server, alice.token, item, bytes)) as {
+      uploadId: string;
+      parts: { partNumber: number; etag: string }[];
+    };
+    const finalize = (b: unknown) =>
+      server.api("POST", `/commands/upload/${item.photoId}/finalize`, { token: alice.token, body: b });
 
-    const wrongEtag = await finalize({ ...good, parts: [good.parts[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }] });
+    const wrongEtag = await finalize({
+      ...good,
+      parts: [good.parts[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }],
+    });
     expect(wrongEtag.status).toBe(409);
     expect(wrongEtag.body.code).toBe("UPLOAD_INCOMPLETE");
 
@@ -277,7 +299,9 @@ describe("cancel and retry", () => {
     const [row] = await server.app.services.database.db.select().from(photos).where(eq(photos.id, big.photoId));
     const cancel = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
     expect(cancel.body).toEqual({ photoId: big.photoId, status: "CANCELLED" });
-    await expect(storage.listParts(row?.storageKey as string, big.multipart.uploadId)).rejects.toBeInstanceOf(StorageError);
+    await expect(storage.listParts(row?.storageKey as string, big.multipart.uploadId)).rejects.toBeInstanceOf(
+      StorageError,
+    );
     const again = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
     expect(again.status).toBe(409);
 

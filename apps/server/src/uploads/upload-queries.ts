@@ -18,7 +18,10 @@ export type UploadQueries = ReturnType<typeof createUploadQueries>;
 export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectStorage }) {
   const signedGet = (key: string | null, downloadFilename?: string) =>
     key
-      ? storage.presignGet(key, { expiresInSec: VIEW_URL_TTL_SECONDS, ...(downloadFilename ? { downloadFilename } : {}) })
+      ? storage.presignGet(key, {
+          expiresInSec: VIEW_URL_TTL_SECONDS,
+          ...(downloadFilename ? { downloadFilename } : {}),
+        })
       : Promise.resolve(null);
 
   async function listItem(p: PhotoRow): Promise<PhotoListItem> {
@@ -37,6 +40,15 @@ export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectSt
   }
 
   return {
+    /** Whether the job exists and is this user's (the realtime broker's topic check). */
+    async ownsJob(userId: string, jobId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: uploadJobs.id })
+        .from(uploadJobs)
+        .where(and(eq(uploadJobs.id, jobId), eq(uploadJobs.userId, userId)));
+      return Boolean(row);
+    },
+
     async getJob(userId: string, jobId: string): Promise<JobView> {
       const [job] = await db
         .select()
@@ -86,7 +98,10 @@ export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectSt
             eq(photos.userId, userId),
             inArray(photos.status, LIBRARY_STATUSES),
             after
-              ? or(lt(photos.createdAt, after.createdAt), and(eq(photos.createdAt, after.createdAt), lt(photos.id, after.id)))
+              ? or(
+                  lt(photos.createdAt, after.createdAt),
+                  and(eq(photos.createdAt, after.createdAt), lt(photos.id, after.id)),
+                )
               : undefined,
           ),
         )

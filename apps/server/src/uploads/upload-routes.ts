@@ -1,4 +1,11 @@
-import { CreateJobRequest, FinalizeRequest, JobId, PhotoId, ProgressRequest, SignPartsRequest } from "@rapidphoto/protocol";
+import {
+  CreateJobRequest,
+  FinalizeRequest,
+  JobId,
+  PhotoId,
+  ProgressRequest,
+  SignPartsRequest,
+} from "@rapidphoto/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { currentUser, requireUser } from "../auth/auth-plugin.js";

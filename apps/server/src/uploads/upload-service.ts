@@ -5,10 +5,10 @@ import {
   type FinalizeResponse,
   type JobEvent,
   type JobStatus,
+  type ProgressRequest,
   partCountFor,
   partRange,
   planPartSize,
-  type ProgressRequest,
   SINGLE_PUT_MAX_BYTES,
   type SignPartsResponse,
   type UploadItem,
@@ -97,7 +97,9 @@ export function createUploadService(deps: UploadServiceDeps) {
         uploadId: photo.uploadId ?? "",
         partSize,
         partCount: partCountFor(photo.bytes, partSize),
-        ...(uploadedParts ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) } : {}),
+        ...(uploadedParts
+          ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) }
+          : {}),
       },
     };
   }
@@ -323,7 +325,12 @@ export function createUploadService(deps: UploadServiceDeps) {
           const result = await applyTransitions(
             tx,
             request.jobId,
-            starting.map(([photoId, bytesSent]) => ({ photoId, to: "UPLOADING", from: ["QUEUED"], patch: { bytesSent } })),
+            starting.map(([photoId, bytesSent]) => ({
+              photoId,
+              to: "UPLOADING",
+              from: ["QUEUED"],
+              patch: { bytesSent },
+            })),
             { onIllegal: "skip" },
           );
           events.push(...result.events);
@@ -353,7 +360,10 @@ export function createUploadService(deps: UploadServiceDeps) {
       return { photoId, status: changed[0]?.status ?? "CANCELLED" };
     },
 
-    async cancelJob(userId: string, jobId: string): Promise<{ jobId: string; status: JobStatus; cancelledCount: number }> {
+    async cancelJob(
+      userId: string,
+      jobId: string,
+    ): Promise<{ jobId: string; status: JobStatus; cancelledCount: number }> {
       await ownedJob(userId, jobId);
       const open = await db
         .select()
@@ -382,7 +392,10 @@ export function createUploadService(deps: UploadServiceDeps) {
     async retryPhoto(userId: string, photoId: string): Promise<UploadItem> {
       const photo = await ownedPhoto(userId, photoId);
       if (photo.status !== "FAILED" && photo.status !== "CANCELLED") {
-        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; only failed or cancelled photos can be retried.`);
+        throw new AppError(
+          "ILLEGAL_TRANSITION",
+          `The photo is ${photo.status}; only failed or cancelled photos can be retried.`,
+        );
       }
       let uploadId = photo.uploadId;
       let parts: StoredPart[] | undefined;
@@ -423,11 +436,17 @@ export function createUploadService(deps: UploadServiceDeps) {
   async function completeMultipart(photo: PhotoRow, body: FinalizeRequest): Promise<void> {
     if (!body.uploadId || !body.parts) {
       throw new AppError("VALIDATION_FAILED", "A multipart upload is finalized with its uploadId and parts.", {
-        fieldErrors: { ...(body.uploadId ? {} : { uploadId: ["Required."] }), ...(body.parts ? {} : { parts: ["Required."] }) },
+        fieldErrors: {
+          ...(body.uploadId ? {} : { uploadId: ["Required."] }),
+          ...(body.parts ? {} : { parts: ["Required."] }),
+        },
       });
     }
     if (body.uploadId !== photo.uploadId) {
-      throw new AppError("UPLOAD_INCOMPLETE", "That upload id does not belong to this photo (it may have been restarted).");
+      throw new AppError(
+        "UPLOAD_INCOMPLETE",
+        "That upload id does not belong to this photo (it may have been restarted).",
+      );
     }
     const partCount = partCountFor(photo.bytes, photo.partSize as number);
     const numbers = body.parts.map((p) => p.partNumber);
@@ -447,9 +466,14 @@ export function createUploadService(deps: UploadServiceDeps) {
       await storage.completeMultipart(photo.storageKey, photo.uploadId, parts);
     } catch (error) {
       if (error instanceof StorageError) {
-        throw new AppError("UPLOAD_INCOMPLETE", `Storage refused the parts: ${error.message}`, { storage: error.code }, {
-          cause: error,
-        });
+        throw new AppError(
+          "UPLOAD_INCOMPLETE",
+          `Storage refused the parts: ${error.message}`,
+          { storage: error.code },
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }

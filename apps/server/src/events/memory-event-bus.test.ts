@@ -1,0 +1,16 @@
+import type { JobEvent } from "@rapidphoto/protocol";
+import { expect, it } from "vitest";
+import { describeEventBusContract } from "./event-bus.contract.js";
+import { createMemoryEventBus } from "./memory-event-bus.js";
+import { jobEvent } from "./test-events.js";
+
+describeEventBusContract("memory event bus", async (logger) => createMemoryEventBus({ logger }));
+
+it("memory event bus: every subscriber has the event when publish resolves", async () => {
+  const bus = createMemoryEventBus();
+  const seen: JobEvent[] = [];
+  bus.subscribe((event) => seen.push(event));
+  await bus.publish(jobEvent("job_memory01", 1));
+  expect(seen).toHaveLength(1);
+  expect(bus.kind).toBe("memory");
+});

@@ -1,0 +1,63 @@
+import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureLogger } from "../events/capture-logger.js";
+import type { EventBus } from "../events/event-bus.js";
+import { createRedisEventBus } from "../events/redis-event-bus.js";
+import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "../events/redis-test-support.js";
+import { jobEvent, photoEvent } from "../events/test-events.js";
+import {
+  ALICE_JOB,
+  connect,
+  eventually,
+  json,
+  type RealtimeTestApp,
+  startRealtimeApp,
+  stompClient,
+  subscribed,
+} from "./realtime-test-kit.js";
+
+const skip = await skipWithoutRedis("realtime over redis");
+
+describe.skipIf(skip)("realtime across instances (Redis)", { timeout: 30_000 }, () => {
+  const buses: EventBus[] = [];
+  let a: RealtimeTestApp;
+  let b: RealtimeTestApp;
+
+  beforeAll(async () => {
+    const channel = uniqueChannel();
+    const open = async () => {
+      const bus = await createRedisEventBus({ url: REDIS_TEST_URL, channel, logger: captureLogger().logger });
+      buses.push(bus);
+      return startRealtimeApp({ bus });
+    };
+    a = await open();
+    b = await open();
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all(buses.map((bus) => bus.close()));
+  });
+
+  it("a client on instance A receives, in order, what instance B publishes", async () => {
+    const client = stompClient(a.origin, "sockjs-websocket");
+    try {
+      await connect(client);
+      const topic = await subscribed(client, jobTopic(ALICE_JOB));
+      const queue = await subscribed(client, USER_JOBS_QUEUE);
+
+      const sent = [
+        photoEvent(ALICE_JOB, "ph_1", 1, { bytesSent: 10 }),
+        photoEvent(ALICE_JOB, "ph_1", 2, { bytesSent: 500 }),
+        jobEvent(ALICE_JOB, 3, { status: "COMPLETED" }),
+      ];
+      for (const event of sent) await b.bus.publish(event);
+
+      await eventually(() => expect(topic).toHaveLength(3));
+      expect(topic.map(json)).toEqual(sent.map((e) => e.message));
+      await eventually(() => expect(queue).toHaveLength(1));
+      expect(json(queue[0]!)).toEqual(sent[2]!.message);
+    } finally {
+      await client.deactivate();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import type { JobEvent } from "@rapidphoto/protocol";
+import type { EventBus, Logger } from "../events/event-bus.js";
+import type { StompConnection } from "./stomp-connection.js";
+import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
+import { type Authenticate, type AuthorizeJob, type SessionConfig, StompSession } from "./stomp-session.js";
+import { type Subscription, SubscriptionIndex } from "./subscription-index.js";
+
+/** Matches @stomp/stompjs' default, so browsers and server agree without tuning. */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+/** A live panel follows a handful of jobs; this only bounds what one socket can make us hold. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 128;
+/** ~3,000 progress messages queued for one socket: it is not reading, so drop it and let it refetch. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const DEFAULT_MAX_PENDING_FRAMES = 64;
+/** Generous for a real client (stompjs sends CONNECT as soon as the socket opens), short for an idle socket. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export type StompBrokerOptions = {
+  bus: Pick<EventBus, "subscribe">;
+  authenticate: Authenticate;
+  authorizeJob: AuthorizeJob;
+  logger: Logger;
+  heartbeatMs?: number;
+  limits?: Partial<StompLimits>;
+  maxSubscriptions?: number;
+  maxBufferedBytes?: number;
+  maxPendingFrames?: number;
+  connectTimeoutMs?: number;
+};
+
+export interface StompBroker {
+  /** Takes over a freshly opened transport connection. */
+  accept(connection: StompConnection): void;
+  /** Open connections, connected or still handshaking. */
+  connectionCount(): number;
+  /** Closes every connection of `userId` (e.g. after its tokens were revoked); returns how many. */
+  disconnectUser(userId: string): number;
+  /** Stops listening to the bus and closes every connection. */
+  close(): void;
+}
+
+/**
+ * The STOMP broker: accepts connections, keeps the subscription index, and routes every job event
+ * from the bus — subscribed to once — to the sessions allowed to see it.
+ */
+export function createStompBroker(options: StompBrokerOptions): StompBroker {
+  const { logger } = options;
+  const config: SessionConfig = {
+    authenticate: options.authenticate,
+    authorizeJob: options.authorizeJob,
+    logger,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    limits: { ...DEFAULT_STOMP_LIMITS, ...options.limits },
+    maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    maxPendingFrames: options.maxPendingFrames ?? DEFAULT_MAX_PENDING_FRAMES,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+  const sessions = new Set<StompSession>();
+  const index = new SubscriptionIndex();
+  let closed = false;
+
+  const host = {
+    addSubscription: (subscription: Subscription) => index.add(subscription),
+    removeSubscription: (subscription: Subscription) => index.remove(subscription),
+    sessionClosed: (session: StompSession) => sessions.delete(session),
+  };
+
+  function route(event: JobEvent): void {
+    // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
+    const targets = [...index.match(event)];
+    if (targets.length === 0) return;
+    const body = JSON.stringify(event.message);
+    for (const subscription of targets) subscription.subscriber.deliver(subscription, body);
+  }
+
+  const unsubscribe = options.bus.subscribe(route);
+
+  return {
+    accept(connection) {
+      if (closed) {
+        connection.close();
+        return;
+      }
+      const session = new StompSession(connection, config, host);
+      sessions.add(session);
+      logger.debug({ session: session.id, peer: connection.description }, "stomp: connection opened");
+    },
+    connectionCount: () => sessions.size,
+    disconnectUser(userId) {
+      let n = 0;
+      for (const session of [...sessions]) {
+        if (session.isConnected && session.userId === userId) {
+          session.close();
+          n += 1;
+        }
+      }
+      return n;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      for (const session of [...sessions]) session.close();
+    },
+  };
+}

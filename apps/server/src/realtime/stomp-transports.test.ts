@@ -1,0 +1,171 @@
+import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
+import type { Client, IMessage } from "@stomp/stompjs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { jobEvent, photoEvent } from "../events/test-events.js";
+import {
+  ALICE_JOB,
+  connect,
+  eventually,
+  json,
+  nextError,
+  type RealtimeTestApp,
+  stalledSubscriber,
+  startRealtimeApp,
+  stompClient,
+  subscribed,
+  type Transport,
+} from "./realtime-test-kit.js";
+
+const TRANSPORTS: Transport[] = [
+  "websocket",
+  "sockjs-websocket",
+  "sockjs-xhr-streaming",
+  "sockjs-xhr-polling",
+  "sockjs-eventsource",
+];
+
+// Bounded so a missing close or message fails the test instead of hanging it.
+const BOUNDED = { timeout: 30_000 };
+
+describe("realtime transports", BOUNDED, () => {
+  let rt: RealtimeTestApp;
+  const clients: Client[] = [];
+  const client = (transport: Transport, config = {}) => {
+    const c = stompClient(rt.origin, transport, config);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    rt = await startRealtimeApp({}, (app) => app.get("/hello", async () => ({ hello: "world" })));
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.deactivate()));
+  });
+  afterAll(async () => {
+    await rt.close();
+  });
+
+  it.each(TRANSPORTS)("%s: delivers a job's events in order, each a complete MESSAGE", async (transport) => {
+    const c = client(transport);
+    await connect(c);
+    const got = await subscribed(c, jobTopic(ALICE_JOB), { id: "job-sub" });
+
+    const sent = Array.from({ length: 12 }, (_, i) =>
+      i % 4 === 3 ? jobEvent(ALICE_JOB, i + 1) : photoEvent(ALICE_JOB, `ph_${i}`, i + 1, { bytesSent: i }),
+    );
+    for (const event of sent) await rt.bus.publish(event);
+
+    await eventually(() => expect(got).toHaveLength(sent.length));
+    expect(got.map(json)).toEqual(sent.map((e) => e.message));
+    for (const message of got) {
+      expect(message.headers).toMatchObject({
+        subscription: "job-sub",
+        destination: jobTopic(ALICE_JOB),
+        "content-type": "application/json",
+      });
+    }
+    expect(new Set(got.map((m: IMessage) => m.headers["message-id"])).size).toBe(sent.length);
+  });
+
+  it.each<Transport>(["websocket", "sockjs-websocket", "sockjs-xhr-polling"])(
+    "%s: a bad token gets an ERROR frame and the connection closes",
+    async (transport) => {
+      const c = client(transport);
+      const failure = nextError(c);
+      c.connectHeaders = { Authorization: "Bearer token-mallory" };
+      c.activate();
+      const { error, closed } = await failure;
+      expect(error.headers.message).toBe("Authentication failed");
+      await closed;
+    },
+  );
+
+  it.each<Transport>(["websocket", "sockjs-websocket"])(
+    "%s: after the server drops the socket the client reconnects, resubscribes and gets later events",
+    async (transport) => {
+      const got: IMessage[] = [];
+      let subscriptions = 0;
+      const c = client(transport, { reconnectDelay: 50 });
+      c.connectHeaders = { Authorization: "Bearer token-alice" };
+      c.onConnect = () => {
+        const receipt = `resubscribed-${Math.random()}`;
+        c.watchForReceipt(receipt, () => {
+          subscriptions += 1;
+        });
+        c.subscribe(jobTopic(ALICE_JOB), (message) => got.push(message), { receipt });
+      };
+      c.activate();
+      await eventually(() => expect(subscriptions).toBe(1));
+      await rt.bus.publish(jobEvent(ALICE_JOB, 1));
+      await eventually(() => expect(got).toHaveLength(1));
+
+      expect(rt.app.realtime.disconnectUser("alice")).toBeGreaterThanOrEqual(1);
+      await eventually(() => expect(subscriptions).toBe(2));
+      await rt.bus.publish(jobEvent(ALICE_JOB, 2));
+      await eventually(() => expect(got.map(json).map((m) => m.seq)).toEqual([1, 2]));
+    },
+  );
+
+  it("leaves other routes to Fastify and serves SockJS' own endpoints", async () => {
+    const hello = await fetch(`${rt.origin}/hello`);
+    expect(await hello.json()).toEqual({ hello: "world" });
+    const info = await fetch(`${rt.origin}/ws/info`);
+    expect(info.status).toBe(200);
+    expect(await info.json()).toMatchObject({ websocket: true });
+  });
+
+  it("answers a WebSocket upgrade outside /ws with 404", async () => {
+    const ws = new WebSocket(`${rt.origin.replace("http", "ws")}/elsewhere`);
+    const error = await new Promise<Error>((resolve) => ws.once("error", resolve));
+    expect(error.message).toMatch(/404/);
+  });
+
+  it("closes a raw WebSocket whose message exceeds the size limit", async () => {
+    const ws = new WebSocket(`${rt.origin.replace("http", "ws")}/ws/websocket`);
+    await new Promise((resolve) => ws.once("open", resolve));
+    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
+    ws.send("x".repeat(1024 * 1024));
+    expect(await closed).toBe(1009);
+  });
+
+  it("refuses a SockJS request body over the size limit before reading it", async () => {
+    const response = await fetch(`${rt.origin}/ws/000/toolarge/xhr_send`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify(["x".repeat(1024 * 1024)]),
+    });
+    expect(response.status).toBe(413);
+  });
+});
+
+describe("realtime shutdown", BOUNDED, () => {
+  it("app.close() closes open connections on every transport and completes", async () => {
+    const rt = await startRealtimeApp();
+    const clients = (["websocket", "sockjs-websocket", "sockjs-xhr-streaming"] as const).map((t) =>
+      stompClient(rt.origin, t),
+    );
+    await Promise.all(clients.map((c) => connect(c)));
+    const closed = clients.map((c) => new Promise<void>((resolve) => (c.onWebSocketClose = () => resolve())));
+    expect(rt.app.realtime.connectionCount()).toBe(3);
+
+    await rt.close();
+    await Promise.all(closed);
+    await Promise.all(clients.map((c) => c.deactivate()));
+  });
+
+  // ws would wait 30 s for the peer's close frame, faye-websocket (under sockjs) forever; shutdown must not.
+  it.each(["websocket", "sockjs-websocket"] as const)(
+    "%s: app.close() completes even when a peer never answers the closing handshake",
+    { timeout: 10_000 },
+    async (via) => {
+      const rt = await startRealtimeApp();
+      const { socket } = await stalledSubscriber(rt.origin, USER_JOBS_QUEUE, via);
+      await rt.close();
+      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.resume();
+      await ended;
+    },
+  );
+});

@@ -1,0 +1,63 @@
+import type { JobEvent } from "@rapidphoto/protocol";
+import type { Destination } from "./destinations.js";
+
+/** The session side of a subscription: who it belongs to and how to hand it a message. */
+export interface Subscriber {
+  readonly userId: string;
+  deliver(subscription: Subscription, body: string): void;
+}
+
+export type Subscription = {
+  /** The client's `id` header, unique within its connection. */
+  readonly id: string;
+  readonly destination: Destination;
+  readonly subscriber: Subscriber;
+};
+
+/**
+ * Routes a job event to the subscriptions that may see it, in O(matching subscriptions):
+ * job topics are indexed by job id, the user queue by user id.
+ */
+export class SubscriptionIndex {
+  private readonly byJob = new Map<string, Set<Subscription>>();
+  private readonly byUser = new Map<string, Set<Subscription>>();
+
+  add(subscription: Subscription): void {
+    const [map, key] = this.slot(subscription);
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(subscription);
+  }
+
+  remove(subscription: Subscription): void {
+    const [map, key] = this.slot(subscription);
+    const set = map.get(key);
+    if (!set) return;
+    set.delete(subscription);
+    if (set.size === 0) map.delete(key);
+  }
+
+  /** Subscriptions that receive `event`. */
+  *match(event: JobEvent): Generator<Subscription> {
+    for (const subscription of this.byJob.get(event.message.jobId) ?? []) {
+      // Ownership was checked at SUBSCRIBE; checking again means a wrong authorizeJob can never leak events.
+      if (subscription.subscriber.userId === event.userId) yield subscription;
+    }
+    if (event.message.type === "job") yield* this.byUser.get(event.userId) ?? [];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const set of this.byJob.values()) n += set.size;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  private slot(subscription: Subscription): [Map<string, Set<Subscription>>, string] {
+    const { destination } = subscription;
+    return destination.kind === "job" ? [this.byJob, destination.jobId] : [this.byUser, subscription.subscriber.userId];
+  }
+}
