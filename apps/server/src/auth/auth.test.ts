@@ -2,8 +2,8 @@ import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempPostgresDatabase, postgresAvailable } from "../../test/services.js";
 import { startTestServer, type TestServer } from "../../test/helper.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../../test/services.js";
 import { users } from "../db/schema.js";
 import { createTokenService } from "./tokens.js";
 
@@ -155,7 +155,6 @@ describe("auth hardening", () => {
     const limited = await attempt();
     expect(limited.body.code).toBe("RATE_LIMITED");
   });
-
 });
 
 describe("signing secret", () => {

@@ -81,9 +81,7 @@ export const photos = pgTable(
     index("photos_job_idx").on(t.jobId, t.position),
     index("photos_user_recent_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
     // Only photos waiting for a worker are in this index, so claiming stays cheap as the library grows.
-    index("photos_processing_queue_idx")
-      .on(t.nextAttemptAt)
-      .where(sql`status = 'PROCESSING'`),
+    index("photos_processing_queue_idx").on(t.nextAttemptAt).where(sql`status = 'PROCESSING'`),
   ],
 );
 
