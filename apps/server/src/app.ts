@@ -10,6 +10,7 @@ import { type Database, openDatabase } from "./db/database.js";
 import type { EventBus } from "./events/event-bus.js";
 import { openEventBus } from "./events/open-event-bus.js";
 import { AppError } from "./http/app-error.js";
+import { allowOrigin } from "./http/cors.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { webApp } from "./http/web-app.js";
@@ -44,6 +45,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   installErrorHandling(app, { notFoundPage: path.join(config.webDir, "404.html") });
   app.decorateRequest("user", null);
+  if (config.corsOrigin) allowOrigin(app, config.corsOrigin);
   const closers: (() => Promise<unknown>)[] = [];
   app.addHook("onClose", async () => {
     for (const close of closers.reverse()) {

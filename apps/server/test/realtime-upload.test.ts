@@ -1,5 +1,5 @@
-import type { Client, IMessage } from "@stomp/stompjs";
 import { jobTopic, type PushMessage, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
+import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../src/processing/generate-test-jpeg.js";
 import { connect, eventually, stompClient, subscribed, type Transport } from "../src/realtime/realtime-test-kit.js";
@@ -38,68 +38,73 @@ async function uploadThree(server: TestServer, token: string, jobId: string, ite
   }
 }
 
-describe.each<Transport>(["sockjs-websocket", "websocket", "sockjs-xhr-streaming"])("live job events over %s", (transport) => {
-  let server: TestServer;
-  const clients: Client[] = [];
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    for (const c of clients) await c.deactivate();
-    await server.close();
-  });
-
-  it("delivers UPLOADING → PROCESSING → COMPLETED for each photo and the job's final status, in order", async () => {
-    const { token } = await server.register();
-    const sources = await Promise.all([1, 2, 3].map(() => makeTestJpeg({ width: 320, height: 240 })));
-    const files = sources.map((b, i) => ({ filename: `p${i}.jpg`, mimeType: "image/jpeg", bytes: b.length }));
-    const { body } = await server.api("POST", "/commands/upload-jobs", { token, body: { files } });
-
-    const client = stompClient(server.url, transport);
-    clients.push(client);
-    await connect(client, token);
-    const messages = await subscribed(client, jobTopic(body.jobId));
-    const lifecycle = await subscribed(client, USER_JOBS_QUEUE);
-
-    await uploadThree(server, token, body.jobId, body.items, sources);
-
-    const finalJob = await eventually(() => {
-      const last = messages.map(parse).findLast((m) => m.type === "job");
-      expect(last).toMatchObject({ status: "COMPLETED", completedCount: 3 });
-      return last;
+describe.each<Transport>(["sockjs-websocket", "websocket", "sockjs-xhr-streaming"])(
+  "live job events over %s",
+  (transport) => {
+    let server: TestServer;
+    const clients: Client[] = [];
+    beforeAll(async () => {
+      server = await startTestServer();
     });
-    const perPhoto = timeline(messages);
-    for (const item of body.items) {
-      expect(perPhoto.get(item.photoId)).toEqual(["UPLOADING", "PROCESSING", "COMPLETED"]);
-    }
-    const view = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token });
-    expect(finalJob?.seq).toBe(view.body.seq);
-    // The user's queue carries lifecycle (job) messages only.
-    await eventually(() => expect(lifecycle.map(parse).findLast(() => true)).toMatchObject({ type: "job", status: "COMPLETED" }));
-    expect(lifecycle.map(parse).every((m) => m.type === "job")).toBe(true);
-  });
-
-  it("refuses another user's job topic and a bad token", async () => {
-    const alice = await server.register();
-    const bob = await server.register();
-    const { body } = await server.api("POST", "/commands/upload-jobs", {
-      token: alice.token,
-      body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: 10 }] },
+    afterAll(async () => {
+      for (const c of clients) await c.deactivate();
+      await server.close();
     });
-    const client = stompClient(server.url, transport);
-    clients.push(client);
-    await connect(client, bob.token);
-    const error = new Promise<string>((resolve) => {
-      client.onStompError = (frame) => resolve(frame.headers.message ?? "");
-    });
-    client.subscribe(jobTopic(body.jobId), () => {});
-    expect(await error).toMatch(/not allowed|forbidden|not authori[sz]ed|denied/i);
 
-    const intruder = stompClient(server.url, transport);
-    clients.push(intruder);
-    await expect(connect(intruder, `${alice.token}x`)).rejects.toThrow();
-  });
-});
+    it("delivers UPLOADING → PROCESSING → COMPLETED for each photo and the job's final status, in order", async () => {
+      const { token } = await server.register();
+      const sources = await Promise.all([1, 2, 3].map(() => makeTestJpeg({ width: 320, height: 240 })));
+      const files = sources.map((b, i) => ({ filename: `p${i}.jpg`, mimeType: "image/jpeg", bytes: b.length }));
+      const { body } = await server.api("POST", "/commands/upload-jobs", { token, body: { files } });
+
+      const client = stompClient(server.url, transport);
+      clients.push(client);
+      await connect(client, token);
+      const messages = await subscribed(client, jobTopic(body.jobId));
+      const lifecycle = await subscribed(client, USER_JOBS_QUEUE);
+
+      await uploadThree(server, token, body.jobId, body.items, sources);
+
+      const finalJob = await eventually(() => {
+        const last = messages.map(parse).findLast((m) => m.type === "job");
+        expect(last).toMatchObject({ status: "COMPLETED", completedCount: 3 });
+        return last;
+      });
+      const perPhoto = timeline(messages);
+      for (const item of body.items) {
+        expect(perPhoto.get(item.photoId)).toEqual(["UPLOADING", "PROCESSING", "COMPLETED"]);
+      }
+      const view = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token });
+      expect(finalJob?.seq).toBe(view.body.seq);
+      // The user's queue carries lifecycle (job) messages only.
+      await eventually(() =>
+        expect(lifecycle.map(parse).findLast(() => true)).toMatchObject({ type: "job", status: "COMPLETED" }),
+      );
+      expect(lifecycle.map(parse).every((m) => m.type === "job")).toBe(true);
+    });
+
+    it("refuses another user's job topic and a bad token", async () => {
+      const alice = await server.register();
+      const bob = await server.register();
+      const { body } = await server.api("POST", "/commands/upload-jobs", {
+        token: alice.token,
+        body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: 10 }] },
+      });
+      const client = stompClient(server.url, transport);
+      clients.push(client);
+      await connect(client, bob.token);
+      const error = new Promise<string>((resolve) => {
+        client.onStompError = (frame) => resolve(frame.headers.message ?? "");
+      });
+      client.subscribe(jobTopic(body.jobId), () => {});
+      expect(await error).toMatch(/not allowed|forbidden|not authori[sz]ed|denied/i);
+
+      const intruder = stompClient(server.url, transport);
+      clients.push(intruder);
+      await expect(connect(intruder, `${alice.token}x`)).rejects.toThrow();
+    });
+  },
+);
 
 describe("two instances sharing PostgreSQL and Redis", () => {
   let a: TestServer | undefined;
@@ -119,7 +124,11 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     if (!redisUp) return;
     const db = await createTempPostgresDatabase();
     drop = db.drop;
-    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, JWT_SECRET: "shared-secret-for-two-instances-0123456789" };
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: REDIS_TEST_URL,
+      JWT_SECRET: "shared-secret-for-two-instances-0123456789",
+    };
     a = await startTestServer({ env, argv: ["--role=web"] }); // A never processes: B does
     b = await startTestServer({ env });
   });
@@ -148,7 +157,10 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     await uploadThree(sb, token, body.jobId, body.items, sources);
 
     await eventually(() =>
-      expect(messages.map(parse).findLast((m) => m.type === "job")).toMatchObject({ status: "COMPLETED", completedCount: 3 }),
+      expect(messages.map(parse).findLast((m) => m.type === "job")).toMatchObject({
+        status: "COMPLETED",
+        completedCount: 3,
+      }),
     );
     const perPhoto = timeline(messages);
     for (const item of body.items) expect(perPhoto.get(item.photoId)).toEqual(["UPLOADING", "PROCESSING", "COMPLETED"]);
