@@ -27,6 +27,8 @@ import { createUploadQueries } from "./uploads/upload-queries.js";
 import { uploadRoutes } from "./uploads/upload-routes.js";
 import { createUploadService, type UploadService } from "./uploads/upload-service.js";
 
+const UPLOAD_EXPIRY_CHECK_MS = 10 * 60 * 1000;
+
 export type AppOptions = {
   /** Processing tuning, mostly for tests (short leases to exercise crash recovery). */
   worker?: { leaseMs?: number; pollMs?: number; concurrency?: number };
@@ -98,6 +100,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onPhotosReady: () => worker?.wake(),
   });
   const queries = createUploadQueries({ db: database.db, storage });
+  if (config.role !== "web") {
+    // Abandoned uploads are failed on a schedule; every worker instance may run it (transitions lock rows).
+    const expiry = setInterval(() => {
+      uploads
+        .expireStaleUploads(config.uploadExpiryMs)
+        .then((n) => n && app.log.info({ expired: n }, "expired abandoned uploads"))
+        .catch((error: unknown) => app.log.warn({ err: error }, "could not expire abandoned uploads"));
+    }, UPLOAD_EXPIRY_CHECK_MS);
+    expiry.unref();
+    closers.push(async () => clearInterval(expiry));
+  }
 
   await app.register(healthRoutes, { probes: { database, storage, events: bus } });
   if (config.role !== "worker") {

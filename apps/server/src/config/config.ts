@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** How long a processing claim lasts without renewal; a crashed worker's photos are retaken after it. */
   WORKER_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  /** Uploads with no activity for this long are failed and their parts removed. */
+  UPLOAD_EXPIRY_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
 });
 
 export type Role = "all" | "web" | "worker";
@@ -73,6 +79,7 @@ export type Config = {
   authRateLimit: number;
   corsOrigin: string | undefined;
   worker: { concurrency: number | undefined; leaseMs: number };
+  uploadExpiryMs: number;
   role: Role;
 };
 
@@ -127,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     authRateLimit: e.AUTH_RATE_LIMIT,
     corsOrigin: e.CORS_ORIGIN,
     worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
+    uploadExpiryMs: e.UPLOAD_EXPIRY_HOURS * 60 * 60 * 1000,
     role,
   };
 }

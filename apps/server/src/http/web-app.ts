@@ -1,24 +1,67 @@
 import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 
 /**
- * Serves the Next.js static export. `/login` finds `login.html` (send's `extensions`), hashed
- * assets under /_next/static are cached for good, pages are revalidated on every load.
+ * Serves the Next.js static export on the API's origin. Next writes `login.html` *and* a `login/`
+ * folder of navigation data, so `/login` is resolved here (page first, then file) rather than by
+ * directory lookup. Hashed assets under /_next/static are cached for good; pages are revalidated.
+ * Unknown paths get the app's 404 page with status 404.
  */
 export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
-  if (!existsSync(opts.webDir)) {
-    app.log.warn({ webDir: opts.webDir }, "web app not built; run `npm run build` (npm start does this)");
+  const root = path.resolve(opts.webDir);
+  if (!existsSync(root)) {
+    app.log.warn({ webDir: root }, "web app not built; run `npm run build` (npm start does this)");
     return;
   }
   await app.register(fastifyStatic, {
-    root: opts.webDir,
-    extensions: ["html"],
-    wildcard: true,
+    root,
+    serve: false, // routes below decide what a path means
+    cacheControl: false, // set per file in setHeaders
     setHeaders(res, filePath) {
       const immutable = filePath.includes(`${path.sep}_next${path.sep}static${path.sep}`);
       res.setHeader("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
+
+  const handler = async (request: { url: string }, reply: FastifyReply) => {
+    // Unknown API paths stay JSON errors; only page paths fall through to the web app.
+    if (
+      API_PREFIXES.some((p) => request.url === p || request.url.startsWith(`${p}/`) || request.url.startsWith(`${p}?`))
+    ) {
+      return reply.callNotFound();
+    }
+    const file = await resolvePage(root, decodePath(request.url));
+    if (file) return reply.sendFile(file);
+    if (existsSync(path.join(root, "404.html"))) return reply.code(404).sendFile("404.html");
+    return reply.callNotFound();
+  };
+  app.get("/", handler);
+  app.get("/*", handler);
+}
+
+const API_PREFIXES = ["/api", "/commands", "/queries", "/storage", "/ws", "/healthz"];
+
+function decodePath(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split("?")[0] ?? "/");
+  } catch {
+    return null;
+  }
+}
+
+/** The file under root that a URL path names, relative to root, or null. Never leaves root. */
+async function resolvePage(root: string, urlPath: string | null): Promise<string | null> {
+  if (urlPath === null || urlPath.includes("\0")) return null;
+  const clean = path.posix.normalize(`/${urlPath}`).replace(/\/+$/, "");
+  const candidates = clean === "" ? ["index.html"] : [`${clean}.html`, clean, `${clean}/index.html`];
+  for (const candidate of candidates) {
+    const absolute = path.resolve(root, `.${candidate.startsWith("/") ? candidate : `/${candidate}`}`);
+    if (absolute !== root && !absolute.startsWith(`${root}${path.sep}`)) continue;
+    const info = await stat(absolute).catch(() => null);
+    if (info?.isFile()) return path.relative(root, absolute);
+  }
+  return null;
 }

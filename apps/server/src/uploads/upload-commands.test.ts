@@ -380,3 +380,26 @@ describe("processing outcome", () => {
     expect(retry.body.method).toBe("PUT");
   });
 });
+
+describe("abandoned uploads", () => {
+  it("are failed after the expiry, their multipart parts removed and their job finished", async () => {
+    const { body } = await createJob(alice.token, [jpeg("big.jpg", 9 * MiB), jpeg("fresh.jpg", 10)]);
+    const [stale, fresh] = body.items;
+    const db = server.app.services.database.db;
+    const [row] = await db.select().from(photos).where(eq(photos.id, stale.photoId));
+    await db
+      .update(photos)
+      .set({ updatedAt: new Date(Date.now() - 25 * 60 * 60 * 1000) })
+      .where(eq(photos.id, stale.photoId));
+
+    const expired = await server.app.services.uploads.expireStaleUploads(24 * 60 * 60 * 1000);
+    expect(expired).toBe(1);
+    const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
+    expect(job.photos[0]).toMatchObject({ status: "FAILED", errorMessage: expect.stringMatching(/did not finish/) });
+    expect(job.photos[1]).toMatchObject({ photoId: fresh.photoId, status: "QUEUED" });
+    await expect(
+      server.app.services.storage.listParts(row?.storageKey as string, stale.multipart.uploadId),
+    ).rejects.toBeInstanceOf(StorageError);
+    expect(await server.app.services.uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
+  });
+});

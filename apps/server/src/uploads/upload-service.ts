@@ -13,7 +13,7 @@ import {
   type SignPartsResponse,
   type UploadItem,
 } from "@rapidphoto/protocol";
-import { and, eq, inArray, notInArray } from "drizzle-orm";
+import { and, eq, inArray, lt, notInArray } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
 import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
@@ -240,6 +240,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; it is not waiting for an upload.`);
       }
+      await db.update(photos).set({ updatedAt: new Date() }).where(eq(photos.id, photo.id));
       if (photo.uploadMethod === "PUT") return uploadItem(photo);
       const parts = await storedParts(photo);
       if (parts) return uploadItem(photo, parts);
@@ -386,6 +387,50 @@ export function createUploadService(deps: UploadServiceDeps) {
         (p) => discardUpload(p.storageKey, p.uploadId),
       );
       return { jobId, status: job.status as JobStatus, cancelledCount: changed.length };
+    },
+
+    /**
+     * Fails photos whose upload was abandoned (no progress, finalize or sign for `olderThanMs`), so
+     * their jobs finish and their half-uploaded parts are removed. Safe to run on every instance.
+     */
+    async expireStaleUploads(olderThanMs: number, limit = 500): Promise<number> {
+      const stale = await db
+        .select()
+        .from(photos)
+        .where(
+          and(
+            inArray(photos.status, ["QUEUED", "UPLOADING"]),
+            lt(photos.updatedAt, new Date(Date.now() - olderThanMs)),
+          ),
+        )
+        .limit(limit);
+      const byJob = new Map<string, PhotoRow[]>();
+      for (const p of stale) byJob.set(p.jobId, [...(byJob.get(p.jobId) ?? []), p]);
+      let expired = 0;
+      for (const [jobId, rows] of byJob) {
+        const { changed, events } = await db.transaction((tx) =>
+          applyTransitions(
+            tx,
+            jobId,
+            rows.map((p) => ({
+              photoId: p.id,
+              to: "FAILED" as const,
+              from: ["QUEUED" as const, "UPLOADING" as const],
+              patch: { uploadId: null, errorMessage: "The upload did not finish in time. Retry to send it again." },
+            })),
+            { onIllegal: "skip" },
+          ),
+        );
+        publishAll(events);
+        const failed = new Set(changed.map((c) => c.id));
+        await mapLimit(
+          rows.filter((p) => failed.has(p.id)),
+          STORAGE_CONCURRENCY,
+          (p) => discardUpload(p.storageKey, p.uploadId),
+        );
+        expired += changed.length;
+      }
+      return expired;
     },
 
     /** FAILED or CANCELLED → QUEUED with a fresh item; a multipart retry lists the parts already stored. */

@@ -1,0 +1,24 @@
+import type { ReactNode } from "react";
+import { AppHeader } from "./AppHeader";
+import { Sidebar } from "./Sidebar";
+
+/** The signed-in frame: 64 px header across, 240 px sidebar, the page scrolling on its own. */
+export function AppShell({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex h-dvh flex-col">
+      <a
+        href="#main"
+        className="sr-only rounded-lg bg-accent text-sm text-white focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50 focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
+      <AppHeader />
+      <div className="flex min-h-0 flex-1">
+        <Sidebar />
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto p-6 focus:outline-none lg:p-8">
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

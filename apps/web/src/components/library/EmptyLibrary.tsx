@@ -1,0 +1,40 @@
+"use client";
+
+import { CloudUpload, Upload } from "lucide-react";
+import { buttonClass } from "@/components/ui/button-styles";
+import { usePhotoPicker } from "@/components/upload/PhotoPicker";
+import { useFileDrop } from "@/components/upload/use-file-drop";
+
+/** The first thing a new library shows: one big place to drop photos, and the Upload button. */
+export function EmptyLibrary() {
+  const picker = usePhotoPicker();
+  const { isOver, handlers } = useFileDrop(picker.add);
+
+  return (
+    <section
+      {...handlers}
+      aria-labelledby="empty-library-title"
+      data-testid="empty-library"
+      className={`flex min-h-[420px] flex-col items-center justify-center gap-5 rounded-2xl border-2 border-dashed px-6 py-16 text-center transition-colors ${
+        isOver ? "border-accent bg-accent-soft" : "border-line bg-surface/60"
+      }`}
+    >
+      <span aria-hidden="true" className="grid size-16 place-items-center rounded-2xl bg-accent-soft text-accent">
+        <CloudUpload className="size-8" />
+      </span>
+      <div className="flex flex-col gap-2">
+        <h2 id="empty-library-title" className="font-semibold text-fg text-xl">
+          Drop photos here or click Upload
+        </h2>
+        <p className="max-w-md text-muted text-sm">
+          Your library is empty. Add hundreds of photos at once; they go straight to storage with live progress.
+        </p>
+      </div>
+      <button type="button" onClick={picker.open} className={buttonClass("primary", "h-11 px-5")}>
+        <Upload aria-hidden="true" className="size-4" />
+        Upload photos
+      </button>
+      <p className="text-subtle text-xs">JPEG, PNG, GIF, WebP, HEIC, AVIF or TIFF · up to 5 GB each</p>
+    </section>
+  );
+}
