@@ -1,0 +1,91 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startTestServer, type TestServer } from "../../test/helper.js";
+import { uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
+import { photos } from "../db/schema.js";
+import { makeTestJpeg } from "./generate-test-jpeg.js";
+import { backoffMs } from "./processing-worker.js";
+
+describe("processing worker retries", () => {
+  let server: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    token = (await server.register()).token;
+  });
+  afterAll(() => server.close());
+
+  async function finalizedPhoto() {
+    const bytes = await makeTestJpeg({ width: 200, height: 100 });
+    const { body } = await server.api("POST", "/commands/upload-jobs", {
+      token,
+      body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: bytes.length }] },
+    });
+    return { body, bytes };
+  }
+
+  it("retries a transient storage failure with backoff and then completes", async () => {
+    const { body, bytes } = await finalizedPhoto();
+    const storage = server.app.services.storage;
+    const read = storage.read.bind(storage);
+    let failures = 0;
+    const spy = vi.spyOn(storage, "read").mockImplementation(async (key, opts) => {
+      if (key.endsWith("/original") && failures < 2) {
+        failures += 1;
+        throw new Error("storage is having a moment");
+      }
+      return read(key, opts);
+    });
+    try {
+      await uploadAndFinalize(server, token, body.items[0], bytes);
+      const job = await waitForJob(server, token, body.jobId, 60_000);
+      expect(job.status).toBe("COMPLETED");
+      expect(failures).toBe(2);
+      const [row] = await server.app.services.database.db
+        .select()
+        .from(photos)
+        .where(eq(photos.id, body.items[0].photoId));
+      expect(row?.attempts).toBe(3);
+      expect(row?.width).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("fails the photo with a clear message once its attempts are spent", async () => {
+    const { body, bytes } = await finalizedPhoto();
+    const storage = server.app.services.storage;
+    const read = storage.read.bind(storage);
+    const spy = vi.spyOn(storage, "read").mockImplementation(async (key, opts) => {
+      if (key.includes(body.items[0].photoId)) throw new Error("storage is down");
+      return read(key, opts);
+    });
+    // Skip the waiting between attempts: each failed attempt makes the photo due again at once.
+    const db = server.app.services.database.db;
+    const nudge = setInterval(() => {
+      db.update(photos)
+        .set({ nextAttemptAt: new Date(0) })
+        .where(eq(photos.id, body.items[0].photoId))
+        .catch(() => {});
+    }, 50);
+    try {
+      await uploadAndFinalize(server, token, body.items[0], bytes);
+      const job = await waitForJob(server, token, body.jobId, 60_000);
+      expect(job.status).toBe("FAILED");
+      expect(job.photos[0].errorMessage).toMatch(/gave up after 5 tries/);
+    } finally {
+      clearInterval(nudge);
+      spy.mockRestore();
+    }
+  });
+
+  it("backs off exponentially with jitter, capped at a minute", () => {
+    for (let i = 0; i < 50; i++) {
+      expect(backoffMs(1)).toBeGreaterThanOrEqual(800);
+      expect(backoffMs(1)).toBeLessThanOrEqual(1200);
+      expect(backoffMs(3)).toBeGreaterThanOrEqual(3200);
+      expect(backoffMs(3)).toBeLessThanOrEqual(4800);
+      expect(backoffMs(20)).toBeLessThanOrEqual(72_000);
+    }
+  });
+});
