@@ -1,9 +1,11 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 import { saveResult } from "./src/measure.js";
+import { realtimeBench } from "./src/realtime-bench.js";
 import { serverBench } from "./src/server-bench.js";
 
 const BENCHES: Record<string, () => Promise<import("./src/measure.js").BenchResult>> = {
   server: serverBench,
+  realtime: realtimeBench,
 };
 
 const wanted = process.argv.slice(2);
