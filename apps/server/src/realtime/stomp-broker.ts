@@ -1,5 +1,6 @@
 import type { JobEvent } from "@rapidphoto/protocol";
 import type { EventBus, Logger } from "../events/event-bus.js";
+import { encodeMessageTail } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
 import { type Authenticate, type AuthorizeJob, type SessionConfig, StompSession } from "./stomp-session.js";
@@ -70,8 +71,8 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
     // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
     const targets = [...index.match(event)];
     if (targets.length === 0) return;
-    const body = JSON.stringify(event.message);
-    for (const subscription of targets) subscription.subscriber.deliver(subscription, body);
+    const tail = encodeMessageTail(JSON.stringify(event.message));
+    for (const subscription of targets) subscription.subscriber.deliver(subscription, tail);
   }
 
   const unsubscribe = options.bus.subscribe(route);

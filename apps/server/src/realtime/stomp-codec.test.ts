@@ -258,3 +258,28 @@ describe("stomp codec: encoding", () => {
     expect(() => encodeFrame({ command: "RECEIPT", headers: {}, body: "x" }, "1.2")).toThrow(StompEncodeError);
   });
 });
+
+describe("fan-out encoding", () => {
+  it("head + shared tail is byte-for-byte the frame encodeFrame writes, in every version", async () => {
+    const { encodeMessageHead, encodeMessageTail } = await import("./stomp-codec.js");
+    const body = JSON.stringify({ type: "photo", filename: "ünïcödé:\n.jpg" });
+    const headers = { subscription: "sub:1\\x", messageId: "s-1-7", destination: "/topic/job/job_abcdefgh" };
+    for (const version of ["1.0", "1.1", "1.2"] as const) {
+      const safe = version === "1.0" ? { ...headers, subscription: "sub-1" } : headers;
+      const whole = encodeFrame(
+        {
+          command: "MESSAGE",
+          headers: {
+            subscription: safe.subscription,
+            "message-id": safe.messageId,
+            destination: safe.destination,
+            "content-type": "application/json",
+          },
+          body,
+        },
+        version,
+      );
+      expect(encodeMessageHead(safe, version) + encodeMessageTail(body)).toBe(whole);
+    }
+  });
+});

@@ -252,10 +252,7 @@ export function encodeFrame(frame: OutgoingFrame, version: StompVersion): string
   let out = `${frame.command}\n`;
   for (const [name, value] of Object.entries(frame.headers)) {
     if (name === "content-length") continue;
-    if (name.length === 0) throw new StompEncodeError("empty header name");
-    out += escaping
-      ? `${escapeHeader(name, version)}:${escapeHeader(value, version)}\n`
-      : `${checkRaw(name, true)}:${checkRaw(value, false)}\n`;
+    out += headerLine(name, value, escaping, version);
   }
   if (frame.body !== undefined) {
     if (frame.body.length > 0 && !BODY_COMMANDS.has(frame.command)) {
@@ -264,6 +261,35 @@ export function encodeFrame(frame: OutgoingFrame, version: StompVersion): string
     out += `content-length:${Buffer.byteLength(frame.body, "utf8")}\n`;
   }
   return `${out}\n${frame.body ?? ""}\0`;
+}
+
+function headerLine(name: string, value: string, escaping: boolean, version: StompVersion): string {
+  if (name.length === 0) throw new StompEncodeError("empty header name");
+  return escaping
+    ? `${escapeHeader(name, version)}:${escapeHeader(value, version)}\n`
+    : `${checkRaw(name, true)}:${checkRaw(value, false)}\n`;
+}
+
+/**
+ * Fan-out sends one event to many subscribers whose MESSAGE frames differ only in three headers.
+ * The shared tail (content headers, body, NUL) is encoded once per event with this, and each
+ * subscriber's frame is `encodeMessageHead(…) + tail`: the same bytes encodeFrame would produce.
+ */
+export function encodeMessageTail(jsonBody: string): string {
+  return `content-type:application/json\ncontent-length:${Buffer.byteLength(jsonBody, "utf8")}\n\n${jsonBody}\0`;
+}
+
+export function encodeMessageHead(
+  headers: { subscription: string; messageId: string; destination: string },
+  version: StompVersion,
+): string {
+  const escaping = usesHeaderEscaping("MESSAGE", version);
+  return (
+    "MESSAGE\n" +
+    headerLine("subscription", headers.subscription, escaping, version) +
+    headerLine("message-id", headers.messageId, escaping, version) +
+    headerLine("destination", headers.destination, escaping, version)
+  );
 }
 
 /** The server's heart-beat: one EOL. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../events/event-bus.js";
 import { parseDestination } from "./destinations.js";
-import { createStompParser, encodeFrame, HEARTBEAT, type StompParser } from "./stomp-codec.js";
+import { createStompParser, encodeFrame, encodeMessageHead, HEARTBEAT, type StompParser } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { StompProtocolError } from "./stomp-errors.js";
 import {
@@ -89,18 +89,18 @@ export class StompSession implements Subscriber {
     return this.state === "connected";
   }
 
-  deliver(subscription: Subscription, body: string): void {
+  /** `tail` comes from encodeMessageTail, encoded once per event for every subscriber. */
+  deliver(subscription: Subscription, tail: string): void {
     if (this.state !== "connected") return;
-    this.write({
-      command: "MESSAGE",
-      headers: {
+    const head = encodeMessageHead(
+      {
         subscription: subscription.id,
-        "message-id": `${this.id}-${++this.messageCount}`,
+        messageId: `${this.id}-${++this.messageCount}`,
         destination: subscription.destination.name,
-        "content-type": "application/json",
       },
-      body,
-    });
+      this.version,
+    );
+    this.connection.write(head + tail);
     if (this.connection.bufferedBytes() > this.config.maxBufferedBytes) {
       this.config.logger.warn(
         { session: this.id, userId: this.userId },

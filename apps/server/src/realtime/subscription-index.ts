@@ -4,7 +4,8 @@ import type { Destination } from "./destinations.js";
 /** The session side of a subscription: who it belongs to and how to hand it a message. */
 export interface Subscriber {
   readonly userId: string;
-  deliver(subscription: Subscription, body: string): void;
+  /** `tail`: the shared end of the MESSAGE frame (see encodeMessageTail). */
+  deliver(subscription: Subscription, tail: string): void;
 }
 
 export type Subscription = {
