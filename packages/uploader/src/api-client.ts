@@ -1,0 +1,130 @@
+import {
+  CancelJobResponse,
+  CancelPhotoResponse,
+  type CreateJobRequest,
+  CreateJobResponse,
+  ErrorBody,
+  type FinalizeRequest,
+  FinalizeResponse,
+  JobView,
+  type ProgressRequest,
+  RetryResponse,
+  SignPartsResponse,
+  type UploadItem,
+} from "@rapidphoto/protocol";
+import { ApiError, NetworkError } from "./errors.js";
+
+/** The upload commands of DESIGN §4 the engine uses. An interface, so tests and other hosts can supply their own. */
+export interface UploadApi {
+  createJob(body: CreateJobRequest, signal: AbortSignal): Promise<CreateJobResponse>;
+  signParts(photoId: string, partNumbers: number[], signal: AbortSignal): Promise<SignPartsResponse>;
+  finalize(photoId: string, body: FinalizeRequest, signal: AbortSignal): Promise<FinalizeResponse>;
+  reportProgress(body: ProgressRequest, signal: AbortSignal): Promise<void>;
+  cancelPhoto(photoId: string, signal: AbortSignal): Promise<void>;
+  cancelJob(jobId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * A fresh item for a photo still waiting for bytes (QUEUED/UPLOADING): a new PUT URL, or for
+   * multipart the parts storage already holds. Used to re-sign an expired PUT URL and to re-plan
+   * on resume. (POST /commands/upload/{photoId}/sign — not in DESIGN §4's list, but served.)
+   */
+  sign(photoId: string, signal: AbortSignal): Promise<UploadItem>;
+  /** FAILED/CANCELLED → QUEUED with a fresh item; for multipart, the parts already stored. */
+  retryPhoto(photoId: string, signal: AbortSignal): Promise<UploadItem>;
+  getJob(jobId: string, signal: AbortSignal): Promise<JobView>;
+}
+
+/** The part of a zod schema this client uses; keeps zod out of this package's direct dependencies. */
+type Schema<T> = {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: unknown } };
+};
+
+export type ApiClientOptions = {
+  /** Origin (and optional path prefix) of the API, e.g. "https://photos.example.com". */
+  baseUrl: string;
+  /** Defaults to the global fetch, looked up per call. */
+  fetch?: typeof fetch;
+  /** The bearer token, read before every call so a refreshed token is picked up. */
+  getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+};
+
+export function createApiClient(options: ApiClientOptions): UploadApi {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function call<T>(
+    method: "GET" | "POST",
+    path: string,
+    body: unknown,
+    schema: Schema<T> | null,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    const token = await options.getToken?.();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw new NetworkError(`Could not reach the server (${method} ${path}).`, { cause: error });
+    }
+    const text = await res.text().catch((error: unknown) => {
+      if (signal.aborted) throw signal.reason;
+      throw new NetworkError("The server's answer was cut off.", { cause: error });
+    });
+    if (!res.ok) throw toApiError(res, text);
+    if (!schema) return undefined as T;
+    const parsed = schema.safeParse(text === "" ? undefined : safeJson(text));
+    if (!parsed.success) {
+      throw new ApiError(res.status, "BAD_RESPONSE", `Unexpected answer from ${method} ${path}.`, parsed.error.issues);
+    }
+    return parsed.data;
+  }
+
+  const photo = (photoId: string) => `/commands/upload/${encodeURIComponent(photoId)}`;
+  return {
+    createJob: (body, signal) => call("POST", "/commands/upload-jobs", body, CreateJobResponse, signal),
+    signParts: (photoId, partNumbers, signal) =>
+      call("POST", `${photo(photoId)}/parts`, { partNumbers }, SignPartsResponse, signal),
+    finalize: (photoId, body, signal) => call("POST", `${photo(photoId)}/finalize`, body, FinalizeResponse, signal),
+    reportProgress: (body, signal) => call<void>("POST", "/commands/upload/progress", body, null, signal),
+    cancelPhoto: async (photoId, signal) => {
+      await call("POST", `${photo(photoId)}/cancel`, {}, CancelPhotoResponse, signal);
+    },
+    cancelJob: async (jobId, signal) => {
+      await call("POST", `/commands/upload-jobs/${encodeURIComponent(jobId)}/cancel`, {}, CancelJobResponse, signal);
+    },
+    sign: (photoId, signal) => call("POST", `${photo(photoId)}/sign`, {}, RetryResponse, signal),
+    retryPhoto: (photoId, signal) => call("POST", `${photo(photoId)}/retry`, {}, RetryResponse, signal),
+    getJob: (jobId, signal) =>
+      call("GET", `/queries/upload-jobs/${encodeURIComponent(jobId)}`, undefined, JobView, signal),
+  };
+}
+
+function toApiError(res: Response, text: string): ApiError {
+  const body = ErrorBody.safeParse(safeJson(text));
+  const retryAfter = res.headers.get("retry-after");
+  if (body.success) return new ApiError(res.status, body.data.code, body.data.message, body.data.details, retryAfter);
+  // A proxy or load balancer error page, not our API: keep the status, which is what retry decides on.
+  return new ApiError(
+    res.status,
+    `HTTP_${res.status}`,
+    `The server answered HTTP ${res.status}.`,
+    undefined,
+    retryAfter,
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

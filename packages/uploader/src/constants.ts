@@ -1,0 +1,66 @@
+/**
+ * Engine defaults. Each one says why it has the value it has; all of them can be overridden in
+ * `createUploader({ limits, retry, ... })`.
+ */
+
+/**
+ * PUT requests (bytes to storage) in flight at once, across all files.
+ * Browsers carry ~6 HTTP/1.1 requests per host at a time; anything beyond that waits inside the
+ * browser, where it shows no progress (so stall detection misfires) and its signed URL ages.
+ * On HTTP/2 storage (S3 via CloudFront, most CDNs) raise it; it is configurable up to 100+.
+ */
+export const DEFAULT_MAX_REQUESTS = 6;
+
+/**
+ * Files being worked on at once (signing, sending, finalizing). Larger than the request limit so
+ * that while some files spend a round trip on signing or finalize, others keep every request slot
+ * busy; small enough that signed URLs are not fetched long before they are used.
+ * Measured with test/limits-bench.ts (100 × 2 MiB, real server, 40 ms added per API call and per
+ * storage answer, 8 MiB/s per connection, 6 requests): 1 file → 35 s, 6 → 7.2 s, 10 → 6.5 s,
+ * 20 → 6.6 s. Past 10 nothing is gained; below it request slots sit idle during round trips.
+ */
+export const DEFAULT_MAX_ACTIVE_FILES = 10;
+
+/** Parts signed per request: enough to cover every request slot once, small enough to sign just in time. */
+export const DEFAULT_SIGN_BATCH = 10;
+
+/** A URL that expires within this margin is signed again before use: a part of 8 MiB on a slow link takes a while. */
+export const URL_EXPIRY_MARGIN_MS = 60_000;
+
+/** Tries per request, first one included (Uppy and tus use 1 + 4 retries). */
+export const DEFAULT_RETRY_ATTEMPTS = 6;
+/** First backoff ceiling; doubled per failure (full jitter picks uniformly below it). */
+export const DEFAULT_RETRY_BASE_MS = 500;
+/** Backoff ceiling: beyond ~30 s a user would rather see the failure and press retry. */
+export const DEFAULT_RETRY_MAX_MS = 30_000;
+/** Longest Retry-After honoured; a server asking for more is treated as asking for this. */
+export const MAX_RETRY_AFTER_MS = 120_000;
+/**
+ * Expired-URL re-signs in a row that do not use up a try. An expired URL is routine (a queue can
+ * outlive a URL), but a URL that is expired the moment it is signed means a clock problem, and
+ * after this many the try counts so the file can still fail instead of looping.
+ */
+export const MAX_FREE_RESIGNS = 3;
+
+/** No upload progress for this long → the request is aborted and retried (same default as Uppy). */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+/** Server progress reports per job at most every this often: "a few per second", never per frame. */
+export const DEFAULT_PROGRESS_REPORT_MS = 500;
+
+/** Speed is sampled this often while bytes move; the EMA below smooths the samples. */
+export const SPEED_SAMPLE_MS = 500;
+/** EMA time constant: speed follows a change in ~3 s without jittering on every sample. */
+export const SPEED_TIME_CONSTANT_MS = 3_000;
+
+/**
+ * A background tab gets no animation frames; store writes still flush this often so completion
+ * and status changes reach subscribers that are not rendering (notifications, other logic).
+ */
+export const HIDDEN_FLUSH_MS = 250;
+
+/** Node transport writes the body in chunks of this size, so progress events come every 64 KiB. */
+export const NODE_CHUNK_BYTES = 64 * 1024;
+
+/** Error bodies from storage are read only this far: enough for an S3 or JSON error, never a page. */
+export const MAX_ERROR_BODY_CHARS = 4_096;

@@ -1,0 +1,300 @@
+import type { PushMessage } from "@rapidphoto/protocol";
+import * as C from "./constants.js";
+import { UploadStoppedError } from "./errors.js";
+import {
+  type EngineParts,
+  enqueue,
+  fail,
+  IdleTracker,
+  isActive,
+  queueChanged,
+  registerChunk,
+  retryContext,
+  startFile,
+} from "./file-lifecycle.js";
+import { createRecord, type FileRecord, initialFileState, releaseSource, validateSource } from "./file-record.js";
+import { mergeJobMessage, mergePhotoMessage } from "./merge.js";
+import { defaultNetworkMonitor } from "./network.js";
+import { ProgressReporter } from "./progress-reporter.js";
+import { defaultScheduler } from "./scheduler.js";
+import { chunkForJobs, planCancelCalls, tellServerCancelled } from "./server-calls.js";
+import type { UploadSource } from "./source.js";
+import { createUploadStore, StoreWriter, type UploadStore } from "./store.js";
+import { type QueueLimits, TaskQueue } from "./task-queue.js";
+import { TransferMeter } from "./transfer-meter.js";
+import type { Uploader, UploaderOptions } from "./uploader.js";
+
+export type { Uploader, UploaderOptions } from "./uploader.js";
+
+export function createUploader(options: UploaderOptions): Uploader {
+  return new Engine(options);
+}
+
+class Engine implements Uploader {
+  readonly store: UploadStore;
+  readonly #p: EngineParts;
+  readonly #life = new AbortController();
+  readonly #unsubscribe: () => void;
+  readonly #onError: NonNullable<UploaderOptions["onError"]>;
+  #started: boolean;
+  #unstarted: FileRecord[] = [];
+
+  constructor(o: UploaderOptions) {
+    this.store = o.store ?? createUploadStore();
+    this.#onError = o.onError ?? (() => {});
+    const writer = new StoreWriter(this.store, o.scheduler ?? defaultScheduler());
+    const limits = {
+      maxActiveFiles: o.limits?.maxActiveFiles ?? C.DEFAULT_MAX_ACTIVE_FILES,
+      maxRequests: o.limits?.maxRequests ?? C.DEFAULT_MAX_REQUESTS,
+    };
+    const queue = new TaskQueue(limits, (id) => startFile(this.#p, id));
+    const network = o.network ?? defaultNetworkMonitor();
+    const reportMs = o.progressReportMs ?? C.DEFAULT_PROGRESS_REPORT_MS;
+    this.#p = {
+      records: new Map(),
+      byPhoto: new Map(),
+      writer,
+      queue,
+      deps: {
+        api: o.api,
+        transport: o.transport,
+        queue,
+        network,
+        retry: {
+          attempts: o.retry?.attempts ?? C.DEFAULT_RETRY_ATTEMPTS,
+          baseDelayMs: o.retry?.baseDelayMs ?? C.DEFAULT_RETRY_BASE_MS,
+          maxDelayMs: o.retry?.maxDelayMs ?? C.DEFAULT_RETRY_MAX_MS,
+        },
+        stallTimeoutMs: o.stallTimeoutMs ?? C.DEFAULT_STALL_TIMEOUT_MS,
+        rewriteUrl: o.rewriteUrl ?? ((url) => url),
+        random: o.random,
+        signBatch: o.signBatch ?? C.DEFAULT_SIGN_BATCH,
+        maxParallel: () => queue.limits.maxRequests,
+      },
+      reporter:
+        reportMs > 0 ? new ProgressReporter(o.api, reportMs, (e) => this.#onError(e, { action: "progress" })) : null,
+      meter: new TransferMeter(
+        (speed) => writer.setRoot({ speed }),
+        () => queue.activeCount > 0,
+      ),
+      idle: new IdleTracker(queue),
+      life: this.#life.signal,
+    };
+    const onNetwork = (online: boolean) => {
+      writer.setRoot({ online });
+      queue.setBlocked(!online); // offline: start nothing new; requests in flight fail without using up tries
+    };
+    this.#unsubscribe = network.subscribe(onNetwork);
+    if (!network.isOnline()) onNetwork(false);
+    this.#started = o.autoStart ?? true;
+  }
+
+  add(sources: readonly UploadSource[], options: { priority?: number } = {}): string[] {
+    const now = Date.now();
+    const valid: FileRecord[] = [];
+    const ids: string[] = [];
+    for (const source of sources) {
+      const r = createRecord(source, options.priority ?? 0, (record, delta, live) =>
+        this.#onBytes(record, delta, live),
+      );
+      this.#p.records.set(r.id, r);
+      this.#p.writer.addFile(initialFileState(r, now));
+      ids.push(r.id);
+      const invalid = validateSource(source);
+      if (!invalid) valid.push(r);
+      else {
+        fail(this.#p, r, invalid);
+        releaseSource(r); // a retry cannot fix the file itself
+      }
+    }
+    this.#register(valid);
+    return ids;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#register(this.#unstarted.splice(0));
+  }
+
+  pause(fileId?: string): void {
+    for (const r of this.#targets(fileId, (r) => !r.paused && isActive(this.#p, r))) {
+      r.paused = true;
+      this.#p.writer.patchFile(r.id, { paused: true });
+      this.#p.queue.remove(r.id);
+      // Finalize is one small request after every byte is stored: stopping it would only repeat it.
+      if (!r.finalizing) r.controller?.abort(new UploadStoppedError("pause"));
+    }
+    queueChanged(this.#p);
+    this.#p.idle.check();
+  }
+
+  resume(fileId?: string): void {
+    for (const r of this.#targets(fileId, (r) => r.paused)) {
+      r.paused = false;
+      this.#p.writer.patchFile(r.id, { paused: false });
+      enqueue(this.#p, r);
+    }
+  }
+
+  async cancel(fileId?: string): Promise<void> {
+    const all = fileId === undefined;
+    const processing = (r: FileRecord) => this.#p.writer.file(r.id)?.status === "PROCESSING";
+    const targets = this.#targets(fileId, (r) => isActive(this.#p, r) || (!all && processing(r)));
+    for (const r of targets) {
+      r.cancelled = true;
+      r.paused = false;
+      this.#p.queue.remove(r.id);
+      r.controller?.abort(new UploadStoppedError("cancel"));
+      this.#p.writer.patchFile(r.id, { status: "CANCELLED", paused: false });
+      if (r.jobId && r.photoId) this.#p.reporter?.forget(r.jobId, r.photoId);
+    }
+    queueChanged(this.#p);
+    // Files still registering are told when registration returns; the rest now, once every request
+    // has closed, so no part lands in storage after the server aborted the upload.
+    const registered = targets.filter((r) => r.photoId !== null);
+    await Promise.all(targets.map((r) => r.settled));
+    for (const r of targets) releaseSource(r);
+    const work = planCancelCalls(registered, all, (jobId) =>
+      [...this.#p.records.values()].some((r) => r.jobId === jobId && processing(r)),
+    );
+    await this.#tellCancelled(work);
+    this.#p.writer.flush();
+  }
+
+  retry(fileId?: string): void {
+    const again: FileRecord[] = [];
+    const failed = (r: FileRecord) => this.#p.writer.file(r.id)?.status === "FAILED" && r.source !== null;
+    for (const r of this.#targets(fileId, failed)) {
+      r.paused = false;
+      // Pushes sent before this retry (a late FAILED) must not undo it.
+      const seqFloor = r.jobId ? (this.#p.writer.job(r.jobId)?.lastSeq ?? 0) : 0;
+      const reset = {
+        status: "QUEUED",
+        error: null,
+        retries: 0,
+        serverPercent: null,
+        seqFloor,
+        paused: false,
+      } as const;
+      this.#p.writer.patchFile(r.id, reset, { allowBackward: true });
+      if (r.upload) {
+        r.upload.needsReplan = true; // storage says which parts it holds; only the rest is sent
+        enqueue(this.#p, r);
+      } else {
+        again.push(r); // never registered: register again
+      }
+    }
+    this.#register(again);
+  }
+
+  clearCompleted(): void {
+    const done = this.#targets(undefined, (r) => this.#p.writer.file(r.id)?.status === "COMPLETED");
+    for (const r of done) {
+      this.#p.records.delete(r.id);
+      if (r.photoId) this.#p.byPhoto.delete(r.photoId);
+    }
+    this.#p.writer.removeFiles(done.map((r) => r.id));
+  }
+
+  setPriority(fileId: string, priority: number): void {
+    const r = this.#p.records.get(fileId);
+    if (!r) return;
+    r.priority = priority;
+    this.#p.queue.setPriority(fileId, priority);
+    this.#p.writer.patchFile(fileId, { priority });
+    queueChanged(this.#p);
+  }
+
+  move(fileId: string, index: number): void {
+    const r = this.#p.records.get(fileId);
+    const priority = this.#p.queue.move(fileId, index);
+    if (!r || priority === null) return;
+    r.priority = priority;
+    this.#p.writer.patchFile(fileId, { priority });
+    queueChanged(this.#p);
+  }
+
+  setLimits(limits: Partial<QueueLimits>): void {
+    this.#p.queue.setLimits(limits);
+  }
+
+  applyServerMessage(message: PushMessage): void {
+    const { writer } = this.#p;
+    const job = writer.job(message.jobId);
+    if (message.type === "job") {
+      const next = mergeJobMessage(job, message);
+      if (next) writer.setJob(next);
+      return;
+    }
+    if (message.seq > (job?.lastSeq ?? 0)) {
+      writer.setJob({ ...(job ?? { jobId: message.jobId, status: null, counts: null, seq: 0 }), lastSeq: message.seq });
+    }
+    const id = this.#p.byPhoto.get(message.photoId);
+    const r = id ? this.#p.records.get(id) : undefined;
+    const file = id ? writer.file(id) : undefined;
+    if (!r || !file) return;
+    const patch = mergePhotoMessage(file, message);
+    // While this engine sends a file, its own requests decide failure; only a cancel from elsewhere stops it.
+    if (!patch || (patch.status === "FAILED" && r.controller)) return;
+    writer.patchFile(r.id, patch);
+    if (patch.status === "CANCELLED") {
+      r.cancelled = true;
+      this.#p.queue.remove(r.id);
+      r.controller?.abort(new UploadStoppedError("server"));
+      void Promise.resolve(r.settled).then(() => releaseSource(r));
+      queueChanged(this.#p);
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    // Flushed, so the store already shows the final state when this resolves.
+    return this.#p.idle.wait().then(() => this.#p.writer.flush());
+  }
+
+  destroy(): void {
+    this.#life.abort(new UploadStoppedError("destroy"));
+    for (const r of this.#p.records.values()) {
+      r.controller?.abort(new UploadStoppedError("destroy"));
+      releaseSource(r);
+    }
+    this.#p.reporter?.stop();
+    this.#p.meter.stop();
+    this.#unsubscribe();
+    this.#p.writer.flush();
+    this.#p.idle.release();
+  }
+
+  #targets(fileId: string | undefined, eligible: (r: FileRecord) => boolean): FileRecord[] {
+    if (fileId !== undefined) {
+      const r = this.#p.records.get(fileId);
+      return r && eligible(r) ? [r] : [];
+    }
+    return [...this.#p.records.values()].filter(eligible);
+  }
+
+  #onBytes(r: FileRecord, delta: number, live: boolean): void {
+    if (live) this.#p.meter.add(delta);
+    const sent = r.progress.sent;
+    this.#p.writer.patchFile(r.id, { bytesSent: sent });
+    if (r.jobId && r.photoId && !r.finalizing) this.#p.reporter?.update(r.jobId, r.photoId, sent, r.size);
+  }
+
+  #register(records: FileRecord[]): void {
+    if (records.length === 0) return;
+    if (!this.#started) {
+      this.#unstarted.push(...records);
+      return;
+    }
+    for (const chunk of chunkForJobs(records)) {
+      void registerChunk(this.#p, chunk).then((cancelled) => this.#tellCancelled({ jobs: [], photos: cancelled }));
+    }
+  }
+
+  #tellCancelled(work: { jobs: string[]; photos: string[] }): Promise<void> {
+    if (work.jobs.length === 0 && work.photos.length === 0) return Promise.resolve();
+    return tellServerCancelled(this.#p.deps.api, work, retryContext(this.#p, this.#life.signal), (e) =>
+      this.#onError(e, { action: "cancel" }),
+    );
+  }
+}

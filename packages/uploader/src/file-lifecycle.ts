@@ -1,0 +1,182 @@
+import type { UploadApi } from "./api-client.js";
+import { type FailureReason, toFailureReason, UploadStoppedError } from "./errors.js";
+import { type FileRecord, releaseSource } from "./file-record.js";
+import { type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
+import type { ProgressReporter } from "./progress-reporter.js";
+import type { RetryContext } from "./retry.js";
+import { registerJob } from "./server-calls.js";
+import type { StoreWriter } from "./store.js";
+import type { TaskQueue } from "./task-queue.js";
+import type { TransferMeter } from "./transfer-meter.js";
+
+/**
+ * A file's way through the engine: registered with the server, queued, run, finished. The
+ * engine's public methods (engine.ts) only flip flags and abort; everything that follows from a
+ * run ending — status, releasing bytes, queueing again after a quick resume — happens here.
+ */
+
+export type EngineParts = {
+  records: Map<string, FileRecord>;
+  byPhoto: Map<string, string>;
+  writer: StoreWriter;
+  queue: TaskQueue;
+  deps: RunnerDeps & { api: UploadApi };
+  reporter: ProgressReporter | null;
+  meter: TransferMeter;
+  idle: IdleTracker;
+  /** Aborted by destroy. */
+  life: AbortSignal;
+};
+
+export function retryContext(parts: EngineParts, signal: AbortSignal): RetryContext {
+  return { policy: parts.deps.retry, signal, network: parts.deps.network, random: parts.deps.random };
+}
+
+/** Waiting or sending (not done, failed or cancelled): the files pause and cancel-all act on. */
+export function isActive(parts: EngineParts, r: FileRecord): boolean {
+  const status = parts.writer.file(r.id)?.status;
+  return status === "QUEUED" || status === "UPLOADING";
+}
+
+/** Puts a file in the queue if it can run: registered, holding its bytes, not paused, stopped or running. */
+export function enqueue(parts: EngineParts, r: FileRecord): void {
+  if (r.paused || r.cancelled || !r.upload || !r.source || r.controller || !isActive(parts, r)) return;
+  parts.queue.add(r.id, r.priority);
+  queueChanged(parts);
+}
+
+export function queueChanged(parts: EngineParts): void {
+  parts.writer.setRootLazy(() => ({ queue: parts.queue.waitingIds() }));
+}
+
+export function fail(parts: EngineParts, r: FileRecord, reason: FailureReason): void {
+  parts.writer.patchFile(r.id, { status: "FAILED", error: reason });
+  if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+}
+
+/** The queue's start callback. */
+export function startFile(parts: EngineParts, id: string): void {
+  const r = parts.records.get(id);
+  if (!r?.upload || r.paused || r.cancelled || !r.source) {
+    parts.queue.done(id);
+    return;
+  }
+  const controller = new AbortController();
+  r.controller = controller;
+  r.retries = 0;
+  parts.writer.patchFile(id, { status: "UPLOADING", retries: 0 });
+  parts.meter.wake();
+  r.settled = run(parts, r, controller.signal);
+  queueChanged(parts);
+}
+
+async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Promise<void> {
+  const upload = r.upload!;
+  try {
+    finish(parts, r, await runFile(parts.deps, upload, signal));
+  } catch (error) {
+    r.progress.takeBackAll();
+    upload.needsReplan = true; // whatever stopped this run, the next one asks storage what it holds
+    // A stop on purpose (pause, cancel, destroy, a cancel from elsewhere) was already recorded by whoever stopped it.
+    if (!(signal.aborted && signal.reason instanceof UploadStoppedError)) fail(parts, r, toFailureReason(error));
+  } finally {
+    r.controller = null;
+    r.finalizing = false;
+    parts.queue.done(r.id);
+    enqueue(parts, r); // resumed while this run was still stopping
+    parts.idle.check();
+  }
+}
+
+function finish(parts: EngineParts, r: FileRecord, outcome: RunOutcome): void {
+  if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+  if (outcome.kind === "FAILED") {
+    fail(parts, r, { code: "SERVER", message: outcome.message });
+    return;
+  }
+  if (outcome.kind === "CANCELLED") r.cancelled = true;
+  else parts.writer.patchFile(r.id, { bytesSent: r.size, partsDone: r.upload?.item.multipart?.partCount ?? 1 });
+  parts.writer.patchFile(r.id, { status: outcome.kind, paused: false });
+  r.paused = false;
+  releaseSource(r); // done: the File, Blob or buffer is not needed any more
+}
+
+/** Registers a chunk of files as one job and queues them. Returns the photo ids of files cancelled meanwhile. */
+export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Promise<string[]> {
+  parts.idle.registrations++;
+  for (const r of chunk) r.registering = true;
+  const cancelled: string[] = [];
+  try {
+    const { jobId, items } = await registerJob(parts.deps.api, chunk, retryContext(parts, parts.life));
+    if (!parts.writer.job(jobId)) parts.writer.setJob({ jobId, status: null, counts: null, seq: 0, lastSeq: 0 });
+    for (const r of chunk) {
+      const item = items.get(r.id);
+      if (item && r.cancelled) {
+        // Cancelled while registering: the photo exists now, so the server must hear about it.
+        r.jobId = jobId;
+        r.photoId = item.photoId;
+        parts.byPhoto.set(item.photoId, r.id);
+        parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method });
+        cancelled.push(item.photoId);
+        continue;
+      }
+      if (!item || !r.source) {
+        fail(parts, r, { code: "BAD_RESPONSE", message: "The server did not register this file." });
+        continue;
+      }
+      r.jobId = jobId;
+      r.photoId = item.photoId;
+      parts.byPhoto.set(item.photoId, r.id);
+      r.upload = {
+        id: r.id,
+        photoId: item.photoId,
+        jobId,
+        source: r.source,
+        item,
+        parts: new Map((item.multipart?.uploadedParts ?? []).map((p) => [p.partNumber, p.etag])),
+        progress: r.progress,
+        needsReplan: false,
+        onPartDone: (partsDone) => parts.writer.patchFile(r.id, { partsDone }),
+        onRetry: () => parts.writer.patchFile(r.id, { retries: ++r.retries }),
+        onFinalizing: () => {
+          r.finalizing = true;
+        },
+      };
+      const partCount = item.multipart?.partCount ?? 1;
+      parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method, partCount });
+      enqueue(parts, r);
+    }
+  } catch (error) {
+    if (!parts.life.aborted) for (const r of chunk) if (!r.cancelled) fail(parts, r, toFailureReason(error));
+  } finally {
+    for (const r of chunk) r.registering = false;
+    parts.idle.registrations--;
+    parts.idle.check();
+  }
+  return cancelled;
+}
+
+/** "Nothing will happen without the user": no registration, nothing waiting or running. */
+export class IdleTracker {
+  registrations = 0;
+  #waiters: (() => void)[] = [];
+
+  constructor(private readonly queue: Pick<TaskQueue, "activeCount" | "waitingCount">) {}
+
+  get idle(): boolean {
+    return this.registrations === 0 && this.queue.activeCount === 0 && this.queue.waitingCount === 0;
+  }
+
+  wait(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  check(): void {
+    if (this.idle) this.release();
+  }
+
+  release(): void {
+    for (const resolve of this.#waiters.splice(0)) resolve();
+  }
+}

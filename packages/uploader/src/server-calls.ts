@@ -1,0 +1,92 @@
+import { MAX_FILES_PER_JOB, type NewFile, type UploadItem } from "@rapidphoto/protocol";
+import type { UploadApi } from "./api-client.js";
+import { ApiError } from "./errors.js";
+import { type RetryContext, withRetry } from "./retry.js";
+
+/** Engine calls to the JSON API that are not about one file's bytes: registering and cancelling. */
+
+export type Registration = { jobId: string; items: Map<string, UploadItem> };
+
+/** Files per job: the server's limit, so 5,000 files become five jobs rather than one refusal. */
+export function chunkForJobs<T>(files: readonly T[], size = MAX_FILES_PER_JOB): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < files.length; i += size) chunks.push(files.slice(i, i + size));
+  return chunks;
+}
+
+/** Creates one job for `files`; items come back keyed by our client id. */
+export async function registerJob(
+  api: Pick<UploadApi, "createJob">,
+  files: readonly { id: string; name: string; type: string; size: number }[],
+  retry: RetryContext,
+): Promise<Registration> {
+  const body = {
+    // Types were checked against NewFile when the files were added (validateSource).
+    files: files.map((f) => ({
+      filename: f.name,
+      mimeType: f.type as NewFile["mimeType"],
+      bytes: f.size,
+      clientId: f.id,
+    })),
+  };
+  const res = await withRetry(() => api.createJob(body, retry.signal), retry);
+  const items = new Map<string, UploadItem>();
+  for (const item of res.items) if (item.clientId) items.set(item.clientId, item);
+  return { jobId: res.jobId, items };
+}
+
+/**
+ * Which cancel calls to make. Cancel-all sends one call per job, unless the job has photos in
+ * processing that this cancel leaves alone (a job cancel would stop those too); otherwise one per photo.
+ */
+export function planCancelCalls(
+  files: readonly { jobId: string | null; photoId: string | null }[],
+  wholeJobs: boolean,
+  jobHasProcessing: (jobId: string) => boolean,
+): { jobs: string[]; photos: string[] } {
+  const byJob = new Map<string, string[]>();
+  for (const f of files) {
+    if (!f.jobId || !f.photoId) continue;
+    byJob.set(f.jobId, [...(byJob.get(f.jobId) ?? []), f.photoId]);
+  }
+  const work = { jobs: [] as string[], photos: [] as string[] };
+  for (const [jobId, photos] of byJob) {
+    if (wholeJobs && !jobHasProcessing(jobId)) work.jobs.push(jobId);
+    else work.photos.push(...photos);
+  }
+  return work;
+}
+
+/**
+ * Tells the server files were cancelled, so it aborts their multipart uploads in storage.
+ * Whole jobs go in one call each; single photos in parallel, a few at a time. A photo that has
+ * already finished (409) needs nothing; other failures go to `onError` — the files are cancelled
+ * here either way, and the server sweeps abandoned uploads.
+ */
+export async function tellServerCancelled(
+  api: Pick<UploadApi, "cancelJob" | "cancelPhoto">,
+  work: { jobs: string[]; photos: string[] },
+  retry: RetryContext,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  const calls = [
+    ...work.jobs.map((jobId) => () => api.cancelJob(jobId, retry.signal)),
+    ...work.photos.map((photoId) => () => api.cancelPhoto(photoId, retry.signal)),
+  ];
+  let next = 0;
+  const worker = async () => {
+    while (next < calls.length) {
+      const call = calls[next++]!;
+      try {
+        await withRetry(call, retry);
+      } catch (error) {
+        if (retry.signal.aborted) return;
+        if (!(error instanceof ApiError && error.status === 409)) onError(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(calls.length, CANCEL_CONCURRENCY) }, worker));
+}
+
+/** Cancel calls at once: tiny requests, but a browser has ~6 connections and uploads may still be closing. */
+const CANCEL_CONCURRENCY = 4;

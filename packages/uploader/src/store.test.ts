@@ -1,0 +1,192 @@
+import type { JobMessage, PhotoMessage } from "@rapidphoto/protocol";
+import { describe, expect, it } from "vitest";
+import { mergeJobMessage, mergePhotoMessage } from "./merge.js";
+import { selectFile, selectTotals } from "./selectors.js";
+import { createUploadStore, type FileState, StoreWriter } from "./store.js";
+
+function manualScheduler() {
+  const pending: (() => void)[] = [];
+  return {
+    schedule: (cb: () => void) => pending.push(cb),
+    runFrame: () => {
+      for (const cb of pending.splice(0)) cb();
+    },
+    get pending() {
+      return pending.length;
+    },
+  };
+}
+
+function file(id: string, patch: Partial<FileState> = {}): FileState {
+  return {
+    id,
+    name: `${id}.jpg`,
+    type: "image/jpeg",
+    bytesTotal: 100,
+    bytesSent: 0,
+    status: "QUEUED",
+    paused: false,
+    priority: 0,
+    jobId: "job_abcdefgh",
+    photoId: `ph_${id}xxxxxxxx`,
+    method: "PUT",
+    partCount: 1,
+    partsDone: 0,
+    retries: 0,
+    error: null,
+    serverPercent: null,
+    seqFloor: 0,
+    addedAt: 0,
+    ...patch,
+  };
+}
+
+function photoMessage(patch: Partial<PhotoMessage>): PhotoMessage {
+  return {
+    type: "photo",
+    jobId: "job_abcdefgh",
+    photoId: "ph_axxxxxxxx",
+    status: "UPLOADING",
+    progressPercent: 0,
+    bytesSent: 0,
+    bytesTotal: 100,
+    seq: 1,
+    timestamp: new Date(0).toISOString(),
+    ...patch,
+  };
+}
+
+describe("StoreWriter", () => {
+  it("coalesces any number of writes into one notification per frame", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule);
+    let notifications = 0;
+    store.subscribe(() => notifications++);
+    writer.addFile(file("a"));
+    writer.addFile(file("b"));
+    for (let sent = 1; sent <= 100; sent++) writer.patchFile("a", { bytesSent: sent });
+    expect(frames.pending).toBe(1);
+    expect(notifications).toBe(0);
+    frames.runFrame();
+    expect(notifications).toBe(1);
+    expect(store.getState().files.a?.bytesSent).toBe(100);
+    expect(store.getState().order).toEqual(["a", "b"]);
+  });
+
+  it("replaces only the objects of files that changed", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule);
+    writer.addFile(file("a"));
+    writer.addFile(file("b"));
+    frames.runFrame();
+    const before = store.getState();
+    writer.patchFile("a", { bytesSent: 10 });
+    frames.runFrame();
+    const after = store.getState();
+    expect(selectFile("a")(after)).not.toBe(selectFile("a")(before));
+    expect(selectFile("b")(after)).toBe(selectFile("b")(before));
+    expect(after.order).toBe(before.order);
+  });
+
+  it("never moves a status backwards, except for an explicit retry", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule);
+    writer.addFile(file("a", { status: "COMPLETED" }));
+    writer.patchFile("a", { status: "PROCESSING", bytesSent: 100 }); // e.g. finalize's answer after the push
+    writer.patchFile("a", { status: "FAILED", error: { code: "X", message: "late" } });
+    frames.runFrame();
+    expect(store.getState().files.a).toMatchObject({ status: "COMPLETED", bytesSent: 100, error: null });
+    writer.addFile(file("b", { status: "FAILED" }));
+    writer.patchFile("b", { status: "QUEUED" });
+    expect(writer.file("b")?.status).toBe("FAILED");
+    writer.patchFile("b", { status: "QUEUED" }, { allowBackward: true });
+    frames.runFrame();
+    expect(store.getState().files.b?.status).toBe("QUEUED");
+  });
+
+  it("removes files and drops writes to removed files", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule);
+    writer.addFile(file("a"));
+    writer.addFile(file("b"));
+    frames.runFrame();
+    writer.removeFiles(["a"]);
+    writer.patchFile("a", { bytesSent: 5 });
+    frames.runFrame();
+    expect(Object.keys(store.getState().files)).toEqual(["b"]);
+    expect(store.getState().order).toEqual(["b"]);
+  });
+});
+
+describe("merging server pushes", () => {
+  it("moves a file forward, never back", () => {
+    const f = file("a", { status: "UPLOADING" });
+    expect(mergePhotoMessage(f, photoMessage({ status: "PROCESSING", seq: 5 }))).toMatchObject({
+      status: "PROCESSING",
+    });
+    expect(mergePhotoMessage(file("a", { status: "PROCESSING" }), photoMessage({ status: "UPLOADING" }))).toBeNull();
+    // Terminal statuses share a rank: the first one sticks.
+    expect(mergePhotoMessage(file("a", { status: "COMPLETED" }), photoMessage({ status: "FAILED" }))).toBeNull();
+  });
+
+  it("keeps the server's error message and never lowers its progress", () => {
+    const failed = mergePhotoMessage(
+      file("a", { status: "PROCESSING" }),
+      photoMessage({ status: "FAILED", errorMessage: "Not an image." }),
+    );
+    expect(failed).toMatchObject({ status: "FAILED", error: { code: "SERVER", message: "Not an image." } });
+    const f = file("a", { status: "UPLOADING", serverPercent: 60 });
+    expect(mergePhotoMessage(f, photoMessage({ progressPercent: 40 }))).toBeNull();
+    expect(mergePhotoMessage(f, photoMessage({ progressPercent: 70 }))).toEqual({ serverPercent: 70 });
+  });
+
+  it("ignores pushes from before the user's retry", () => {
+    const retried = file("a", { status: "QUEUED", seqFloor: 9 });
+    expect(mergePhotoMessage(retried, photoMessage({ status: "FAILED", seq: 9 }))).toBeNull();
+    expect(mergePhotoMessage(retried, photoMessage({ status: "UPLOADING", seq: 10 }))).toMatchObject({
+      status: "UPLOADING",
+    });
+  });
+
+  it("applies job counts only from newer messages", () => {
+    const message = (seq: number, completedCount: number): JobMessage => ({
+      type: "job",
+      jobId: "job_abcdefgh",
+      status: "IN_PROGRESS",
+      totalCount: 3,
+      queuedCount: 0,
+      uploadingCount: 3 - completedCount,
+      processingCount: 0,
+      completedCount,
+      failedCount: 0,
+      cancelledCount: 0,
+      seq,
+      timestamp: "",
+    });
+    const job = mergeJobMessage(undefined, message(5, 2))!;
+    expect(job.counts?.completedCount).toBe(2);
+    expect(mergeJobMessage(job, message(4, 1))).toBeNull();
+    expect(mergeJobMessage(job, message(6, 3))?.counts?.completedCount).toBe(3);
+  });
+});
+
+describe("selectTotals", () => {
+  it("sums bytes per job and overall, leaving cancelled files out, and is computed once per state", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule);
+    writer.addFile(file("a", { bytesSent: 100, status: "PROCESSING" }));
+    writer.addFile(file("b", { bytesSent: 50, status: "UPLOADING", jobId: "job_other123" }));
+    writer.addFile(file("c", { bytesSent: 20, status: "CANCELLED" }));
+    frames.runFrame();
+    const state = store.getState();
+    const totals = selectTotals(state);
+    expect(totals).toMatchObject({ bytesSent: 150, bytesTotal: 200, percent: 75, totalCount: 3, cancelledCount: 1 });
+    expect(selectTotals(state)).toBe(totals);
+    expect(selectTotals(state, "job_abcdefgh")).toMatchObject({ bytesSent: 100, bytesTotal: 100, percent: 100 });
+  });
+});

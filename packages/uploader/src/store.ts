@@ -1,0 +1,183 @@
+import type { JobStatus, PhotoCounts, PhotoStatus, UploadMethod } from "@rapidphoto/protocol";
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { FailureReason } from "./errors.js";
+import { acceptStatus } from "./merge.js";
+import type { FrameScheduler } from "./scheduler.js";
+
+/** One file as the UI sees it. Holds no File, Blob or buffer: those stay in the engine and are dropped when done. */
+export type FileState = {
+  /** Client id (also sent as `clientId`), stable from `add` on. */
+  id: string;
+  name: string;
+  type: string;
+  bytesTotal: number;
+  /** Bytes stored or on their way, exact; falls only when a failed request's bytes are taken back. */
+  bytesSent: number;
+  status: PhotoStatus;
+  /** Paused by the user (or pause-all); the status stays what it was. */
+  paused: boolean;
+  priority: number;
+  jobId: string | null;
+  photoId: string | null;
+  method: UploadMethod | null;
+  partCount: number;
+  partsDone: number;
+  /** Failed tries in the current run, for "retrying…" hints. */
+  retries: number;
+  error: FailureReason | null;
+  /** Last progress the server pushed (other tabs, processing), 0–100. */
+  serverPercent: number | null;
+  /** Pushes with `seq` at or below this are older than the user's last retry and are ignored. */
+  seqFloor: number;
+  addedAt: number;
+};
+
+export type JobState = {
+  jobId: string;
+  status: JobStatus | null;
+  counts: PhotoCounts | null;
+  /** `seq` of the job message the counts come from. */
+  seq: number;
+  /** Highest `seq` seen in any message of this job. */
+  lastSeq: number;
+};
+
+export type UploadState = {
+  files: Record<string, FileState>;
+  /** Every file, in the order added. */
+  order: string[];
+  /** Files waiting to start, in the order they will start (priority, then position). */
+  queue: string[];
+  jobs: Record<string, JobState>;
+  online: boolean;
+  /** Overall upload speed in bytes/s, smoothed (EMA). */
+  speed: number;
+};
+
+export type UploadStore = StoreApi<UploadState>;
+
+export function createUploadStore(): UploadStore {
+  return createStore<UploadState>()(() => ({ files: {}, order: [], queue: [], jobs: {}, online: true, speed: 0 }));
+}
+
+type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed">>;
+
+/**
+ * The engine's only way to write the store. Writes are collected and applied in one `setState`
+ * per frame (browser) or turn (Node), however many progress events came in between; a file's
+ * object is replaced only when that file changed, so a row subscribed to its own file re-renders
+ * only for its own changes. Status writes never move a file backwards (DESIGN §5) unless the
+ * engine says so, which it does for exactly one thing: a retry.
+ */
+export class StoreWriter {
+  readonly #files = new Map<string, Partial<FileState>>();
+  readonly #added: string[] = [];
+  readonly #removed = new Set<string>();
+  readonly #jobs = new Map<string, JobState>();
+  #root: RootPatch = {};
+  #lazyRoot: (() => RootPatch) | null = null;
+  #scheduled = false;
+
+  constructor(
+    readonly store: UploadStore,
+    private readonly schedule: FrameScheduler,
+  ) {}
+
+  /** The file as it will be after the next flush. */
+  file(id: string): FileState | undefined {
+    if (this.#removed.has(id)) return undefined;
+    const base = this.store.getState().files[id];
+    const pending = this.#files.get(id);
+    if (!pending) return base;
+    return base ? { ...base, ...pending } : (pending as FileState);
+  }
+
+  job(jobId: string): JobState | undefined {
+    return this.#jobs.get(jobId) ?? this.store.getState().jobs[jobId];
+  }
+
+  addFile(state: FileState): void {
+    this.#removed.delete(state.id);
+    this.#files.set(state.id, { ...state });
+    this.#added.push(state.id);
+    this.#request();
+  }
+
+  patchFile(id: string, patch: Partial<FileState>, options: { allowBackward?: boolean } = {}): void {
+    if (this.#removed.has(id) || (!this.#files.has(id) && !(id in this.store.getState().files))) return;
+    let next = patch;
+    const current = patch.status !== undefined && !options.allowBackward ? this.file(id) : undefined;
+    if (current && patch.status !== undefined && !acceptStatus(current.status, patch.status)) {
+      // A stale status write is dropped together with the error that would explain it.
+      const { status: _status, error: _error, ...rest } = patch;
+      next = rest;
+    }
+    if (Object.keys(next).length === 0) return;
+    this.#files.set(id, { ...this.#files.get(id), ...next });
+    this.#request();
+  }
+
+  removeFiles(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.#files.delete(id);
+      this.#removed.add(id);
+    }
+    this.#request();
+  }
+
+  setJob(job: JobState): void {
+    this.#jobs.set(job.jobId, job);
+    this.#request();
+  }
+
+  setRoot(patch: RootPatch): void {
+    this.#root = { ...this.#root, ...patch };
+    this.#request();
+  }
+
+  /** A root value that is costly to compute (the waiting order): computed once, at flush. */
+  setRootLazy(compute: () => RootPatch): void {
+    this.#lazyRoot = compute;
+    this.#request();
+  }
+
+  /** Applies everything pending now (tests, destroy). Normally the scheduler calls it. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#lazyRoot) {
+      this.#root = { ...this.#root, ...this.#lazyRoot() };
+      this.#lazyRoot = null;
+    }
+    if (this.#files.size === 0 && this.#removed.size === 0 && this.#jobs.size === 0 && !hasKeys(this.#root)) return;
+    const state = this.store.getState();
+    const next: Partial<UploadState> = { ...this.#root };
+    if (this.#files.size > 0 || this.#removed.size > 0) {
+      const files = { ...state.files };
+      for (const id of this.#removed) delete files[id];
+      for (const [id, patch] of this.#files) files[id] = { ...files[id], ...patch } as FileState;
+      next.files = files;
+      if (this.#added.length > 0 || this.#removed.size > 0) {
+        const added = this.#added.filter((id) => !this.#removed.has(id) && !(id in state.files));
+        next.order = [...state.order.filter((id) => !this.#removed.has(id)), ...added];
+      }
+    }
+    if (this.#jobs.size > 0) next.jobs = { ...state.jobs, ...Object.fromEntries(this.#jobs) };
+    this.#files.clear();
+    this.#added.length = 0;
+    this.#removed.clear();
+    this.#jobs.clear();
+    this.#root = {};
+    this.store.setState(next);
+  }
+
+  #request(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.schedule(() => this.flush());
+  }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}

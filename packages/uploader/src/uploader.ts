@@ -1,0 +1,59 @@
+import type { PushMessage } from "@rapidphoto/protocol";
+import type { UploadApi } from "./api-client.js";
+import type { NetworkMonitor } from "./network.js";
+import type { RetryPolicy } from "./retry.js";
+import type { FrameScheduler } from "./scheduler.js";
+import type { UploadSource } from "./source.js";
+import type { UploadStore } from "./store.js";
+import type { QueueLimits } from "./task-queue.js";
+import type { UploadTransport } from "./transport.js";
+
+/** The engine's public face: what `createUploader` takes and returns (implementation in engine.ts). */
+
+export type UploaderOptions = {
+  api: UploadApi;
+  transport: UploadTransport;
+  store?: UploadStore;
+  /** How store writes are batched; defaults to animation frames (browser) or setImmediate (Node). */
+  scheduler?: FrameScheduler;
+  network?: NetworkMonitor;
+  limits?: Partial<QueueLimits>;
+  retry?: Partial<RetryPolicy>;
+  stallTimeoutMs?: number;
+  signBatch?: number;
+  /** Server progress reports per job at most this often; 0 turns them off. */
+  progressReportMs?: number;
+  /** Rewrites signed URLs before use (a dev proxy; tests put a fault-injecting proxy here). */
+  rewriteUrl?: (url: string) => string;
+  /** Register and send files as soon as they are added (default). Otherwise wait for `start()`. */
+  autoStart?: boolean;
+  /** Best-effort work that failed (progress reports, cancel notices); uploads are not affected. */
+  onError?: (error: unknown, context: { action: "progress" | "cancel" }) => void;
+  random?: () => number;
+};
+
+export interface Uploader {
+  readonly store: UploadStore;
+  /** Queues files; returns their ids (the store's keys). An invalid file is added as FAILED with the reason. */
+  add(sources: readonly UploadSource[], options?: { priority?: number }): string[];
+  start(): void;
+  /** Stops new requests and aborts those in flight; stored parts are kept. */
+  pause(fileId?: string): void;
+  /** Queues paused files again; each asks storage what it holds and sends only the rest. */
+  resume(fileId?: string): void;
+  /** Aborts, then tells the server (which aborts the multipart upload). Resolves once it has been told. */
+  cancel(fileId?: string): Promise<void>;
+  /** Failed files again, reusing the parts storage already holds. */
+  retry(fileId?: string): void;
+  clearCompleted(): void;
+  setPriority(fileId: string, priority: number): void;
+  /** Moves a waiting file to `index` of the waiting order (`store.queue`). */
+  move(fileId: string, index: number): void;
+  setLimits(limits: Partial<QueueLimits>): void;
+  /** Merges a push (`/topic/job/…`): statuses only move forward; a cancel from elsewhere stops the file. */
+  applyServerMessage(message: PushMessage): void;
+  /** Resolves when nothing is registering, waiting or running (paused and failed files wait for the user). */
+  whenIdle(): Promise<void>;
+  /** Stops everything without telling the server (page unload, tests). */
+  destroy(): void;
+}

@@ -1,0 +1,202 @@
+import type { PhotoMessage } from "@rapidphoto/protocol";
+import { describe, expect, it } from "vitest";
+import { bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
+import { gate, memoryBackend } from "./support/memory-backend.js";
+
+const jpeg = (name: string, bytes = 1000) => bytesSource(new Uint8Array(bytes), { name, type: "image/jpeg" });
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+function setup(options: Partial<UploaderOptions> = {}) {
+  const backend = memoryBackend();
+  const uploader = createUploader({
+    api: backend.api,
+    transport: backend.transport,
+    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
+    progressReportMs: 0,
+    ...options,
+  });
+  const state = () => uploader.store.getState();
+  /** Undefined until the first store flush after `add`. */
+  const file = (id: string) => state().files[id] as ReturnType<typeof state>["files"][string];
+  return { backend, uploader, state, file };
+}
+
+describe("engine", () => {
+  it("splits thousands of files into jobs of 1000 and refuses bad files alone", async () => {
+    const { backend, uploader, state } = setup({ limits: { maxActiveFiles: 50, maxRequests: 50 } });
+    const good = Array.from({ length: 1001 }, (_, i) => jpeg(`${i}.jpg`, 10));
+    const bad = bytesSource(new Uint8Array(10), { name: "notes.txt", type: "text/plain" });
+    const ids = uploader.add([...good, bad]);
+    await uploader.whenIdle();
+    const jobs = backend.calls.filter((c) => c.name === "createJob");
+    expect(jobs.map((c) => (c.args as { files: unknown[] }).files.length)).toEqual([1000, 1]);
+    expect(state().files[ids.at(-1)!]).toMatchObject({ status: "FAILED", error: { code: "INVALID_FILE" } });
+    expect(ids.slice(0, -1).every((id) => state().files[id]!.status === "PROCESSING")).toBe(true);
+  });
+
+  it("starts files in priority order and follows a reorder", async () => {
+    const { backend, uploader, state } = setup({ limits: { maxActiveFiles: 1, maxRequests: 1 } });
+    const first = gate();
+    backend.hooks.put = ({ attempt }) => (backend.puts.length === 0 && attempt === 1 ? { hold: first.promise } : {});
+    const [a, b, c] = uploader.add([jpeg("a.jpg"), jpeg("b.jpg"), jpeg("c.jpg")]);
+    const [d] = uploader.add([jpeg("d.jpg")], { priority: 5 });
+    while (state().queue.length < 3) await tick();
+    expect(state().queue).toEqual([d, b, c]);
+    uploader.move(c!, 0);
+    uploader.setPriority(b!, 9);
+    await tick();
+    expect(state().queue).toEqual([b, c, d]);
+    first.open();
+    await uploader.whenIdle();
+    const order = backend.puts.map((p) => [...backend.photos.values()].find((x) => x.photoId === p.photoId)!.filename);
+    expect(order).toEqual(["a.jpg", "b.jpg", "c.jpg", "d.jpg"]);
+    expect(state().files[a!]!.status).toBe("PROCESSING");
+  });
+
+  it("waits while offline and goes on when back online, without spending retries", async () => {
+    let online = false;
+    const listeners = new Set<(online: boolean) => void>();
+    const network: NetworkMonitor = {
+      isOnline: () => online,
+      subscribe: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    };
+    const { backend, uploader, state, file } = setup({ network });
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    while (!file(id!)?.photoId) await tick();
+    await tick();
+    expect(state().online).toBe(false);
+    expect(backend.puts).toEqual([]);
+    online = true;
+    for (const l of listeners) l(true);
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "PROCESSING", retries: 0 });
+    expect(state().online).toBe(true);
+  });
+
+  it("stops a file cancelled elsewhere, and a late push never moves it back", async () => {
+    const { backend, uploader, file } = setup();
+    const held = gate();
+    backend.hooks.put = () => ({ hold: held.promise });
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    while (file(id!)?.status !== "UPLOADING" || file(id!)?.bytesSent === 0) await tick();
+    const { jobId, photoId } = file(id!);
+    const push = (patch: Partial<PhotoMessage>): PhotoMessage => ({
+      type: "photo",
+      jobId: jobId!,
+      photoId: photoId!,
+      status: "UPLOADING",
+      progressPercent: 10,
+      bytesSent: 100,
+      bytesTotal: 1000,
+      seq: 1,
+      timestamp: "",
+      ...patch,
+    });
+    uploader.applyServerMessage(push({ status: "CANCELLED", seq: 7 }));
+    await uploader.whenIdle();
+    uploader.applyServerMessage(push({ status: "UPLOADING", seq: 6 }));
+    await tick();
+    expect(file(id!).status).toBe("CANCELLED");
+    expect(backend.puts.filter((p) => p.ok)).toEqual([]);
+    expect(backend.calls.some((c) => c.name === "cancelPhoto")).toBe(false); // the server already knows
+  });
+
+  it("a cancel during registration tells the server once the photo exists, and sends nothing", async () => {
+    const { backend, uploader, file } = setup();
+    const registration = gate();
+    backend.hooks.createJob = registration.promise;
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    await uploader.cancel(id);
+    expect(file(id!).status).toBe("CANCELLED");
+    registration.open();
+    await uploader.whenIdle();
+    while (!backend.calls.some((c) => c.name === "cancelPhoto")) await tick();
+    expect(backend.puts).toEqual([]);
+  });
+
+  it("cancel-all cancels whole jobs in one call each", async () => {
+    const { backend, uploader, state } = setup();
+    const held = gate();
+    backend.hooks.put = () => ({ hold: held.promise });
+    uploader.add([jpeg("a.jpg"), jpeg("b.jpg"), jpeg("c.jpg")]);
+    while (backend.puts.length === 0 && !Object.values(state().files).some((f) => f.bytesSent > 0)) await tick();
+    await uploader.cancel();
+    expect(backend.calls.filter((c) => c.name === "cancelJob")).toHaveLength(1);
+    expect(backend.calls.filter((c) => c.name === "cancelPhoto")).toHaveLength(0);
+    expect(Object.values(state().files).map((f) => f.status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
+  });
+
+  it("fails a file once its retries are spent, keeps the reason, and a retry succeeds", async () => {
+    const { backend, uploader, file } = setup();
+    let broken = true;
+    backend.hooks.put = () => (broken ? { status: 503 } : {});
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "FAILED", retries: 2, bytesSent: 0, error: { code: "HTTP_503" } });
+    broken = false;
+    uploader.retry();
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "PROCESSING", error: null, bytesSent: 1000 });
+    expect(backend.calls.some((c) => c.name === "sign")).toBe(true); // re-planned from the server
+  });
+
+  it("aborts a stalled request and retries it", async () => {
+    const { backend, uploader, file } = setup({ stallTimeoutMs: 30 });
+    const never = new Promise<void>(() => {});
+    backend.hooks.put = ({ attempt }) => (attempt === 1 ? { hold: never, silent: true } : {});
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "PROCESSING", retries: 1 });
+  });
+
+  it("reports progress best effort: a failing report never fails an upload", async () => {
+    const errors: unknown[] = [];
+    const { backend, uploader, file } = setup({ progressReportMs: 5, onError: (e) => errors.push(e) });
+    const held = gate();
+    backend.hooks.put = () => ({ hold: held.promise });
+    backend.hooks.reportProgress = () => {
+      throw new Error("report refused");
+    };
+    const [id] = uploader.add([jpeg("a.jpg", 2000)]);
+    while (!backend.calls.some((c) => c.name === "reportProgress")) await tick();
+    held.open();
+    await uploader.whenIdle();
+    const report = backend.calls.find((c) => c.name === "reportProgress")!.args as {
+      jobId: string;
+      updates: { bytesSent: number; bytesTotal: number }[];
+    };
+    expect(report.jobId).toBe(file(id!).jobId);
+    expect(report.updates[0]).toMatchObject({ bytesSent: 1000, bytesTotal: 2000 });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(file(id!).status).toBe("PROCESSING");
+  });
+
+  it("clears completed files and waits for start() when not auto-starting", async () => {
+    const { backend, uploader, state, file } = setup({ autoStart: false });
+    const [a, b] = uploader.add([jpeg("a.jpg"), jpeg("b.jpg")]);
+    await tick();
+    expect(backend.calls).toEqual([]);
+    uploader.start();
+    await uploader.whenIdle();
+    const { jobId, photoId } = file(a!);
+    uploader.applyServerMessage({
+      type: "photo",
+      jobId: jobId!,
+      photoId: photoId!,
+      status: "COMPLETED",
+      progressPercent: 100,
+      bytesSent: 1000,
+      bytesTotal: 1000,
+      seq: 3,
+      timestamp: "",
+    });
+    await tick();
+    uploader.clearCompleted();
+    await tick();
+    expect(Object.keys(state().files)).toEqual([b]);
+    expect(state().order).toEqual([b]);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NetworkError, selectTotals } from "../src/index.js";
+import type { FaultAction, ProxiedRequest } from "./fault-proxy.js";
+import { type Harness, startHarness } from "./support/harness.js";
+
+const MiB = 1024 * 1024;
+
+/** One fault per single-PUT photo, in turn, on its first try. */
+const PUT_FAULTS: FaultAction[] = [
+  { kind: "drop", afterBytes: 100_000 },
+  { kind: "status", status: 503, retryAfter: "0" },
+  { kind: "status", status: 500 },
+  { kind: "expire" },
+  { kind: "stall", afterBytes: 50_000 },
+];
+
+/** Faults per part of the multipart file; `attempts` says on which tries. */
+const PART_FAULTS: Record<number, { action: FaultAction; attempts: number[] }> = {
+  2: { action: { kind: "stall", afterBytes: 1 * MiB }, attempts: [1] },
+  3: { action: { kind: "drop", afterBytes: 3 * MiB }, attempts: [1] },
+  4: { action: { kind: "expire" }, attempts: [1, 2] },
+  5: { action: { kind: "status", status: 503 }, attempts: [1, 2] },
+  6: { action: { kind: "status", status: 429, retryAfter: "0" }, attempts: [1] },
+  7: { action: { kind: "status", status: 408 }, attempts: [1] },
+};
+
+describe("uploading through a bad network", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  it("survives dropped connections, 5xx, 408/429, stalls and expired URLs with exact bytes", async () => {
+    const small = await Promise.all(Array.from({ length: 10 }, (_, i) => h.randomFile(`s${i}.jpg`, 900_000 + i)));
+    const big = await h.randomFile("big.jpg", 60 * MiB + 7);
+    const order = new Map<string, number>();
+    h.proxy.rule = (r: ProxiedRequest) => {
+      if (r.method !== "PUT" || !r.photoId) return { kind: "pass" };
+      if (r.partNumber !== null) {
+        const fault = PART_FAULTS[r.partNumber];
+        return fault?.attempts.includes(r.attempt) ? fault.action : { kind: "pass" };
+      }
+      if (!order.has(r.photoId)) order.set(r.photoId, order.size);
+      return r.attempt === 1 ? PUT_FAULTS[order.get(r.photoId)! % PUT_FAULTS.length]! : { kind: "pass" };
+    };
+    const signed: number[][] = [];
+    const uploader = h.uploader({
+      api: {
+        ...h.api,
+        signParts: (photoId, partNumbers, signal) => {
+          signed.push(partNumbers);
+          return h.api.signParts(photoId, partNumbers, signal);
+        },
+      },
+    });
+    const ids = uploader.add([...small.map((f) => f.source), big.source]);
+    await uploader.whenIdle();
+
+    const state = uploader.store.getState();
+    const rows = ids.map((id) => state.files[id]!);
+    expect(rows.map((f) => [f.name, f.status, f.error?.code ?? null])).toEqual(
+      rows.map((f) => [f.name, "PROCESSING", null]),
+    );
+    const totalBytes = [...small, big].reduce((sum, f) => sum + f.source.size, 0);
+    expect(selectTotals(state)).toMatchObject({ bytesSent: totalBytes, bytesTotal: totalBytes, percent: 100 });
+    const stored = await Promise.all(rows.map((f) => h.storedSha256(f.photoId!)));
+    expect(stored).toEqual([...small, big].map((f) => f.sha256));
+
+    // Every injected fault happened, and each was followed by a successful retry.
+    const log = h.proxy.log.filter((e) => e.method === "PUT");
+    for (const kind of ["drop", "status", "stall", "expire"] as const) {
+      expect(log.some((e) => e.action === kind)).toBe(true);
+    }
+    // An expired URL is signed again (twice here), never fatal.
+    const bigPhoto = rows.at(-1)!.photoId!;
+    const part4 = log.filter((e) => e.photoId === bigPhoto && e.partNumber === 4);
+    expect(part4.slice(0, 2).map((e) => e.status)).toEqual([403, 403]);
+    expect(part4.at(-1)?.status).toBe(200);
+    expect(signed.filter((batch) => batch.includes(4)).length).toBeGreaterThanOrEqual(3);
+    expect(rows.at(-1)!.retries).toBeGreaterThanOrEqual(Object.keys(PART_FAULTS).length - 1);
+  });
+
+  it("treats a finalize whose answer was lost as done once the server confirms it", async () => {
+    h.proxy.rule = () => ({ kind: "pass" });
+    const file = await h.randomFile("lost-answer.jpg", 9 * MiB);
+    let cut = 0;
+    const uploader = h.uploader({
+      api: {
+        ...h.api,
+        finalize: async (photoId, body, signal) => {
+          const call = ++cut;
+          const answer = await h.api.finalize(photoId, body, signal);
+          if (call === 1) throw new NetworkError("connection reset after the request was handled");
+          return answer;
+        },
+      },
+    });
+    const [id] = uploader.add([file.source]);
+    await uploader.whenIdle();
+    expect(uploader.store.getState().files[id!]).toMatchObject({ status: "PROCESSING", error: null });
+    expect(cut).toBe(2); // the second finalize was refused (already finalized); the job query settled it
+    expect(await h.storedSha256(uploader.store.getState().files[id!]!.photoId!)).toBe(file.sha256);
+  });
+});

@@ -1,0 +1,172 @@
+import {
+  type CreateJobRequest,
+  type JobView,
+  partCountFor,
+  planPartSize,
+  SINGLE_PUT_MAX_BYTES,
+  type UploadItem,
+} from "@rapidphoto/protocol";
+import { ApiError, NetworkError, type UploadApi, type UploadTransport } from "../../src/index.js";
+import type { PutRequest, PutResponse } from "../../src/transport.js";
+
+/**
+ * An in-memory stand-in for the API and storage, for engine logic that needs no sockets
+ * (ordering, offline, pushes, registration). The real server is what the integration tests use.
+ */
+
+type Photo = {
+  photoId: string;
+  jobId: string;
+  clientId: string | null;
+  filename: string;
+  bytes: number;
+  status: "QUEUED" | "UPLOADING" | "PROCESSING" | "CANCELLED" | "FAILED";
+  uploadId: string | null;
+  parts: Map<number, number>;
+};
+
+/** What a PUT does; default: store it. `hold` lets a test keep a request open until it says so. */
+export type PutHook = (info: {
+  photoId: string;
+  partNumber: number;
+  attempt: number;
+}) => { status?: number; hold?: Promise<void>; silent?: boolean } | undefined;
+
+export function memoryBackend() {
+  const photos = new Map<string, Photo>();
+  const calls: { name: string; args: unknown }[] = [];
+  const puts: { photoId: string; partNumber: number; ok: boolean }[] = [];
+  const attempts = new Map<string, number>();
+  let counter = 0;
+  const id = (prefix: string) => `${prefix}_${String(++counter).padStart(10, "0")}`;
+  const hooks = {
+    put: (() => undefined) as PutHook,
+    createJob: null as Promise<void> | null,
+    reportProgress: null as ((body: unknown) => void) | null,
+  };
+  const log = (name: string, args: unknown) => calls.push({ name, args });
+  const find = (photoId: string) => {
+    const p = photos.get(photoId);
+    if (!p) throw new ApiError(404, "PHOTO_NOT_FOUND", "Photo not found.");
+    return p;
+  };
+  const item = (p: Photo): UploadItem => {
+    if (p.uploadId === null) {
+      return { photoId: p.photoId, clientId: p.clientId, method: "PUT", url: `mem://${p.photoId}/1`, headers: {} };
+    }
+    const partSize = planPartSize(p.bytes);
+    const uploadedParts = [...p.parts.keys()].map((n) => ({ partNumber: n, etag: `"${n}"` }));
+    return {
+      photoId: p.photoId,
+      clientId: p.clientId,
+      method: "MULTIPART",
+      multipart: { uploadId: p.uploadId, partSize, partCount: partCountFor(p.bytes, partSize), uploadedParts },
+    };
+  };
+
+  const api: UploadApi = {
+    async createJob(body: CreateJobRequest) {
+      log("createJob", body);
+      if (hooks.createJob) await hooks.createJob;
+      const jobId = id("job");
+      const items = body.files.map((f) => {
+        const p: Photo = {
+          photoId: id("ph"),
+          jobId,
+          clientId: f.clientId ?? null,
+          filename: f.filename,
+          bytes: f.bytes,
+          status: "QUEUED",
+          uploadId: f.bytes > SINGLE_PUT_MAX_BYTES ? id("up") : null,
+          parts: new Map(),
+        };
+        photos.set(p.photoId, p);
+        return item(p);
+      });
+      return { jobId, items };
+    },
+    async signParts(photoId, partNumbers) {
+      log("signParts", { photoId, partNumbers });
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+      return { urls: partNumbers.map((n) => ({ partNumber: n, url: `mem://${photoId}/${n}`, expiresAt })) };
+    },
+    async sign(photoId) {
+      log("sign", { photoId });
+      return item(find(photoId));
+    },
+    async finalize(photoId) {
+      log("finalize", { photoId });
+      const p = find(photoId);
+      const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
+      if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
+      p.status = "PROCESSING";
+      return { photoId, status: "PROCESSING" };
+    },
+    async reportProgress(body) {
+      log("reportProgress", body);
+      hooks.reportProgress?.(body);
+    },
+    async cancelPhoto(photoId) {
+      log("cancelPhoto", { photoId });
+      find(photoId).status = "CANCELLED";
+    },
+    async cancelJob(jobId) {
+      log("cancelJob", { jobId });
+      for (const p of photos.values()) if (p.jobId === jobId && p.status !== "PROCESSING") p.status = "CANCELLED";
+    },
+    async retryPhoto(photoId) {
+      log("retryPhoto", { photoId });
+      const p = find(photoId);
+      p.status = "QUEUED";
+      return item(p);
+    },
+    async getJob(jobId) {
+      log("getJob", { jobId });
+      const rows = [...photos.values()].filter((p) => p.jobId === jobId);
+      return { jobId, photos: rows.map((p) => ({ photoId: p.photoId, status: p.status })) } as unknown as JobView;
+    },
+  };
+
+  const transport: UploadTransport = {
+    async put(request: PutRequest): Promise<PutResponse> {
+      const [, photoId = "", part = "1"] = /^mem:\/\/([^/]+)\/(\d+)$/.exec(request.url) ?? [];
+      const partNumber = Number(part);
+      const key = `${photoId}/${partNumber}`;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+      const size = request.body instanceof Uint8Array ? request.body.byteLength : request.body.size;
+      const hook = hooks.put({ photoId, partNumber, attempt }) ?? {};
+      if (request.signal.aborted) throw request.signal.reason;
+      if (!hook.silent) request.onProgress(Math.floor(size / 2));
+      if (hook.hold) {
+        await new Promise<void>((resolve, reject) => {
+          request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true });
+          hook.hold!.then(resolve, reject);
+        });
+      }
+      if (request.signal.aborted) throw request.signal.reason;
+      const status = hook.status ?? 200;
+      if (status === 0) {
+        puts.push({ photoId, partNumber, ok: false });
+        throw new NetworkError("injected");
+      }
+      if (status === 200) {
+        request.onProgress(size);
+        photos.get(photoId)?.parts.set(partNumber, size);
+      }
+      puts.push({ photoId, partNumber, ok: status === 200 });
+      return { status, etag: status === 200 ? `"${partNumber}"` : null, retryAfter: null, body: "" };
+    },
+  };
+
+  return { api, transport, photos, calls, puts, hooks };
+}
+
+/** A promise with its resolve function, for holding requests open. */
+export function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}

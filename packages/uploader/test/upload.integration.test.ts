@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MAX_REQUESTS, selectTotals } from "../src/index.js";
+import { type Harness, startHarness, watchProgress } from "./support/harness.js";
+
+const MiB = 1024 * 1024;
+
+describe("uploading to the real server", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  it("stores 100 files of ~2 MB and one 60 MB multipart file byte for byte, with exact progress", async () => {
+    const files = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => h.randomFile(`photo-${i}.jpg`, 2 * MiB - 50_000 + i * 1_000)),
+    );
+    const big = await h.randomFile("panorama.jpg", 60 * MiB + 12_345);
+    // Default stall timeout: server and client share this process, so a busy event loop can hold
+    // an answer for a second or two, which is not the network stalling.
+    const uploader = h.uploader({ progressReportMs: 100, stallTimeoutMs: undefined });
+    const progress = watchProgress(uploader);
+
+    const ids = uploader.add([...files.map((f) => f.source), big.source]);
+    await uploader.whenIdle();
+    progress.unsubscribe();
+
+    const state = uploader.store.getState();
+    const rows = ids.map((id) => state.files[id]!);
+    expect(rows.filter((f) => f.status !== "PROCESSING").map((f) => [f.name, f.status, f.error])).toEqual([]);
+    expect(rows.at(-1)).toMatchObject({ method: "MULTIPART", partCount: 8, partsDone: 8 });
+    const totalBytes = [...files, big].reduce((sum, f) => sum + f.source.size, 0);
+    expect(selectTotals(state)).toMatchObject({ bytesSent: totalBytes, bytesTotal: totalBytes, percent: 100 });
+    for (const f of rows) expect(f.bytesSent).toBe(f.bytesTotal);
+    expect(progress.drops).toEqual([]);
+    expect(progress.seen.maxSpeed).toBeGreaterThan(0);
+
+    // Every stored object is the file, byte for byte.
+    const expected = [...files, big].map((f) => f.sha256);
+    const stored = await Promise.all(rows.map((f) => h.storedSha256(f.photoId!)));
+    expect(stored).toEqual(expected);
+
+    // The request limit held on the wire, and nothing was sent twice.
+    expect(h.proxy.peakConcurrent).toBeLessThanOrEqual(DEFAULT_MAX_REQUESTS);
+    expect(h.proxy.log.filter((e) => e.method === "PUT")).toHaveLength(100 + 8);
+
+    // The server agrees.
+    const job = await h.api.getJob(rows[0]!.jobId!, new AbortController().signal);
+    expect(job).toMatchObject({ totalCount: 101, processingCount: 101 });
+  });
+});
