@@ -39,3 +39,20 @@ export const ACCEPTED_MIME_TYPES = [
   "image/avif",
   "image/tiff",
 ] as const;
+
+/**
+ * File extensions of the accepted types. Browsers often report HEIC/HEIF (and sometimes TIFF)
+ * with an empty type, and Node file paths carry none, so clients fall back to the name.
+ */
+export const MIME_BY_EXTENSION: Readonly<Record<string, (typeof ACCEPTED_MIME_TYPES)[number]>> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  gif: "image/gif",
+  webp: "image/webp",
+  heic: "image/heic",
+  heif: "image/heif",
+  avif: "image/avif",
+  tif: "image/tiff",
+  tiff: "image/tiff",
+};

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus, PhotoStatus } from "./statuses.js";
+import { JobStatus, PhotoCounts, PhotoStatus } from "./statuses.js";
 
 /** Push destinations (DESIGN §6). */
 export const jobTopic = (jobId: string) => `/topic/job/${jobId}`;
@@ -24,13 +24,7 @@ export const JobMessage = z.object({
   type: z.literal("job"),
   jobId: z.string(),
   status: JobStatus,
-  totalCount: z.number().int(),
-  queuedCount: z.number().int(),
-  uploadingCount: z.number().int(),
-  processingCount: z.number().int(),
-  completedCount: z.number().int(),
-  failedCount: z.number().int(),
-  cancelledCount: z.number().int(),
+  ...PhotoCounts.shape,
   seq: z.number().int(),
   timestamp: z.string(),
 });

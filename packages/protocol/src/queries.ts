@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus, PhotoStatus } from "./statuses.js";
+import { JobStatus, PhotoCounts, PhotoStatus } from "./statuses.js";
 import { JobId, PhotoId } from "./uploads.js";
 
 export const JobPhotoRow = z.object({
@@ -17,13 +17,7 @@ export const JobView = z.object({
   jobId: JobId,
   status: JobStatus,
   seq: z.number().int(),
-  totalCount: z.number().int(),
-  queuedCount: z.number().int(),
-  uploadingCount: z.number().int(),
-  processingCount: z.number().int(),
-  completedCount: z.number().int(),
-  failedCount: z.number().int(),
-  cancelledCount: z.number().int(),
+  ...PhotoCounts.shape,
   totalBytes: z.number(),
   photos: z.array(JobPhotoRow),
   createdAt: z.string(),

@@ -61,15 +61,17 @@ export function photoStatusRank(status: PhotoStatus): number {
   return PHOTO_RANK[status];
 }
 
-export type PhotoCounts = {
-  totalCount: number;
-  queuedCount: number;
-  uploadingCount: number;
-  processingCount: number;
-  completedCount: number;
-  failedCount: number;
-  cancelledCount: number;
-};
+/** A job's photo counts: in push messages, job views and the jobs table alike. */
+export const PhotoCounts = z.object({
+  totalCount: z.number().int(),
+  queuedCount: z.number().int(),
+  uploadingCount: z.number().int(),
+  processingCount: z.number().int(),
+  completedCount: z.number().int(),
+  failedCount: z.number().int(),
+  cancelledCount: z.number().int(),
+});
+export type PhotoCounts = z.infer<typeof PhotoCounts>;
 
 export function emptyCounts(): PhotoCounts {
   return {

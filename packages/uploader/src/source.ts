@@ -1,3 +1,4 @@
+import { MIME_BY_EXTENSION } from "@rapidphoto/protocol";
 /**
  * What the engine uploads: a size, a name, a type, and byte ranges read on demand, so a 5 GiB
  * file is never in memory — only the parts in flight are. A browser `File` already has this shape
@@ -28,19 +29,6 @@ export function bytesSource(bytes: Uint8Array, meta: { name: string; type: strin
     slice: (start, end) => bytes.subarray(start, end),
   };
 }
-
-const MIME_BY_EXTENSION: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
-  heif: "image/heif",
-  avif: "image/avif",
-  tif: "image/tiff",
-  tiff: "image/tiff",
-};
 
 /** MIME type from a file name, for sources that do not carry one (Node paths; some browsers leave HEIC blank). */
 export function mimeFromName(name: string): string {

@@ -68,15 +68,7 @@ export async function applyTransitions(
     .for("update");
   const byId = new Map(current.map((p) => [p.id, p]));
 
-  const counts: PhotoCounts = {
-    totalCount: job.totalCount,
-    queuedCount: job.queuedCount,
-    uploadingCount: job.uploadingCount,
-    processingCount: job.processingCount,
-    completedCount: job.completedCount,
-    failedCount: job.failedCount,
-    cancelledCount: job.cancelledCount,
-  };
+  const counts = countsOf(job);
   let seq = job.seq;
   const now = new Date();
   const changed: PhotoRow[] = [];
@@ -120,6 +112,11 @@ export async function applyTransitions(
   return { job: updatedJob, changed, events };
 }
 
+export function countsOf(job: JobRow): PhotoCounts {
+  const { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount } = job;
+  return { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount };
+}
+
 export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "bytesSent">): number {
   if (photo.status === "PROCESSING" || photo.status === "COMPLETED") return 100;
   if (photo.bytes <= 0) return 0;
@@ -148,13 +145,7 @@ export function jobMessage(job: JobRow, at: Date): JobMessage {
     type: "job",
     jobId: job.id,
     status: job.status as JobMessage["status"],
-    totalCount: job.totalCount,
-    queuedCount: job.queuedCount,
-    uploadingCount: job.uploadingCount,
-    processingCount: job.processingCount,
-    completedCount: job.completedCount,
-    failedCount: job.failedCount,
-    cancelledCount: job.cancelledCount,
+    ...countsOf(job),
     seq: job.seq,
     timestamp: at.toISOString(),
   };

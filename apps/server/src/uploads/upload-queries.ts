@@ -4,7 +4,7 @@ import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import type { ObjectStorage } from "../storage/storage.js";
-import { progressPercent } from "./photo-transitions.js";
+import { countsOf, progressPercent } from "./photo-transitions.js";
 
 // Thumbnail and download links live as long as a browsing session reasonably does.
 const VIEW_URL_TTL_SECONDS = 60 * 60;
@@ -147,13 +147,7 @@ function jobSummary(job: JobRow): JobSummary {
     jobId: job.id,
     status: job.status as JobSummary["status"],
     seq: job.seq,
-    totalCount: job.totalCount,
-    queuedCount: job.queuedCount,
-    uploadingCount: job.uploadingCount,
-    processingCount: job.processingCount,
-    completedCount: job.completedCount,
-    failedCount: job.failedCount,
-    cancelledCount: job.cancelledCount,
+    ...countsOf(job),
     totalBytes: job.totalBytes,
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
