@@ -51,8 +51,8 @@ describe("web app serving", () => {
     const api = await get("/queries/nothing-here");
     expect(api.status).toBe(404);
     expect(await api.json()).toMatchObject({ code: "ROUTE_NOT_FOUND" });
-    for (const escape of ["/../secret", "/%2e%2e/secret", "/..%2fsecret"]) {
-      const res = await get(escape);
+    for (const attempt of ["/../secret", "/%2e%2e/secret", "/..%2fsecret"]) {
+      const res = await get(attempt);
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain("outside");
     }
