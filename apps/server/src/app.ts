@@ -16,7 +16,6 @@ import { healthRoutes } from "./http/health-routes.js";
 import { webApp } from "./http/web-app.js";
 import { configureSharp } from "./processing/image-pipeline.js";
 import { createProcessingWorker, type ProcessingWorker } from "./processing/processing-worker.js";
-import { createProgressCoalescer } from "./realtime/progress-coalescer.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
@@ -62,13 +61,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   closers.push(() => storage.close());
   const bus = await openEventBus(config, app.log);
   closers.push(() => bus.close());
-  // Progress is coalesced per job before it reaches the bus; status changes pass at once, in order.
-  // Closers run in reverse, so pending pushes are sent before the bus closes.
-  const pushes = createProgressCoalescer({ bus, logger: app.log });
-  closers.push(() => pushes.close());
-  const publish = (event: JobEvent) => {
-    pushes.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
-  };
+  // Services publish inside the transaction that made the change, while the job's row is locked,
+  // so events reach the bus in seq order even across instances. Pushes are best effort: a bus
+  // outage is logged, never fails the change (clients fall back to polling).
+  const publish = (event: JobEvent) =>
+    bus.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
 
   const jwtSecret = config.jwtSecret
     ? new TextEncoder().encode(config.jwtSecret)

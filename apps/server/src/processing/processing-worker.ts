@@ -13,7 +13,8 @@ import { ProcessingError, processImage } from "./image-pipeline.js";
 export type WorkerOptions = {
   db: Db;
   storage: ObjectStorage;
-  publish: (event: JobEvent) => void;
+  /** Called inside the transaction that made the change; never rejects. */
+  publish: (event: JobEvent) => Promise<void>;
   logger: FastifyBaseLogger;
   /** Photos processed at once; sharp itself also uses every core per image. */
   concurrency?: number;
@@ -103,14 +104,14 @@ export function createProcessingWorker(opts: WorkerOptions) {
     to: "COMPLETED" | "FAILED",
     patch: Parameters<typeof applyTransitions>[2][number]["patch"],
   ) {
-    const { changed, events } = await db.transaction(async (tx) => {
+    const { changed } = await db.transaction(async (tx) => {
       const [row] = await tx
         .select({ leaseOwner: photos.leaseOwner })
         .from(photos)
         .where(eq(photos.id, photo.id))
         .for("update");
-      if (row?.leaseOwner !== workerId) return { changed: [], events: [] };
-      return applyTransitions(
+      if (row?.leaseOwner !== workerId) return { changed: [] };
+      const result = await applyTransitions(
         tx,
         photo.jobId,
         [
@@ -123,8 +124,9 @@ export function createProcessingWorker(opts: WorkerOptions) {
         ],
         { onIllegal: "skip" },
       );
+      for (const e of result.events) await opts.publish(e);
+      return result;
     });
-    for (const e of events) opts.publish(e);
     return changed.length > 0;
   }
 

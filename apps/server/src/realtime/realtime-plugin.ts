@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
 import type { EventBus, Logger } from "../events/event-bus.js";
+import { createMemoryEventBus } from "../events/memory-event-bus.js";
+import { createProgressCoalescer } from "./progress-coalescer.js";
 import { createStompBroker } from "./stomp-broker.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
 import type { Authenticate, AuthorizeJob } from "./stomp-session.js";
@@ -44,8 +46,16 @@ declare module "fastify" {
 const realtime: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
   const logger = options.logger ?? app.log;
   const limits = { ...DEFAULT_STOMP_LIMITS, ...options.limits };
+  // Progress is coalesced here, per instance, on the way from the shared bus to this instance's
+  // sockets: at most ~4 progress pushes per second per job whichever instance reported the bytes,
+  // and a job's pending progress always goes out before its next status change.
+  const local = createMemoryEventBus({ logger });
+  const coalescer = createProgressCoalescer({ bus: local, logger });
+  const stopListening = options.bus.subscribe((event) => {
+    coalescer.publish(event).catch((err: unknown) => logger.warn({ err }, "realtime: push failed"));
+  });
   const broker = createStompBroker({
-    bus: options.bus,
+    bus: local,
     authenticate: options.authenticate,
     authorizeJob: options.authorizeJob,
     logger,
@@ -69,8 +79,11 @@ const realtime: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
   } satisfies RealtimeService);
 
   app.addHook("preClose", async () => {
+    stopListening();
+    await coalescer.close();
     broker.close();
     await transports.close();
+    await local.close();
   });
 };
 

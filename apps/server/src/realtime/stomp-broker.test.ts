@@ -402,7 +402,9 @@ describe("stomp broker: slow consumers", BOUNDED, () => {
       const bulky = "x".repeat(16 * 1024);
       // Enough to fill the kernel's socket buffers many times over; stops as soon as it is dropped.
       for (let seq = 1; seq <= 2_000 && rt.app.realtime.connectionCount() > 0; seq++) {
-        await rt.bus.publish(photoEvent(ALICE_JOB, "ph_1", seq, { status: "FAILED", errorMessage: bulky }));
+        await rt.bus.publish(
+          photoEvent(ALICE_JOB, "ph_1", seq, { kind: "status", status: "FAILED", errorMessage: bulky }),
+        );
         if (seq % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       expect(rt.app.realtime.connectionCount()).toBe(0);

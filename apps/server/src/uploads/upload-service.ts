@@ -21,13 +21,14 @@ import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
 import { type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
 import { mapLimit } from "./map-limit.js";
-import { applyTransitions, photoMessage, recordBytes } from "./photo-transitions.js";
+import { applyTransitions, photoMessage, recordBytes, type Transition } from "./photo-transitions.js";
 import { originalKey } from "./storage-keys.js";
 
 export type UploadServiceDeps = {
   db: Db;
   storage: ObjectStorage;
-  publish: (event: JobEvent) => void;
+  /** Called inside the transaction that made the change (job row locked), so events leave in seq order. Never rejects. */
+  publish: (event: JobEvent) => Promise<void>;
   /** Tells a local worker there is work now, so it need not wait for its next poll. */
   onPhotosReady?: () => void;
   logger: FastifyBaseLogger;
@@ -49,9 +50,17 @@ export function createUploadService(deps: UploadServiceDeps) {
   const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
   const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
 
-  const publishAll = (events: JobEvent[]) => {
-    for (const e of events) deps.publish(e);
+  const publishAll = async (events: JobEvent[]) => {
+    for (const e of events) await deps.publish(e);
   };
+
+  /** Applies transitions and publishes their events before the transaction commits. */
+  const transition = (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
+    db.transaction(async (tx) => {
+      const result = await applyTransitions(tx, jobId, transitions, { onIllegal });
+      await publishAll(result.events);
+      return result;
+    });
 
   async function ownedPhoto(userId: string, photoId: string): Promise<PhotoRow> {
     const [photo] = await db
@@ -184,7 +193,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       }
 
       const items = await Promise.all(rows.map((row) => uploadItem(row as PhotoRow)));
-      deps.publish({
+      await deps.publish({
         userId,
         kind: "status",
         message: {
@@ -280,15 +289,11 @@ export function createUploadService(deps: UploadServiceDeps) {
           { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
         );
       }
-      const { events } = await db.transaction((tx) =>
-        applyTransitions(
-          tx,
-          photo.jobId,
-          [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
-          { onIllegal: "throw" },
-        ),
+      await transition(
+        photo.jobId,
+        [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
+        "throw",
       );
-      publishAll(events);
       deps.onPhotosReady?.();
       return { photoId, status: "PROCESSING" };
     },
@@ -319,8 +324,15 @@ export function createUploadService(deps: UploadServiceDeps) {
         throw new AppError("ILLEGAL_TRANSITION", "These photos are no longer uploading.", { ignored });
       }
 
-      const events: JobEvent[] = [];
       await db.transaction(async (tx) => {
+        // Lock the job first, as every status change does: the seq read below is then current,
+        // and these events leave before any later change's.
+        const [job] = await tx
+          .select({ seq: uploadJobs.seq })
+          .from(uploadJobs)
+          .where(eq(uploadJobs.id, request.jobId))
+          .for("update");
+        const events: JobEvent[] = [];
         const starting = [...latest].filter(([id]) => byId.get(id)?.status === "QUEUED");
         if (starting.length) {
           const result = await applyTransitions(
@@ -336,27 +348,26 @@ export function createUploadService(deps: UploadServiceDeps) {
           );
           events.push(...result.events);
         }
-        const [job] = await tx.select({ seq: uploadJobs.seq }).from(uploadJobs).where(eq(uploadJobs.id, request.jobId));
+        const seq = events.length ? (events.at(-1)?.message.seq ?? 0) : (job?.seq ?? 0);
         for (const [photoId, bytesSent] of latest) {
           const row = await recordBytes(tx, photoId, bytesSent);
           if (row && row.status === "UPLOADING") {
             accepted.push(photoId);
-            events.push({ userId, kind: "progress", message: photoMessage(row, job?.seq ?? 0, new Date()) });
+            events.push({ userId, kind: "progress", message: photoMessage(row, seq, new Date()) });
           }
         }
+        await publishAll(events);
       });
-      publishAll(events);
       return { accepted: accepted.length, ignored };
     },
 
     async cancelPhoto(userId: string, photoId: string) {
       const photo = await ownedPhoto(userId, photoId);
-      const { changed, events } = await db.transaction((tx) =>
-        applyTransitions(tx, photo.jobId, [{ photoId, to: "CANCELLED", patch: { uploadId: null } }], {
-          onIllegal: "throw",
-        }),
+      const { changed } = await transition(
+        photo.jobId,
+        [{ photoId, to: "CANCELLED", patch: { uploadId: null } }],
+        "throw",
       );
-      publishAll(events);
       await discardUpload(photo.storageKey, photo.uploadId);
       return { photoId, status: changed[0]?.status ?? "CANCELLED" };
     },
@@ -371,15 +382,11 @@ export function createUploadService(deps: UploadServiceDeps) {
         .from(photos)
         .where(and(eq(photos.jobId, jobId), notInArray(photos.status, ["COMPLETED", "FAILED", "CANCELLED"])));
       if (open.length === 0) throw new AppError("ILLEGAL_TRANSITION", "Every photo in this job has already finished.");
-      const { job, changed, events } = await db.transaction((tx) =>
-        applyTransitions(
-          tx,
-          jobId,
-          open.map((p) => ({ photoId: p.id, to: "CANCELLED" as const, patch: { uploadId: null } })),
-          { onIllegal: "skip" }, // a photo that completed meanwhile stays completed
-        ),
+      const { job, changed } = await transition(
+        jobId,
+        open.map((p) => ({ photoId: p.id, to: "CANCELLED" as const, patch: { uploadId: null } })),
+        "skip", // a photo that completed meanwhile stays completed
       );
-      publishAll(events);
       const cancelled = new Set(changed.map((c) => c.id));
       await mapLimit(
         open.filter((p) => cancelled.has(p.id)),
@@ -408,20 +415,16 @@ export function createUploadService(deps: UploadServiceDeps) {
       for (const p of stale) byJob.set(p.jobId, [...(byJob.get(p.jobId) ?? []), p]);
       let expired = 0;
       for (const [jobId, rows] of byJob) {
-        const { changed, events } = await db.transaction((tx) =>
-          applyTransitions(
-            tx,
-            jobId,
-            rows.map((p) => ({
-              photoId: p.id,
-              to: "FAILED" as const,
-              from: ["QUEUED" as const, "UPLOADING" as const],
-              patch: { uploadId: null, errorMessage: "The upload did not finish in time. Retry to send it again." },
-            })),
-            { onIllegal: "skip" },
-          ),
+        const { changed } = await transition(
+          jobId,
+          rows.map((p) => ({
+            photoId: p.id,
+            to: "FAILED" as const,
+            from: ["QUEUED" as const, "UPLOADING" as const],
+            patch: { uploadId: null, errorMessage: "The upload did not finish in time. Retry to send it again." },
+          })),
+          "skip",
         );
-        publishAll(events);
         const failed = new Set(changed.map((c) => c.id));
         await mapLimit(
           rows.filter((p) => failed.has(p.id)),
@@ -455,21 +458,17 @@ export function createUploadService(deps: UploadServiceDeps) {
       }
       const bytesSent = parts?.reduce((sum, p) => sum + p.size, 0) ?? 0;
       try {
-        const { changed, events } = await db.transaction((tx) =>
-          applyTransitions(
-            tx,
-            photo.jobId,
-            [
-              {
-                photoId,
-                to: "QUEUED",
-                patch: { uploadId, bytesSent, errorMessage: null, attempts: 0, leaseOwner: null, leaseExpiresAt: null },
-              },
-            ],
-            { onIllegal: "throw" },
-          ),
+        const { changed } = await transition(
+          photo.jobId,
+          [
+            {
+              photoId,
+              to: "QUEUED",
+              patch: { uploadId, bytesSent, errorMessage: null, attempts: 0, leaseOwner: null, leaseExpiresAt: null },
+            },
+          ],
+          "throw",
         );
-        publishAll(events);
         return uploadItem(changed[0] as PhotoRow, parts);
       } catch (error) {
         if (fresh) await discardUpload(photo.storageKey, fresh);

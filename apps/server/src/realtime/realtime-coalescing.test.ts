@@ -1,0 +1,41 @@
+import { jobTopic } from "@rapidphoto/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobEvent, photoEvent } from "../events/test-events.js";
+import {
+  ALICE_JOB,
+  connect,
+  eventually,
+  json,
+  type RealtimeTestApp,
+  startRealtimeApp,
+  stompClient,
+  subscribed,
+} from "./realtime-test-kit.js";
+
+describe("progress coalescing on the way to the sockets", () => {
+  let rt: RealtimeTestApp;
+  beforeAll(async () => {
+    rt = await startRealtimeApp();
+  });
+  afterAll(() => rt.close());
+
+  it("merges a flood of progress per job, delivers the latest bytes, and puts pending progress before the next status", async () => {
+    const client = stompClient(rt.origin, "websocket");
+    await connect(client);
+    const got = await subscribed(client, jobTopic(ALICE_JOB));
+
+    for (let bytes = 10; bytes <= 1000; bytes += 10) {
+      await rt.bus.publish(photoEvent(ALICE_JOB, "ph_1", 3, { bytesSent: bytes }));
+    }
+    await rt.bus.publish(jobEvent(ALICE_JOB, 4, { status: "IN_PROGRESS" }));
+
+    await eventually(() => expect(got.map(json).at(-1)?.type).toBe("job"));
+    const messages = got.map((m) => JSON.parse(m.body));
+    const progress = messages.filter((m) => m.type === "photo");
+    // The first goes out at once, the rest of the window is merged: far fewer than the 100 sent.
+    expect(progress.length).toBeLessThan(10);
+    expect(progress.at(-1)).toMatchObject({ bytesSent: 1000 });
+    expect(messages.at(-1)).toMatchObject({ type: "job", seq: 4 });
+    await client.deactivate();
+  });
+});
