@@ -2,10 +2,12 @@
 import { saveResult } from "./src/measure.js";
 import { realtimeBench } from "./src/realtime-bench.js";
 import { serverBench } from "./src/server-bench.js";
+import { uploaderBench } from "./src/uploader-bench.js";
 
 const BENCHES: Record<string, () => Promise<import("./src/measure.js").BenchResult>> = {
   server: serverBench,
   realtime: realtimeBench,
+  uploader: uploaderBench,
 };
 
 const wanted = process.argv.slice(2);
