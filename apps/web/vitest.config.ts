@@ -1,6 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
 
 export default defineProject({
+  // The app's "@/…" imports (tsconfig paths), for unit tests of modules that use them.
+  resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   test: {
     name: "web",
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],

@@ -186,7 +186,7 @@ describe("signing up and in", () => {
 });
 
 describe("the signed-in shell", () => {
-  it("opens the photo picker from Upload, New and the empty library, and says nothing was sent", async () => {
+  it("opens the photo picker from Upload, New and the empty library, uploads photos and names skipped files", async () => {
     const email = uniqueEmail("picker");
     await registerThroughApi(email);
     await openSignIn();
@@ -211,9 +211,12 @@ describe("the signed-in shell", () => {
       { name: "beach.jpg", mimeType: "image/jpeg", buffer: Buffer.from([0xff, 0xd8, 0xff]) },
       { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") },
     ]);
-    await visible(page.getByText("1 photo selected"));
-    await visible(page.getByText("Uploading isn't switched on yet, so nothing was sent."));
     await visible(page.getByText("1 file skipped"));
+    await visible(page.getByText(/notes\.txt isn't an image RapidPhoto takes/));
+    const row = page.locator('[data-testid="upload-row"][data-name="beach.jpg"]');
+    await visible(row);
+    // Three bytes of JPEG header: stored, then failed by the server's image check.
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 60_000 }).toBe("FAILED");
   });
 });
 

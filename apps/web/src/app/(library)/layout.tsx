@@ -1,15 +1,26 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/layout/AppShell";
+import { UploadProgressPanel } from "@/components/layout/UploadProgressPanel";
 import { RequireSession } from "@/components/session/RequireSession";
+import { FileDropOverlay } from "@/components/upload/FileDropOverlay";
 import { PhotoPickerProvider } from "@/components/upload/PhotoPicker";
+import { UploadProvider } from "@/components/upload/UploadProvider";
 
-/** Every library page: signed-in only, inside the shell, with the shared photo picker. */
+/**
+ * Every library page: signed-in only, inside the shell, with the user's upload engine, the shared
+ * photo picker, drop-anywhere and the upload panel. The layout stays mounted across library pages,
+ * so uploads and the live connection carry on while the person moves around.
+ */
 export default function LibraryLayout({ children }: { children: ReactNode }) {
   return (
     <RequireSession>
-      <PhotoPickerProvider>
-        <AppShell>{children}</AppShell>
-      </PhotoPickerProvider>
+      <UploadProvider>
+        <PhotoPickerProvider>
+          <AppShell>{children}</AppShell>
+          <FileDropOverlay />
+          <UploadProgressPanel />
+        </PhotoPickerProvider>
+      </UploadProvider>
     </RequireSession>
   );
 }

@@ -3,21 +3,16 @@
 import { CloudUpload, Upload } from "lucide-react";
 import { buttonClass } from "@/components/ui/button-styles";
 import { usePhotoPicker } from "@/components/upload/PhotoPicker";
-import { useFileDrop } from "@/components/upload/use-file-drop";
 
-/** The first thing a new library shows: one big place to drop photos, and the Upload button. */
+/** The first thing a new library shows: an invitation to drop photos anywhere, and the Upload button. */
 export function EmptyLibrary() {
   const picker = usePhotoPicker();
-  const { isOver, handlers } = useFileDrop(picker.add);
 
   return (
     <section
-      {...handlers}
       aria-labelledby="empty-library-title"
       data-testid="empty-library"
-      className={`flex min-h-[420px] flex-col items-center justify-center gap-5 rounded-2xl border-2 border-dashed px-6 py-16 text-center transition-colors ${
-        isOver ? "border-accent bg-accent-soft" : "border-line bg-surface/60"
-      }`}
+      className="flex min-h-[420px] flex-col items-center justify-center gap-5 rounded-2xl border-2 border-line border-dashed bg-surface/60 px-6 py-16 text-center"
     >
       <span aria-hidden="true" className="grid size-16 place-items-center rounded-2xl bg-accent-soft text-accent">
         <CloudUpload className="size-8" />

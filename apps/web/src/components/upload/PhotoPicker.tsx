@@ -1,8 +1,8 @@
 "use client";
 
-import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef } from "react";
+import { createContext, type ReactNode, useContext, useMemo, useRef } from "react";
+import { useUpload } from "@/hooks/useUpload";
 import { PICKER_ACCEPT } from "@/lib/upload/accepted-files";
-import { receivePhotos } from "./receive-photos";
 
 interface PhotoPicker {
   /** Opens the system file dialog (must run inside a click handler: browsers require a user gesture). */
@@ -15,24 +15,15 @@ const PhotoPickerContext = createContext<PhotoPicker | null>(null);
 
 /**
  * One hidden <input type="file"> for the whole shell, so the header's Upload, the sidebar's New and
- * the empty library all open the same picker and feed the same flow.
+ * the empty library all open the same picker and feed the same flow (useUpload).
  */
 export function PhotoPickerProvider({ children }: { children: ReactNode }) {
   const inputRef = useRef<HTMLInputElement>(null);
-  const picker = useMemo<PhotoPicker>(() => ({ open: () => inputRef.current?.click(), add: receivePhotos }), []);
-
-  // A file dropped outside a drop zone would make the browser open it and leave the app.
-  useEffect(() => {
-    const keepFiles = (event: DragEvent) => {
-      if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
-    };
-    window.addEventListener("dragover", keepFiles);
-    window.addEventListener("drop", keepFiles);
-    return () => {
-      window.removeEventListener("dragover", keepFiles);
-      window.removeEventListener("drop", keepFiles);
-    };
-  }, []);
+  const { addFiles } = useUpload();
+  const picker = useMemo<PhotoPicker>(
+    () => ({ open: () => inputRef.current?.click(), add: (files) => void addFiles(files) }),
+    [addFiles],
+  );
 
   return (
     <PhotoPickerContext value={picker}>

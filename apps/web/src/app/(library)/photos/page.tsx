@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { EmptyLibrary } from "@/components/library/EmptyLibrary";
+import { LibraryView } from "@/components/library/LibraryView";
 import { PageTitle } from "@/components/library/PageTitle";
 
 export const metadata: Metadata = { title: "Photos" };
@@ -8,7 +8,7 @@ export default function PhotosPage() {
   return (
     <>
       <PageTitle>Photos</PageTitle>
-      <EmptyLibrary />
+      <LibraryView />
     </>
   );
 }

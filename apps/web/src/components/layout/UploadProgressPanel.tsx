@@ -1,0 +1,188 @@
+"use client";
+
+import * as Tabs from "@radix-ui/react-tabs";
+import { CloudUpload, Minus, X } from "lucide-react";
+import { type ReactNode, useCallback, useRef } from "react";
+import { useStore } from "zustand";
+import { BatchSummary } from "@/components/upload/BatchSummary";
+import { PanelActions } from "@/components/upload/PanelActions";
+import { useConnectionState, useUploadSession } from "@/components/upload/UploadProvider";
+import { UploadQueue } from "@/components/upload/UploadQueue";
+import { type Position, useDraggable } from "@/components/upload/use-draggable";
+import { usePanelRows } from "@/hooks/use-panel-rows";
+import { formatPercent } from "@/lib/format";
+import { setPanelMinimized, setPanelPosition, setPanelTab, useUploadPanel } from "@/lib/ui/upload-panel-store";
+import { clearAll } from "@/lib/upload/panel-actions";
+import { PANEL_TABS, type PanelTab, summarize } from "@/lib/upload/panel-rows";
+import type { UploadSession } from "@/lib/upload/uploader";
+import type { ConnectionState } from "@/lib/websocket/client";
+
+const TAB_LABELS: Record<PanelTab, string> = { all: "All", active: "Active", completed: "Completed", failed: "Failed" };
+
+/**
+ * The floating upload panel (plan §4): bottom-right, 400 px wide, draggable by its header,
+ * minimizable to a pill, at most 600 px tall with the file list scrolling inside. Shown whenever
+ * there is at least one upload to show.
+ */
+export function UploadProgressPanel() {
+  const session = useUploadSession();
+  const tab = useUploadPanel((state) => state.tab);
+  const minimized = useUploadPanel((state) => state.minimized);
+  const position = useUploadPanel((state) => state.position);
+  const rows = usePanelRows(session, tab);
+  const ref = useRef<HTMLElement>(null);
+  const commit = useCallback((p: Position) => setPanelPosition(p), []);
+  const { onPointerDown } = useDraggable(ref, position, commit);
+  const connection = useConnectionState();
+
+  if (rows.counts.all === 0) return null;
+  const placement = position ? { left: position.left, top: position.top } : { right: 24, bottom: 24 };
+
+  if (minimized) {
+    return (
+      <aside ref={ref} aria-label="Uploads" className="fixed z-40" style={placement}>
+        <MinimizedPill session={session} active={rows.counts.active} />
+      </aside>
+    );
+  }
+
+  return (
+    <aside
+      ref={ref}
+      aria-label="Uploads"
+      data-testid="upload-panel"
+      className="fixed z-40 flex max-h-[min(600px,calc(100dvh-16px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60"
+      style={placement}
+    >
+      <header
+        onPointerDown={onPointerDown}
+        className="flex h-12 shrink-0 cursor-grab touch-none select-none items-center gap-2 border-line border-b bg-raised pr-2 pl-4 active:cursor-grabbing"
+      >
+        <CloudUpload aria-hidden="true" className="size-4 text-accent" />
+        <h2 className="font-semibold text-fg text-sm">Uploads</h2>
+        <ConnectionDot state={connection} />
+        <div className="ml-auto flex items-center gap-0.5">
+          <HeaderButton label="Minimize uploads" onClick={() => setPanelMinimized(true)}>
+            <Minus aria-hidden="true" className="size-4" />
+          </HeaderButton>
+          {rows.counts.active === 0 && (
+            <HeaderButton label="Close uploads" onClick={() => clearAll(session, rows.remote.values())}>
+              <X aria-hidden="true" className="size-4" />
+            </HeaderButton>
+          )}
+        </div>
+      </header>
+
+      <BatchSummary session={session} remote={rows.remote} />
+      <PanelActions session={session} counts={rows.counts} remote={rows.remote} />
+
+      <Tabs.Root
+        value={tab}
+        onValueChange={(value) => setPanelTab(value as PanelTab)}
+        className="flex min-h-0 flex-1 flex-col"
+      >
+        <Tabs.List aria-label="Filter uploads" className="flex shrink-0 gap-1 border-line border-b px-2">
+          {PANEL_TABS.map((value) => (
+            <Tabs.Trigger
+              key={value}
+              value={value}
+              className="-mb-px flex h-10 items-center gap-1.5 border-transparent border-b-2 px-2.5 font-medium text-muted text-xs transition-colors hover:text-fg data-[state=active]:border-accent data-[state=active]:text-fg"
+            >
+              {TAB_LABELS[value]}{" "}
+              <span
+                data-testid={`upload-tab-count-${value}`}
+                className="min-w-5 rounded-full bg-hover px-1.5 py-0.5 text-center text-[11px] text-muted tabular-nums"
+              >
+                {rows.counts[value].toLocaleString("en-US")}
+              </span>
+            </Tabs.Trigger>
+          ))}
+        </Tabs.List>
+        <Tabs.Content value={tab} className="flex min-h-0 flex-1 flex-col focus-visible:outline-none">
+          <UploadQueue ids={rows.ids} remote={rows.remote} tab={tab} />
+        </Tabs.Content>
+      </Tabs.Root>
+    </aside>
+  );
+}
+
+/** The minimized panel: an icon with a ring of overall progress; a click restores the panel. */
+function MinimizedPill({ session, active }: { session: UploadSession; active: number }) {
+  const hidden = useStore(session.visibility, (state) => state.hidden);
+  const percent = useStore(
+    session.uploader.store,
+    useCallback((state) => summarize(state, hidden).percent, [hidden]),
+  );
+  const label =
+    active > 0 ? `Show uploads: ${active} in progress, ${formatPercent(percent)}` : "Show uploads: all done";
+  // The ring: circumference of r=20 is 2πr ≈ 125.7.
+  const circumference = 2 * Math.PI * 20;
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      data-testid="upload-pill"
+      onClick={() => setPanelMinimized(false)}
+      className="relative grid size-14 place-items-center rounded-full border border-line bg-raised text-accent shadow-black/60 shadow-xl transition-colors hover:bg-hover"
+    >
+      <svg aria-hidden="true" viewBox="0 0 48 48" className="-rotate-90 absolute inset-1">
+        <circle cx="24" cy="24" r="20" fill="none" stroke="var(--color-line)" strokeWidth="3" />
+        <circle
+          cx="24"
+          cy="24"
+          r="20"
+          fill="none"
+          stroke={active > 0 ? "var(--color-accent)" : "var(--color-success)"}
+          strokeWidth="3"
+          strokeLinecap="round"
+          strokeDasharray={circumference}
+          strokeDashoffset={circumference * (1 - (active > 0 ? percent : 100) / 100)}
+        />
+      </svg>
+      <CloudUpload aria-hidden="true" className="size-5" />
+    </button>
+  );
+}
+
+function ConnectionDot({ state }: { state: ConnectionState }) {
+  const live = state === "connected";
+  const text = live
+    ? "Live"
+    : state === "closed"
+      ? "Offline"
+      : state === "connecting"
+        ? "Connecting…"
+        : "Reconnecting…";
+  const title = live
+    ? "Status updates arrive live from the server."
+    : "The live connection is down: checking the server every few seconds until it is back.";
+  return (
+    <span
+      title={title}
+      data-testid="connection-state"
+      data-state={state}
+      className="flex items-center gap-1.5 text-[11px] text-subtle"
+    >
+      <span
+        aria-hidden="true"
+        className={`size-1.5 rounded-full ${live ? "bg-success" : "animate-pulse bg-warning"}`}
+      />
+      {text}
+    </span>
+  );
+}
+
+function HeaderButton({ label, onClick, children }: { label: string; onClick(): void; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      onClick={onClick}
+      className="grid size-8 place-items-center rounded-md text-muted transition-colors hover:bg-hover hover:text-fg"
+    >
+      {children}
+    </button>
+  );
+}

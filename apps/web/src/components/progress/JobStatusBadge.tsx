@@ -1,0 +1,34 @@
+import type { JobStatus, PhotoStatus } from "@rapidphoto/protocol";
+import { memo } from "react";
+
+/** What a badge can say: a photo's or a job's status, or "paused" (a client-side state of a photo). */
+export type BadgeStatus = PhotoStatus | JobStatus | "PAUSED";
+
+const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
+  QUEUED: { label: "Queued", className: "bg-hover text-muted" },
+  UPLOADING: { label: "Uploading", className: "bg-accent-soft text-accent" },
+  PROCESSING: { label: "Processing", className: "bg-info-soft text-info" },
+  COMPLETED: { label: "Completed", className: "bg-success-soft text-success" },
+  FAILED: { label: "Failed", className: "bg-danger-soft text-danger" },
+  CANCELLED: { label: "Cancelled", className: "bg-hover text-subtle" },
+  PAUSED: { label: "Paused", className: "bg-warning-soft text-warning" },
+  IN_PROGRESS: { label: "In progress", className: "bg-accent-soft text-accent" },
+  COMPLETED_WITH_ERRORS: { label: "Some failed", className: "bg-warning-soft text-warning" },
+};
+
+/**
+ * A photo's or job's status as a coloured pill. Keyed by status, so a change remounts it and the
+ * pop-in animation marks the moment it changed.
+ */
+export const JobStatusBadge = memo(function JobStatusBadge({ status }: { status: BadgeStatus }) {
+  const look = LOOK[status];
+  return (
+    <span
+      key={status}
+      data-status={status}
+      className={`inline-flex h-5 shrink-0 motion-safe:animate-badge-in items-center rounded-full px-2 font-medium text-[11px] leading-none ${look.className}`}
+    >
+      {look.label}
+    </span>
+  );
+});

@@ -1,0 +1,68 @@
+"use client";
+
+import { toast } from "sonner";
+import { useStore } from "zustand";
+import { useShallow } from "zustand/react/shallow";
+import { cancelAll, clearCompleted } from "@/lib/upload/panel-actions";
+import { type RemoteRow, summarize, type TabCounts } from "@/lib/upload/panel-rows";
+import type { UploadSession } from "@/lib/upload/uploader";
+
+/** Pause or resume all, cancel all, retry every failed file, clear completed ones. Text only: four fit in 400 px. */
+export function PanelActions({
+  session,
+  counts,
+  remote,
+}: {
+  session: UploadSession;
+  counts: TabCounts;
+  remote: ReadonlyMap<string, RemoteRow>;
+}) {
+  const hidden = useStore(session.visibility, (state) => state.hidden);
+  // Only counts matter here, so this re-renders when a file changes state, not per progress frame.
+  const { sending, paused, failed } = useStore(
+    session.uploader.store,
+    useShallow((state) => {
+      const { sending, paused, failed } = summarize(state, hidden);
+      return { sending, paused, failed };
+    }),
+  );
+  const canRetry = failed > 0;
+
+  return (
+    <div className="flex items-center justify-between border-line border-b px-1.5 py-1">
+      {sending > 0 ? (
+        <ActionButton label="Pause all" onClick={() => session.uploader.pause()} />
+      ) : (
+        <ActionButton label="Resume all" disabled={paused === 0} onClick={() => session.uploader.resume()} />
+      )}
+      <ActionButton
+        label="Cancel all"
+        disabled={counts.active === 0}
+        onClick={() =>
+          void cancelAll(session, remote.values()).catch((error: Error) =>
+            toast.error("Couldn't cancel every upload", { description: error.message }),
+          )
+        }
+      />
+      <ActionButton label="Retry failed" disabled={!canRetry} onClick={() => session.retry()} />
+      <ActionButton
+        label="Clear completed"
+        disabled={counts.completed === 0}
+        onClick={() => clearCompleted(session, remote.values())}
+      />
+    </div>
+  );
+}
+
+function ActionButton({ label, onClick, disabled = false }: { label: string; onClick(): void; disabled?: boolean }) {
+  return (
+    <button
+      type="button"
+      onClick={onClick}
+      disabled={disabled}
+      className="inline-flex h-8 items-center whitespace-nowrap rounded-md px-2 font-medium text-muted text-xs transition-colors hover:bg-hover hover:text-fg disabled:pointer-events-none disabled:opacity-40"
+    >
+      {label}
+    </button>
+  );
+}

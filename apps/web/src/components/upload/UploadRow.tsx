@@ -1,0 +1,213 @@
+"use client";
+
+import type { PhotoStatus } from "@rapidphoto/protocol";
+import { type FileState, selectFile } from "@rapidphoto/uploader";
+import { FileImage, type LucideIcon, RotateCcw, X } from "lucide-react";
+import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
+import { toast } from "sonner";
+import { useStore } from "zustand";
+import { JobStatusBadge } from "@/components/progress/JobStatusBadge";
+import { ProgressBar, type ProgressTone } from "@/components/progress/ProgressBar";
+import { useJobPhoto } from "@/hooks/use-upload-jobs";
+import { cancelPhoto } from "@/lib/api/uploads";
+import { formatBytes, formatPercent } from "@/lib/format";
+import { sessionStore } from "@/lib/session/session-store";
+import { filePercent, isActiveStatus, queuePosition } from "@/lib/upload/panel-rows";
+import { useUploadSession } from "./UploadProvider";
+
+/** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
+export const ROW_HEIGHT = 72;
+
+function toneFor(status: PhotoStatus, paused: boolean): ProgressTone {
+  if (status === "COMPLETED") return "done";
+  if (status === "FAILED") return "failed";
+  if (status === "CANCELLED" || paused) return "muted";
+  return "active";
+}
+
+/**
+ * One file this tab is sending. It reads only its own file from the engine's store, so it
+ * re-renders when that file changes and never because another one did.
+ */
+export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
+  const session = useUploadSession();
+  const store = session.uploader.store;
+  const file = useStore(
+    store,
+    useMemo(() => selectFile(id), [id]),
+  );
+  const position = useStore(
+    store,
+    useCallback((state) => queuePosition(state, id), [id]),
+  );
+  if (!file) return null;
+
+  const paused = file.paused && (file.status === "QUEUED" || file.status === "UPLOADING");
+  const percent = filePercent(file);
+  const retry = session.retryKind(file);
+  const canCancel = isActiveStatus(file.status);
+
+  return (
+    <RowFrame
+      name={file.name}
+      status={file.status}
+      badge={paused ? "PAUSED" : file.status}
+      percent={percent}
+      tone={toneFor(file.status, paused)}
+      size={file.bytesTotal}
+      detail={detailFor(file, percent, position, paused)}
+      failed={file.status === "FAILED"}
+      action={
+        canCancel ? (
+          <RowButton icon={X} label={`Cancel ${file.name}`} onClick={() => void session.cancel(id)} />
+        ) : retry ? (
+          <RowButton icon={RotateCcw} label={`Retry ${file.name}`} onClick={() => session.retry(id)} />
+        ) : null
+      }
+    />
+  );
+});
+
+function detailFor(file: FileState, percent: number, position: number | null, paused: boolean): string {
+  switch (file.status) {
+    case "QUEUED":
+      if (paused) return "Paused";
+      if (position !== null) return `#${position} in queue`;
+      return file.jobId ? "Waiting" : "Preparing…";
+    case "UPLOADING": {
+      const parts = file.method === "MULTIPART" ? ` · part ${file.partsDone}/${file.partCount}` : "";
+      const retrying = file.retries > 0 ? ` · retrying (${file.retries})` : "";
+      return `${paused ? "Paused at " : ""}${formatPercent(percent)}${parts}${retrying}`;
+    }
+    case "PROCESSING":
+      return "Stored · processing on the server…";
+    case "COMPLETED":
+      return "Done";
+    case "FAILED":
+      return file.error?.message ?? "The upload failed.";
+    case "CANCELLED":
+      return "Cancelled";
+  }
+}
+
+/**
+ * A photo of a job started elsewhere (another tab, or this tab before a reload): its state comes
+ * from the server. The file itself is not here, so it can be cancelled but not resumed or retried.
+ */
+export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }: { jobId: string; photoId: string }) {
+  const session = useUploadSession();
+  const photo = useJobPhoto(session, jobId, photoId);
+  const [cancelling, setCancelling] = useState(false);
+  if (!photo) return null;
+
+  const active = isActiveStatus(photo.status);
+  const detail =
+    photo.status === "FAILED"
+      ? `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`
+      : photo.status === "QUEUED" || photo.status === "UPLOADING"
+        ? "Started in another tab or before a reload · can't resume here without the file"
+        : photo.status === "PROCESSING"
+          ? "Stored · processing on the server…"
+          : photo.status === "COMPLETED"
+            ? "Done"
+            : "Cancelled";
+  const cancel = async () => {
+    const token = sessionStore.getState().session?.token;
+    if (!token) return;
+    setCancelling(true);
+    try {
+      await cancelPhoto(token, photoId);
+    } catch (error) {
+      toast.error(`Couldn't cancel ${photo.filename}`, { description: (error as Error).message });
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <RowFrame
+      name={photo.filename}
+      status={photo.status}
+      badge={photo.status}
+      percent={photo.progressPercent}
+      tone={toneFor(photo.status, false)}
+      size={photo.bytes}
+      detail={detail}
+      failed={photo.status === "FAILED"}
+      remote
+      action={
+        active ? (
+          <RowButton icon={X} label={`Cancel ${photo.filename}`} disabled={cancelling} onClick={() => void cancel()} />
+        ) : null
+      }
+    />
+  );
+});
+
+function RowFrame(props: {
+  name: string;
+  status: PhotoStatus;
+  badge: Parameters<typeof JobStatusBadge>[0]["status"];
+  percent: number;
+  tone: ProgressTone;
+  size: number;
+  detail: string;
+  failed: boolean;
+  remote?: boolean;
+  action: ReactNode;
+}) {
+  return (
+    <div
+      data-testid="upload-row"
+      data-status={props.status}
+      data-name={props.name}
+      data-remote={props.remote ? "true" : undefined}
+      className="flex h-full flex-col justify-center gap-1.5 border-line/70 border-b px-4"
+    >
+      <div className="flex min-w-0 items-center gap-2">
+        <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />
+        <span className="min-w-0 flex-1 truncate font-medium text-fg text-sm" title={props.name}>
+          {props.name}
+        </span>
+        <JobStatusBadge status={props.badge} />
+        <span className="grid size-7 shrink-0 place-items-center">{props.action}</span>
+      </div>
+      <ProgressBar percent={props.percent} tone={props.tone} label={`${props.name} progress`} />
+      <div className="flex min-w-0 items-center gap-3 text-xs">
+        <span
+          className={`min-w-0 flex-1 truncate ${props.failed ? "text-danger" : "text-muted"}`}
+          title={props.detail}
+          data-testid="upload-row-detail"
+        >
+          {props.detail}
+        </span>
+        <span className="shrink-0 text-subtle tabular-nums">{formatBytes(props.size)}</span>
+      </div>
+    </div>
+  );
+}
+
+function RowButton({
+  icon: Icon,
+  label,
+  onClick,
+  disabled = false,
+}: {
+  icon: LucideIcon;
+  label: string;
+  onClick(): void;
+  disabled?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      onClick={onClick}
+      disabled={disabled}
+      className="grid size-7 place-items-center rounded-md text-muted transition-colors hover:bg-hover hover:text-fg disabled:opacity-50"
+    >
+      <Icon aria-hidden="true" className="size-4" />
+    </button>
+  );
+}

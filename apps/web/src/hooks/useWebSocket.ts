@@ -1,0 +1,50 @@
+import { isTerminalJob } from "@rapidphoto/protocol";
+import { useEffect, useMemo, useState } from "react";
+import { useStore } from "zustand";
+import { API_URL } from "@/lib/config";
+import { sessionStore } from "@/lib/session/session-store";
+import { activeLocalJobsKey } from "@/lib/upload/panel-rows";
+import type { UploadSession } from "@/lib/upload/uploader";
+import { type ConnectionState, createRealtimeClient } from "@/lib/websocket/client";
+import { useForeignJobs } from "./use-upload-jobs";
+
+/**
+ * The realtime connection while the library is open (DESIGN §6). Opens STOMP over SockJS to
+ * `/ws`, follows `/user/queue/jobs` and `/topic/job/{jobId}` for every job with work still going
+ * on (this tab's and other tabs'), and closes everything on unmount. What a push does is the live
+ * sync's business (lib/upload/live-sync.ts): engine, TanStack Query cache, refetch on gaps, polling
+ * while down.
+ */
+export function useWebSocket(session: UploadSession): ConnectionState {
+  const [state, setState] = useState<ConnectionState>("connecting");
+
+  useEffect(() => {
+    const realtime = createRealtimeClient({
+      url: `${API_URL}/ws`,
+      getToken: () => sessionStore.getState().session?.token ?? null,
+    });
+    session.live.connect(realtime);
+    setState(realtime.state);
+    const stop = realtime.onStateChange(setState);
+    return () => {
+      stop();
+      session.live.disconnect();
+      void realtime.close();
+    };
+  }, [session]);
+
+  const localJobs = useStore(session.uploader.store, activeLocalJobsKey);
+  const foreign = useForeignJobs(session);
+  const followed = useMemo(() => {
+    const ids = new Set(localJobs ? localJobs.split(",") : []);
+    for (const job of foreign) if (!isTerminalJob(job.status)) ids.add(job.jobId);
+    return [...ids].sort().join(",");
+  }, [localJobs, foreign]);
+
+  useEffect(() => {
+    session.live.track(followed ? followed.split(",") : []);
+  }, [session, followed]);
+  useEffect(() => () => session.live.track([]), [session]);
+
+  return state;
+}

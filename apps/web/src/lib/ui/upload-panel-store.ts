@@ -1,0 +1,45 @@
+import { useStore } from "zustand";
+import { createJSONStorage, persist } from "zustand/middleware";
+import { createStore } from "zustand/vanilla";
+import type { PanelTab } from "@/lib/upload/panel-rows";
+
+/**
+ * The upload panel's own client state (STYLE §10: Zustand holds only client state). The tab and
+ * the jobs someone cleared away survive a reload; where the panel was dragged to does not (the
+ * window may be another size by then).
+ */
+export interface UploadPanelState {
+  tab: PanelTab;
+  minimized: boolean;
+  /** Top-left corner in px once dragged; null = the default bottom-right corner. */
+  position: { left: number; top: number } | null;
+  /** Finished jobs cleared from the panel, so a reload does not bring them back. Newest last. */
+  dismissedJobs: string[];
+}
+
+/** Enough for weeks of cleared jobs; the server only lists a day's worth anyway. */
+const MAX_DISMISSED = 200;
+
+export const uploadPanelStore = createStore<UploadPanelState>()(
+  persist(() => ({ tab: "all", minimized: false, position: null, dismissedJobs: [] }) as UploadPanelState, {
+    name: "rapidphoto.upload-panel",
+    storage: createJSONStorage(() => localStorage),
+    partialize: ({ tab, dismissedJobs }) => ({ tab, dismissedJobs }),
+  }),
+);
+
+export function useUploadPanel<T>(selector: (state: UploadPanelState) => T): T {
+  return useStore(uploadPanelStore, selector);
+}
+
+export const setPanelTab = (tab: PanelTab) => uploadPanelStore.setState({ tab });
+export const setPanelMinimized = (minimized: boolean) => uploadPanelStore.setState({ minimized });
+export const setPanelPosition = (position: UploadPanelState["position"]) => uploadPanelStore.setState({ position });
+
+export function dismissJobs(jobIds: Iterable<string>): void {
+  const known = new Set(uploadPanelStore.getState().dismissedJobs);
+  const added = [...jobIds].filter((id) => !known.has(id));
+  if (added.length === 0) return;
+  const dismissedJobs = [...uploadPanelStore.getState().dismissedJobs, ...added].slice(-MAX_DISMISSED);
+  uploadPanelStore.setState({ dismissedJobs });
+}

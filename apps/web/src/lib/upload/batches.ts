@@ -1,0 +1,75 @@
+import type { PhotoStatus } from "@rapidphoto/protocol";
+import { plural } from "@/lib/format";
+
+/**
+ * Batches of files added together (one pick or drop), so the person hears once when a whole batch
+ * is done: "120 photos uploaded" or "118 uploaded, 2 failed". A file is done when the server says
+ * so: COMPLETED after processing, FAILED, or CANCELLED.
+ */
+
+export type BatchResult = { completed: number; failed: number; cancelled: number };
+
+const DONE: ReadonlySet<PhotoStatus> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+
+export class BatchTracker {
+  readonly #batches: Set<string>[] = [];
+
+  track(ids: Iterable<string>): void {
+    const batch = new Set(ids);
+    if (batch.size > 0) this.#batches.push(batch);
+  }
+
+  /** True if the file belongs to a batch still running. */
+  has(id: string): boolean {
+    return this.#batches.some((b) => b.has(id));
+  }
+
+  /** A file is being sent again under a new id (a fresh upload of the same file). */
+  replace(oldId: string, newId: string): boolean {
+    for (const batch of this.#batches) {
+      if (!batch.delete(oldId)) continue;
+      batch.add(newId);
+      return true;
+    }
+    return false;
+  }
+
+  /** Batches whose every file is done, removed from tracking. A file no longer known counts as cancelled. */
+  settle(statusOf: (id: string) => PhotoStatus | undefined): BatchResult[] {
+    const results: BatchResult[] = [];
+    for (let i = this.#batches.length - 1; i >= 0; i--) {
+      const batch = this.#batches[i]!;
+      const result: BatchResult = { completed: 0, failed: 0, cancelled: 0 };
+      let done = true;
+      for (const id of batch) {
+        const status = statusOf(id);
+        if (status !== undefined && !DONE.has(status)) {
+          done = false;
+          break;
+        }
+        if (status === "COMPLETED") result.completed++;
+        else if (status === "FAILED") result.failed++;
+        else result.cancelled++;
+      }
+      if (!done) continue;
+      this.#batches.splice(i, 1);
+      results.unshift(result);
+    }
+    return results;
+  }
+
+  clear(): void {
+    this.#batches.length = 0;
+  }
+}
+
+/** The toast for a finished batch, or null when there is nothing to say (everything was cancelled). */
+export function batchMessage(r: BatchResult): { kind: "success" | "warning" | "error"; title: string } | null {
+  if (r.completed === 0 && r.failed === 0) return null;
+  if (r.failed === 0) return { kind: "success", title: `${plural(r.completed, "photo")} uploaded` };
+  if (r.completed === 0) return { kind: "error", title: `${plural(r.failed, "photo")} failed` };
+  return {
+    kind: "warning",
+    title: `${r.completed.toLocaleString("en-US")} uploaded, ${r.failed.toLocaleString("en-US")} failed`,
+  };
+}

@@ -1,0 +1,240 @@
+import type { JobSummary, JobView, PhotoMessage, PushMessage } from "@rapidphoto/protocol";
+import { QueryClient } from "@tanstack/react-query";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { uploadKeys } from "@/lib/api/uploads";
+import type { ConnectionState, PushHandler, RealtimeClient } from "@/lib/websocket/client";
+import { LiveSync } from "./live-sync";
+
+const JOB = "job_aaaaaaaaaaaa";
+
+/** A realtime client driven by the test: it decides when subscriptions go live and what arrives. */
+class FakeRealtime implements RealtimeClient {
+  state: ConnectionState = "connecting";
+  readonly droppedCount = 0;
+  readonly subs = new Map<string, Set<PushHandler>>();
+  readonly #listeners = new Set<(s: ConnectionState) => void>();
+
+  subscribe(destination: string, handler: PushHandler) {
+    const set = this.subs.get(destination) ?? new Set<PushHandler>();
+    this.subs.set(destination, set);
+    set.add(handler);
+    return () => set?.delete(handler);
+  }
+  onStateChange(listener: (s: ConnectionState) => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  async close() {}
+  setState(state: ConnectionState) {
+    this.state = state;
+    for (const l of this.#listeners) l(state);
+  }
+  /** Connected and every subscription confirmed (as after a (re)connect). */
+  goLive() {
+    this.setState("connected");
+    for (const set of this.subs.values()) for (const h of set) h.onSubscribed?.();
+  }
+  push(destination: string, message: PushMessage) {
+    for (const h of this.subs.get(destination) ?? []) h.onMessage(message);
+  }
+}
+
+const view = (seq: number, status: JobView["photos"][number]["status"] = "UPLOADING"): JobView => ({
+  jobId: JOB,
+  status: "IN_PROGRESS",
+  seq,
+  totalCount: 1,
+  queuedCount: 0,
+  uploadingCount: status === "UPLOADING" ? 1 : 0,
+  processingCount: 0,
+  completedCount: status === "COMPLETED" ? 1 : 0,
+  failedCount: 0,
+  cancelledCount: 0,
+  totalBytes: 100,
+  photos: [
+    { photoId: "ph_1", clientId: "f_1", filename: "a.jpg", bytes: 100, status, progressPercent: 0, errorMessage: null },
+  ],
+  createdAt: "2025-01-01T00:00:00.000Z",
+  updatedAt: "2025-01-01T00:00:00.000Z",
+});
+
+const photo = (seq: number, status: PhotoMessage["status"], progressPercent = 0): PhotoMessage => ({
+  type: "photo",
+  jobId: JOB,
+  photoId: "ph_1",
+  status,
+  progressPercent,
+  bytesSent: progressPercent,
+  bytesTotal: 100,
+  seq,
+  timestamp: "2025-01-01T00:00:01.000Z",
+});
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+let queryClient: QueryClient;
+let realtime: FakeRealtime;
+let applied: PushMessage[];
+let fetchJob: ReturnType<typeof vi.fn<(jobId: string, signal: AbortSignal) => Promise<JobView>>>;
+let libraryChanges: number;
+let sync: LiveSync;
+
+beforeEach(() => {
+  queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  realtime = new FakeRealtime();
+  applied = [];
+  libraryChanges = 0;
+  fetchJob = vi.fn(async () => view(5));
+  sync = new LiveSync({
+    queryClient,
+    apply: (m) => applied.push(m),
+    fetchJob,
+    onLibraryChanged: () => libraryChanges++,
+    pollMs: 1_000,
+  });
+  sync.connect(realtime);
+});
+
+afterEach(() => {
+  sync.destroy();
+  queryClient.clear();
+  vi.useRealTimers();
+});
+
+describe("LiveSync", () => {
+  it("subscribes to the user queue and each followed job, and unsubscribes when a job is dropped", () => {
+    sync.track([JOB]);
+    expect(realtime.subs.get("/user/queue/jobs")?.size).toBe(1);
+    expect(realtime.subs.get(`/topic/job/${JOB}`)?.size).toBe(1);
+    sync.track([]);
+    expect(realtime.subs.get(`/topic/job/${JOB}`)?.size).toBe(0);
+  });
+
+  it("fetches the job once its subscription is live, and feeds the fetched state to the engine", async () => {
+    sync.track([JOB]);
+    expect(fetchJob).not.toHaveBeenCalled();
+    realtime.goLive();
+    await flush();
+    expect(fetchJob).toHaveBeenCalledTimes(1);
+    expect(applied.map((m) => m.type)).toEqual(["photo", "job"]);
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(5);
+  });
+
+  it("applies pushes to the engine and the cached view, and refetches on a seq gap only", async () => {
+    sync.track([JOB]);
+    realtime.goLive();
+    await flush();
+    fetchJob.mockClear();
+
+    realtime.push(`/topic/job/${JOB}`, photo(5, "UPLOADING", 40)); // progress: current seq, no bump
+    realtime.push(`/topic/job/${JOB}`, photo(6, "PROCESSING", 100));
+    await flush();
+    expect(fetchJob).not.toHaveBeenCalled();
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.photos[0]?.status).toBe("PROCESSING");
+    expect(libraryChanges).toBe(1);
+
+    fetchJob.mockResolvedValueOnce(view(9, "COMPLETED"));
+    realtime.push(`/topic/job/${JOB}`, photo(9, "COMPLETED", 100)); // 7 and 8 never came
+    await flush();
+    expect(fetchJob).toHaveBeenCalledTimes(1);
+  });
+
+  it("refetches after a reconnect, and polls while the socket is down", async () => {
+    vi.useFakeTimers();
+    sync.track([JOB]);
+    realtime.goLive();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetchJob).toHaveBeenCalledTimes(1);
+
+    realtime.setState("reconnecting");
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(fetchJob).toHaveBeenCalledTimes(4);
+
+    realtime.goLive(); // subscriptions confirmed again: one more fetch, then polling stops
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fetchJob).toHaveBeenCalledTimes(5);
+  });
+
+  it("never lets a slow fetch take the cache behind what pushes already brought", async () => {
+    sync.track([JOB]);
+    let resolve!: (v: JobView) => void;
+    fetchJob.mockImplementationOnce(
+      () =>
+        new Promise((r) => {
+          resolve = r;
+        }),
+    );
+    realtime.goLive();
+    queryClient.setQueryData(uploadKeys.job(JOB), view(8, "COMPLETED"));
+    resolve(view(6));
+    await flush();
+    await flush();
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(8);
+  });
+
+  it("replays the cached verdict of a photo into the engine (a FAILED the engine ignored mid-finalize)", async () => {
+    sync.track([JOB]);
+    realtime.goLive();
+    await flush();
+    realtime.push(`/topic/job/${JOB}`, { ...photo(6, "FAILED"), errorMessage: "Not an image." });
+    applied.length = 0;
+    sync.replayPhoto("ph_1");
+    expect(applied).toEqual([
+      expect.objectContaining({ type: "photo", status: "FAILED", errorMessage: "Not an image.", seq: 6 }),
+    ]);
+  });
+
+  it("folds pushes that arrive while the first fetch is out into its result, engine included", async () => {
+    sync.track([JOB]);
+    let resolve!: (v: JobView) => void;
+    fetchJob.mockImplementationOnce(
+      () =>
+        new Promise((r) => {
+          resolve = r;
+        }),
+    );
+    realtime.goLive();
+    realtime.push(`/topic/job/${JOB}`, { ...photo(6, "FAILED"), errorMessage: "Not an image." });
+    applied.length = 0;
+    resolve(view(5)); // answered before the photo failed
+    await flush();
+    await flush();
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.photos[0]).toMatchObject({ status: "FAILED" });
+    expect(applied[0]).toMatchObject({ type: "photo", status: "FAILED", seq: 6 });
+  });
+
+  it("refreshes the list of jobs when the user queue announces one it does not know (another tab)", async () => {
+    const summary = (jobId: string): JobSummary => ({ ...view(1), jobId, photos: undefined }) as unknown as JobSummary;
+    queryClient.setQueryData(uploadKeys.active(), [summary("job_bbbbbbbbbbbb")]);
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    realtime.goLive();
+    invalidate.mockClear();
+    realtime.push("/user/queue/jobs", jobMessage("job_cccccccccccc", 1));
+    expect(invalidate).toHaveBeenCalledWith({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
+
+    invalidate.mockClear();
+    realtime.push("/user/queue/jobs", { ...jobMessage("job_bbbbbbbbbbbb", 4), completedCount: 1, status: "COMPLETED" });
+    expect(invalidate).not.toHaveBeenCalled();
+    expect(queryClient.getQueryData<JobSummary[]>(uploadKeys.active())?.[0]).toMatchObject({
+      status: "COMPLETED",
+      seq: 4,
+    });
+  });
+});
+
+function jobMessage(jobId: string, seq: number): Extract<PushMessage, { type: "job" }> {
+  return {
+    type: "job",
+    jobId,
+    status: "IN_PROGRESS",
+    totalCount: 1,
+    queuedCount: 0,
+    uploadingCount: 1,
+    processingCount: 0,
+    completedCount: 0,
+    failedCount: 0,
+    cancelledCount: 0,
+    seq,
+    timestamp: "2025-01-01T00:00:02.000Z",
+  };
+}

@@ -1,0 +1,243 @@
+import {
+  type JobSummary,
+  type JobView,
+  jobTopic,
+  type PhotoStatus,
+  type PushMessage,
+  USER_JOBS_QUEUE,
+} from "@rapidphoto/protocol";
+import type { QueryClient } from "@tanstack/react-query";
+import { uploadKeys } from "@/lib/api/uploads";
+import type { RealtimeClient } from "@/lib/websocket/client";
+import { SeqTracker } from "@/lib/websocket/seq-tracker";
+import { applyPushToJobView, newerJobView, pushesFromJobView } from "./job-view";
+
+/** While the socket is down, followed jobs are fetched this often instead (DESIGN §6 fallback). */
+export const POLL_MS = 3_000;
+
+/** Bounds what a job that never answers its first fetch can make us hold; status pushes come first anyway. */
+const MAX_EARLY_PUSHES = 5_000;
+
+/** Statuses in which a photo is in the library (GET /queries/photos lists exactly these). */
+const IN_LIBRARY: ReadonlySet<PhotoStatus> = new Set(["PROCESSING", "COMPLETED", "FAILED"]);
+
+export type LiveSyncOptions = {
+  queryClient: QueryClient;
+  /** The engine's merge (`uploader.applyServerMessage`). */
+  apply(message: PushMessage): void;
+  fetchJob(jobId: string, signal: AbortSignal): Promise<JobView>;
+  /** A photo reached the library or changed there; the photo list is stale. */
+  onLibraryChanged(): void;
+  pollMs?: number;
+};
+
+/**
+ * Keeps the engine and TanStack Query in step with the server for the jobs the panel follows:
+ * subscribes to `/topic/job/{jobId}` per job and to `/user/queue/jobs`, feeds every push to the
+ * engine and into the cached job view, refetches a job when its `seq` shows a gap or its
+ * subscription (re)starts, and polls while the socket is down.
+ */
+export class LiveSync {
+  readonly #o: LiveSyncOptions;
+  readonly #seq = new SeqTracker();
+  /** Followed jobs → their topic unsubscribe (null while there is no connection). */
+  readonly #jobs = new Map<string, (() => void) | null>();
+  readonly #inflight = new Map<string, Promise<JobView>>();
+  /** Pushes that arrived before a job's first fetch returned (see #keepEarly). */
+  readonly #early = new Map<string, PushMessage[]>();
+  #realtime: RealtimeClient | null = null;
+  #stopRealtime: (() => void) | null = null;
+  #poll: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: LiveSyncOptions) {
+    this.#o = options;
+  }
+
+  /** Uses `realtime` for pushes until `disconnect`; subscriptions follow the tracked jobs. */
+  connect(realtime: RealtimeClient): void {
+    this.disconnect();
+    this.#realtime = realtime;
+    const stopUser = realtime.subscribe(USER_JOBS_QUEUE, {
+      onMessage: (m) => this.#onUserMessage(m),
+      // Jobs may have started elsewhere while we were away.
+      onSubscribed: () => void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }),
+    });
+    const stopState = realtime.onStateChange(() => this.#updatePolling());
+    this.#stopRealtime = () => {
+      stopUser();
+      stopState();
+    };
+    for (const jobId of this.#jobs.keys()) this.#subscribe(jobId);
+    this.#updatePolling();
+  }
+
+  disconnect(): void {
+    this.#stopRealtime?.();
+    this.#stopRealtime = null;
+    for (const [jobId, stop] of this.#jobs) {
+      stop?.();
+      this.#jobs.set(jobId, null);
+    }
+    this.#realtime = null;
+    this.#updatePolling();
+  }
+
+  /** Follows exactly these jobs from now on. */
+  track(jobIds: Iterable<string>): void {
+    const wanted = new Set(jobIds);
+    for (const [jobId, stop] of this.#jobs) {
+      if (wanted.has(jobId)) continue;
+      stop?.();
+      this.#jobs.delete(jobId);
+      this.#early.delete(jobId);
+      this.#seq.reset(jobId);
+    }
+    for (const jobId of wanted) {
+      if (this.#jobs.has(jobId)) continue;
+      this.#jobs.set(jobId, null);
+      this.#subscribe(jobId);
+    }
+    this.#updatePolling();
+  }
+
+  /**
+   * Fetches the job, merges it into the cache (never behind what pushes already brought) and into
+   * the engine, and makes it the job's `seq` baseline. Concurrent calls share one request.
+   */
+  resync(jobId: string): Promise<JobView> {
+    const running = this.#inflight.get(jobId);
+    if (running) return running;
+    const work = this.#o.queryClient
+      .fetchQuery({
+        queryKey: uploadKeys.job(jobId),
+        queryFn: ({ signal }) => this.fetchJobView(jobId, signal),
+        staleTime: 0,
+      })
+      .finally(() => this.#inflight.delete(jobId));
+    this.#inflight.set(jobId, work);
+    return work;
+  }
+
+  /**
+   * The query function of a job view: fetch, fold in the pushes that arrived meanwhile, then sync
+   * the engine and the `seq` baseline from the result.
+   */
+  async fetchJobView(jobId: string, signal: AbortSignal): Promise<JobView> {
+    const { queryClient } = this.#o;
+    const before = queryClient.getQueryData<JobView>(uploadKeys.job(jobId));
+    const fetched = await this.#o.fetchJob(jobId, signal);
+    let view = newerJobView(queryClient.getQueryData<JobView>(uploadKeys.job(jobId)), fetched);
+    for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
+    this.#early.delete(jobId);
+    for (const message of pushesFromJobView(view)) this.#o.apply(message);
+    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, fetched.seq);
+    if (libraryMoved(before, view)) this.#o.onLibraryChanged();
+    return view;
+  }
+
+  /** Replays the cached state of one photo of a followed job into the engine (see uploader.ts: finalize). */
+  replayPhoto(photoId: string): void {
+    for (const jobId of this.#jobs.keys()) {
+      const view = this.#o.queryClient.getQueryData<JobView>(uploadKeys.job(jobId));
+      const photo = view?.photos.find((p) => p.photoId === photoId);
+      if (!view || !photo) continue;
+      const [message] = pushesFromJobView({ ...view, photos: [photo] });
+      if (message) this.#o.apply(message);
+      return;
+    }
+  }
+
+  destroy(): void {
+    this.disconnect();
+    this.track([]);
+  }
+
+  #subscribe(jobId: string): void {
+    const realtime = this.#realtime;
+    if (!realtime) return;
+    this.#seq.reset(jobId);
+    const stop = realtime.subscribe(jobTopic(jobId), {
+      onMessage: (m) => this.#onJobMessage(m),
+      // Live from here on: what happened before is read once (also after every reconnect).
+      onSubscribed: () => void this.resync(jobId).catch(() => {}),
+    });
+    this.#jobs.set(jobId, stop);
+  }
+
+  #onJobMessage(message: PushMessage): void {
+    const { jobId } = message;
+    if (!this.#jobs.has(jobId)) return;
+    const verdict = this.#seq.observe(jobId, message.seq);
+    this.#absorb(message);
+    if (verdict === "gap") void this.resync(jobId).catch(() => {});
+  }
+
+  /** The caller's job lifecycle, all jobs: followed ones arrive on their topic too. */
+  #onUserMessage(message: PushMessage): void {
+    if (this.#jobs.has(message.jobId) || message.type !== "job") return;
+    const known = this.#o.queryClient
+      .getQueryData<JobSummary[]>(uploadKeys.active())
+      ?.some((j) => j.jobId === message.jobId);
+    this.#absorb(message);
+    // A job started in another tab or on another device: the panel should show it.
+    if (!known) void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
+  }
+
+  /** Into the engine, the job's cached view and the cached list of jobs. */
+  #absorb(message: PushMessage): void {
+    const { queryClient } = this.#o;
+    this.#o.apply(message);
+    const key = uploadKeys.job(message.jobId);
+    if (queryClient.getQueryData<JobView>(key)) {
+      queryClient.setQueryData<JobView>(key, (view) => view && applyPushToJobView(view, message));
+    } else if (this.#jobs.has(message.jobId)) {
+      this.#keepEarly(message);
+    }
+    if (message.type === "job") {
+      queryClient.setQueryData<JobSummary[]>(uploadKeys.active(), (jobs) => {
+        const index = jobs?.findIndex((j) => j.jobId === message.jobId) ?? -1;
+        const job = jobs?.[index];
+        if (!jobs || !job || message.seq < job.seq) return jobs;
+        return jobs.with(index, withCounts(job, message));
+      });
+    } else if (IN_LIBRARY.has(message.status)) {
+      this.#o.onLibraryChanged();
+    }
+  }
+
+  /**
+   * A push for a followed job whose view is not cached yet (its first fetch is on the way). The
+   * fetch may have been answered before this change, so the push is folded into its result.
+   */
+  #keepEarly(message: PushMessage): void {
+    const early = this.#early.get(message.jobId) ?? [];
+    if (early.length >= MAX_EARLY_PUSHES) early.shift();
+    early.push(message);
+    this.#early.set(message.jobId, early);
+  }
+
+  #updatePolling(): void {
+    const down = this.#realtime?.state !== "connected";
+    const wanted = this.#realtime !== null && down && this.#jobs.size > 0;
+    if (wanted && !this.#poll) {
+      const pollMs = this.#o.pollMs ?? POLL_MS;
+      this.#poll = setInterval(() => {
+        for (const jobId of this.#jobs.keys()) void this.resync(jobId).catch(() => {});
+      }, pollMs);
+    } else if (!wanted && this.#poll) {
+      clearInterval(this.#poll);
+      this.#poll = null;
+    }
+  }
+}
+
+function withCounts(job: JobSummary, m: Extract<PushMessage, { type: "job" }>): JobSummary {
+  const { type: _type, timestamp, jobId: _jobId, ...counts } = m;
+  return { ...job, ...counts, updatedAt: timestamp };
+}
+
+/** Whether a photo entered or changed within the library's statuses between two views. */
+function libraryMoved(before: JobView | undefined, after: JobView): boolean {
+  const old = new Map(before?.photos.map((p) => [p.photoId, p.status]));
+  return after.photos.some((p) => IN_LIBRARY.has(p.status) && old.get(p.photoId) !== p.status);
+}

@@ -1,0 +1,98 @@
+import type { JobView } from "@rapidphoto/protocol";
+import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { describe, expect, it } from "vitest";
+import {
+  activeLocalJobsKey,
+  localCounts,
+  localRowIds,
+  ownJobsKey,
+  queuePosition,
+  remoteRows,
+  summarize,
+} from "./panel-rows";
+
+const file = (id: string, over: Partial<FileState> = {}): FileState => ({
+  id,
+  name: `${id}.jpg`,
+  type: "image/jpeg",
+  bytesTotal: 100,
+  bytesSent: 0,
+  status: "QUEUED",
+  paused: false,
+  priority: 0,
+  jobId: "job_a",
+  photoId: null,
+  method: "PUT",
+  partCount: 1,
+  partsDone: 0,
+  retries: 0,
+  error: null,
+  serverPercent: null,
+  seqFloor: 0,
+  addedAt: 0,
+  ...over,
+});
+
+const state = (files: FileState[], queue: string[] = []): UploadState => ({
+  files: Object.fromEntries(files.map((f) => [f.id, f])),
+  order: files.map((f) => f.id),
+  queue,
+  jobs: {},
+  online: true,
+  speed: 0,
+});
+
+const s = state(
+  [
+    file("a", { status: "UPLOADING", bytesSent: 50 }),
+    file("b"),
+    file("c", { status: "COMPLETED", bytesSent: 100, jobId: "job_b" }),
+    file("d", { status: "FAILED", bytesSent: 30, jobId: "job_b" }),
+    file("e", { status: "PROCESSING", bytesSent: 100 }),
+    file("f", { status: "CANCELLED" }),
+  ],
+  ["b"],
+);
+const none = new Set<string>();
+
+describe("panel rows", () => {
+  it("lists each tab's files in the order added, leaving hidden ones out", () => {
+    expect(localRowIds(s, none, "all")).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(localRowIds(s, none, "active")).toEqual(["a", "b", "e"]);
+    expect(localRowIds(s, none, "completed")).toEqual(["c"]);
+    expect(localRowIds(s, new Set(["d"]), "failed")).toEqual([]);
+    expect(localCounts(s, none)).toEqual({ all: 6, active: 3, completed: 1, failed: 1 });
+  });
+
+  it("gives queued files their place in the queue", () => {
+    expect(queuePosition(s, "b")).toBe(1);
+    expect(queuePosition(s, "a")).toBeNull();
+  });
+
+  it("follows jobs with work left, and knows which jobs are this tab's", () => {
+    expect(activeLocalJobsKey(s)).toBe("job_a");
+    expect(ownJobsKey(s)).toBe("job_a,job_b");
+  });
+
+  it("sums bytes over files still wanted, so the batch can reach 100%", () => {
+    const sum = summarize(s, none);
+    expect(sum).toMatchObject({ sending: 2, processing: 1, completed: 1, failed: 1, cancelled: 1, total: 6 });
+    expect(sum.bytesTotal).toBe(400); // a, b, c, e: failed and cancelled drop out
+    expect(sum.bytesSent).toBe(250);
+    expect(summarize(s, none)).toBe(sum); // computed once per state
+  });
+
+  it("lists other tabs' photos once, never one this tab is sending itself", () => {
+    const view = {
+      jobId: "job_x",
+      photos: [
+        { photoId: "ph_1", clientId: "f_other", status: "UPLOADING" },
+        { photoId: "ph_2", clientId: "a", status: "UPLOADING" },
+        { photoId: "ph_3", clientId: null, status: "FAILED" },
+      ],
+    } as unknown as JobView;
+    expect(remoteRows([view], new Set(["a"]), new Set(["r:ph_3"]))).toEqual([
+      { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING" },
+    ]);
+  });
+});

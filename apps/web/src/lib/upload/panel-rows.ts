@@ -1,0 +1,198 @@
+import type { JobView, PhotoStatus } from "@rapidphoto/protocol";
+import type { FileState, UploadState } from "@rapidphoto/uploader";
+
+/**
+ * What the upload panel lists, as plain functions of the engine's state and the cached job views
+ * (the panel's hooks wrap them in selectors). Rows are either this tab's files (engine state, keyed
+ * by the engine's file id) or photos of jobs started elsewhere (server state, keyed "r:" + photo id).
+ */
+
+export const PANEL_TABS = ["all", "active", "completed", "failed"] as const;
+export type PanelTab = (typeof PANEL_TABS)[number];
+export type TabCounts = Record<PanelTab, number>;
+
+const ACTIVE: ReadonlySet<PhotoStatus> = new Set(["QUEUED", "UPLOADING", "PROCESSING"]);
+
+export function isActiveStatus(status: PhotoStatus): boolean {
+  return ACTIVE.has(status);
+}
+
+export function inTab(tab: PanelTab, status: PhotoStatus): boolean {
+  switch (tab) {
+    case "all":
+      return true;
+    case "active":
+      return ACTIVE.has(status);
+    case "completed":
+      return status === "COMPLETED";
+    case "failed":
+      return status === "FAILED";
+  }
+}
+
+export function emptyCounts(): TabCounts {
+  return { all: 0, active: 0, completed: 0, failed: 0 };
+}
+
+export function countInto(counts: TabCounts, status: PhotoStatus): void {
+  for (const tab of PANEL_TABS) if (inTab(tab, status)) counts[tab]++;
+}
+
+/** This tab's files shown in `tab`, in the order they were added. */
+export function localRowIds(state: UploadState, hidden: ReadonlySet<string>, tab: PanelTab): string[] {
+  const ids: string[] = [];
+  for (const id of state.order) {
+    const file = state.files[id];
+    if (file && !hidden.has(id) && inTab(tab, file.status)) ids.push(id);
+  }
+  return ids;
+}
+
+export function localCounts(state: UploadState, hidden: ReadonlySet<string>): TabCounts {
+  const counts = emptyCounts();
+  for (const id of state.order) {
+    const file = state.files[id];
+    if (file && !hidden.has(id)) countInto(counts, file.status);
+  }
+  return counts;
+}
+
+const positionCache = new WeakMap<readonly string[], Map<string, number>>();
+
+/**
+ * Jobs this tab started (any of its files belongs to them), as one sorted, comma-joined string.
+ * Not the engine's `jobs`: the engine also records jobs it only heard about (pushes, fetched views).
+ */
+export function ownJobsKey(state: UploadState): string {
+  const jobs = new Set<string>();
+  for (const file of Object.values(state.files)) if (file.jobId) jobs.add(file.jobId);
+  return [...jobs].sort().join(",");
+}
+
+/**
+ * The server's status of each job this tab started, in the order the jobs were started, as
+ * strings ("job_…:IN_PROGRESS") so a selector's result compares by value. Jobs whose files were
+ * all hidden are left out.
+ */
+export function localJobStatuses(state: UploadState, hidden: ReadonlySet<string>): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const id of state.order) {
+    const jobId = state.files[id]?.jobId;
+    if (!jobId || hidden.has(id) || seen.has(jobId)) continue;
+    seen.add(jobId);
+    out.push(`${jobId}:${state.jobs[jobId]?.status ?? "QUEUED"}`);
+  }
+  return out;
+}
+
+/** 1-based place in the waiting order, or null for a file not waiting; O(1) per row after the first. */
+export function queuePosition(state: UploadState, id: string): number | null {
+  let positions = positionCache.get(state.queue);
+  if (!positions) {
+    positions = new Map(state.queue.map((fileId, index) => [fileId, index + 1]));
+    positionCache.set(state.queue, positions);
+  }
+  return positions.get(id) ?? null;
+}
+
+/**
+ * Jobs with a file of this tab still in flight or processing: the ones to follow live. Returned as
+ * one sorted, comma-joined string so a selector's result compares by value.
+ */
+export function activeLocalJobsKey(state: UploadState): string {
+  const jobs = new Set<string>();
+  for (const file of Object.values(state.files)) if (file.jobId && ACTIVE.has(file.status)) jobs.add(file.jobId);
+  return [...jobs].sort().join(",");
+}
+
+/** Percent shown for a file of this tab: bytes while sending, 100 once stored. */
+export function filePercent(file: FileState): number {
+  if (file.status === "PROCESSING" || file.status === "COMPLETED") return 100;
+  if (file.bytesTotal === 0) return 0;
+  return Math.min(100, (file.bytesSent / file.bytesTotal) * 100);
+}
+
+export type RemoteRow = { key: string; jobId: string; photoId: string; status: PhotoStatus };
+
+export const remoteRowKey = (photoId: string) => `r:${photoId}`;
+export const isRemoteRowKey = (key: string) => key.startsWith("r:");
+
+/**
+ * Photos of jobs started elsewhere (another tab, or this tab before a reload). A photo this tab is
+ * sending itself (its client id is one of our files) is never listed twice.
+ */
+export function remoteRows(
+  views: readonly JobView[],
+  ownFileIds: ReadonlySet<string>,
+  hidden: ReadonlySet<string>,
+): RemoteRow[] {
+  const rows: RemoteRow[] = [];
+  for (const view of views) {
+    for (const p of view.photos) {
+      const key = remoteRowKey(p.photoId);
+      if (hidden.has(key) || (p.clientId !== null && ownFileIds.has(p.clientId))) continue;
+      rows.push({ key, jobId: view.jobId, photoId: p.photoId, status: p.status });
+    }
+  }
+  return rows;
+}
+
+/** The panel's headline numbers over this tab's visible files. */
+export type LocalSummary = {
+  /** Waiting or sending, not paused. */
+  sending: number;
+  paused: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+  /** Over files still wanted: failed and cancelled files drop out, so the percent can reach 100. */
+  bytesSent: number;
+  bytesTotal: number;
+  percent: number;
+};
+
+const summaryCache = new WeakMap<UploadState["files"], WeakMap<ReadonlySet<string>, LocalSummary>>();
+
+/** Computed once per frame's state (and set of hidden rows), however many components ask. */
+export function summarize(state: UploadState, hidden: ReadonlySet<string>): LocalSummary {
+  let byHidden = summaryCache.get(state.files);
+  if (!byHidden) {
+    byHidden = new WeakMap();
+    summaryCache.set(state.files, byHidden);
+  }
+  const cached = byHidden.get(hidden);
+  if (cached) return cached;
+  const s: LocalSummary = {
+    sending: 0,
+    paused: 0,
+    processing: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    total: 0,
+    bytesSent: 0,
+    bytesTotal: 0,
+    percent: 0,
+  };
+  for (const id of state.order) {
+    const f = state.files[id];
+    if (!f || hidden.has(id)) continue;
+    s.total++;
+    if (f.status === "QUEUED" || f.status === "UPLOADING") {
+      if (f.paused) s.paused++;
+      else s.sending++;
+    } else if (f.status === "PROCESSING") s.processing++;
+    else if (f.status === "COMPLETED") s.completed++;
+    else if (f.status === "FAILED") s.failed++;
+    else s.cancelled++;
+    if (f.status === "FAILED" || f.status === "CANCELLED") continue;
+    s.bytesTotal += f.bytesTotal;
+    s.bytesSent += f.status === "QUEUED" || f.status === "UPLOADING" ? f.bytesSent : f.bytesTotal;
+  }
+  s.percent = s.bytesTotal === 0 ? 0 : s.bytesSent >= s.bytesTotal ? 100 : (s.bytesSent / s.bytesTotal) * 100;
+  byHidden.set(hidden, s);
+  return s;
+}

@@ -1,0 +1,185 @@
+import { PushMessage } from "@rapidphoto/protocol";
+import { Client, type IMessage, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
+
+/**
+ * The realtime connection (DESIGN §6): STOMP 1.2 over SockJS to `/ws`, authenticated with the
+ * bearer token in CONNECT. It reconnects on its own with exponential backoff and re-subscribes
+ * every destination still wanted, so callers subscribe once and keep their subscription across
+ * drops. Bodies are validated with the protocol's `PushMessage` schema; anything else is dropped.
+ */
+
+/** DESIGN §6: "resubscribes on reconnect with exponential backoff from ~250 ms". */
+export const RECONNECT_BASE_MS = 250;
+/** Doubling stops here, so a server that comes back is found again within 5 s (plan: performance targets). */
+export const RECONNECT_MAX_MS = 5_000;
+/** Same as the server's default (stomp-broker.ts); a silent link is noticed within a couple of beats. */
+export const HEARTBEAT_MS = 10_000;
+/** A socket that has not finished CONNECT by then is dropped and tried again. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** `connecting` until the first CONNECTED, `reconnecting` after a drop, `closed` once closed on purpose. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
+
+export interface PushHandler {
+  onMessage(message: PushMessage): void;
+  /**
+   * The server has confirmed the subscription (RECEIPT): from now on nothing is missed, so this is
+   * when to fetch the current state. Called again after every reconnect.
+   */
+  onSubscribed?(): void;
+}
+
+export interface RealtimeClient {
+  readonly state: ConnectionState;
+  /** Subscribes now or as soon as connected, and again after every reconnect. Returns the unsubscribe. */
+  subscribe(destination: string, handler: PushHandler): () => void;
+  onStateChange(listener: (state: ConnectionState) => void): () => void;
+  /** Messages dropped because they were not valid push messages (for tests and diagnostics). */
+  readonly droppedCount: number;
+  close(): Promise<void>;
+}
+
+export type RealtimeClientOptions = {
+  /** `${API_URL}/ws`; relative URLs are resolved against the page. */
+  url: string;
+  /** Read before every (re)connect, so a new token is used without rebuilding the client. */
+  getToken(): string | null;
+  /** Tests and other hosts; defaults to SockJS (all its transports). */
+  createSocket?: () => IStompSocket;
+  debug?: (line: string) => void;
+};
+
+type Entry = {
+  destination: string;
+  handlers: Set<PushHandler>;
+  subscription: StompSubscription | null;
+  /** The server confirmed the current subscription. */
+  confirmed: boolean;
+};
+
+type SockJSConstructor = new (url: string) => WebSocket;
+
+export function createRealtimeClient(options: RealtimeClientOptions): RealtimeClient {
+  const entries = new Map<string, Entry>();
+  const listeners = new Set<(state: ConnectionState) => void>();
+  let state: ConnectionState = "connecting";
+  let connectedOnce = false;
+  let dropped = 0;
+  let receipts = 0;
+  let SockJS: SockJSConstructor | null = null;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const listener of [...listeners]) listener(next);
+  };
+
+  const client = new Client({
+    reconnectDelay: RECONNECT_BASE_MS,
+    reconnectTimeMode: ReconnectionTimeMode.EXPONENTIAL,
+    maxReconnectDelay: RECONNECT_MAX_MS,
+    heartbeatIncoming: HEARTBEAT_MS,
+    heartbeatOutgoing: HEARTBEAT_MS,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
+    debug: options.debug ?? (() => {}),
+    // SockJS touches `window` when loaded, so it is loaded in the browser, on first connect.
+    async beforeConnect(self) {
+      if (!options.createSocket && !SockJS) SockJS = (await import("sockjs-client")).default as SockJSConstructor;
+      const token = options.getToken();
+      self.connectHeaders = token ? { Authorization: `Bearer ${token}` } : {};
+    },
+    webSocketFactory: () =>
+      options.createSocket?.() ?? (new (SockJS as SockJSConstructor)(options.url) as IStompSocket),
+    onConnect() {
+      connectedOnce = true;
+      setState("connected");
+      for (const entry of entries.values()) attach(entry);
+    },
+    onWebSocketClose() {
+      for (const entry of entries.values()) {
+        entry.subscription = null;
+        entry.confirmed = false;
+      }
+      if (state !== "closed") setState(connectedOnce ? "reconnecting" : "connecting");
+    },
+    // A bad token or a refused destination: the server closes after ERROR and we reconnect.
+    onStompError(frame) {
+      options.debug?.(`STOMP ERROR: ${frame.headers.message ?? ""} ${frame.body}`);
+    },
+  });
+
+  function attach(entry: Entry): void {
+    const receipt = `sub-${++receipts}`;
+    const subscription = client.subscribe(entry.destination, (frame) => dispatch(entry, frame), { receipt });
+    entry.subscription = subscription;
+    entry.confirmed = false;
+    client.watchForReceipt(receipt, () => {
+      if (entry.subscription !== subscription) return; // replaced by a reconnect meanwhile
+      entry.confirmed = true;
+      for (const handler of [...entry.handlers]) handler.onSubscribed?.();
+    });
+  }
+
+  function dispatch(entry: Entry, frame: IMessage): void {
+    const message = parsePush(frame.body);
+    if (!message) {
+      dropped++;
+      options.debug?.(`dropped an invalid push on ${entry.destination}`);
+      return;
+    }
+    for (const handler of [...entry.handlers]) handler.onMessage(message);
+  }
+
+  client.activate();
+
+  return {
+    get state() {
+      return state;
+    },
+    get droppedCount() {
+      return dropped;
+    },
+    subscribe(destination, handler) {
+      let entry = entries.get(destination);
+      if (!entry) {
+        entry = { destination, handlers: new Set(), subscription: null, confirmed: false };
+        entries.set(destination, entry);
+        if (client.connected) attach(entry);
+      } else if (entry.confirmed) {
+        // Already live: this handler still needs its "now fetch" signal.
+        queueMicrotask(() => entry?.handlers.has(handler) && handler.onSubscribed?.());
+      }
+      entry.handlers.add(handler);
+      const own = entry;
+      return () => {
+        own.handlers.delete(handler);
+        if (own.handlers.size > 0 || entries.get(destination) !== own) return;
+        entries.delete(destination);
+        if (own.subscription && client.connected) own.subscription.unsubscribe();
+        own.subscription = null;
+      };
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      setState("closed");
+      entries.clear();
+      listeners.clear();
+      await client.deactivate();
+    },
+  };
+}
+
+/** A push message, or null for anything that is not valid JSON of a known message family. */
+export function parsePush(body: string): PushMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const parsed = PushMessage.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

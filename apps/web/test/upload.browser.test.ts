@@ -1,0 +1,433 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { JobSummary, JobView } from "@rapidphoto/protocol";
+import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeTestJpeg } from "../../server/src/processing/generate-test-jpeg";
+import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
+
+/**
+ * Uploading in a real Chromium against the real server: files picked in the page go through the
+ * engine's XHR transport to the signed storage URLs, statuses come back over STOMP/SockJS, and the
+ * library shows the thumbnails the worker made. No timing assertions: the machine is shared.
+ */
+
+const PASSWORD = "correct horse battery";
+const SESSION_KEY = "rapidphoto.session";
+/** playwright-core has no web-first assertions; these wait like Playwright's auto-wait. */
+const WAIT = { timeout: 30_000 };
+/** Uploading and processing 100+ photos on a busy 2-core machine. */
+const LONG = { timeout: 150_000, interval: 250 };
+
+const SMALL_COUNT = 110;
+const SMALL_BYTES = 250_000;
+/** Over the 8 MiB part size, so the multipart upload has two parts, both sent by XHR. */
+const BIG_BYTES = 9_000_000;
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let fileDir: string;
+let smallFiles: string[];
+let bigFile: string;
+let notAnImage: string;
+
+beforeAll(async () => {
+  await prepareWebBuild();
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-upload-test-"));
+  smallFiles = [];
+  for (let i = 0; i < SMALL_COUNT; i++) {
+    const file = path.join(fileDir, `photo-${String(i).padStart(3, "0")}.jpg`);
+    await writeFile(file, await makeTestJpeg({ width: 640, height: 480, targetBytes: SMALL_BYTES }));
+    smallFiles.push(file);
+  }
+  bigFile = path.join(fileDir, "big.jpg");
+  await writeFile(bigFile, await makeTestJpeg({ width: 2000, height: 1500, targetBytes: BIG_BYTES }));
+  // Text with a .jpg name: accepted by type, stored, then failed by the worker (not decodable).
+  notAnImage = path.join(fileDir, "notes.jpg");
+  await writeFile(notAnImage, "These are notes, not a photo.\n".repeat(200));
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (fileDir) await rm(fileDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(WAIT.timeout);
+  page = await context.newPage();
+});
+
+afterEach(async ({ task }) => {
+  // A failure here is often the server's: show what it said.
+  if (task.result?.state === "fail") console.log(`--- server output ---\n${server.logs()}`);
+  await context?.close();
+});
+
+const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+const countText = (tab: string) => page.getByTestId(`upload-tab-count-${tab}`).textContent();
+const toast = (text: string) => page.locator("[data-sonner-toast]").getByText(text, { exact: true });
+const row = (name: string) => page.locator(`[data-testid="upload-row"][data-name="${name}"]`);
+
+async function signUp(label: string): Promise<string> {
+  await page.goto("/register");
+  await page.getByLabel("Email").fill(uniqueEmail(label));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${server.url}/`);
+  await page.getByTestId("empty-library").waitFor(WAIT);
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "{}").token as string, SESSION_KEY);
+}
+
+async function api<T>(token: string, url: string): Promise<T> {
+  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status, url).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** Every photo of the caller's recent jobs, as the server sees them. */
+async function serverPhotos(token: string): Promise<JobView["photos"]> {
+  const { items } = await api<{ items: JobSummary[] }>(token, "/queries/upload-jobs?active=true");
+  const views = await Promise.all(items.map((job) => api<JobView>(token, `/queries/upload-jobs/${job.jobId}`)));
+  return views.flatMap((view) => view.photos);
+}
+
+/** Counts STOMP MESSAGE frames (and the photo COMPLETED ones among them) arriving on the page's sockets. */
+function watchPushes(target: Page) {
+  const seen = { messages: 0, completed: 0 };
+  target.on("websocket", (socket) => {
+    socket.on("framereceived", ({ payload }) => {
+      const text = typeof payload === "string" ? payload : payload.toString("utf8");
+      // SockJS wraps frames in a JSON array ("a[...]"), so quotes inside bodies arrive escaped.
+      seen.messages += text.split("MESSAGE\\n").length - 1;
+      seen.completed += text.split('\\"status\\":\\"COMPLETED\\"').length - 1;
+    });
+  });
+  return seen;
+}
+
+/** Values the overall progress bar took, recorded in the page as they change. */
+async function recordOverallProgress(): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const bar = document.querySelector('[data-testid="upload-summary"] [role="progressbar"]');
+    const values: number[] = [];
+    (window as unknown as { __progress: number[] }).__progress = values;
+    if (!bar) return;
+    values.push(Number(bar.getAttribute("aria-valuenow")));
+    new MutationObserver(() => values.push(Number(bar.getAttribute("aria-valuenow")))).observe(bar, {
+      attributes: true,
+      attributeFilter: ["aria-valuenow"],
+    });
+  });
+  return () => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
+}
+
+async function waitForText(locator: Locator, expected: string, options = WAIT) {
+  await expect.poll(async () => (await locator.textContent())?.trim(), options).toBe(expected);
+}
+
+describe("uploading from the browser", () => {
+  it(`uploads ${SMALL_COUNT + 1} photos (one multipart) with live progress, server statuses, a toast and thumbnails`, async () => {
+    const pushes = watchPushes(page); // before the library opens its socket
+    const token = await signUp("batch");
+    const partPuts: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "PUT" && request.url().includes("partNumber=")) partPuts.push(request.url());
+    });
+
+    const total = SMALL_COUNT + 1;
+    await page.getByTestId("photo-picker-input").setInputFiles([...smallFiles, bigFile]);
+    const panel = page.getByTestId("upload-panel");
+    await panel.waitFor(WAIT);
+    const progress = await recordOverallProgress();
+    await waitForText(page.getByTestId("upload-tab-count-all"), String(total));
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-progress.png") });
+
+    await waitForText(page.getByTestId("upload-tab-count-completed"), String(total), LONG);
+    expect(await countText("active")).toBe("0");
+    expect(await countText("failed")).toBe("0");
+    await toast(`${total} photos uploaded`).waitFor(WAIT);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-done.png") });
+
+    // Progress rose from where it was first seen to 100, never backwards.
+    const values = await progress();
+    expect(values.at(-1)).toBe(100);
+    expect(values.some((v) => v > 0 && v < 100) || values[0] === 100).toBe(true);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+
+    // The server agrees, the big file went up in parts, and COMPLETED reached the page over the socket.
+    const photos = await serverPhotos(token);
+    expect(photos).toHaveLength(total);
+    expect(photos.every((p) => p.status === "COMPLETED")).toBe(true);
+    expect(new Set(partPuts.map((url) => new URL(url).searchParams.get("partNumber")))).toEqual(new Set(["1", "2"]));
+    expect(pushes.completed).toBeGreaterThan(0);
+    console.log(`[upload] ${total} files: ${pushes.messages} STOMP messages, ${pushes.completed} of them COMPLETED`);
+
+    // The library shows thumbnails, a page at a time.
+    const tiles = page.getByTestId("photo-tile");
+    await expect.poll(() => tiles.count(), WAIT).toBeGreaterThanOrEqual(60);
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() =>
+            [...document.querySelectorAll<HTMLImageElement>('[data-testid="photo-grid"] img')]
+              .slice(0, 12)
+              .every((img) => img.complete && img.naturalWidth > 0),
+          ),
+        WAIT,
+      )
+      .toBe(true);
+    await expect
+      .poll(async () => {
+        await page.locator("main").evaluate((main) => main.scrollTo(0, main.scrollHeight));
+        return tiles.count();
+      }, WAIT)
+      .toBe(total);
+
+    // Minimize to the pill and back.
+    await page.getByRole("button", { name: "Minimize uploads" }).click();
+    const pill = page.getByTestId("upload-pill");
+    await pill.waitFor(WAIT);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-minimized.png") });
+    await pill.click();
+    await panel.waitFor(WAIT);
+
+    // Drag by the header: the panel moves and stays inside the window.
+    const before = await panel.boundingBox();
+    const header = panel.locator("header");
+    const box = (await header.boundingBox())!;
+    await page.mouse.move(box.x + 60, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x - 400, box.y - 300, { steps: 5 });
+    await page.mouse.move(-500, -500, { steps: 5 });
+    await page.mouse.up();
+    const after = (await panel.boundingBox())!;
+    expect(after.x).toBeLessThan(before!.x);
+    expect(after.x).toBeGreaterThanOrEqual(0);
+    expect(after.y).toBeGreaterThanOrEqual(0);
+  });
+
+  it("cancels a file on the server, fails a non-image with the server's message, and retries it", async () => {
+    const token = await signUp("cancel");
+    // Slow uploads down so the big file is still on its way when it is cancelled.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    });
+
+    await page.getByTestId("photo-picker-input").setInputFiles([bigFile, notAnImage, ...smallFiles.slice(0, 3)]);
+    await page.getByTestId("upload-panel").waitFor(WAIT);
+    const big = row("big.jpg");
+    await expect.poll(() => big.getAttribute("data-status"), WAIT).toBe("UPLOADING");
+    await expect
+      .poll(async () => (await big.getByTestId("upload-row-detail").textContent()) ?? "", WAIT)
+      .toMatch(/^[1-9]\d?%/);
+    // Pause all stops sending and keeps what was sent; resume carries on.
+    const badge = big.locator("span[data-status]");
+    await page.getByRole("button", { name: "Pause all" }).click();
+    await expect.poll(() => badge.getAttribute("data-status"), WAIT).toBe("PAUSED");
+    await expect
+      .poll(async () => (await page.getByTestId("upload-headline").textContent()) ?? "", WAIT)
+      .toMatch(/paused/);
+    await page.getByRole("button", { name: "Resume all" }).click();
+    await expect.poll(() => badge.getAttribute("data-status"), WAIT).toBe("UPLOADING");
+
+    await big.getByRole("button", { name: "Cancel big.jpg" }).click();
+    await expect.poll(() => big.getAttribute("data-status"), WAIT).toBe("CANCELLED");
+    await expect
+      .poll(async () => (await serverPhotos(token)).find((p) => p.filename === "big.jpg")?.status, WAIT)
+      .toBe("CANCELLED");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+
+    // The worker fails the text file; the row shows the server's own words.
+    const notes = row("notes.jpg");
+    await expect.poll(() => notes.getAttribute("data-status"), LONG).toBe("FAILED");
+    const serverMessage = (await serverPhotos(token)).find((p) => p.filename === "notes.jpg")?.errorMessage;
+    expect(serverMessage).toMatch(/not a readable image/);
+    await waitForText(notes.getByTestId("upload-row-detail"), serverMessage!);
+    await waitForText(page.getByTestId("upload-tab-count-completed"), "3", LONG);
+    await toast("3 uploaded, 1 failed").waitFor(WAIT);
+
+    await page.getByRole("tab", { name: /Failed/ }).click();
+    await waitForText(page.getByTestId("upload-tab-count-failed"), "1");
+    expect(await page.getByTestId("upload-row").count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-failed.png") });
+
+    // Retry sends the file again; the server fails it again, and says so again.
+    await notes.getByRole("button", { name: "Retry notes.jpg" }).click();
+    await waitForText(page.getByTestId("upload-tab-count-failed"), "0");
+    await page.getByRole("tab", { name: /All/ }).click();
+    await expect.poll(() => notes.getAttribute("data-status"), LONG).toBe("FAILED");
+    await waitForText(notes.getByTestId("upload-row-detail"), serverMessage!);
+    await toast("1 photo failed").waitFor(WAIT);
+    expect(await countText("failed")).toBe("1");
+    const failedOnServer = (await serverPhotos(token)).filter((p) => p.filename === "notes.jpg");
+    expect(failedOnServer.map((p) => p.status)).toEqual(["FAILED", "FAILED"]);
+  });
+
+  it("shows another tab's upload after a reload, from the server's state", async () => {
+    await signUp("reload");
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 500_000,
+    });
+    await page.getByTestId("photo-picker-input").setInputFiles([bigFile, ...smallFiles.slice(0, 2)]);
+    await expect.poll(() => row("big.jpg").getAttribute("data-status"), WAIT).toBe("UPLOADING");
+
+    // Leaving while files are sending asks first; the reload then loses the files, and the panel
+    // comes back from GET /queries/upload-jobs?active=true.
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.type());
+      void dialog.accept();
+    });
+    await page.reload();
+    expect(dialogs).toEqual(["beforeunload"]);
+    const big = row("big.jpg");
+    await big.waitFor(WAIT);
+    expect(await big.getAttribute("data-remote")).toBe("true");
+    await expect
+      .poll(async () => (await big.getByTestId("upload-row-detail").textContent()) ?? "", WAIT)
+      .toMatch(/can't resume/);
+    await waitForText(page.getByTestId("upload-tab-count-all"), "3");
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-remote.png") });
+
+    // It can still be cancelled from here (on the server).
+    await big.getByRole("button", { name: "Cancel big.jpg" }).click();
+    await expect.poll(() => big.getAttribute("data-status"), WAIT).toBe("CANCELLED");
+  });
+});
+
+describe("when the live connection drops", () => {
+  it("shows it, polls the job while the socket is down, and reconnects", async () => {
+    // Every SockJS transport goes through these routes, so a "network" drop can be made and held.
+    let blocked = false;
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/ws\//, (socket) => {
+      if (blocked) return socket.close();
+      sockets.push(socket, socket.connectToServer());
+    });
+    await page.route(/\/ws\//, (route) => (blocked ? route.abort() : route.continue()));
+    const jobFetches: string[] = [];
+    page.on("request", (request) => {
+      if (/\/queries\/upload-jobs\/job_/.test(request.url())) jobFetches.push(request.url());
+    });
+
+    await signUp("reconnect");
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 100_000,
+    });
+    await page.getByTestId("photo-picker-input").setInputFiles(smallFiles.slice(0, 3));
+    const connection = page.getByTestId("connection-state");
+    await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("connected");
+
+    blocked = true;
+    for (const socket of sockets.splice(0)) await socket.close();
+    await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("reconnecting");
+    await waitForText(connection, "Reconnecting…");
+    const polledFrom = jobFetches.length;
+    await expect.poll(() => jobFetches.length, WAIT).toBeGreaterThanOrEqual(polledFrom + 2);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-reconnecting.png") });
+
+    blocked = false;
+    await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("connected");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await waitForText(page.getByTestId("upload-tab-count-completed"), "3", LONG);
+  });
+});
+
+describe("dropping files", () => {
+  it("takes files dropped anywhere on the library, with a full-window overlay, and names the ones it skips", async () => {
+    await signUp("drop");
+    const drag = (type: "dragenter" | "drop") =>
+      page.evaluate((eventType) => {
+        const w = window as unknown as { __drop?: DataTransfer };
+        if (!w.__drop) {
+          w.__drop = new DataTransfer();
+          w.__drop.items.add(new File([new Uint8Array([0xff, 0xd8, 0xff])], "dropped.jpg", { type: "image/jpeg" }));
+          w.__drop.items.add(new File(["hello"], "readme.txt", { type: "text/plain" }));
+        }
+        const target = document.querySelector("main h1") as HTMLElement;
+        target.dispatchEvent(new DragEvent(eventType, { bubbles: true, cancelable: true, dataTransfer: w.__drop }));
+      }, type);
+
+    await drag("dragenter");
+    await page.getByTestId("drop-overlay").waitFor(WAIT);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-drop-overlay.png") });
+    await drag("drop");
+    await page.getByTestId("drop-overlay").waitFor({ state: "hidden", ...WAIT });
+    await row("dropped.jpg").waitFor(WAIT);
+    await toast("1 file skipped").waitFor(WAIT);
+    await page.getByText(/readme\.txt isn't an image RapidPhoto takes/).waitFor(WAIT);
+  });
+});
+
+describe("responsiveness", () => {
+  it("keeps the page responsive during a 100-file upload and renders only the rows in view", async () => {
+    // Registered before any page script runs, so long tasks of the page's own work are reported.
+    await page.addInitScript(() => {
+      const tasks: number[] = [];
+      (window as unknown as { __longTasks: number[] }).__longTasks = tasks;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) tasks.push(entry.duration);
+      }).observe({ type: "longtask", buffered: true });
+    });
+    await signUp("perf");
+    const longTasks = () => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+    const before = (await longTasks()).length;
+
+    const files = smallFiles.slice(0, 100);
+    await page.getByTestId("photo-picker-input").setInputFiles(files);
+    await page.getByTestId("upload-panel").waitFor(WAIT);
+    await waitForText(page.getByTestId("upload-tab-count-all"), "100");
+    const rowsWhileUploading = await page.getByTestId("upload-row").count();
+    await waitForText(page.getByTestId("upload-tab-count-completed"), "100", LONG);
+
+    const during = (await longTasks()).slice(before);
+    const longest = during.length > 0 ? Math.max(...during) : 0;
+    const totalMs = during.reduce((sum, d) => sum + d, 0);
+    console.log(
+      `[bench] long tasks during a 100-file upload: count=${during.length} longest=${longest.toFixed(0)}ms total=${totalMs.toFixed(0)}ms; upload rows in the DOM: ${rowsWhileUploading} of 100`,
+    );
+
+    // Structural: the list is virtualized, and scrolling to its end renders the last file.
+    expect(rowsWhileUploading).toBeGreaterThan(0);
+    expect(rowsWhileUploading).toBeLessThan(files.length);
+    await page.getByRole("list", { name: "Uploads" }).evaluate((list) => {
+      const scroller = list.parentElement as HTMLElement;
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+    await row("photo-099.jpg").waitFor(WAIT);
+    expect(await page.getByTestId("upload-row").count()).toBeLessThan(files.length);
+  });
+});
