@@ -1,21 +1,8 @@
-import { ACCEPTED_MIME_TYPES } from "@rapidphoto/protocol";
+import { ACCEPTED_MIME_TYPES, MIME_BY_EXTENSION } from "@rapidphoto/protocol";
 
-/**
- * Browsers often report HEIC/HEIF (and sometimes TIFF) with an empty `type`, so the file picker
- * also accepts these extensions and the check below falls back to them.
- */
-const EXTENSION_TYPES: Record<string, (typeof ACCEPTED_MIME_TYPES)[number]> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
-  heif: "image/heif",
-  avif: "image/avif",
-  tif: "image/tiff",
-  tiff: "image/tiff",
-};
+// Browsers often report HEIC/HEIF (and sometimes TIFF) with an empty `type`, so the picker also
+// accepts the extensions and the check below falls back to them (the protocol's MIME_BY_EXTENSION).
+const EXTENSION_TYPES = MIME_BY_EXTENSION;
 
 /** The `accept` attribute of the photo picker: the API's image types plus their extensions. */
 export const PICKER_ACCEPT = [...ACCEPTED_MIME_TYPES, ...Object.keys(EXTENSION_TYPES).map((ext) => `.${ext}`)].join(
