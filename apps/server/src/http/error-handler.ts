@@ -7,6 +7,12 @@ import { AppError } from "./app-error.js";
 /** Turns every failure into `{code, message, details?}`; 5xx bodies never carry internals. */
 export function installErrorHandling(app: FastifyInstance, opts: { notFoundPage?: string } = {}): void {
   app.setErrorHandler((error: unknown, request, reply) => {
+    // Not request.raw.destroyed: Node destroys a request stream once its body is read.
+    if (request.raw.socket?.destroyed) {
+      // The client went away mid-body (a paused or cancelled upload): nothing to answer, nothing wrong here.
+      request.log.debug("client closed the request before it finished");
+      return reply;
+    }
     const { status, body } = toErrorBody(error);
     if (status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.debug({ code: body.code }, body.message);

@@ -89,3 +89,29 @@ describe("processing worker retries", () => {
     }
   });
 });
+
+describe("an idle worker", () => {
+  it("does not accumulate listeners while it polls", async () => {
+    const server = await startTestServer();
+    try {
+      const { createProcessingWorker } = await import("./processing-worker.js");
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.name);
+      process.on("warning", onWarning);
+      const worker = createProcessingWorker({
+        db: server.app.services.database.db,
+        storage: server.app.services.storage,
+        publish: async () => {},
+        logger: server.app.log,
+        pollMs: 5,
+      });
+      worker.start();
+      await new Promise((r) => setTimeout(r, 300)); // ~60 idle polls
+      await worker.stop();
+      process.off("warning", onWarning);
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -226,12 +226,15 @@ export function createProcessingWorker(opts: WorkerOptions) {
       }
       if (claimed.length > 0 && inFlight.size < concurrency) continue; // there may be more waiting
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wakeUp = () => {
+        const done = () => {
           clearTimeout(timer);
+          // Removed on every wake, or each idle poll would leave a listener behind on the stop signal.
+          stopping.signal.removeEventListener("abort", done);
           resolve();
         };
-        stopping.signal.addEventListener("abort", wakeUp, { once: true });
+        const timer = setTimeout(done, pollMs);
+        wakeUp = done;
+        stopping.signal.addEventListener("abort", done, { once: true });
       });
       wakeUp = null;
     }

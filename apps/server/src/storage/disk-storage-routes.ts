@@ -30,6 +30,12 @@ export async function diskStorageRoutes(app: FastifyInstance, opts: { storage: D
   });
 
   app.setErrorHandler((error, request, reply) => {
+    // Not request.raw.destroyed: Node destroys a request stream once its body is read.
+    if (request.raw.socket?.destroyed) {
+      // The uploader went away mid-body (pause, cancel, a dropped network): nobody to answer, no fault here.
+      request.log.debug({ err: error }, "storage request ended by the client");
+      return reply;
+    }
     const { status, body } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: error }, "storage request failed");
     return reply.code(status).send(body);
