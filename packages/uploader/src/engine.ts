@@ -1,7 +1,8 @@
 import type { PushMessage } from "@rapidphoto/protocol";
 import * as C from "./constants.js";
-import { UploadStoppedError } from "./errors.js";
+import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
 import {
+  applyPhotoMessage,
   type EngineParts,
   enqueue,
   fail,
@@ -13,7 +14,7 @@ import {
   startFile,
 } from "./file-lifecycle.js";
 import { createRecord, type FileRecord, initialFileState, releaseSource, validateSource } from "./file-record.js";
-import { mergeJobMessage, mergePhotoMessage } from "./merge.js";
+import { mergeJobMessage } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import { ProgressReporter } from "./progress-reporter.js";
 import { defaultScheduler } from "./scheduler.js";
@@ -166,7 +167,10 @@ class Engine implements Uploader {
     const again: FileRecord[] = [];
     const failed = (r: FileRecord) => this.#p.writer.file(r.id)?.status === "FAILED" && r.source !== null;
     for (const r of this.#targets(fileId, failed)) {
+      // Failed by the server (not an image, expired): it must turn the photo back to QUEUED first.
+      const serverFailed = this.#p.writer.file(r.id)?.error?.code === SERVER_FAILURE;
       r.paused = false;
+      r.deferred = null;
       // Pushes sent before this retry (a late FAILED) must not undo it.
       const seqFloor = r.jobId ? (this.#p.writer.job(r.jobId)?.lastSeq ?? 0) : 0;
       const reset = {
@@ -180,6 +184,7 @@ class Engine implements Uploader {
       this.#p.writer.patchFile(r.id, reset, { allowBackward: true });
       if (r.upload) {
         r.upload.needsReplan = true; // storage says which parts it holds; only the rest is sent
+        r.upload.serverFailed = serverFailed;
         enqueue(this.#p, r);
       } else {
         again.push(r); // never registered: register again
@@ -232,19 +237,7 @@ class Engine implements Uploader {
     }
     const id = this.#p.byPhoto.get(message.photoId);
     const r = id ? this.#p.records.get(id) : undefined;
-    const file = id ? writer.file(id) : undefined;
-    if (!r || !file) return;
-    const patch = mergePhotoMessage(file, message);
-    // While this engine sends a file, its own requests decide failure; only a cancel from elsewhere stops it.
-    if (!patch || (patch.status === "FAILED" && r.controller)) return;
-    writer.patchFile(r.id, patch);
-    if (patch.status === "CANCELLED") {
-      r.cancelled = true;
-      this.#p.queue.remove(r.id);
-      r.controller?.abort(new UploadStoppedError("server"));
-      void Promise.resolve(r.settled).then(() => releaseSource(r));
-      queueChanged(this.#p);
-    }
+    if (r) applyPhotoMessage(this.#p, r, message);
   }
 
   whenIdle(): Promise<void> {

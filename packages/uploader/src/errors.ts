@@ -76,6 +76,9 @@ export class UploadStoppedError extends UploaderError {
 /** The reason kept with a failed file for the UI. */
 export type FailureReason = { code: string; message: string };
 
+/** The code of a file the server failed (processing, expiry), as opposed to one whose requests failed. */
+export const SERVER_FAILURE = "SERVER";
+
 export function toFailureReason(error: unknown): FailureReason {
   if (error instanceof UploaderError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: "UNEXPECTED", message: error.message };

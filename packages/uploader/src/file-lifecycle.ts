@@ -1,7 +1,9 @@
+import type { PhotoMessage, PhotoStatus } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
-import { type FailureReason, toFailureReason, UploadStoppedError } from "./errors.js";
+import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError } from "./errors.js";
 import { type FileRecord, releaseSource } from "./file-record.js";
 import { type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
+import { mergePhotoMessage } from "./merge.js";
 import type { ProgressReporter } from "./progress-reporter.js";
 import type { RetryContext } from "./retry.js";
 import { registerJob } from "./server-calls.js";
@@ -12,7 +14,8 @@ import type { TransferMeter } from "./transfer-meter.js";
 /**
  * A file's way through the engine: registered with the server, queued, run, finished. The
  * engine's public methods (engine.ts) only flip flags and abort; everything that follows from a
- * run ending — status, releasing bytes, queueing again after a quick resume — happens here.
+ * run ending — status, a server verdict that came meanwhile, releasing the source, queueing again
+ * after a quick resume — happens here, and so does merging a push into one file.
  */
 
 export type EngineParts = {
@@ -82,6 +85,10 @@ async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Prom
   } finally {
     r.controller = null;
     r.finalizing = false;
+    const deferred = r.deferred;
+    r.deferred = null;
+    if (deferred) applyPhotoMessage(parts, r, deferred); // after our own outcome: the merge only moves forward
+    releaseIfDone(parts, r);
     parts.queue.done(r.id);
     enqueue(parts, r); // resumed while this run was still stopping
     parts.idle.check();
@@ -91,14 +98,53 @@ async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Prom
 function finish(parts: EngineParts, r: FileRecord, outcome: RunOutcome): void {
   if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
   if (outcome.kind === "FAILED") {
-    fail(parts, r, { code: "SERVER", message: outcome.message });
+    fail(parts, r, { code: SERVER_FAILURE, message: outcome.message });
     return;
   }
   if (outcome.kind === "CANCELLED") r.cancelled = true;
   else parts.writer.patchFile(r.id, { bytesSent: r.size, partsDone: r.upload?.item.multipart?.partCount ?? 1 });
   parts.writer.patchFile(r.id, { status: outcome.kind, paused: false });
   r.paused = false;
-  releaseSource(r); // done: the File, Blob or buffer is not needed any more
+}
+
+/** Statuses after which the file is never sent again: its source can go. */
+const DONE: ReadonlySet<PhotoStatus> = new Set(["COMPLETED", "CANCELLED"]);
+
+/**
+ * Drops the source once the file is done and no run holds it. PROCESSING and FAILED keep it: the
+ * server may still fail the photo, and a retry then sends the same file again.
+ */
+function releaseIfDone(parts: EngineParts, r: FileRecord): void {
+  const status = parts.writer.file(r.id)?.status;
+  if (!r.controller && status && DONE.has(status)) releaseSource(r);
+}
+
+/** Merges a push into one file: statuses only move forward; a cancel from elsewhere stops the file. */
+export function applyPhotoMessage(parts: EngineParts, r: FileRecord, message: PhotoMessage): void {
+  const file = parts.writer.file(r.id);
+  if (!file) return;
+  const patch = mergePhotoMessage(file, message);
+  if (!patch) return;
+  if (patch.status === "FAILED" && r.controller) {
+    // While a run is on, its own requests decide failure, and its answer (finalize's 202) may come
+    // after the worker has already failed the photo: the verdict waits for the run to end.
+    if (!r.deferred || message.seq >= r.deferred.seq) r.deferred = message;
+    return;
+  }
+  parts.writer.patchFile(r.id, patch);
+  if (patch.status === "CANCELLED") {
+    r.cancelled = true;
+    parts.queue.remove(r.id);
+    r.controller?.abort(new UploadStoppedError("server"));
+    void Promise.resolve(r.settled).then(() => releaseSource(r));
+    queueChanged(parts);
+  } else if (patch.status === "FAILED") {
+    parts.queue.remove(r.id); // failed while waiting (e.g. expired): it runs again only when retried
+    if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+    queueChanged(parts);
+  } else if (patch.status === "COMPLETED") {
+    releaseIfDone(parts, r);
+  }
 }
 
 /** Registers a chunk of files as one job and queues them. Returns the photo ids of files cancelled meanwhile. */
@@ -136,6 +182,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
         parts: new Map((item.multipart?.uploadedParts ?? []).map((p) => [p.partNumber, p.etag])),
         progress: r.progress,
         needsReplan: false,
+        serverFailed: false,
         onPartDone: (partsDone) => parts.writer.patchFile(r.id, { partsDone }),
         onRetry: () => parts.writer.patchFile(r.id, { retries: ++r.retries }),
         onFinalizing: () => {

@@ -1,4 +1,4 @@
-import { NewFile } from "@rapidphoto/protocol";
+import { NewFile, type PhotoMessage } from "@rapidphoto/protocol";
 import type { FailureReason } from "./errors.js";
 import type { RunFile } from "./file-runner.js";
 import { FileProgress } from "./progress.js";
@@ -7,7 +7,9 @@ import type { FileState } from "./store.js";
 
 /**
  * What the engine keeps per file, beside the store. The only place a File, Blob or buffer is
- * referenced (`source`, `upload.source`); both are dropped once the file is done or cancelled.
+ * referenced (`source`, `upload.source`). Both are kept until the file is done — COMPLETED or
+ * CANCELLED — so a photo the server fails after every byte was stored can be sent again; a
+ * source is a handle that reads on demand, not the bytes.
  */
 export type FileRecord = {
   id: string;
@@ -30,6 +32,8 @@ export type FileRecord = {
   /** Settles when the current run has ended and every request of it is closed. */
   settled: Promise<void> | null;
   retries: number;
+  /** A FAILED push that came while a run was on, merged when the run ends (its own answer may come later). */
+  deferred: PhotoMessage | null;
 };
 
 let counter = 0;
@@ -100,6 +104,7 @@ export function createRecord(
     controller: null,
     settled: null,
     retries: 0,
+    deferred: null,
   };
   return record;
 }

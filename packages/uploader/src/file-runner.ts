@@ -17,6 +17,8 @@ export type RunFile = SendFile & {
   jobId: string;
   /** Ask the server what is stored before sending (resume, retry, a refused finalize). */
   needsReplan: boolean;
+  /** The server failed this photo (after storing it, or it expired): the re-plan starts with `retryPhoto`. */
+  serverFailed: boolean;
   onFinalizing?: () => void;
 };
 
@@ -57,27 +59,32 @@ export async function runFile(deps: RunnerDeps, file: RunFile, signal: AbortSign
 
 /**
  * Fresh item and stored parts from the server. `sign` serves photos still waiting for bytes; a
- * photo the server has failed or cancelled needs `retry` first; anything else has moved on
- * without us, and its outcome is read back.
+ * photo the server has failed or cancelled needs `retry` (asked first when the server is known to
+ * have failed it); anything else has moved on without us, and its outcome is read back.
  */
 async function replan(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Promise<RunOutcome | null> {
   const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random };
-  let item: UploadItem;
-  try {
-    item = await withRetry(() => deps.api.sign(file.photoId, signal), retry);
-  } catch (error) {
-    if (!isApiError(error, "ILLEGAL_TRANSITION")) throw error;
+  const sign = () => deps.api.sign(file.photoId, signal);
+  const retryPhoto = () => deps.api.retryPhoto(file.photoId, signal);
+  let item: UploadItem | null = null;
+  let refused: unknown = null;
+  for (const call of file.serverFailed ? [retryPhoto, sign] : [sign, retryPhoto]) {
     try {
-      item = await withRetry(() => deps.api.retryPhoto(file.photoId, signal), retry);
-    } catch (again) {
-      if (!isApiError(again, "ILLEGAL_TRANSITION")) throw again;
-      const outcome = await serverOutcome(deps, file, signal);
-      if (outcome) return outcome;
-      throw again;
+      item = await withRetry(call, retry);
+      break;
+    } catch (error) {
+      if (!isApiError(error, "ILLEGAL_TRANSITION")) throw error;
+      refused = error;
     }
+  }
+  if (!item) {
+    const outcome = await serverOutcome(deps, file, signal);
+    if (outcome) return outcome;
+    throw refused;
   }
   adoptItem(file, item);
   file.needsReplan = false;
+  file.serverFailed = false;
   return null;
 }
 

@@ -1,4 +1,5 @@
 import { type JobMessage, type PhotoMessage, type PhotoStatus, photoStatusRank } from "@rapidphoto/protocol";
+import { SERVER_FAILURE } from "./errors.js";
 import type { FileState, JobState } from "./store.js";
 
 /**
@@ -18,7 +19,10 @@ export function mergePhotoMessage(file: FileState, message: PhotoMessage): Parti
   if (forward) {
     patch.status = message.status;
     if (message.status === "FAILED") {
-      patch.error = { code: "SERVER", message: message.errorMessage ?? "The server could not process this photo." };
+      patch.error = {
+        code: SERVER_FAILURE,
+        message: message.errorMessage ?? "The server could not process this photo.",
+      };
     }
   }
   if (forward || message.status === file.status) {

@@ -43,7 +43,10 @@ export interface Uploader {
   resume(fileId?: string): void;
   /** Aborts, then tells the server (which aborts the multipart upload). Resolves once it has been told. */
   cancel(fileId?: string): Promise<void>;
-  /** Failed files again, reusing the parts storage already holds. */
+  /**
+   * Failed files again, reusing the parts storage already holds. A photo the server failed (not an
+   * image, expired) is turned back to QUEUED on the server and the same file is sent again for it.
+   */
   retry(fileId?: string): void;
   clearCompleted(): void;
   setPriority(fileId: string, priority: number): void;

@@ -21,6 +21,22 @@ function setup(options: Partial<UploaderOptions> = {}) {
   return { backend, uploader, state, file };
 }
 
+/** A photo push for `file` (registered), status UPLOADING unless `patch` says otherwise. */
+function push(file: { jobId: string | null; photoId: string | null }, patch: Partial<PhotoMessage>): PhotoMessage {
+  return {
+    type: "photo",
+    jobId: file.jobId!,
+    photoId: file.photoId!,
+    status: "UPLOADING",
+    progressPercent: 100,
+    bytesSent: 1000,
+    bytesTotal: 1000,
+    seq: 1,
+    timestamp: "",
+    ...patch,
+  };
+}
+
 describe("engine", () => {
   it("splits thousands of files into jobs of 1000 and refuses bad files alone", async () => {
     const { backend, uploader, state } = setup({ limits: { maxActiveFiles: 50, maxRequests: 50 } });
@@ -102,6 +118,43 @@ describe("engine", () => {
     expect(file(id!).status).toBe("CANCELLED");
     expect(backend.puts.filter((p) => p.ok)).toEqual([]);
     expect(backend.calls.some((c) => c.name === "cancelPhoto")).toBe(false); // the server already knows
+  });
+
+  it("a FAILED push while finalize is out is merged once finalize answers 202", async () => {
+    const { backend, uploader, file } = setup();
+    const finalize = gate();
+    backend.hooks.finalize = finalize.promise;
+    const [id] = uploader.add([jpeg("broken.jpg")]);
+    while (!backend.calls.some((c) => c.name === "finalize")) await tick();
+    // The worker failed the photo before the finalize answer came back.
+    uploader.applyServerMessage(push(file(id!), { status: "FAILED", errorMessage: "Not a readable image.", seq: 4 }));
+    await tick();
+    finalize.open();
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "FAILED", error: { code: "SERVER", message: "Not a readable image." } });
+    // Monotonic: a late PROCESSING changes nothing.
+    uploader.applyServerMessage(push(file(id!), { status: "PROCESSING", seq: 3 }));
+    await tick();
+    expect(file(id!).status).toBe("FAILED");
+  });
+
+  it("retrying a photo the server failed turns the same photo back to QUEUED and sends it again", async () => {
+    const { backend, uploader, file } = setup();
+    const [id] = uploader.add([jpeg("a.jpg")]);
+    await uploader.whenIdle();
+    const { photoId } = file(id!);
+    backend.photos.get(photoId!)!.status = "FAILED";
+    uploader.applyServerMessage(push(file(id!), { status: "FAILED", errorMessage: "Expired.", seq: 5 }));
+    await tick();
+    expect(file(id!)).toMatchObject({ status: "FAILED", error: { message: "Expired." } });
+    const callsBefore = backend.calls.length;
+    const putsBefore = backend.puts.length;
+    uploader.retry(id);
+    await uploader.whenIdle();
+    expect(file(id!)).toMatchObject({ status: "PROCESSING", photoId, error: null, bytesSent: 1000 });
+    expect(backend.calls.slice(callsBefore).map((c) => c.name)).toEqual(["retryPhoto", "finalize"]);
+    expect(backend.puts.slice(putsBefore)).toEqual([{ photoId, partNumber: 1, ok: true }]);
+    expect(backend.photos.size).toBe(1);
   });
 
   it("a cancel during registration tells the server once the photo exists, and sends nothing", async () => {

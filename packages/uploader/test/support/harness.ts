@@ -17,8 +17,9 @@ import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
 
 /**
  * The real server (embedded defaults: PGlite, disk storage) on a free port, one signed-up user,
- * and a fault proxy in front of its storage URLs. `--role=web`: the processing worker would only
- * spend the test's two cores decoding random bytes; uploads end at PROCESSING either way.
+ * and a fault proxy in front of its storage URLs. `--role=web` unless `processing` is asked for:
+ * the worker would only spend the test's two cores decoding random bytes; uploads end at
+ * PROCESSING either way.
  */
 export type Harness = {
   server: TestServer;
@@ -34,8 +35,8 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-export async function startHarness(): Promise<Harness> {
-  const server = await startTestServer({ argv: ["--role=web"] });
+export async function startHarness(options: { processing?: boolean } = {}): Promise<Harness> {
+  const server = await startTestServer({ argv: options.processing ? ["--role=all"] : ["--role=web"] });
   const { token, userId } = await server.register();
   const proxy = await startFaultProxy(server.url);
   const dir = await mkdtemp(path.join(tmpdir(), "uploader-files-"));

@@ -42,6 +42,8 @@ export function memoryBackend() {
   const hooks = {
     put: (() => undefined) as PutHook,
     createJob: null as Promise<void> | null,
+    /** Holds finalize requests (after their checks) until it settles. */
+    finalize: null as Promise<void> | null,
     reportProgress: null as ((body: unknown) => void) | null,
   };
   const log = (name: string, args: unknown) => calls.push({ name, args });
@@ -100,6 +102,7 @@ export function memoryBackend() {
       const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
       if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
       p.status = "PROCESSING";
+      if (hooks.finalize) await hooks.finalize;
       return { photoId, status: "PROCESSING" };
     },
     async reportProgress(body) {

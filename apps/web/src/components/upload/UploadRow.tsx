@@ -44,7 +44,7 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
 
   const paused = file.paused && (file.status === "QUEUED" || file.status === "UPLOADING");
   const percent = filePercent(file);
-  const retry = session.retryKind(file);
+  const retry = session.canRetry(file);
   const canCancel = isActiveStatus(file.status);
 
   return (

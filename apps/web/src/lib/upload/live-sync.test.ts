@@ -172,18 +172,6 @@ describe("LiveSync", () => {
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(8);
   });
 
-  it("replays the cached verdict of a photo into the engine (a FAILED the engine ignored mid-finalize)", async () => {
-    sync.track([JOB]);
-    realtime.goLive();
-    await flush();
-    realtime.push(`/topic/job/${JOB}`, { ...photo(6, "FAILED"), errorMessage: "Not an image." });
-    applied.length = 0;
-    sync.replayPhoto("ph_1");
-    expect(applied).toEqual([
-      expect.objectContaining({ type: "photo", status: "FAILED", errorMessage: "Not an image.", seq: 6 }),
-    ]);
-  });
-
   it("folds pushes that arrive while the first fetch is out into its result, engine included", async () => {
     sync.track([JOB]);
     let resolve!: (v: JobView) => void;

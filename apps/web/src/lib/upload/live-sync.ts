@@ -135,18 +135,6 @@ export class LiveSync {
     return view;
   }
 
-  /** Replays the cached state of one photo of a followed job into the engine (see uploader.ts: finalize). */
-  replayPhoto(photoId: string): void {
-    for (const jobId of this.#jobs.keys()) {
-      const view = this.#o.queryClient.getQueryData<JobView>(uploadKeys.job(jobId));
-      const photo = view?.photos.find((p) => p.photoId === photoId);
-      if (!view || !photo) continue;
-      const [message] = pushesFromJobView({ ...view, photos: [photo] });
-      if (message) this.#o.apply(message);
-      return;
-    }
-  }
-
   destroy(): void {
     this.disconnect();
     this.track([]);

@@ -1,4 +1,3 @@
-import type { PhotoStatus } from "@rapidphoto/protocol";
 import {
   createApiClient,
   createUploader,
@@ -24,27 +23,20 @@ export interface UploadSession {
   readonly userId: string;
   readonly uploader: Uploader;
   readonly live: LiveSync;
-  /** Panel rows cleared or replaced (client state): engine file ids and remote row keys. */
+  /** Panel rows cleared (client state): engine file ids and remote row keys. */
   readonly visibility: StoreApi<{ hidden: ReadonlySet<string> }>;
   /** Queues accepted photos (already checked by the caller) as one batch; returns the engine's ids. */
   add(photos: readonly AcceptedPhoto[]): string[];
-  /** One failed file, or every failed file. */
+  /** One failed file, or every failed file in sight. */
   retry(fileId?: string): void;
-  /** How a failed file can be tried again, or null when it cannot (see retryKind). */
-  retryKind(file: FileState): RetryKind | null;
+  /** Whether the engine can try a failed file again (see canRetry). */
+  canRetry(file: FileState): boolean;
   cancel(fileId?: string): Promise<void>;
   hide(keys: Iterable<string>): void;
   destroy(): void;
 }
 
 export type AcceptedPhoto = { file: File; type: string };
-
-/**
- * `engine`: the engine still holds the file and re-sends only what storage lacks.
- * `again`: the server failed the photo after every byte was stored (e.g. not a decodable image). The
- * engine has let go of the file by then, so the same file is uploaded again as a new photo.
- */
-export type RetryKind = "engine" | "again";
 
 export type UploadSessionOptions = {
   userId: string;
@@ -54,25 +46,10 @@ export type UploadSessionOptions = {
   onLibraryChanged(): void;
 };
 
-const NOT_HELD: ReadonlySet<PhotoStatus> = new Set(["COMPLETED", "CANCELLED"]);
-
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
   const getToken = () => options.getToken();
   const api = createApiClient({ baseUrl: API_URL, getToken });
-  const uploader = createUploader({
-    api: {
-      ...api,
-      // The engine ignores a FAILED push while its finalize request is out, and the worker can fail a
-      // small or broken file before that request returns. Once the engine has taken the answer (the
-      // timer runs after its continuation), the verdict the cache kept is replayed.
-      async finalize(photoId, body, signal) {
-        const answer = await api.finalize(photoId, body, signal);
-        setTimeout(() => live.replayPhoto(photoId), 0);
-        return answer;
-      },
-    },
-    transport: createXhrTransport(),
-  });
+  const uploader = createUploader({ api, transport: createXhrTransport() });
   const live = new LiveSync({
     queryClient: options.queryClient,
     apply: (message) => uploader.applyServerMessage(message),
@@ -81,43 +58,23 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   });
   const visibility = createStore<{ hidden: ReadonlySet<string> }>()(() => ({ hidden: new Set() }));
   const batches = new BatchTracker();
-  /**
-   * File handles by engine id, kept until the server's verdict: a photo that fails processing can
-   * then be sent again. A handle is not the bytes (the browser reads them on demand), and it is
-   * dropped as soon as the photo is COMPLETED, CANCELLED or cleared.
-   */
-  const handles = new Map<string, File>();
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
     if (state.files === previous.files) return;
-    for (const id of handles.keys()) {
-      const status = state.files[id]?.status;
-      if (status === undefined || NOT_HELD.has(status)) handles.delete(id);
-    }
     for (const result of batches.settle((id) => state.files[id]?.status)) options.onBatchSettled(result);
   });
 
   const hide = (keys: Iterable<string>) => {
     const hidden = new Set(visibility.getState().hidden);
-    for (const key of keys) {
-      hidden.add(key);
-      handles.delete(key);
-    }
+    for (const key of keys) hidden.add(key);
     visibility.setState({ hidden });
   };
 
-  function retryKind(file: FileState): RetryKind | null {
-    if (file.status !== "FAILED" || file.error?.code === "INVALID_FILE") return null;
-    const storedThenFailed = file.error?.code === "SERVER" && file.bytesSent >= file.bytesTotal;
-    if (!storedThenFailed) return "engine";
-    return handles.has(file.id) ? "again" : null;
-  }
-
-  function add(photos: readonly AcceptedPhoto[]): string[] {
-    const ids = uploader.add(photos.map(toSource));
-    for (const [i, id] of ids.entries()) handles.set(id, photos[i]!.file);
-    return ids;
-  }
+  /**
+   * Any failed file but one the API refuses outright (a retry cannot fix the file itself). The engine
+   * holds the file until it is done, so a photo the server failed is sent again for the same photo.
+   */
+  const canRetry = (file: FileState) => file.status === "FAILED" && file.error?.code !== "INVALID_FILE";
 
   return {
     userId: options.userId,
@@ -125,7 +82,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     live,
     visibility,
     add(photos) {
-      const ids = add(photos);
+      const ids = uploader.add(photos.map(toSource));
       batches.track(ids);
       return ids;
     },
@@ -133,27 +90,14 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
       const { files, order } = uploader.store.getState();
       const { hidden } = visibility.getState();
       const targets = fileId === undefined ? order.filter((id) => !hidden.has(id)) : [fileId];
-      const again: string[] = [];
       for (const id of targets) {
         const file = files[id];
-        const kind = file ? retryKind(file) : null;
-        if (kind === "engine") {
-          uploader.retry(id);
-          if (!batches.has(id)) batches.track([id]);
-        } else if (kind === "again") {
-          again.push(id);
-        }
+        if (!file || !canRetry(file)) continue;
+        uploader.retry(id);
+        if (!batches.has(id)) batches.track([id]);
       }
-      if (again.length === 0) return;
-      const newIds = add(again.map((id) => ({ file: handles.get(id)!, type: files[id]!.type })));
-      const fresh: string[] = [];
-      again.forEach((oldId, i) => {
-        if (!batches.replace(oldId, newIds[i]!)) fresh.push(newIds[i]!);
-      });
-      batches.track(fresh);
-      hide(again);
     },
-    retryKind,
+    canRetry,
     cancel: (fileId) => uploader.cancel(fileId),
     hide,
     destroy() {
@@ -161,7 +105,6 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
       live.destroy();
       uploader.destroy();
       batches.clear();
-      handles.clear();
     },
   };
 }
