@@ -17,21 +17,6 @@ describe("batches", () => {
     expect(t.settle((id) => statuses.get(id))).toEqual([]);
   });
 
-  it("follows a file sent again under a new id", () => {
-    const statuses = new Map<string, PhotoStatus>([
-      ["a", "COMPLETED"],
-      ["b", "FAILED"],
-      ["b2", "UPLOADING"],
-    ]);
-    const t = new BatchTracker();
-    t.track(["a", "b"]);
-    expect(t.replace("b", "b2")).toBe(true);
-    expect(t.settle((id) => statuses.get(id))).toEqual([]);
-    statuses.set("b2", "COMPLETED");
-    expect(t.settle((id) => statuses.get(id))).toEqual([{ completed: 2, failed: 0, cancelled: 0 }]);
-    expect(t.replace("x", "y")).toBe(false);
-  });
-
   it("words the toast the way the plan does", () => {
     expect(batchMessage({ completed: 120, failed: 0, cancelled: 0 })?.title).toBe("120 photos uploaded");
     expect(batchMessage({ completed: 118, failed: 2, cancelled: 0 })?.title).toBe("118 uploaded, 2 failed");

@@ -24,16 +24,6 @@ export class BatchTracker {
     return this.#batches.some((b) => b.has(id));
   }
 
-  /** A file is being sent again under a new id (a fresh upload of the same file). */
-  replace(oldId: string, newId: string): boolean {
-    for (const batch of this.#batches) {
-      if (!batch.delete(oldId)) continue;
-      batch.add(newId);
-      return true;
-    }
-    return false;
-  }
-
   /** Batches whose every file is done, removed from tracking. A file no longer known counts as cancelled. */
   settle(statusOf: (id: string) => PhotoStatus | undefined): BatchResult[] {
     const results: BatchResult[] = [];
