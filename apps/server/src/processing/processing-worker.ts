@@ -6,7 +6,7 @@ import type { Db } from "../db/database.js";
 import { photos } from "../db/schema.js";
 import { newId } from "../ids.js";
 import type { ObjectStorage } from "../storage/storage.js";
-import { applyTransitions } from "../uploads/photo-transitions.js";
+import { applyTransitions, type PhotoPatch } from "../uploads/photo-transitions.js";
 import { thumbnailKey } from "../uploads/storage-keys.js";
 import { ProcessingError, processImage } from "./image-pipeline.js";
 
@@ -99,11 +99,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
     return rows.length > 0;
   }
 
-  async function finish(
-    photo: Claimed,
-    to: "COMPLETED" | "FAILED",
-    patch: Parameters<typeof applyTransitions>[2][number]["patch"],
-  ) {
+  async function finish(photo: Claimed, to: "COMPLETED" | "FAILED", patch: PhotoPatch) {
     const { changed } = await db.transaction(async (tx) => {
       const [row] = await tx
         .select({ leaseOwner: photos.leaseOwner })
@@ -111,7 +107,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
         .where(eq(photos.id, photo.id))
         .for("update");
       if (row?.leaseOwner !== workerId) return { changed: [] };
-      const result = await applyTransitions(
+      return applyTransitions(
         tx,
         photo.jobId,
         [
@@ -122,10 +118,8 @@ export function createProcessingWorker(opts: WorkerOptions) {
             patch: { ...patch, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null },
           },
         ],
-        { onIllegal: "skip" },
+        { onIllegal: "skip", publish: opts.publish },
       );
-      for (const e of result.events) await opts.publish(e);
-      return result;
     });
     return changed.length > 0;
   }

@@ -36,7 +36,8 @@ export type PhotoPatch = Partial<
 export type Transition = {
   photoId: string;
   to: PhotoStatus;
-  patch?: PhotoPatch /** only if still in one of these */;
+  patch?: PhotoPatch;
+  /** Only if the photo is still in one of these. */
   from?: PhotoStatus[];
 };
 
@@ -45,16 +46,18 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /**
  * The one place photo statuses change (DESIGN §5). In one transaction: lock the job, check every
  * transition against the protocol's table, update the photos, recount the job, derive its status,
- * bump its seq once per change. Returns the events to publish after commit, in order.
+ * bump its seq once per change, and publish the events while the job row is still locked, so the
+ * bus carries every job's events in seq order even across instances.
  *
  * `onIllegal: "throw"` (commands) turns any illegal step into 409 and changes nothing;
  * `"skip"` (workers, bulk cancel) leaves those photos alone.
+ * `publish` never rejects (pushes are best effort; clients reconcile through the job query).
  */
 export async function applyTransitions(
   tx: Tx,
   jobId: string,
   transitions: Transition[],
-  opts: { onIllegal: "throw" | "skip" },
+  opts: { onIllegal: "throw" | "skip"; publish: (event: JobEvent) => Promise<void> },
 ): Promise<{ job: JobRow; changed: PhotoRow[]; events: JobEvent[] }> {
   const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, jobId)).for("update");
   if (!job) throw new AppError("JOB_NOT_FOUND");
@@ -109,6 +112,7 @@ export async function applyTransitions(
     .returning();
   if (!updatedJob) throw new AppError("JOB_NOT_FOUND");
   events.push({ userId: job.userId, kind: "status", message: jobMessage(updatedJob, now) });
+  for (const event of events) await opts.publish(event);
   return { job: updatedJob, changed, events };
 }
 
@@ -151,12 +155,19 @@ export function jobMessage(job: JobRow, at: Date): JobMessage {
   };
 }
 
-/** Records upload bytes without a status change: monotonic, and not a seq bump (progress is coalesced). */
-export async function recordBytes(tx: Tx, photoId: string, bytesSent: number): Promise<PhotoRow | undefined> {
-  const [row] = await tx
+/**
+ * Records upload bytes for a batch of photos in one statement: monotonic (a late report never
+ * lowers a count), and not a seq bump (progress is coalesced, so it must not look like a gap).
+ */
+export async function recordBytes(tx: Tx, bytesByPhoto: ReadonlyMap<string, number>): Promise<PhotoRow[]> {
+  if (bytesByPhoto.size === 0) return [];
+  const cases = [...bytesByPhoto].map(([id, bytes]) => sql`when ${id} then ${bytes}::bigint`);
+  return tx
     .update(photos)
-    .set({ bytesSent: sql`greatest(${photos.bytesSent}, ${bytesSent})`, updatedAt: new Date() })
-    .where(eq(photos.id, photoId))
+    .set({
+      bytesSent: sql`greatest(${photos.bytesSent}, case ${photos.id} ${sql.join(cases, sql` `)} end)`,
+      updatedAt: new Date(),
+    })
+    .where(inArray(photos.id, [...bytesByPhoto.keys()]))
     .returning();
-  return row;
 }

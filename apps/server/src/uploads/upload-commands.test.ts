@@ -337,6 +337,7 @@ describe("cancel and retry", () => {
     await db.transaction((tx) =>
       applyTransitions(tx, body.jobId, [{ photoId: item.photoId, to: "FAILED", patch: { errorMessage: "gave up" } }], {
         onIllegal: "throw",
+        publish: (event) => server.app.services.bus.publish(event),
       }),
     );
     const retry = await server.api("POST", `/commands/upload/${item.photoId}/retry`, { token: alice.token });

@@ -50,17 +50,9 @@ export function createUploadService(deps: UploadServiceDeps) {
   const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
   const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
 
-  const publishAll = async (events: JobEvent[]) => {
-    for (const e of events) await deps.publish(e);
-  };
-
-  /** Applies transitions and publishes their events before the transaction commits. */
+  /** Applies transitions in their own transaction (which publishes their events before commit). */
   const transition = (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
-    db.transaction(async (tx) => {
-      const result = await applyTransitions(tx, jobId, transitions, { onIllegal });
-      await publishAll(result.events);
-      return result;
-    });
+    db.transaction((tx) => applyTransitions(tx, jobId, transitions, { onIllegal, publish: deps.publish }));
 
   async function ownedPhoto(userId: string, photoId: string): Promise<PhotoRow> {
     const [photo] = await db
@@ -332,7 +324,7 @@ export function createUploadService(deps: UploadServiceDeps) {
           .from(uploadJobs)
           .where(eq(uploadJobs.id, request.jobId))
           .for("update");
-        const events: JobEvent[] = [];
+        let seq = job?.seq ?? 0;
         const starting = [...latest].filter(([id]) => byId.get(id)?.status === "QUEUED");
         if (starting.length) {
           const result = await applyTransitions(
@@ -344,19 +336,16 @@ export function createUploadService(deps: UploadServiceDeps) {
               from: ["QUEUED"],
               patch: { bytesSent },
             })),
-            { onIllegal: "skip" },
+            { onIllegal: "skip", publish: deps.publish },
           );
-          events.push(...result.events);
+          seq = result.job.seq;
         }
-        const seq = events.length ? (events.at(-1)?.message.seq ?? 0) : (job?.seq ?? 0);
-        for (const [photoId, bytesSent] of latest) {
-          const row = await recordBytes(tx, photoId, bytesSent);
-          if (row && row.status === "UPLOADING") {
-            accepted.push(photoId);
-            events.push({ userId, kind: "progress", message: photoMessage(row, seq, new Date()) });
-          }
+        const now = new Date();
+        for (const row of await recordBytes(tx, latest)) {
+          if (row.status !== "UPLOADING") continue;
+          accepted.push(row.id);
+          await deps.publish({ userId, kind: "progress", message: photoMessage(row, seq, now) });
         }
-        await publishAll(events);
       });
       return { accepted: accepted.length, ignored };
     },
