@@ -44,7 +44,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     trustProxy: true,
     return503OnClosing: true,
   });
-  installErrorHandling(app, { notFoundPage: path.join(config.webDir, "404.html") });
+  installErrorHandling(app);
   app.decorateRequest("user", null);
   if (config.corsOrigin) allowOrigin(app, config.corsOrigin);
   const closers: (() => Promise<unknown>)[] = [];

@@ -29,6 +29,13 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: "Too many requests. Try again shortly." },
   SIGNATURE_INVALID: { status: 403, message: "The signed URL is not valid." },
   SIGNATURE_EXPIRED: { status: 403, message: "The signed URL has expired." },
+  // Signed storage URLs (the embedded disk store answers with the codes S3 uses).
+  NO_SUCH_KEY: { status: 404, message: "There is no such object." },
+  NO_SUCH_UPLOAD: { status: 404, message: "There is no such multipart upload." },
+  INVALID_PART: { status: 400, message: "A part is missing or its ETag does not match." },
+  ENTITY_TOO_SMALL: { status: 400, message: "A part other than the last is smaller than 5 MiB." },
+  INVALID_PART_ORDER: { status: 400, message: "Parts must be listed in ascending order." },
+  INVALID_KEY: { status: 400, message: "That is not a valid object key." },
   SERVICE_UNAVAILABLE: { status: 503, message: "The service is not available right now." },
   INTERNAL: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,11 +1,10 @@
-import { createReadStream, existsSync } from "node:fs";
 import type { ErrorBody } from "@rapidphoto/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
 import { AppError } from "./app-error.js";
 
 /** Turns every failure into `{code, message, details?}`; 5xx bodies never carry internals. */
-export function installErrorHandling(app: FastifyInstance, opts: { notFoundPage?: string } = {}): void {
+export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     // Not request.raw.destroyed: Node destroys a request stream once its body is read.
     if (request.raw.socket?.destroyed) {
@@ -19,11 +18,8 @@ export function installErrorHandling(app: FastifyInstance, opts: { notFoundPage?
     return reply.code(status).type("application/json").send(body);
   });
 
+  // Pages are the web app's (http/web-app.ts serves its 404 page); what reaches here is an API path.
   app.setNotFoundHandler((request, reply) => {
-    if (opts.notFoundPage && request.method === "GET" && request.headers.accept?.includes("text/html")) {
-      if (existsSync(opts.notFoundPage))
-        return reply.code(404).type("text/html").send(createReadStream(opts.notFoundPage));
-    }
     const error = new AppError("ROUTE_NOT_FOUND", `There is no ${request.method} ${request.url.split("?")[0]}.`);
     return reply.code(404).send({ code: error.code, message: error.message } satisfies ErrorBody);
   });

@@ -1,5 +1,5 @@
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from "@rapidphoto/protocol";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../http/app-error.js";
 import { attachmentDisposition } from "./content-disposition.js";
 import { BodyIncompleteError, BodySizeError } from "./disk-files.js";
 import type { DiskStorage } from "./disk-storage.js";
@@ -29,16 +29,10 @@ export async function diskStorageRoutes(app: FastifyInstance, opts: { storage: D
     if (!request.raw.complete) reply.header("connection", "close");
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    // Not request.raw.destroyed: Node destroys a request stream once its body is read.
-    if (request.raw.socket?.destroyed) {
-      // The uploader went away mid-body (pause, cancel, a dropped network): nobody to answer, no fault here.
-      request.log.debug({ err: error }, "storage request ended by the client");
-      return reply;
-    }
-    const { status, body } = toErrorResponse(error);
-    if (status >= 500) request.log.error({ err: error }, "storage request failed");
-    return reply.code(status).send(body);
+  // Storage errors become the app's own; the app's error handler answers, logs and notices
+  // clients that went away, for these routes as for every other.
+  app.setErrorHandler((error) => {
+    throw toAppError(error);
   });
 
   app.options("/*", async (request, reply) => {
@@ -127,34 +121,12 @@ function objectHeaders(
   if (grant.filename !== undefined) reply.header("content-disposition", attachmentDisposition(grant.filename));
 }
 
-function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
-  const from = (code: ErrorCode, message?: string) => ({
-    status: ERROR_CODES[code].status,
-    body: { code, message: message ?? ERROR_CODES[code].message },
-  });
-  if (error instanceof SignedUrlError) return from(error.code);
+function toAppError(error: unknown): unknown {
+  if (error instanceof SignedUrlError) return new AppError(error.code, undefined, undefined, { cause: error });
   if (error instanceof BodySizeError) {
-    return error.code === "TOO_LARGE"
-      ? from("PAYLOAD_TOO_LARGE", error.message)
-      : from("VALIDATION_FAILED", error.message);
+    return new AppError(error.code === "TOO_LARGE" ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED", error.message);
   }
-  if (error instanceof StorageError) {
-    switch (error.code) {
-      case "NO_SUCH_KEY":
-      case "NO_SUCH_UPLOAD":
-        return { status: 404, body: { code: error.code, message: error.message } };
-      default:
-        return { status: 400, body: { code: error.code, message: error.message } };
-    }
-  }
-  if (error instanceof BodyIncompleteError) return from("VALIDATION_FAILED", error.message);
-  // Fastify's own 4xx errors (e.g. a malformed URL) keep their status under our error shape.
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    return {
-      status,
-      body: { code: status === 404 ? "NOT_FOUND" : "VALIDATION_FAILED", message: (error as Error).message },
-    };
-  }
-  return from("INTERNAL");
+  if (error instanceof StorageError) return new AppError(error.code, error.message, undefined, { cause: error });
+  if (error instanceof BodyIncompleteError) return new AppError("VALIDATION_FAILED", error.message);
+  return error; // Fastify's own errors and real failures: the app's handler knows them
 }

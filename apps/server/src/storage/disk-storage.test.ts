@@ -6,6 +6,7 @@ import path from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePorts } from "../../test/s3/free-ports.js";
+import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
 import { diskStorageRoutes } from "./disk-storage-routes.js";
 import { StorageError } from "./storage.js";
@@ -34,6 +35,7 @@ async function startDiskServer(): Promise<DiskServer> {
     now: () => Date.now() + skewMs,
   });
   const app = Fastify();
+  installErrorHandling(app); // the routes hand their errors to the app's handler, as in app.ts
   await app.register(diskStorageRoutes, { prefix: DISK_STORAGE_PREFIX, storage });
   await app.listen({ host: "127.0.0.1", port });
   return {
