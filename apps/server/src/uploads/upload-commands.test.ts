@@ -404,3 +404,45 @@ describe("abandoned uploads", () => {
     expect(await server.app.services.uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
   });
 });
+
+describe("sign", () => {
+  it("hands out a fresh PUT URL for a photo still waiting, and refuses once it is finished", async () => {
+    const bytes = await makeTestJpeg({ width: 40, height: 30 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length)]);
+    const photoId = body.items[0].photoId;
+    const fresh = await server.api("POST", `/commands/upload/${photoId}/sign`, { token: alice.token });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ photoId, method: "PUT" });
+    await uploadAndFinalize(server, alice.token, fresh.body, bytes); // the fresh URL really works
+    const late = await server.api("POST", `/commands/upload/${photoId}/sign`, { token: alice.token });
+    expect(late.status).toBe(409);
+  });
+
+  it("lists stored parts of a live multipart upload, and starts a new one when storage lost it", async () => {
+    const size = 20 * MiB;
+    const { body } = await createJob(alice.token, [jpeg("big.jpg", size)]);
+    const item = body.items[0];
+    const signed = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
+      token: alice.token,
+      body: { partNumbers: [1] },
+    });
+    const put = await fetch(signed.body.urls[0].url, { method: "PUT", body: Buffer.alloc(item.multipart.partSize, 5) });
+    const resumed = await server.api("POST", `/commands/upload/${item.photoId}/sign`, { token: alice.token });
+    expect(resumed.body.multipart).toMatchObject({
+      uploadId: item.multipart.uploadId,
+      uploadedParts: [{ partNumber: 1, etag: put.headers.get("etag") }],
+    });
+
+    const [row] = await server.app.services.database.db.select().from(photos).where(eq(photos.id, item.photoId));
+    await server.app.services.storage.abortMultipart(row?.storageKey as string, item.multipart.uploadId);
+    const restarted = await server.api("POST", `/commands/upload/${item.photoId}/sign`, { token: alice.token });
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.multipart.uploadId).not.toBe(item.multipart.uploadId);
+    expect(restarted.body.multipart.uploadedParts).toEqual([]);
+    const parts = await server.app.services.storage.listParts(
+      row?.storageKey as string,
+      restarted.body.multipart.uploadId,
+    );
+    expect(parts).toEqual([]); // the new upload exists in storage
+  });
+});
