@@ -1,4 +1,3 @@
-import path from "node:path";
 import rateLimit from "@fastify/rate-limit";
 import type { JobEvent } from "@rapidphoto/protocol";
 import Fastify, { type FastifyInstance } from "fastify";

@@ -6,7 +6,6 @@ import {
   type JobEvent,
   type JobStatus,
   type ProgressRequest,
-  partCountFor,
   partRange,
   planPartSize,
   SINGLE_PUT_MAX_BYTES,
@@ -19,10 +18,11 @@ import type { Db } from "../db/database.js";
 import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
-import { type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
+import type { ObjectStorage, StoredPart } from "../storage/storage.js";
 import { mapLimit } from "./map-limit.js";
 import { applyTransitions, photoMessage, recordBytes, type Transition } from "./photo-transitions.js";
 import { originalKey } from "./storage-keys.js";
+import { checkPartNumbers, createUploadStorage } from "./upload-storage.js";
 
 export type UploadServiceDeps = {
   db: Db;
@@ -50,6 +50,8 @@ export function createUploadService(deps: UploadServiceDeps) {
   const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
   const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
 
+  const { uploadItem, discardUpload, storedParts, completeParts } = createUploadStorage({ storage, logger, putTtl });
+
   /** Applies transitions in their own transaction (which publishes their events before commit). */
   const transition = (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
     db.transaction((tx) => applyTransitions(tx, jobId, transitions, { onIllegal, publish: deps.publish }));
@@ -71,61 +73,6 @@ export function createUploadService(deps: UploadServiceDeps) {
       .where(and(eq(uploadJobs.id, jobId), eq(uploadJobs.userId, userId)));
     if (!job) throw new AppError("JOB_NOT_FOUND");
     return job;
-  }
-
-  async function uploadItem(photo: PhotoRow, uploadedParts?: StoredPart[]): Promise<UploadItem> {
-    if (photo.uploadMethod === "PUT") {
-      const signed = await storage.presignPut(photo.storageKey, {
-        contentType: photo.mimeType,
-        contentLength: photo.bytes,
-        expiresInSec: putTtl,
-      });
-      return {
-        photoId: photo.id,
-        clientId: photo.clientId,
-        method: "PUT",
-        url: signed.url,
-        headers: signed.headers,
-        expiresAt: signed.expiresAt.toISOString(),
-      };
-    }
-    const partSize = photo.partSize ?? planPartSize(photo.bytes);
-    return {
-      photoId: photo.id,
-      clientId: photo.clientId,
-      method: "MULTIPART",
-      multipart: {
-        uploadId: photo.uploadId ?? "",
-        partSize,
-        partCount: partCountFor(photo.bytes, partSize),
-        ...(uploadedParts
-          ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) }
-          : {}),
-      },
-    };
-  }
-
-  /** Best-effort storage clean-up after a cancel or a failed create: logged, never thrown. */
-  async function discardUpload(key: string, uploadId: string | null) {
-    try {
-      if (uploadId) await storage.abortMultipart(key, uploadId);
-      await storage.delete(key);
-    } catch (error) {
-      if (!(error instanceof StorageError && error.code === "NO_SUCH_UPLOAD")) {
-        logger.warn({ err: error, key }, "could not clean up an abandoned upload");
-      }
-    }
-  }
-
-  /** Stored parts of a live multipart upload, or null if storage no longer knows it. */
-  async function storedParts(photo: PhotoRow): Promise<StoredPart[] | null> {
-    if (!photo.uploadId) return null;
-    try {
-      return await storage.listParts(photo.storageKey, photo.uploadId);
-    } catch (error) {
-      if (error instanceof StorageError && error.code === "NO_SUCH_UPLOAD") return null;
-      throw error;
-    }
   }
 
   return {
@@ -215,13 +162,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; its parts can no longer be uploaded.`);
       }
-      const partCount = partCountFor(photo.bytes, photo.partSize);
-      const outOfRange = partNumbers.filter((n) => n > partCount);
-      if (outOfRange.length) {
-        throw new AppError("VALIDATION_FAILED", `This upload has parts 1 to ${partCount}.`, {
-          fieldErrors: { partNumbers: [`Out of range: ${outOfRange.join(", ")}`] },
-        });
-      }
+      checkPartNumbers(photo, partNumbers, "partNumbers");
       const urls = await Promise.all(
         partNumbers.map(async (partNumber) => {
           const { start, end } = partRange(photo.bytes, photo.partSize as number, partNumber);
@@ -269,7 +210,9 @@ export function createUploadService(deps: UploadServiceDeps) {
           throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
         }
       } else {
-        await completeMultipart(photo, body);
+        await completeParts(photo, body);
+        // The multipart upload is gone once complete: a retry must start a new one.
+        await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
       }
       const stored = await storage.head(photo.storageKey);
       if (!stored || stored.size !== photo.bytes) {
@@ -465,52 +408,4 @@ export function createUploadService(deps: UploadServiceDeps) {
       }
     },
   };
-
-  async function completeMultipart(photo: PhotoRow, body: FinalizeRequest): Promise<void> {
-    if (!body.uploadId || !body.parts) {
-      throw new AppError("VALIDATION_FAILED", "A multipart upload is finalized with its uploadId and parts.", {
-        fieldErrors: {
-          ...(body.uploadId ? {} : { uploadId: ["Required."] }),
-          ...(body.parts ? {} : { parts: ["Required."] }),
-        },
-      });
-    }
-    if (body.uploadId !== photo.uploadId) {
-      throw new AppError(
-        "UPLOAD_INCOMPLETE",
-        "That upload id does not belong to this photo (it may have been restarted).",
-      );
-    }
-    const partCount = partCountFor(photo.bytes, photo.partSize as number);
-    const numbers = body.parts.map((p) => p.partNumber);
-    const outOfRange = numbers.filter((n) => n > partCount);
-    if (outOfRange.length) {
-      throw new AppError("VALIDATION_FAILED", `This upload has parts 1 to ${partCount}.`, {
-        fieldErrors: { parts: [`Out of range: ${outOfRange.join(", ")}`] },
-      });
-    }
-    if (numbers.length !== partCount) {
-      const have = new Set(numbers);
-      const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
-      throw new AppError("UPLOAD_INCOMPLETE", `Parts are missing: ${missing.slice(0, 20).join(", ")}.`, { missing });
-    }
-    const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
-    try {
-      await storage.completeMultipart(photo.storageKey, photo.uploadId, parts);
-    } catch (error) {
-      if (error instanceof StorageError) {
-        throw new AppError(
-          "UPLOAD_INCOMPLETE",
-          `Storage refused the parts: ${error.message}`,
-          { storage: error.code },
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
-    }
-    // The multipart upload is gone once complete: a retry must start a new one.
-    await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
-  }
 }

@@ -1,0 +1,135 @@
+import { type FinalizeRequest, partCountFor, planPartSize, type UploadItem } from "@rapidphoto/protocol";
+import type { FastifyBaseLogger } from "fastify";
+import type { PhotoRow } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
+import { type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
+
+/**
+ * The storage side of the upload service: what a client needs to send bytes (signed items), what
+ * storage already holds, completing and discarding uploads. The service decides when; this knows how.
+ */
+export function createUploadStorage({
+  storage,
+  logger,
+  putTtl,
+}: {
+  storage: ObjectStorage;
+  logger: FastifyBaseLogger;
+  /** Lifetime of a whole-object PUT URL, in seconds. */
+  putTtl: number;
+}) {
+  async function uploadItem(photo: PhotoRow, uploadedParts?: StoredPart[]): Promise<UploadItem> {
+    if (photo.uploadMethod === "PUT") {
+      const signed = await storage.presignPut(photo.storageKey, {
+        contentType: photo.mimeType,
+        contentLength: photo.bytes,
+        expiresInSec: putTtl,
+      });
+      return {
+        photoId: photo.id,
+        clientId: photo.clientId,
+        method: "PUT",
+        url: signed.url,
+        headers: signed.headers,
+        expiresAt: signed.expiresAt.toISOString(),
+      };
+    }
+    const partSize = photo.partSize ?? planPartSize(photo.bytes);
+    return {
+      photoId: photo.id,
+      clientId: photo.clientId,
+      method: "MULTIPART",
+      multipart: {
+        uploadId: photo.uploadId ?? "",
+        partSize,
+        partCount: partCountFor(photo.bytes, partSize),
+        ...(uploadedParts
+          ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) }
+          : {}),
+      },
+    };
+  }
+
+  /** Best-effort storage clean-up after a cancel or a failed create: logged, never thrown. */
+  async function discardUpload(key: string, uploadId: string | null) {
+    try {
+      if (uploadId) await storage.abortMultipart(key, uploadId);
+      await storage.delete(key);
+    } catch (error) {
+      if (!(error instanceof StorageError && error.code === "NO_SUCH_UPLOAD")) {
+        logger.warn({ err: error, key }, "could not clean up an abandoned upload");
+      }
+    }
+  }
+
+  /** Stored parts of a live multipart upload, or null if storage no longer knows it. */
+  async function storedParts(photo: PhotoRow): Promise<StoredPart[] | null> {
+    if (!photo.uploadId) return null;
+    try {
+      return await storage.listParts(photo.storageKey, photo.uploadId);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === "NO_SUCH_UPLOAD") return null;
+      throw error;
+    }
+  }
+
+  async function completeParts(photo: PhotoRow, body: FinalizeRequest): Promise<void> {
+    if (!body.uploadId || !body.parts) {
+      throw new AppError("VALIDATION_FAILED", "A multipart upload is finalized with its uploadId and parts.", {
+        fieldErrors: {
+          ...(body.uploadId ? {} : { uploadId: ["Required."] }),
+          ...(body.parts ? {} : { parts: ["Required."] }),
+        },
+      });
+    }
+    if (body.uploadId !== photo.uploadId) {
+      throw new AppError(
+        "UPLOAD_INCOMPLETE",
+        "That upload id does not belong to this photo (it may have been restarted).",
+      );
+    }
+    const numbers = body.parts.map((p) => p.partNumber);
+    const partCount = checkPartNumbers(photo, numbers, "parts");
+    if (numbers.length !== partCount) {
+      const have = new Set(numbers);
+      const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+      throw new AppError("UPLOAD_INCOMPLETE", `Parts are missing: ${missing.slice(0, 20).join(", ")}.`, { missing });
+    }
+    const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
+    try {
+      await storage.completeMultipart(photo.storageKey, photo.uploadId, parts);
+    } catch (error) {
+      if (error instanceof StorageError) {
+        throw new AppError(
+          "UPLOAD_INCOMPLETE",
+          `Storage refused the parts: ${error.message}`,
+          { storage: error.code },
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  return { uploadItem, discardUpload, storedParts, completeParts };
+}
+
+export type UploadStorage = ReturnType<typeof createUploadStorage>;
+
+/** The photo's part count, after checking every number is within it (400 otherwise). */
+export function checkPartNumbers(
+  photo: Pick<PhotoRow, "bytes" | "partSize">,
+  numbers: number[],
+  field: string,
+): number {
+  const partCount = partCountFor(photo.bytes, photo.partSize ?? planPartSize(photo.bytes));
+  const outOfRange = numbers.filter((n) => n > partCount);
+  if (outOfRange.length) {
+    throw new AppError("VALIDATION_FAILED", `This upload has parts 1 to ${partCount}.`, {
+      fieldErrors: { [field]: [`Out of range: ${outOfRange.join(", ")}`] },
+    });
+  }
+  return partCount;
+}
