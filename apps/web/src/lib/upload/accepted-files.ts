@@ -1,11 +1,10 @@
 import { ACCEPTED_MIME_TYPES, MIME_BY_EXTENSION } from "@rapidphoto/protocol";
 
 // Browsers often report HEIC/HEIF (and sometimes TIFF) with an empty `type`, so the picker also
-// accepts the extensions and the check below falls back to them (the protocol's MIME_BY_EXTENSION).
-const EXTENSION_TYPES = MIME_BY_EXTENSION;
+// accepts the extensions and the check below falls back to them.
 
 /** The `accept` attribute of the photo picker: the API's image types plus their extensions. */
-export const PICKER_ACCEPT = [...ACCEPTED_MIME_TYPES, ...Object.keys(EXTENSION_TYPES).map((ext) => `.${ext}`)].join(
+export const PICKER_ACCEPT = [...ACCEPTED_MIME_TYPES, ...Object.keys(MIME_BY_EXTENSION).map((ext) => `.${ext}`)].join(
   ",",
 );
 
@@ -15,7 +14,7 @@ export function acceptedMimeType(file: Pick<File, "name" | "type">): string | nu
   // Generic or missing types say nothing about the content; the extension decides then.
   if (file.type !== "" && file.type !== "application/octet-stream") return null;
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
-  return EXTENSION_TYPES[extension] ?? null;
+  return MIME_BY_EXTENSION[extension] ?? null;
 }
 
 /** Splits a picked or dropped selection into files the API accepts and files it would reject. */

@@ -1,4 +1,4 @@
-import type { PhotoStatus } from "@rapidphoto/protocol";
+import { isTerminalPhoto, type PhotoStatus } from "@rapidphoto/protocol";
 import { plural } from "@/lib/format";
 
 /**
@@ -8,8 +8,6 @@ import { plural } from "@/lib/format";
  */
 
 export type BatchResult = { completed: number; failed: number; cancelled: number };
-
-const DONE: ReadonlySet<PhotoStatus> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 
 export class BatchTracker {
   readonly #batches: Set<string>[] = [];
@@ -33,7 +31,7 @@ export class BatchTracker {
       let done = true;
       for (const id of batch) {
         const status = statusOf(id);
-        if (status !== undefined && !DONE.has(status)) {
+        if (status !== undefined && !isTerminalPhoto(status)) {
           done = false;
           break;
         }

@@ -1,5 +1,6 @@
 import {
   type JobMessage,
+  type JobSummary,
   type JobView,
   type PhotoMessage,
   type PushMessage,
@@ -53,8 +54,7 @@ export function applyPushToJobView(view: JobView, message: PushMessage): JobView
   if (message.jobId !== view.jobId) return view;
   if (message.type === "job") {
     if (message.seq < view.seq) return view;
-    const { type: _type, timestamp, jobId: _jobId, ...counts } = message;
-    return { ...view, ...counts, updatedAt: timestamp };
+    return withJobMessage(view, message);
   }
   const index = view.photos.findIndex((p) => p.photoId === message.photoId);
   const photo = view.photos[index];
@@ -71,6 +71,12 @@ export function applyPushToJobView(view: JobView, message: PushMessage): JobView
   const photos = view.photos.slice();
   photos[index] = { ...photo, status: message.status, progressPercent, errorMessage };
   return { ...view, photos, seq: Math.max(view.seq, message.seq) };
+}
+
+/** A job (summary or full view) with the status, counts and `seq` of a job push. */
+export function withJobMessage<T extends JobSummary>(job: T, message: JobMessage): T {
+  const { type: _type, timestamp, jobId: _jobId, ...counts } = message;
+  return { ...job, ...counts, updatedAt: timestamp };
 }
 
 /** What to cache after a fetch: the fetched view, unless pushes already took the cache past it. */

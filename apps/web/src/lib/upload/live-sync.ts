@@ -10,7 +10,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { uploadKeys } from "@/lib/api/uploads";
 import type { RealtimeClient } from "@/lib/websocket/client";
 import { SeqTracker } from "@/lib/websocket/seq-tracker";
-import { applyPushToJobView, newerJobView, pushesFromJobView } from "./job-view";
+import { applyPushToJobView, newerJobView, pushesFromJobView, withJobMessage } from "./job-view";
 
 /** While the socket is down, followed jobs are fetched this often instead (DESIGN §6 fallback). */
 export const POLL_MS = 3_000;
@@ -186,7 +186,7 @@ export class LiveSync {
         const index = jobs?.findIndex((j) => j.jobId === message.jobId) ?? -1;
         const job = jobs?.[index];
         if (!jobs || !job || message.seq < job.seq) return jobs;
-        return jobs.with(index, withCounts(job, message));
+        return jobs.with(index, withJobMessage(job, message));
       });
     } else if (IN_LIBRARY.has(message.status)) {
       this.#o.onLibraryChanged();
@@ -217,11 +217,6 @@ export class LiveSync {
       this.#poll = null;
     }
   }
-}
-
-function withCounts(job: JobSummary, m: Extract<PushMessage, { type: "job" }>): JobSummary {
-  const { type: _type, timestamp, jobId: _jobId, ...counts } = m;
-  return { ...job, ...counts, updatedAt: timestamp };
 }
 
 /** Whether a photo entered or changed within the library's statuses between two views. */

@@ -1,5 +1,5 @@
-import type { JobView, PhotoStatus } from "@rapidphoto/protocol";
-import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
+import { type FileState, percentOf, type UploadState } from "@rapidphoto/uploader";
 
 /**
  * What the upload panel lists, as plain functions of the engine's state and the cached job views
@@ -11,10 +11,9 @@ export const PANEL_TABS = ["all", "active", "completed", "failed"] as const;
 export type PanelTab = (typeof PANEL_TABS)[number];
 export type TabCounts = Record<PanelTab, number>;
 
-const ACTIVE: ReadonlySet<PhotoStatus> = new Set(["QUEUED", "UPLOADING", "PROCESSING"]);
-
+/** Not finished yet: waiting, sending or processing on the server. */
 export function isActiveStatus(status: PhotoStatus): boolean {
-  return ACTIVE.has(status);
+  return !isTerminalPhoto(status);
 }
 
 export function inTab(tab: PanelTab, status: PhotoStatus): boolean {
@@ -22,7 +21,7 @@ export function inTab(tab: PanelTab, status: PhotoStatus): boolean {
     case "all":
       return true;
     case "active":
-      return ACTIVE.has(status);
+      return isActiveStatus(status);
     case "completed":
       return status === "COMPLETED";
     case "failed":
@@ -64,9 +63,7 @@ const positionCache = new WeakMap<readonly string[], Map<string, number>>();
  * Not the engine's `jobs`: the engine also records jobs it only heard about (pushes, fetched views).
  */
 export function ownJobsKey(state: UploadState): string {
-  const jobs = new Set<string>();
-  for (const file of Object.values(state.files)) if (file.jobId) jobs.add(file.jobId);
-  return [...jobs].sort().join(",");
+  return jobsKey(state, () => true);
 }
 
 /**
@@ -101,8 +98,12 @@ export function queuePosition(state: UploadState, id: string): number | null {
  * one sorted, comma-joined string so a selector's result compares by value.
  */
 export function activeLocalJobsKey(state: UploadState): string {
+  return jobsKey(state, (file) => isActiveStatus(file.status));
+}
+
+function jobsKey(state: UploadState, include: (file: FileState) => boolean): string {
   const jobs = new Set<string>();
-  for (const file of Object.values(state.files)) if (file.jobId && ACTIVE.has(file.status)) jobs.add(file.jobId);
+  for (const file of Object.values(state.files)) if (file.jobId && include(file)) jobs.add(file.jobId);
   return [...jobs].sort().join(",");
 }
 
@@ -116,7 +117,6 @@ export function filePercent(file: FileState): number {
 export type RemoteRow = { key: string; jobId: string; photoId: string; status: PhotoStatus };
 
 export const remoteRowKey = (photoId: string) => `r:${photoId}`;
-export const isRemoteRowKey = (key: string) => key.startsWith("r:");
 
 /**
  * Photos of jobs started elsewhere (another tab, or this tab before a reload). A photo this tab is
@@ -192,7 +192,7 @@ export function summarize(state: UploadState, hidden: ReadonlySet<string>): Loca
     s.bytesTotal += f.bytesTotal;
     s.bytesSent += f.status === "QUEUED" || f.status === "UPLOADING" ? f.bytesSent : f.bytesTotal;
   }
-  s.percent = s.bytesTotal === 0 ? 0 : s.bytesSent >= s.bytesTotal ? 100 : (s.bytesSent / s.bytesTotal) * 100;
+  s.percent = s.bytesTotal === 0 ? 0 : percentOf(s.bytesSent, s.bytesTotal);
   byHidden.set(hidden, s);
   return s;
 }
