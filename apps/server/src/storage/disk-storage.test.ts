@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { freePorts } from "../../test/s3/free-ports.js";
+import { freePorts } from "../../test/free-ports.js";
 import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
 import { diskStorageRoutes } from "./disk-storage-routes.js";

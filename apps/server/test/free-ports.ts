@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:net";
 
 /**
- * `count` ports that were free a moment ago, for child servers that need fixed ports (Swift).
+ * `count` ports that were free a moment ago, for servers whose port must be known before they
+ * start (PUBLIC_URL is signed into storage URLs) and child processes that need fixed ports (Swift).
  * All are held open together so none is handed out twice; another process may still take one
  * before the child binds it, which is why this is "free-ish".
  */
@@ -24,4 +25,9 @@ export async function freePorts(count: number): Promise<number[]> {
   } finally {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port as number;
 }
