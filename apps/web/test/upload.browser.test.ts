@@ -133,6 +133,19 @@ async function waitForText(locator: Locator, expected: string, options = WAIT) {
   await expect.poll(async () => (await locator.textContent())?.trim(), options).toBe(expected);
 }
 
+/** Slows the page's uploads (bytes per second) so a test can act while files are mid-flight. */
+async function throttleUploads(bytesPerSecond: number) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+  return cdp;
+}
+
 describe("uploading from the browser", () => {
   it(`uploads ${SMALL_COUNT + 1} photos (one multipart) with live progress, server statuses, a toast and thumbnails`, async () => {
     const pushes = watchPushes(page); // before the library opens its socket
@@ -217,14 +230,7 @@ describe("uploading from the browser", () => {
   it("cancels a file on the server, fails a non-image with the server's message, and retries it", async () => {
     const token = await signUp("cancel");
     // Slow uploads down so the big file is still on its way when it is cancelled.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 1_000_000,
-    });
+    const cdp = await throttleUploads(1_000_000);
 
     await page.getByTestId("photo-picker-input").setInputFiles([bigFile, notAnImage, ...smallFiles.slice(0, 3)]);
     await page.getByTestId("upload-panel").waitFor(WAIT);
@@ -291,14 +297,7 @@ describe("uploading from the browser", () => {
 
   it("shows another tab's upload after a reload, from the server's state", async () => {
     await signUp("reload");
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 500_000,
-    });
+    await throttleUploads(500_000);
     await page.getByTestId("photo-picker-input").setInputFiles([bigFile, ...smallFiles.slice(0, 2)]);
     await expect.poll(() => row("big.jpg").getAttribute("data-status"), WAIT).toBe("UPLOADING");
 
@@ -342,14 +341,7 @@ describe("when the live connection drops", () => {
     });
 
     await signUp("reconnect");
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 100_000,
-    });
+    const cdp = await throttleUploads(100_000);
     await page.getByTestId("photo-picker-input").setInputFiles(smallFiles.slice(0, 3));
     const connection = page.getByTestId("connection-state");
     await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("connected");
