@@ -15,6 +15,14 @@ export const PhotoId = z.string().regex(/^ph_[A-Za-z0-9]{8,40}$/, { message: "No
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/**
+ * Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder
+ * what a person sees, so "\u202Egpj.exe" displays as "exe.jpg". Marks (U+200E/F) only nudge
+ * neutral characters and stay allowed: real right-to-left names use them.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const Filename = z
   .string()
@@ -24,6 +32,11 @@ export const Filename = z
   })
   .refine((s) => !/[/\\]/.test(s), { message: "A file name may not contain / or \\." })
   .refine((s) => !CONTROL_CHARS.test(s), { message: "A file name may not contain control characters." })
+  .refine((s) => !BIDI_CONTROLS.test(s), {
+    message: "A file name may not contain bidirectional control characters (they disguise the real name).",
+  })
+  // A lone UTF-16 surrogate cannot be stored as UTF-8 (it would turn into U+FFFD on the way).
+  .refine((s) => !LONE_SURROGATE.test(s), { message: "A file name may not contain unpaired surrogate characters." })
   .refine((s) => s.trim().length > 0 && s !== "." && s !== "..", { message: "That is not a usable file name." });
 
 export const MimeType = z.enum(ACCEPTED_MIME_TYPES, {
@@ -48,7 +61,22 @@ export const CreateJobRequest = z.object({
   files: z
     .array(NewFile)
     .min(1, { message: "Add at least one file." })
-    .max(MAX_FILES_PER_JOB, { message: `At most ${MAX_FILES_PER_JOB} files per upload.` }),
+    .max(MAX_FILES_PER_JOB, { message: `At most ${MAX_FILES_PER_JOB} files per upload.` })
+    .superRefine((files, ctx) => {
+      // Items are matched back to files by clientId: two files with one id would get each other's URLs.
+      const seen = new Map<string, number>();
+      files.forEach((file, index) => {
+        if (file.clientId === undefined) return;
+        const first = seen.get(file.clientId);
+        if (first === undefined) seen.set(file.clientId, index);
+        else
+          ctx.addIssue({
+            code: "custom",
+            path: [index, "clientId"],
+            message: `clientId ${JSON.stringify(file.clientId)} is already used by file ${first}.`,
+          });
+      });
+    }),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 

@@ -1,6 +1,7 @@
 import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { eq } from "drizzle-orm";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../test/helper.js";
 import { createTempPostgresDatabase, postgresAvailable } from "../../test/services.js";
@@ -131,6 +132,16 @@ describe.each(backends)("auth on $name", ({ setup }) => {
     const foreignRes = await me(foreign.token);
     expect(foreignRes.status).toBe(401);
     expect(foreignRes.body.code).toBe("UNAUTHENTICATED");
+
+    // A token that never expires is refused, even when its signature is ours.
+    const endless = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(userId)
+      .setIssuedAt()
+      .sign(secret);
+    const endlessRes = await me(endless);
+    expect(endlessRes.status).toBe(401);
+    expect(endlessRes.body.code).toBe("UNAUTHENTICATED");
 
     await server.app.services.database.db.delete(users).where(eq(users.id, userId));
     const orphan = await me(token);

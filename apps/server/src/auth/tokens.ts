@@ -29,7 +29,8 @@ export function createTokenService(secret: Uint8Array): TokenService {
     },
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] });
+        // jose accepts a token without `exp` as never expiring: ours always carry one, so require it.
+        const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
         if (typeof payload.sub !== "string" || !payload.sub.startsWith("user_")) throw new TokenError("invalid");
         return payload.sub;
       } catch (error) {

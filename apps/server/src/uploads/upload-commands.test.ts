@@ -72,6 +72,18 @@ describe("create upload job", () => {
     ["a control character", [jpeg("a\u0000.jpg", 10)]],
     ["a newline", [jpeg("a\n.jpg", 10)]],
     ["bytes as a string", [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: "10" }]],
+    ["a right-to-left override (exe shown as jpg)", [jpeg("photo\u202Egpj.exe", 10)]],
+    ["a bidi embedding", [jpeg("\u202Aa.jpg", 10)]],
+    ["a bidi isolate", [jpeg("a\u2067b\u2069.jpg", 10)]],
+    ["a lone high surrogate", [jpeg("a\ud83d.jpg", 10)]],
+    ["a lone low surrogate", [jpeg("a\ude00.jpg", 10)]],
+    [
+      "two files with one clientId",
+      [
+        { ...jpeg("a.jpg", 10), clientId: "same" },
+        { ...jpeg("b.jpg", 10), clientId: "same" },
+      ],
+    ],
   ];
   it.each(bad)("rejects %s with 400 and creates nothing, even beside good files", async (_name, files) => {
     const before = await rowCounts();
