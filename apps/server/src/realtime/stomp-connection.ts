@@ -11,6 +11,11 @@ export interface StompConnection {
   /** At once, without a goodbye: for peers that stopped answering. */
   destroy(): void;
   onData(listener: (chunk: Buffer | string) => void): void;
+  /**
+   * The peer sent a message larger than the transport accepts; it was not buffered. The session
+   * answers in STOMP (ERROR, then close) like any other oversized frame.
+   */
+  onOversized(listener: () => void): void;
   /** Fires once, however the connection ended (either side, or destroy). */
   onClose(listener: () => void): void;
   /** Bytes written but not yet handed to the OS; 0 when the transport cannot tell. */

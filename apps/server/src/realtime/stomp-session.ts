@@ -79,6 +79,9 @@ export class StompSession implements Subscriber {
       this.lastReceivedAt = Date.now();
       this.parser.push(chunk);
     });
+    connection.onOversized(() =>
+      this.fail(new StompProtocolError("FRAME_TOO_LARGE", `at most ${config.limits.maxFrameBytes} bytes`)),
+    );
     connection.onClose(() => this.teardown());
     this.connectTimer = setTimeout(() => {
       if (this.state === "new") this.fail(new StompProtocolError("CONNECT_TIMEOUT"));

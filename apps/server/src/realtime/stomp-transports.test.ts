@@ -6,16 +6,19 @@ import { jobEvent, photoEvent } from "../events/test-events.js";
 import {
   ALICE_JOB,
   connect,
+  connectFrame,
   eventually,
   json,
   nextError,
   type RealtimeTestApp,
+  rawStomp,
   stalledSubscriber,
   startRealtimeApp,
   stompClient,
   subscribed,
   type Transport,
 } from "./realtime-test-kit.js";
+import { encodeFrame } from "./stomp-codec.js";
 
 const TRANSPORTS: Transport[] = [
   "websocket",
@@ -122,12 +125,58 @@ describe("realtime transports", BOUNDED, () => {
     expect(error.message).toMatch(/404/);
   });
 
-  it("closes a raw WebSocket whose message exceeds the size limit", async () => {
-    const ws = new WebSocket(`${rt.origin.replace("http", "ws")}/ws/websocket`);
-    await new Promise((resolve) => ws.once("open", resolve));
-    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
-    ws.send("x".repeat(1024 * 1024));
-    expect(await closed).toBe(1009);
+  // A message over the transport's limit is refused as soon as its length is known, without being
+  // buffered; it must still be answered in STOMP, the same way as an oversized frame that fits.
+  it.each([
+    ["a frame just over the frame limit", `SEND\ndestination:/x\n\n${"y".repeat(70 * 1024)}\0`],
+    ["a 1 MB header line", `SEND\ndestination:/${"h".repeat(1024 * 1024)}\n\n\0`],
+    ["an 8 MB body", `SEND\ndestination:/x\n\n${"b".repeat(8 * 1024 * 1024)}\0`],
+  ])("answers %s on a raw WebSocket with an ERROR frame, then closes", async (_, frame) => {
+    const raw = await rawStomp(rt.origin);
+    raw.send(connectFrame());
+    await raw.frame("CONNECTED");
+    raw.send(frame);
+    const error = await raw.frame("ERROR");
+    expect(error.headers.message).toBe("Frame too large");
+    expect((await raw.closed).code).toBe(1000);
+    expect(raw.errors).toEqual([]);
+    expect(raw.frames.map((f) => f.command)).toEqual(["CONNECTED", "ERROR"]);
+  });
+
+  it("answers an oversized message before CONNECT in STOMP too", async () => {
+    const raw = await rawStomp(rt.origin);
+    raw.send(`CONNECT\naccept-version:1.2\nx:${"h".repeat(2 * 1024 * 1024)}\n\n\0`);
+    expect((await raw.frame("ERROR")).headers.message).toBe("Frame too large");
+    expect((await raw.closed).code).toBe(1000);
+  });
+
+  it.each([
+    ["not JSON", "[not json"],
+    ["JSON that is not an array", '{"a":1}'],
+    ["nothing", ""],
+  ])("answers a SockJS xhr_send whose body is %s with 400", async (_, body) => {
+    const session = `bad${Math.random().toString(36).slice(2)}`;
+    const opened = await fetch(`${rt.origin}/ws/000/${session}/xhr`, { method: "POST" });
+    expect(await opened.text()).toBe("o\n"); // the session exists, so only the body is wrong
+    const response = await fetch(`${rt.origin}/ws/000/${session}/xhr_send`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/Broken JSON encoding|Payload expected/);
+  });
+
+  it("still takes a well-formed xhr_send", async () => {
+    await fetch(`${rt.origin}/ws/000/goodjson/xhr`, { method: "POST" });
+    const response = await fetch(`${rt.origin}/ws/000/goodjson/xhr_send`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify([encodeFrame(connectFrame(), "1.2")]),
+    });
+    expect(response.status).toBe(204);
+    const poll = await fetch(`${rt.origin}/ws/000/goodjson/xhr`, { method: "POST" });
+    expect(await poll.text()).toContain("CONNECTED");
   });
 
   it("refuses a SockJS request body over the size limit before reading it", async () => {

@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import sockjs from "sockjs";
@@ -75,13 +76,25 @@ export function attachStompTransports(server: Server, options: StompTransportOpt
   });
 
   const upgradeListenersBefore = server.listenerCount("upgrade");
-  sockjsServer.installHandlers(server, { prefix });
-
-  // sockjs replaced every request/upgrade listener with one that falls back to the old ones.
-  const sockjsRequest = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  const sockjsUpgrade = server.listeners("upgrade") as ((req: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+  // sockjs' own installHandlers would put its listener in front of the server's; ours goes in front
+  // of both, so the raw-WebSocket path and body limits are decided before sockjs sees a request.
+  const sockjsListener = (sockjsServer as unknown as SockjsServerInternals).listener({ prefix });
+  answerBadPayloadsWith400(sockjsListener.app);
+  const sockjsHandler = sockjsListener.getHandler();
+  type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+  type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  const fallbackRequest = server.listeners("request") as RequestListener[];
+  const fallbackUpgrade = server.listeners("upgrade") as UpgradeListener[];
   server.removeAllListeners("request");
   server.removeAllListeners("upgrade");
+  const sockjsRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (sockjsHandler(req, res) === true) return;
+    for (const listener of fallbackRequest) listener.call(server, req, res);
+  };
+  const sockjsUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (sockjsHandler(req, socket, head) === true) return;
+    for (const listener of fallbackUpgrade) listener.call(server, req, socket, head);
+  };
 
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req);
@@ -89,7 +102,7 @@ export function attachStompTransports(server: Server, options: StompTransportOpt
       track(req.socket);
       if (req.method === "POST" && !limitBody(req, res, maxMessageBytes)) return;
     }
-    for (const listener of sockjsRequest) listener.call(server, req, res);
+    sockjsRequest(req, res);
   });
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -108,7 +121,7 @@ export function attachStompTransports(server: Server, options: StompTransportOpt
       // Nobody else on this server speaks WebSocket: answer instead of leaving the socket hanging.
       return refuseUpgrade(socket, 404, "Not Found");
     }
-    for (const listener of sockjsUpgrade) listener.call(server, req, socket, head);
+    sockjsUpgrade(req, socket, head);
   });
 
   return {
@@ -145,6 +158,8 @@ function sockjsConnection(conn: sockjs.Connection): StompConnection {
     onData: (listener) => {
       conn.on("data", listener);
     },
+    // Bodies over the limit are refused by HTTP status (xhr_send) or by faye-websocket itself.
+    onOversized: () => {},
     onClose: (listener) => {
       conn.once("close", listener);
     },
@@ -154,6 +169,8 @@ function sockjsConnection(conn: sockjs.Connection): StompConnection {
 }
 
 function webSocketConnection(ws: WebSocket, req: IncomingMessage): StompConnection {
+  let oversized: (() => void) | null = null;
+  onMessageTooLarge(ws, () => oversized?.());
   return {
     description: `websocket ${req.socket.remoteAddress}:${req.socket.remotePort}`,
     write: (data) => {
@@ -164,10 +181,55 @@ function webSocketConnection(ws: WebSocket, req: IncomingMessage): StompConnecti
     onData: (listener) => {
       ws.on("message", (data: RawData) => listener(toBuffer(data)));
     },
+    onOversized: (listener) => {
+      oversized = listener;
+    },
     onClose: (listener) => {
       ws.once("close", () => listener());
     },
     bufferedBytes: () => ws.bufferedAmount,
+  };
+}
+
+/**
+ * ws refuses a message over `maxPayload` as soon as its length is known (nothing is buffered), but
+ * it closes with 1009 before telling anyone, so no STOMP ERROR could go out first. Its receiver
+ * reports the error before ws acts on it: listening there, ahead of ws, lets the session answer in
+ * STOMP and close, exactly as for an oversized frame that fit in one message.
+ */
+function onMessageTooLarge(ws: WebSocket, listener: () => void): void {
+  const receiver = (ws as unknown as { _receiver?: EventEmitter })._receiver;
+  receiver?.prependListener("error", (error: { code?: string }) => {
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") listener();
+  });
+}
+
+/** The parts of sockjs' server that its typings leave out. */
+type SockjsServerInternals = {
+  listener(options: { prefix: string }): {
+    app: SockjsApp;
+    getHandler(): (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
+  };
+};
+type SockjsApp = Record<string, unknown> & {
+  handle_error(req: IncomingMessage, res: ServerResponse, error: unknown): unknown;
+};
+
+/** What sockjs throws for a send body that is not a JSON array of strings: the client's fault. */
+const BAD_PAYLOAD_MESSAGES = new Set(["Broken JSON encoding.", "Payload expected."]);
+
+/**
+ * sockjs answers a malformed xhr_send/jsonp_send body with 500 (its handlers throw `{status: 500}`).
+ * It looks for a `handle_<status>` method on its app before its generic handler: this one turns
+ * those into 400 and leaves every other 500 as it was.
+ */
+function answerBadPayloadsWith400(app: SockjsApp): void {
+  app.handle_500 = (req: IncomingMessage, res: ServerResponse, error: { message?: string }) => {
+    if (!BAD_PAYLOAD_MESSAGES.has(error.message ?? "")) return app.handle_error(req, res, error);
+    if (res.writableEnded) return true;
+    res.writeHead(400, { "content-type": "text/plain; charset=UTF-8" });
+    res.end(error.message);
+    return true;
   };
 }
 
