@@ -2,7 +2,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 export const MAX_FILES_PER_JOB = 1000;
-export const MAX_FILE_BYTES = 5 * GiB; // S3's single-object upload ceiling for one PUT part set we allow
+/** Largest file accepted: S3's ceiling for one PUT, and far below its multipart ceiling (5 TiB). */
+export const MAX_FILE_BYTES = 5 * GiB;
 export const MAX_FILENAME_BYTES = 255; // common filesystem name limit, in UTF-8 bytes
 /** Files up to this size go in one PUT; larger ones use multipart (DESIGN §4, plan §3.2). */
 export const SINGLE_PUT_MAX_BYTES = 5 * MiB;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { canTransition, deriveJobStatus, emptyCounts, type PhotoCounts } from "./statuses.js";
+import { percentOf, photoPercent } from "./progress.js";
+import {
+  canTransition,
+  deriveJobStatus,
+  emptyCounts,
+  isAwaitingBytes,
+  isInLibrary,
+  isStored,
+  isTerminalPhoto,
+  type PhotoCounts,
+} from "./statuses.js";
 
 const counts = (c: Partial<PhotoCounts>): PhotoCounts => ({ ...emptyCounts(), ...c });
 
@@ -31,5 +41,31 @@ describe("job status", () => {
     );
     expect(deriveJobStatus(counts({ totalCount: 3, failedCount: 2, cancelledCount: 1 }))).toBe("FAILED");
     expect(deriveJobStatus(counts({ totalCount: 2, cancelledCount: 2 }))).toBe("CANCELLED");
+  });
+});
+
+describe("status vocabulary", () => {
+  it("names each group of statuses once", () => {
+    const all = ["QUEUED", "UPLOADING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const;
+    expect(all.filter(isAwaitingBytes)).toEqual(["QUEUED", "UPLOADING"]);
+    expect(all.filter(isStored)).toEqual(["PROCESSING", "COMPLETED"]);
+    expect(all.filter(isInLibrary)).toEqual(["PROCESSING", "COMPLETED", "FAILED"]);
+    expect(all.filter(isTerminalPhoto)).toEqual(["COMPLETED", "FAILED", "CANCELLED"]);
+  });
+});
+
+describe("percent", () => {
+  it("shows 100 only for the exact byte count, one decimal rounded down", () => {
+    expect(percentOf(5 * 2 ** 30 - 1, 5 * 2 ** 30)).toBe(99.9);
+    expect(percentOf(10, 10)).toBe(100);
+    expect(percentOf(5, 10)).toBe(50);
+    expect(percentOf(1, 3)).toBe(33.3);
+    expect(percentOf(0, 0)).toBe(0);
+  });
+
+  it("is 100 for a stored photo and its bytes' share before", () => {
+    expect(photoPercent({ status: "UPLOADING", bytesSent: 25, bytesTotal: 100 })).toBe(25);
+    expect(photoPercent({ status: "PROCESSING", bytesSent: 0, bytesTotal: 100 })).toBe(100);
+    expect(photoPercent({ status: "CANCELLED", bytesSent: 60, bytesTotal: 100 })).toBe(60);
   });
 });

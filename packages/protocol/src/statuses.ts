@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-/** Photo lifecycle (DESIGN §5). One table, used by the server to enforce and by clients to merge. */
+/**
+ * Photo lifecycle (DESIGN §5). The transition table is what the server enforces; clients merge
+ * pushes by rank (photoStatusRank below), which orders the same statuses without the retry edges.
+ */
 export const PHOTO_STATUSES = ["QUEUED", "UPLOADING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const;
 export const PhotoStatus = z.enum(PHOTO_STATUSES);
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
@@ -29,9 +32,33 @@ export function canTransition(from: PhotoStatus, to: PhotoStatus): boolean {
   return PHOTO_TRANSITIONS[from].includes(to);
 }
 
+/*
+ * The statuses' vocabulary: every "is this photo …?" question is one of these, on the server and in
+ * every client alike, so a new status is added here and nowhere else.
+ */
+
+/** Finished: nothing more happens to the photo unless someone retries it. */
 export const TERMINAL_PHOTO_STATUSES: readonly PhotoStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
 export function isTerminalPhoto(status: PhotoStatus): boolean {
   return TERMINAL_PHOTO_STATUSES.includes(status);
+}
+
+/** Waiting for its bytes: the only statuses in which a photo is signed, sent, paused or finalized. */
+export const AWAITING_BYTES_STATUSES: readonly PhotoStatus[] = ["QUEUED", "UPLOADING"];
+export function isAwaitingBytes(status: PhotoStatus): boolean {
+  return AWAITING_BYTES_STATUSES.includes(status);
+}
+
+/** Every byte is in storage (being processed, or done): its upload shows 100 %. */
+export const STORED_PHOTO_STATUSES: readonly PhotoStatus[] = ["PROCESSING", "COMPLETED"];
+export function isStored(status: PhotoStatus): boolean {
+  return STORED_PHOTO_STATUSES.includes(status);
+}
+
+/** Listed in the library (`GET /queries/photos`): stored, or failed by processing so it can be seen and retried. */
+export const LIBRARY_PHOTO_STATUSES: readonly PhotoStatus[] = ["PROCESSING", "COMPLETED", "FAILED"];
+export function isInLibrary(status: PhotoStatus): boolean {
+  return LIBRARY_PHOTO_STATUSES.includes(status);
 }
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = [
@@ -45,9 +72,11 @@ export function isTerminalJob(status: JobStatus): boolean {
 }
 
 /**
- * Order used to merge client-side state with pushes: a message may only move a photo forward.
- * FAILED/CANCELLED → QUEUED (retry) is the one legal step back, and it is only ever taken by the
- * party that asked for the retry, never by a late push.
+ * Order used to merge pushes into what a client holds: a message only moves a photo forward, and the
+ * terminal statuses share one rank, so the first one to arrive sticks. The table above also allows
+ * FAILED/CANCELLED → QUEUED, but that retry edge is never taken by ranking a late push: the client
+ * that asked for the retry takes it itself, and anyone else only on a message newer than all it has
+ * (see foldPhoto).
  */
 const PHOTO_RANK: Record<PhotoStatus, number> = {
   QUEUED: 0,

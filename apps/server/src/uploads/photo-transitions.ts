@@ -2,11 +2,13 @@ import {
   COUNT_FIELD,
   canTransition,
   deriveJobStatus,
+  isStored,
   type JobEvent,
   type JobMessage,
   type PhotoCounts,
   type PhotoMessage,
   type PhotoStatus,
+  photoPercent,
 } from "@rapidphoto/protocol";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
@@ -38,7 +40,7 @@ export type Transition = {
   to: PhotoStatus;
   patch?: PhotoPatch;
   /** Only if the photo is still in one of these. */
-  from?: PhotoStatus[];
+  from?: readonly PhotoStatus[];
 };
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -122,14 +124,11 @@ export function countsOf(job: JobRow): PhotoCounts {
 }
 
 export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "bytesSent">): number {
-  if (photo.status === "PROCESSING" || photo.status === "COMPLETED") return 100;
-  if (photo.bytes <= 0) return 0;
-  // One decimal: enough for a smooth bar, and never rounds a partial upload up to 100.
-  return Math.floor((photo.bytesSent / photo.bytes) * 1000) / 10;
+  return photoPercent({ status: photo.status as PhotoStatus, bytesSent: photo.bytesSent, bytesTotal: photo.bytes });
 }
 
 export function photoMessage(photo: PhotoRow, seq: number, at: Date): PhotoMessage {
-  const done = photo.status === "PROCESSING" || photo.status === "COMPLETED";
+  const done = isStored(photo.status as PhotoStatus);
   return {
     type: "photo",
     jobId: photo.jobId,

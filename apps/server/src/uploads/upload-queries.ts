@@ -1,4 +1,14 @@
-import type { JobSummary, JobView, PhotoDetail, PhotoListItem, PhotoListResponse } from "@rapidphoto/protocol";
+import {
+  isStored,
+  type JobSummary,
+  type JobView,
+  LIBRARY_PHOTO_STATUSES,
+  type PhotoDetail,
+  type PhotoListItem,
+  type PhotoListResponse,
+  type PhotoStatus,
+  TERMINAL_JOB_STATUSES,
+} from "@rapidphoto/protocol";
 import { and, asc, desc, eq, gt, inArray, lt, notInArray, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
@@ -10,8 +20,6 @@ import { countsOf, progressPercent } from "./photo-transitions.js";
 const VIEW_URL_TTL_SECONDS = 60 * 60;
 // "Active" jobs for the live panel: unfinished ones, and ones that finished within this window.
 const RECENT_JOB_WINDOW_MS = 24 * 60 * 60 * 1000;
-// The library shows photos that reached storage; queued, uploading and cancelled ones live in the panel.
-const LIBRARY_STATUSES = ["PROCESSING", "COMPLETED", "FAILED"];
 
 export type UploadQueries = ReturnType<typeof createUploadQueries>;
 
@@ -74,7 +82,7 @@ export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectSt
       const conditions: SQL[] = [eq(uploadJobs.userId, userId)];
       if (opts.active) {
         const recent = or(
-          notInArray(uploadJobs.status, ["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"]),
+          notInArray(uploadJobs.status, [...TERMINAL_JOB_STATUSES]),
           gt(uploadJobs.updatedAt, new Date(Date.now() - RECENT_JOB_WINDOW_MS)),
         );
         if (recent) conditions.push(recent);
@@ -96,7 +104,7 @@ export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectSt
         .where(
           and(
             eq(photos.userId, userId),
-            inArray(photos.status, LIBRARY_STATUSES),
+            inArray(photos.status, [...LIBRARY_PHOTO_STATUSES]),
             after
               ? or(
                   lt(photos.createdAt, after.createdAt),
@@ -122,7 +130,7 @@ export function createUploadQueries({ db, storage }: { db: Db; storage: ObjectSt
         .from(photos)
         .where(and(eq(photos.id, photoId), eq(photos.userId, userId)));
       if (!p) throw new AppError("PHOTO_NOT_FOUND");
-      const stored = p.status === "PROCESSING" || p.status === "COMPLETED";
+      const stored = isStored(p.status as PhotoStatus);
       const [item, small, large, download] = await Promise.all([
         listItem(p),
         signedGet(p.thumbSmallKey),

@@ -1,10 +1,14 @@
 import {
+  AWAITING_BYTES_STATUSES,
   type CreateJobRequest,
   type CreateJobResponse,
+  emptyCounts,
   type FinalizeRequest,
   type FinalizeResponse,
+  isAwaitingBytes,
   type JobEvent,
   type JobStatus,
+  type PhotoStatus,
   type ProgressRequest,
   partRange,
   planPartSize,
@@ -15,12 +19,12 @@ import {
 import { and, eq, inArray, lt, notInArray } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
-import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
 import type { ObjectStorage, StoredPart } from "../storage/storage.js";
 import { mapLimit } from "./map-limit.js";
-import { applyTransitions, photoMessage, recordBytes, type Transition } from "./photo-transitions.js";
+import { applyTransitions, jobMessage, photoMessage, recordBytes, type Transition } from "./photo-transitions.js";
 import { originalKey } from "./storage-keys.js";
 import { checkPartNumbers, createUploadStorage } from "./upload-storage.js";
 
@@ -101,6 +105,19 @@ export function createUploadService(deps: UploadServiceDeps) {
         };
       });
 
+      const job: JobRow = {
+        id: jobId,
+        userId,
+        status: "QUEUED",
+        seq: 1,
+        ...emptyCounts(),
+        totalCount: rows.length,
+        queuedCount: rows.length,
+        totalBytes: rows.reduce((sum, r) => sum + r.bytes, 0),
+        createdAt: now,
+        updatedAt: now,
+      };
+
       // Storage first: if any multipart upload cannot be started, undo the ones that were and create nothing.
       const multiparts = rows.filter((r) => r.uploadMethod === "MULTIPART");
       const started: { key: string; uploadId: string }[] = [];
@@ -111,17 +128,7 @@ export function createUploadService(deps: UploadServiceDeps) {
           started.push({ key: row.storageKey, uploadId });
         });
         await db.transaction(async (tx) => {
-          await tx.insert(uploadJobs).values({
-            id: jobId,
-            userId,
-            status: "QUEUED",
-            seq: 1,
-            totalCount: rows.length,
-            queuedCount: rows.length,
-            totalBytes: rows.reduce((sum, r) => sum + r.bytes, 0),
-            createdAt: now,
-            updatedAt: now,
-          });
+          await tx.insert(uploadJobs).values(job);
           for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
             await tx.insert(photos).values(rows.slice(i, i + ROWS_PER_INSERT));
           }
@@ -135,20 +142,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       await deps.publish({
         userId,
         kind: "status",
-        message: {
-          type: "job",
-          jobId,
-          status: "QUEUED",
-          totalCount: rows.length,
-          queuedCount: rows.length,
-          uploadingCount: 0,
-          processingCount: 0,
-          completedCount: 0,
-          failedCount: 0,
-          cancelledCount: 0,
-          seq: 1,
-          timestamp: now.toISOString(),
-        },
+        message: jobMessage(job, now),
       });
       return { jobId, items };
     },
@@ -159,7 +153,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       if (photo.uploadMethod !== "MULTIPART" || !photo.uploadId || !photo.partSize) {
         throw new AppError("METHOD_MISMATCH", "This photo is uploaded with a single PUT; it has no parts.");
       }
-      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+      if (!isAwaitingBytes(photo.status as PhotoStatus)) {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; its parts can no longer be uploaded.`);
       }
       checkPartNumbers(photo, partNumbers, "partNumbers");
@@ -179,7 +173,7 @@ export function createUploadService(deps: UploadServiceDeps) {
     /** A fresh item for a photo still being uploaded (its PUT URL expired, or the client lost it). */
     async sign(userId: string, photoId: string): Promise<UploadItem> {
       const photo = await ownedPhoto(userId, photoId);
-      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+      if (!isAwaitingBytes(photo.status as PhotoStatus)) {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; it is not waiting for an upload.`);
       }
       await db.update(photos).set({ updatedAt: new Date() }).where(eq(photos.id, photo.id));
@@ -191,7 +185,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       const [updated] = await db
         .update(photos)
         .set({ uploadId, bytesSent: 0, updatedAt: new Date() })
-        .where(and(eq(photos.id, photo.id), inArray(photos.status, ["QUEUED", "UPLOADING"])))
+        .where(and(eq(photos.id, photo.id), inArray(photos.status, [...AWAITING_BYTES_STATUSES])))
         .returning();
       if (!updated) {
         await discardUpload(photo.storageKey, uploadId);
@@ -202,7 +196,7 @@ export function createUploadService(deps: UploadServiceDeps) {
 
     async finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
       const photo = await ownedPhoto(userId, photoId);
-      if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+      if (!isAwaitingBytes(photo.status as PhotoStatus)) {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
       }
       if (photo.uploadMethod === "PUT") {
@@ -248,7 +242,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       const latest = new Map<string, number>();
       for (const u of request.updates) {
         const photo = byId.get(u.photoId) as PhotoRow;
-        if (photo.status !== "QUEUED" && photo.status !== "UPLOADING") {
+        if (!isAwaitingBytes(photo.status as PhotoStatus)) {
           ignored.push({ photoId: u.photoId, status: photo.status });
           continue;
         }
@@ -338,7 +332,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         .from(photos)
         .where(
           and(
-            inArray(photos.status, ["QUEUED", "UPLOADING"]),
+            inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
             lt(photos.updatedAt, new Date(Date.now() - olderThanMs)),
           ),
         )
@@ -352,7 +346,7 @@ export function createUploadService(deps: UploadServiceDeps) {
           rows.map((p) => ({
             photoId: p.id,
             to: "FAILED" as const,
-            from: ["QUEUED" as const, "UPLOADING" as const],
+            from: AWAITING_BYTES_STATUSES,
             patch: { uploadId: null, errorMessage: "The upload did not finish in time. Retry to send it again." },
           })),
           "skip",
