@@ -5,6 +5,7 @@ import { authRoutes } from "./auth/auth-routes.js";
 import { createAuthService } from "./auth/auth-service.js";
 import { createTokenService } from "./auth/tokens.js";
 import type { Config } from "./config/config.js";
+import { fastifyTrustProxy } from "./config/trust-proxy.js";
 import { type Database, openDatabase } from "./db/database.js";
 import type { EventBus } from "./events/event-bus.js";
 import { openEventBus } from "./events/open-event-bus.js";
@@ -40,7 +41,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify({
     logger: config.logLevel === "silent" ? false : { level: config.logLevel },
     bodyLimit: 4 * 1024 * 1024, // JSON only: a 1000-file job is ~200 KB; photo bytes never come through here
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies: otherwise any client could set X-Forwarded-For
+    // and pick its own address, and with it a fresh rate-limit bucket for every password guess.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
   });
   installErrorHandling(app);

@@ -50,6 +50,24 @@ describe("configuration", () => {
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
 
+  it("trusts no proxy by default; takes a hop count or addresses and CIDR ranges; refuses the rest", () => {
+    expect(loadConfig({}, []).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "0" }, []).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "2" }, []).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback" }, []).trustProxy).toEqual([
+      "10.0.0.0/8",
+      "127.0.0.1",
+      "::1",
+      "fd00::/8",
+      "loopback",
+    ]);
+    expect(problemsOf({ TRUST_PROXY: "true" })[0]).toMatch(/^TRUST_PROXY="true": trusting every peer/);
+    expect(problemsOf({ TRUST_PROXY: "11" })[0]).toMatch(/^TRUST_PROXY="11": a hop count must be at most 10/);
+    for (const bad of ["10.0.0.0/33", "lb.internal", "10.0.0.1,", "1.2.3.4/8/1", "::1/129", "-1"]) {
+      expect(problemsOf({ TRUST_PROXY: bad }), bad).toEqual([expect.stringMatching(/^TRUST_PROXY=/)]);
+    }
+  });
+
   it("names each bad variable", () => {
     expect(problemsOf({ PORT: "eighty" })).toEqual([expect.stringMatching(/^PORT="eighty": must be a number/)]);
     expect(problemsOf({ PORT: "70000" })[0]).toMatch(/^PORT="70000": must be between 0 and 65535/);

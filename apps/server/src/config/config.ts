@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustProxy, type TrustProxy } from "./trust-proxy.js";
 
 const port = z.coerce
   .number({ message: "must be a number" })
@@ -40,6 +41,8 @@ const EnvSchema = z.object({
   WEB_DIR: z.string().min(1).optional(),
   /** Requests per minute per client address on register and login. */
   AUTH_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  /** Proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (trust-proxy.ts). */
+  TRUST_PROXY: z.string().optional(),
   /** Origin allowed to call the API from another host (the dev server); unset = same origin only. */
   CORS_ORIGIN: z.string().optional(),
   /** Photos one worker processes at once; default: the machine's cores. */
@@ -78,6 +81,7 @@ export type Config = {
   webDir: string;
   authRateLimit: number;
   corsOrigin: string | undefined;
+  trustProxy: TrustProxy;
   worker: { concurrency: number | undefined; leaseMs: number };
   uploadExpiryMs: number;
   role: Role;
@@ -104,7 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     }
   }
   const role = parseRole(argv, problems);
-  if (!parsed.success || !role) throw new ConfigError(problems);
+  const trustProxy = parseTrustProxy(cleaned.TRUST_PROXY);
+  if ("problem" in trustProxy)
+    problems.push(`TRUST_PROXY=${JSON.stringify(cleaned.TRUST_PROXY)}: ${trustProxy.problem}`);
+  if (!parsed.success || !role || "problem" in trustProxy) throw new ConfigError(problems);
   const e = parsed.data;
 
   if (e.S3_BUCKET && Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
@@ -133,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     webDir: path.resolve(e.WEB_DIR ?? path.join(REPO_ROOT, "apps/web/out")),
     authRateLimit: e.AUTH_RATE_LIMIT,
     corsOrigin: e.CORS_ORIGIN,
+    trustProxy: trustProxy.value,
     worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
     uploadExpiryMs: e.UPLOAD_EXPIRY_HOURS * 60 * 60 * 1000,
     role,
