@@ -48,6 +48,22 @@ describe("web app serving", () => {
     const page = await get("/no/such/page");
     expect(page.status).toBe(404);
     expect(await page.text()).toBe("<h1>not here</h1>");
+    // Unknown non-API paths answer in the caller's language: JSON for a program asking for it.
+    for (const accept of [
+      "application/json",
+      "application/json, text/plain;q=0.5",
+      "text/html;q=0.5, application/json",
+    ]) {
+      const json = await fetch(`${server.url}/no/such/page`, { headers: { accept } });
+      expect(json.status, accept).toBe(404);
+      expect(json.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await json.json()).toEqual({ code: "ROUTE_NOT_FOUND", message: "There is no GET /no/such/page." });
+    }
+    const browser = await fetch(`${server.url}/no/such/page`, {
+      headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" },
+    });
+    expect(browser.status).toBe(404);
+    expect(await browser.text()).toBe("<h1>not here</h1>");
     const api = await get("/queries/nothing-here");
     expect(api.status).toBe(404);
     expect(await api.json()).toMatchObject({ code: "ROUTE_NOT_FOUND" });

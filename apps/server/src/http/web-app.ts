@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /**
  * Serves the Next.js static export on the API's origin. Next writes `login.html` *and* a `login/`
@@ -26,7 +26,7 @@ export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
     },
   });
 
-  const handler = async (request: { url: string }, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     // Unknown API paths stay JSON errors; only page paths fall through to the web app.
     if (
       API_PREFIXES.some((p) => request.url === p || request.url.startsWith(`${p}/`) || request.url.startsWith(`${p}?`))
@@ -35,6 +35,8 @@ export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
     }
     const file = await resolvePage(root, decodePath(request.url));
     if (file) return reply.sendFile(file);
+    // A program asking for JSON gets the API's {code, message}; a browser keeps the 404 page.
+    if (prefersJson(request.headers.accept)) return reply.callNotFound();
     if (existsSync(path.join(root, "404.html"))) return reply.code(404).sendFile("404.html");
     return reply.callNotFound();
   };
@@ -43,6 +45,25 @@ export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
 }
 
 const API_PREFIXES = ["/api", "/commands", "/queries", "/storage", "/ws", "/healthz"];
+
+/**
+ * Whether an Accept header ranks JSON above HTML. Browsers navigating send text/html first;
+ * `*\/*` alone (fetch's default, curl) keeps the page, as before.
+ */
+export function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let json = 0;
+  let html = 0;
+  for (const range of accept.split(",")) {
+    const [type = "", ...params] = range.trim().toLowerCase().split(";");
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q)) continue;
+    if (type === "application/json" || type.endsWith("+json")) json = Math.max(json, q);
+    else if (type === "text/html") html = Math.max(html, q);
+  }
+  return json > 0 && json > html;
+}
 
 function decodePath(url: string): string | null {
   try {
