@@ -111,7 +111,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     closers.push(async () => clearInterval(expiry));
   }
 
-  await app.register(healthRoutes, { probes: { database, storage, events: bus } });
+  await app.register(healthRoutes, { required: { database, storage }, optional: { events: bus } });
   if (config.role !== "worker") {
     await app.register(rateLimit, {
       global: false,
