@@ -30,7 +30,9 @@ export async function healthRoutes(
   });
 }
 
-async function probeAll(app: FastifyInstance, probes: Record<string, Probe>) {
+type ProbeResult = { kind: string; ok: boolean };
+
+async function probeAll(app: FastifyInstance, probes: Record<string, Probe>): Promise<Record<string, ProbeResult>> {
   const entries = await Promise.all(
     Object.entries(probes).map(async ([name, probe]) => {
       try {
