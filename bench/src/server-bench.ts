@@ -4,9 +4,9 @@ import path from "node:path";
 import sharp from "sharp";
 import { buildApp } from "../../apps/server/src/app.js";
 import { loadConfig } from "../../apps/server/src/config/config.js";
-import { makeTestJpeg } from "../../apps/server/src/processing/generate-test-jpeg.js";
 import { configureSharp, processImage } from "../../apps/server/src/processing/image-pipeline.js";
 import { createDiskStorage } from "../../apps/server/src/storage/disk-storage.js";
+import { makeTestJpeg } from "../../apps/server/testing/generate-test-jpeg.js";
 import { type BenchResult, median, round, timeRuns } from "./measure.js";
 
 const MB = 1_000_000;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../apps/server/test/free-ports.js";
+import { freePort } from "../../apps/server/testing/free-ports.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux, what /proc/<pid>/stat counts in

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.js";
 import { type Config, loadConfig } from "../src/config/config.js";
-import { freePort } from "./free-ports.js";
+import { freePort } from "../testing/free-ports.js";
 
 export { freePort };
 

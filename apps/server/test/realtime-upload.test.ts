@@ -1,10 +1,10 @@
 import { jobTopic, type PushMessage, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
 import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestJpeg } from "../src/processing/generate-test-jpeg.js";
-import { connect, eventually, stompClient, subscribed, type Transport } from "../src/realtime/realtime-test-kit.js";
+import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "./helper.js";
 import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
+import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
 import { uploadAndFinalize } from "./upload-client.js";
 
 const parse = (m: IMessage) => JSON.parse(m.body) as PushMessage;

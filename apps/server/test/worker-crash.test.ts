@@ -3,7 +3,7 @@ import path from "node:path";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos } from "../src/db/schema.js";
-import { makeTestJpeg } from "../src/processing/generate-test-jpeg.js";
+import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { freePort, startTestServer, type TestServer } from "./helper.js";
 import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";

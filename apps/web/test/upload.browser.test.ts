@@ -4,7 +4,7 @@ import path from "node:path";
 import type { JobSummary, JobView } from "@rapidphoto/protocol";
 import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeTestJpeg } from "../../server/src/processing/generate-test-jpeg";
+import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
 import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
 
 /**

@@ -1,8 +1,8 @@
 import type { JobEvent } from "@rapidphoto/protocol";
 import { expect, it } from "vitest";
-import { describeEventBusContract } from "./event-bus.contract.js";
+import { describeEventBusContract } from "../../test/support/event-bus.contract.js";
+import { jobEvent } from "../../test/support/test-events.js";
 import { createMemoryEventBus } from "./memory-event-bus.js";
-import { jobEvent } from "./test-events.js";
 
 describeEventBusContract("memory event bus", async (logger) => createMemoryEventBus({ logger }));
 

@@ -2,13 +2,13 @@ import net from "node:net";
 import type { JobEvent } from "@rapidphoto/protocol";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { captureLogger } from "./capture-logger.js";
-import { describeEventBusContract } from "./event-bus.contract.js";
+import { captureLogger } from "../../test/support/capture-logger.js";
+import { describeEventBusContract } from "../../test/support/event-bus.contract.js";
+import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "../../test/support/redis-test-support.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 import type { EventBus } from "./event-bus.js";
 import { EventBusUnavailableError } from "./event-bus-errors.js";
 import { createRedisEventBus } from "./redis-event-bus.js";
-import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "./redis-test-support.js";
-import { jobEvent, photoEvent } from "./test-events.js";
 
 const skip = await skipWithoutRedis("redis event bus");
 const JOB = "job_redis0001";

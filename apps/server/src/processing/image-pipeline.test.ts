@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeTestJpeg } from "./generate-test-jpeg.js";
+import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { configureSharp, type ProcessedImage, ProcessingError, processImage } from "./image-pipeline.js";
 
 const CHUNK = 64 * 1024; // what fs and S3 streams typically deliver

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "../../test/helper.js";
 import { uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
+import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { photos } from "../db/schema.js";
-import { makeTestJpeg } from "./generate-test-jpeg.js";
 import { backoffMs } from "./processing-worker.js";
 
 describe("processing worker retries", () => {

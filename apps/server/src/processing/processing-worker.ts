@@ -5,9 +5,9 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
 import { photos } from "../db/schema.js";
 import { newId } from "../ids.js";
+import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
+import { thumbnailKey } from "../photos/storage-keys.js";
 import type { ObjectStorage } from "../storage/storage.js";
-import { applyTransitions, type PhotoPatch } from "../uploads/photo-transitions.js";
-import { thumbnailKey } from "../uploads/storage-keys.js";
 import { ProcessingError, processImage } from "./image-pipeline.js";
 
 export type WorkerOptions = {

@@ -1,9 +1,9 @@
 import type { JobEvent } from "@rapidphoto/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { captureLogger } from "../events/capture-logger.js";
+import { captureLogger } from "../../test/support/capture-logger.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 import type { EventBus } from "../events/event-bus.js";
 import { createMemoryEventBus } from "../events/memory-event-bus.js";
-import { jobEvent, photoEvent } from "../events/test-events.js";
 import { createProgressCoalescer, PROGRESS_INTERVAL_MS } from "./progress-coalescer.js";
 
 const JOB_A = "job_aaaaaaaa";

@@ -1,6 +1,5 @@
 import { jobTopic } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobEvent, photoEvent } from "../events/test-events.js";
 import {
   ALICE_JOB,
   connect,
@@ -10,7 +9,8 @@ import {
   startRealtimeApp,
   stompClient,
   subscribed,
-} from "./realtime-test-kit.js";
+} from "../../test/support/realtime-test-kit.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 
 describe("progress coalescing on the way to the sockets", () => {
   let rt: RealtimeTestApp;

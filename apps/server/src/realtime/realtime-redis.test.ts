@@ -1,10 +1,6 @@
 import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureLogger } from "../events/capture-logger.js";
-import type { EventBus } from "../events/event-bus.js";
-import { createRedisEventBus } from "../events/redis-event-bus.js";
-import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "../events/redis-test-support.js";
-import { jobEvent, photoEvent } from "../events/test-events.js";
+import { captureLogger } from "../../test/support/capture-logger.js";
 import {
   ALICE_JOB,
   connect,
@@ -14,7 +10,11 @@ import {
   startRealtimeApp,
   stompClient,
   subscribed,
-} from "./realtime-test-kit.js";
+} from "../../test/support/realtime-test-kit.js";
+import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "../../test/support/redis-test-support.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
+import type { EventBus } from "../events/event-bus.js";
+import { createRedisEventBus } from "../events/redis-event-bus.js";
 
 const skip = await skipWithoutRedis("realtime over redis");
 

@@ -1,7 +1,6 @@
 import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
 import type { Client } from "@stomp/stompjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobEvent, photoEvent } from "../events/test-events.js";
 import {
   ALICE_JOB,
   ALICE_JOB_2,
@@ -18,7 +17,8 @@ import {
   startRealtimeApp,
   stompClient,
   subscribed,
-} from "./realtime-test-kit.js";
+} from "../../test/support/realtime-test-kit.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 
 // Every wait below is bounded by `eventually` or by this timeout: a missing close fails, never hangs.
 const BOUNDED = { timeout: 30_000 };

@@ -2,7 +2,6 @@ import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
 import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { jobEvent, photoEvent } from "../events/test-events.js";
 import {
   ALICE_JOB,
   connect,
@@ -17,7 +16,8 @@ import {
   stompClient,
   subscribed,
   type Transport,
-} from "./realtime-test-kit.js";
+} from "../../test/support/realtime-test-kit.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 import { encodeFrame } from "./stomp-codec.js";
 
 const TRANSPORTS: Transport[] = [

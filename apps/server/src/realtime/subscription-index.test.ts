@@ -1,6 +1,6 @@
 import { jobTopic, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
-import { jobEvent, photoEvent } from "../events/test-events.js";
+import { jobEvent, photoEvent } from "../../test/support/test-events.js";
 import { parseDestination } from "./destinations.js";
 import { type Subscriber, type Subscription, SubscriptionIndex } from "./subscription-index.js";
 

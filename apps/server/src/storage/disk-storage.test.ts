@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { freePorts } from "../../test/free-ports.js";
+import { describeStorageContract, quotedMd5, readAll, tamperSignature } from "../../test/support/storage-contract.js";
+import { freePorts } from "../../testing/free-ports.js";
 import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
 import { diskStorageRoutes } from "./disk-storage-routes.js";
 import { StorageError } from "./storage.js";
-import { describeStorageContract, quotedMd5, readAll, tamperSignature } from "./storage-contract.js";
 
 type DiskServer = {
   storage: DiskStorage;

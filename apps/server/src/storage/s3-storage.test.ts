@@ -4,9 +4,9 @@ import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyBucket, uniqueBucketName } from "../../test/s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "../../test/s3/swift-test-server.js";
+import { describeStorageContract, multipartEtagOf, quotedMd5, readAll } from "../../test/support/storage-contract.js";
 import { createS3Storage, type S3Storage } from "./s3-storage.js";
 import { StorageError } from "./storage.js";
-import { describeStorageContract, multipartEtagOf, quotedMd5, readAll } from "./storage-contract.js";
 
 // Swift (scripts/s3-test-server.sh) is started while the file is collected, so the suite can be
 // skipped with its reason when it cannot run. Under CI a missing server fails the run instead.

@@ -3,10 +3,10 @@ import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../test/helper.js";
 import { sendBytes, uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
+import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { photos, uploadJobs } from "../db/schema.js";
-import { makeTestJpeg } from "../processing/generate-test-jpeg.js";
+import { applyTransitions } from "../photos/photo-transitions.js";
 import { StorageError } from "../storage/storage.js";
-import { applyTransitions } from "./photo-transitions.js";
 
 const MiB = 1024 * 1024;
 const jpeg = (filename: string, bytes: number) => ({ filename, mimeType: "image/jpeg", bytes });

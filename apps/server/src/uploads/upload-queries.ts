@@ -13,8 +13,8 @@ import { and, asc, desc, eq, gt, inArray, lt, notInArray, or, type SQL } from "d
 import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
+import { countsOf, progressPercent } from "../photos/photo-transitions.js";
 import type { ObjectStorage } from "../storage/storage.js";
-import { countsOf, progressPercent } from "./photo-transitions.js";
 
 // Thumbnail and download links live as long as a browsing session reasonably does.
 const VIEW_URL_TTL_SECONDS = 60 * 60;

@@ -22,10 +22,16 @@ import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
+import {
+  applyTransitions,
+  jobMessage,
+  photoMessage,
+  recordBytes,
+  type Transition,
+} from "../photos/photo-transitions.js";
+import { originalKey } from "../photos/storage-keys.js";
 import type { ObjectStorage, StoredPart } from "../storage/storage.js";
 import { mapLimit } from "./map-limit.js";
-import { applyTransitions, jobMessage, photoMessage, recordBytes, type Transition } from "./photo-transitions.js";
-import { originalKey } from "./storage-keys.js";
 import { checkPartNumbers, createUploadStorage } from "./upload-storage.js";
 
 export type UploadServiceDeps = {

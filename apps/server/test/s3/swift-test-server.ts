@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePorts } from "../free-ports.js";
+import { freePorts } from "../../testing/free-ports.js";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../../../scripts/s3-test-server.sh", import.meta.url));

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ObjectStorage, StorageError } from "./storage.js";
+import { type ObjectStorage, StorageError } from "../../src/storage/storage.js";
 
 /**
  * The one suite every ObjectStorage adapter passes (DESIGN §7, STYLE §12). It talks to the store the

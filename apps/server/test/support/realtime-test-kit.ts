@@ -5,11 +5,11 @@ import Fastify, { type FastifyInstance } from "fastify";
 import SockJS from "sockjs-client";
 import { vi } from "vitest";
 import { WebSocket } from "ws";
-import type { EventBus } from "../events/event-bus.js";
-import { createMemoryEventBus } from "../events/memory-event-bus.js";
-import { type RealtimeOptions, realtimePlugin } from "./realtime-plugin.js";
-import { createStompParser, encodeFrame } from "./stomp-codec.js";
-import type { OutgoingFrame, StompFrame } from "./stomp-frame.js";
+import type { EventBus } from "../../src/events/event-bus.js";
+import { createMemoryEventBus } from "../../src/events/memory-event-bus.js";
+import { type RealtimeOptions, realtimePlugin } from "../../src/realtime/realtime-plugin.js";
+import { createStompParser, encodeFrame } from "../../src/realtime/stomp-codec.js";
+import type { OutgoingFrame, StompFrame } from "../../src/realtime/stomp-frame.js";
 
 /** Test doubles for the injected checks: fixed tokens and job owners. Auth itself is the app's. */
 export const ALICE_JOB = "job_alice0001";

@@ -1,8 +1,8 @@
 import type { JobEvent } from "@rapidphoto/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { EventBus, Logger } from "../../src/events/event-bus.js";
+import { EventBusClosedError } from "../../src/events/event-bus-errors.js";
 import { captureLogger, type LogRecord } from "./capture-logger.js";
-import type { EventBus, Logger } from "./event-bus.js";
-import { EventBusClosedError } from "./event-bus-errors.js";
 import { jobEvent, photoEvent } from "./test-events.js";
 
 const JOB = "job_contract1";

@@ -1,4 +1,4 @@
-import type { Logger } from "./event-bus.js";
+import type { Logger } from "../../src/events/event-bus.js";
 
 export type LogRecord = { level: "debug" | "info" | "warn" | "error"; msg: string; data: unknown };
 
