@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import rateLimit from "@fastify/rate-limit";
 import type { JobEvent } from "@rapidphoto/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -13,6 +14,7 @@ import { AppError } from "./http/app-error.js";
 import { allowOrigin } from "./http/cors.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { loggingOptions } from "./http/logging.js";
 import { webApp } from "./http/web-app.js";
 import { configureSharp } from "./processing/image-pipeline.js";
 import { createProcessingWorker, type ProcessingWorker } from "./processing/processing-worker.js";
@@ -31,6 +33,8 @@ const UPLOAD_EXPIRY_CHECK_MS = 10 * 60 * 1000;
 export type AppOptions = {
   /** Processing tuning, mostly for tests (short leases to exercise crash recovery). */
   worker?: { leaseMs?: number; pollMs?: number; concurrency?: number };
+  /** Where log lines go instead of stdout (tests that read the logs). */
+  logDestination?: Writable;
 };
 
 /**
@@ -39,7 +43,7 @@ export type AppOptions = {
  */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: config.logLevel === "silent" ? false : { level: config.logLevel },
+    ...loggingOptions(config, options.logDestination),
     bodyLimit: 4 * 1024 * 1024, // JSON only: a 1000-file job is ~200 KB; photo bytes never come through here
     // Off unless TRUST_PROXY names the proxies: otherwise any client could set X-Forwarded-For
     // and pick its own address, and with it a fresh rate-limit bucket for every password guess.

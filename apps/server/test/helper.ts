@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../src/app.js";
+import { type AppOptions, buildApp } from "../src/app.js";
 import { type Config, loadConfig } from "../src/config/config.js";
 import { freePort } from "../testing/free-ports.js";
 
@@ -27,7 +27,7 @@ let userCounter = 0;
  * `env` overrides configuration exactly as the environment would.
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string | undefined>; argv?: string[] } = {},
+  opts: { env?: Record<string, string | undefined>; argv?: string[]; app?: AppOptions } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-test-"));
   const port = await freePort();
@@ -43,7 +43,7 @@ export async function startTestServer(
     },
     opts.argv ?? [],
   );
-  const app = await buildApp(config);
+  const app = await buildApp(config, opts.app);
   await app.listen({ port: config.port, host: config.host });
   const url = `http://127.0.0.1:${port}`;
 

@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: "must be at least 32 characters" }).optional(),
   PUBLIC_URL: urlWithProtocols(["http:", "https:"], "must be an http(s):// URL").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Unset: readable lines when stdout is a terminal, JSON (one object a line) otherwise. */
+  LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   WEB_DIR: z.string().min(1).optional(),
   /** Requests per minute per client address on register and login. */
   AUTH_RATE_LIMIT: z.coerce.number().int().positive().default(20),
@@ -78,6 +80,7 @@ export type Config = {
   jwtSecret: string | undefined;
   publicUrl: string;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  logFormat: "pretty" | "json" | undefined;
   webDir: string;
   authRateLimit: number;
   corsOrigin: string | undefined;
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     jwtSecret: e.JWT_SECRET,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     webDir: path.resolve(e.WEB_DIR ?? path.join(REPO_ROOT, "apps/web/out")),
     authRateLimit: e.AUTH_RATE_LIMIT,
     corsOrigin: e.CORS_ORIGIN,
