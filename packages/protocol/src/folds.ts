@@ -1,4 +1,4 @@
-import { type JobStatus, type PhotoCounts, type PhotoStatus, photoStatusRank } from "./statuses.js";
+import { type JobStatus, movesForward, type PhotoCounts, type PhotoStatus } from "./statuses.js";
 
 /**
  * The folds: how a push (or a fetched job view, which says the same things at its `seq`) changes
@@ -19,7 +19,7 @@ export type PhotoReport = { status: PhotoStatus; progressPercent: number; errorM
  */
 export function foldPhoto<T extends PhotoSnapshot>(photo: T, report: PhotoReport, newer: boolean): T {
   const same = report.status === photo.status;
-  const forward = photoStatusRank(report.status) > photoStatusRank(photo.status);
+  const forward = movesForward(photo.status, report.status);
   if (!same && !forward && !newer) return photo;
   const progressPercent = same ? Math.max(photo.progressPercent, report.progressPercent) : report.progressPercent;
   const errorMessage = report.status === "FAILED" ? (report.errorMessage ?? photo.errorMessage) : null;

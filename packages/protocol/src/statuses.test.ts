@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import { percentOf, photoPercent } from "./progress.js";
 import {
   canTransition,
+  countPhotos,
   deriveJobStatus,
   emptyCounts,
   isAwaitingBytes,
   isInLibrary,
   isStored,
   isTerminalPhoto,
+  movesForward,
   type PhotoCounts,
 } from "./statuses.js";
 
@@ -51,6 +53,19 @@ describe("status vocabulary", () => {
     expect(all.filter(isStored)).toEqual(["PROCESSING", "COMPLETED"]);
     expect(all.filter(isInLibrary)).toEqual(["PROCESSING", "COMPLETED", "FAILED"]);
     expect(all.filter(isTerminalPhoto)).toEqual(["COMPLETED", "FAILED", "CANCELLED"]);
+  });
+
+  it("moves a photo forward only, and the first terminal status sticks", () => {
+    expect(movesForward("UPLOADING", "PROCESSING")).toBe(true);
+    expect(movesForward("PROCESSING", "UPLOADING")).toBe(false);
+    expect(movesForward("UPLOADING", "UPLOADING")).toBe(false);
+    expect(movesForward("COMPLETED", "FAILED")).toBe(false);
+    expect(movesForward("FAILED", "QUEUED")).toBe(false); // a retry is taken by who asked for it
+  });
+
+  it("counts photos by status", () => {
+    const photos = (["QUEUED", "FAILED", "FAILED", "COMPLETED"] as const).map((status) => ({ status }));
+    expect(countPhotos(photos)).toEqual(counts({ totalCount: 4, queuedCount: 1, failedCount: 2, completedCount: 1 }));
   });
 });
 

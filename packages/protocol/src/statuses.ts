@@ -90,6 +90,11 @@ export function photoStatusRank(status: PhotoStatus): number {
   return PHOTO_RANK[status];
 }
 
+/** Whether a report of `to` moves a photo held at `from` forward (the only way a late push may move it). */
+export function movesForward(from: PhotoStatus, to: PhotoStatus): boolean {
+  return PHOTO_RANK[to] > PHOTO_RANK[from];
+}
+
 /** A job's photo counts: in push messages, job views and the jobs table alike. */
 export const PhotoCounts = z.object({
   totalCount: z.number().int(),
@@ -122,6 +127,16 @@ export const COUNT_FIELD: Record<PhotoStatus, Exclude<keyof PhotoCounts, "totalC
   FAILED: "failedCount",
   CANCELLED: "cancelledCount",
 };
+
+/** The counts of a set of photos: what a job's counts say, computed from the photos themselves. */
+export function countPhotos(photos: Iterable<{ status: PhotoStatus }>): PhotoCounts {
+  const counts = emptyCounts();
+  for (const { status } of photos) {
+    counts.totalCount++;
+    counts[COUNT_FIELD[status]]++;
+  }
+  return counts;
+}
 
 /** A job's status is derived from its photos' counts, never set by hand. */
 export function deriveJobStatus(c: PhotoCounts): JobStatus {

@@ -1,26 +1,34 @@
-import type { PushMessage } from "@rapidphoto/protocol";
+import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import * as C from "./constants.js";
 import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
 import {
-  applyPhotoMessage,
+  applyPhotoReport,
   type EngineParts,
   enqueue,
   fail,
+  forgetProgress,
   IdleTracker,
-  isActive,
+  isAwaitingBytesFile,
   queueChanged,
   registerChunk,
   retryContext,
   startFile,
 } from "./file-lifecycle.js";
-import { createRecord, type FileRecord, initialFileState, releaseSource, validateSource } from "./file-record.js";
-import { mergeJobMessage } from "./merge.js";
+import {
+  createRecord,
+  type FileRecord,
+  initialFileState,
+  type PhotoReport,
+  releaseSource,
+  validateSource,
+} from "./file-record.js";
+import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import { ProgressReporter } from "./progress-reporter.js";
 import { defaultScheduler } from "./scheduler.js";
 import { chunkForJobs, planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
-import { createUploadStore, StoreWriter, type UploadStore } from "./store.js";
+import { createUploadStore, type FileState, StoreWriter, type UploadStore } from "./store.js";
 import { type QueueLimits, TaskQueue } from "./task-queue.js";
 import { TransferMeter } from "./transfer-meter.js";
 import type { Uploader, UploaderOptions } from "./uploader.js";
@@ -95,11 +103,9 @@ class Engine implements Uploader {
     const valid: FileRecord[] = [];
     const ids: string[] = [];
     for (const source of sources) {
-      const r = createRecord(source, options.priority ?? 0, (record, delta, live) =>
-        this.#onBytes(record, delta, live),
-      );
+      const r = createRecord(source, (record, delta, live) => this.#onBytes(record, delta, live));
       this.#p.records.set(r.id, r);
-      this.#p.writer.addFile(initialFileState(r, now));
+      this.#p.writer.addFile(initialFileState(r.id, source, options.priority ?? 0, now));
       ids.push(r.id);
       const invalid = validateSource(source);
       if (!invalid) valid.push(r);
@@ -119,8 +125,8 @@ class Engine implements Uploader {
   }
 
   pause(fileId?: string): void {
-    for (const r of this.#targets(fileId, (r) => !r.paused && isActive(this.#p, r))) {
-      r.paused = true;
+    const running = (r: FileRecord) => isAwaitingBytesFile(this.#p, r) && !this.#file(r)?.paused;
+    for (const r of this.#targets(fileId, running)) {
       this.#p.writer.patchFile(r.id, { paused: true });
       this.#p.queue.remove(r.id);
       // Finalize is one small request after every byte is stored: stopping it would only repeat it.
@@ -131,8 +137,7 @@ class Engine implements Uploader {
   }
 
   resume(fileId?: string): void {
-    for (const r of this.#targets(fileId, (r) => r.paused)) {
-      r.paused = false;
+    for (const r of this.#targets(fileId, (r) => this.#file(r)?.paused === true)) {
       this.#p.writer.patchFile(r.id, { paused: false });
       enqueue(this.#p, r);
     }
@@ -140,24 +145,25 @@ class Engine implements Uploader {
 
   async cancel(fileId?: string): Promise<void> {
     const all = fileId === undefined;
-    const processing = (r: FileRecord) => this.#p.writer.file(r.id)?.status === "PROCESSING";
-    const targets = this.#targets(fileId, (r) => isActive(this.#p, r) || (!all && processing(r)));
+    const processing = (r: FileRecord) => this.#file(r)?.status === "PROCESSING";
+    const targets = this.#targets(fileId, (r) => isAwaitingBytesFile(this.#p, r) || (!all && processing(r)));
     for (const r of targets) {
-      r.cancelled = true;
-      r.paused = false;
       this.#p.queue.remove(r.id);
-      r.controller?.abort(new UploadStoppedError("cancel"));
       this.#p.writer.patchFile(r.id, { status: "CANCELLED", paused: false });
-      if (r.jobId && r.photoId) this.#p.reporter?.forget(r.jobId, r.photoId);
+      r.controller?.abort(new UploadStoppedError("cancel"));
+      forgetProgress(this.#p, r);
     }
     queueChanged(this.#p);
     // Files still registering are told when registration returns; the rest now, once every request
     // has closed, so no part lands in storage after the server aborted the upload.
-    const registered = targets.filter((r) => r.photoId !== null);
+    const registered = targets.flatMap((r) => {
+      const file = this.#file(r);
+      return file?.photoId ? [file] : [];
+    });
     await Promise.all(targets.map((r) => r.settled));
     for (const r of targets) releaseSource(r);
     const work = planCancelCalls(registered, all, (jobId) =>
-      [...this.#p.records.values()].some((r) => r.jobId === jobId && processing(r)),
+      [...this.#p.records.values()].some((r) => this.#file(r)?.jobId === jobId && processing(r)),
     );
     await this.#tellCancelled(work);
     this.#p.writer.flush();
@@ -165,22 +171,15 @@ class Engine implements Uploader {
 
   retry(fileId?: string): void {
     const again: FileRecord[] = [];
-    const failed = (r: FileRecord) => this.#p.writer.file(r.id)?.status === "FAILED" && r.source !== null;
+    const failed = (r: FileRecord) => this.#file(r)?.status === "FAILED" && r.source !== null;
     for (const r of this.#targets(fileId, failed)) {
+      const file = this.#file(r)!;
       // Failed by the server (not an image, expired): it must turn the photo back to QUEUED first.
-      const serverFailed = this.#p.writer.file(r.id)?.error?.code === SERVER_FAILURE;
-      r.paused = false;
+      const serverFailed = file.error?.code === SERVER_FAILURE;
       r.deferred = null;
       // Pushes sent before this retry (a late FAILED) must not undo it.
-      const seqFloor = r.jobId ? (this.#p.writer.job(r.jobId)?.lastSeq ?? 0) : 0;
-      const reset = {
-        status: "QUEUED",
-        error: null,
-        retries: 0,
-        serverPercent: null,
-        seqFloor,
-        paused: false,
-      } as const;
+      const seqFloor = file.jobId ? (this.#p.writer.job(file.jobId)?.seq ?? 0) : 0;
+      const reset = { status: "QUEUED", error: null, retries: 0, seqFloor, paused: false } as const;
       this.#p.writer.patchFile(r.id, reset, { allowBackward: true });
       if (r.upload) {
         r.upload.needsReplan = true; // storage says which parts it holds; only the rest is sent
@@ -194,28 +193,25 @@ class Engine implements Uploader {
   }
 
   clearCompleted(): void {
-    const done = this.#targets(undefined, (r) => this.#p.writer.file(r.id)?.status === "COMPLETED");
+    const done = this.#targets(undefined, (r) => this.#file(r)?.status === "COMPLETED");
     for (const r of done) {
+      const photoId = this.#file(r)?.photoId;
       this.#p.records.delete(r.id);
-      if (r.photoId) this.#p.byPhoto.delete(r.photoId);
+      if (photoId) this.#p.byPhoto.delete(photoId);
     }
     this.#p.writer.removeFiles(done.map((r) => r.id));
   }
 
   setPriority(fileId: string, priority: number): void {
-    const r = this.#p.records.get(fileId);
-    if (!r) return;
-    r.priority = priority;
+    if (!this.#p.records.has(fileId)) return;
     this.#p.queue.setPriority(fileId, priority);
     this.#p.writer.patchFile(fileId, { priority });
     queueChanged(this.#p);
   }
 
   move(fileId: string, index: number): void {
-    const r = this.#p.records.get(fileId);
     const priority = this.#p.queue.move(fileId, index);
-    if (!r || priority === null) return;
-    r.priority = priority;
+    if (!this.#p.records.has(fileId) || priority === null) return;
     this.#p.writer.patchFile(fileId, { priority });
     queueChanged(this.#p);
   }
@@ -225,19 +221,13 @@ class Engine implements Uploader {
   }
 
   applyServerMessage(message: PushMessage): void {
-    const { writer } = this.#p;
-    const job = writer.job(message.jobId);
-    if (message.type === "job") {
-      const next = mergeJobMessage(job, message);
-      if (next) writer.setJob(next);
-      return;
-    }
-    if (message.seq > (job?.lastSeq ?? 0)) {
-      writer.setJob({ ...(job ?? { jobId: message.jobId, status: null, counts: null, seq: 0 }), lastSeq: message.seq });
-    }
-    const id = this.#p.byPhoto.get(message.photoId);
-    const r = id ? this.#p.records.get(id) : undefined;
-    if (r) applyPhotoMessage(this.#p, r, message);
+    if (!this.#foldJob(message.jobId, message.type === "job" ? message : { seq: message.seq })) return;
+    if (message.type === "photo") this.#applyPhoto(message.photoId, message);
+  }
+
+  applyJobView(view: JobView): void {
+    if (!this.#foldJob(view.jobId, view)) return;
+    for (const photo of view.photos) this.#applyPhoto(photo.photoId, { ...photo, seq: view.seq });
   }
 
   whenIdle(): Promise<void> {
@@ -266,11 +256,31 @@ class Engine implements Uploader {
     return [...this.#p.records.values()].filter(eligible);
   }
 
+  /** Jobs this engine did not register are not its business (the web's query cache holds those). */
+  #foldJob(jobId: string, report: Parameters<typeof mergeJobReport>[1]): boolean {
+    const job = this.#p.writer.job(jobId);
+    if (!job) return false;
+    const next = mergeJobReport(job, report);
+    if (next !== job) this.#p.writer.setJob(next);
+    return true;
+  }
+
+  #applyPhoto(photoId: string, report: PhotoReport): void {
+    const id = this.#p.byPhoto.get(photoId);
+    const r = id ? this.#p.records.get(id) : undefined;
+    if (r) applyPhotoReport(this.#p, r, report);
+  }
+
+  #file(r: FileRecord): FileState | undefined {
+    return this.#p.writer.file(r.id);
+  }
+
   #onBytes(r: FileRecord, delta: number, live: boolean): void {
     if (live) this.#p.meter.add(delta);
     const sent = r.progress.sent;
     this.#p.writer.patchFile(r.id, { bytesSent: sent });
-    if (r.jobId && r.photoId && !r.finalizing) this.#p.reporter?.update(r.jobId, r.photoId, sent, r.size);
+    const plan = r.upload;
+    if (plan && !r.finalizing) this.#p.reporter?.update(plan.jobId, plan.photoId, sent, r.progress.total);
   }
 
   #register(records: FileRecord[]): void {

@@ -1,13 +1,13 @@
-import type { PhotoMessage, PhotoStatus } from "@rapidphoto/protocol";
+import { isAwaitingBytes, type PhotoStatus } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError } from "./errors.js";
-import { type FileRecord, releaseSource } from "./file-record.js";
+import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
 import { type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
-import { mergePhotoMessage } from "./merge.js";
+import { mergePhotoReport, newJob } from "./merge.js";
 import type { ProgressReporter } from "./progress-reporter.js";
 import type { RetryContext } from "./retry.js";
 import { registerJob } from "./server-calls.js";
-import type { StoreWriter } from "./store.js";
+import type { FileState, StoreWriter } from "./store.js";
 import type { TaskQueue } from "./task-queue.js";
 import type { TransferMeter } from "./transfer-meter.js";
 
@@ -35,17 +35,29 @@ export function retryContext(parts: EngineParts, signal: AbortSignal): RetryCont
   return { policy: parts.deps.retry, signal, network: parts.deps.network, random: parts.deps.random };
 }
 
+/** The file's state (the store's, pending writes included): the record holds only handles. */
+function fileOf(parts: EngineParts, r: FileRecord): FileState | undefined {
+  return parts.writer.file(r.id);
+}
+
 /** Waiting or sending (not done, failed or cancelled): the files pause and cancel-all act on. */
-export function isActive(parts: EngineParts, r: FileRecord): boolean {
-  const status = parts.writer.file(r.id)?.status;
-  return status === "QUEUED" || status === "UPLOADING";
+export function isAwaitingBytesFile(parts: EngineParts, r: FileRecord): boolean {
+  const status = fileOf(parts, r)?.status;
+  return status !== undefined && isAwaitingBytes(status);
 }
 
 /** Puts a file in the queue if it can run: registered, holding its bytes, not paused, stopped or running. */
 export function enqueue(parts: EngineParts, r: FileRecord): void {
-  if (r.paused || r.cancelled || !r.upload || !r.source || r.controller || !isActive(parts, r)) return;
-  parts.queue.add(r.id, r.priority);
+  const file = fileOf(parts, r);
+  if (!file || file.paused || !isAwaitingBytes(file.status) || !r.upload || !r.source || r.controller) return;
+  parts.queue.add(r.id, file.priority);
   queueChanged(parts);
+}
+
+/** A queued progress report for the file would only be stale now. */
+export function forgetProgress(parts: EngineParts, r: FileRecord): void {
+  const file = fileOf(parts, r);
+  if (file?.jobId && file.photoId) parts.reporter?.forget(file.jobId, file.photoId);
 }
 
 export function queueChanged(parts: EngineParts): void {
@@ -54,19 +66,19 @@ export function queueChanged(parts: EngineParts): void {
 
 export function fail(parts: EngineParts, r: FileRecord, reason: FailureReason): void {
   parts.writer.patchFile(r.id, { status: "FAILED", error: reason });
-  if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+  forgetProgress(parts, r);
 }
 
 /** The queue's start callback. */
 export function startFile(parts: EngineParts, id: string): void {
   const r = parts.records.get(id);
-  if (!r?.upload || r.paused || r.cancelled || !r.source) {
+  const file = r && fileOf(parts, r);
+  if (!r?.upload || !r.source || !file || file.paused || file.status === "CANCELLED") {
     parts.queue.done(id);
     return;
   }
   const controller = new AbortController();
   r.controller = controller;
-  r.retries = 0;
   parts.writer.patchFile(id, { status: "UPLOADING", retries: 0 });
   parts.meter.wake();
   r.settled = run(parts, r, controller.signal);
@@ -87,7 +99,7 @@ async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Prom
     r.finalizing = false;
     const deferred = r.deferred;
     r.deferred = null;
-    if (deferred) applyPhotoMessage(parts, r, deferred); // after our own outcome: the merge only moves forward
+    if (deferred) applyPhotoReport(parts, r, deferred); // after our own outcome: the merge only moves forward
     releaseIfDone(parts, r);
     parts.queue.done(r.id);
     enqueue(parts, r); // resumed while this run was still stopping
@@ -96,15 +108,15 @@ async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Prom
 }
 
 function finish(parts: EngineParts, r: FileRecord, outcome: RunOutcome): void {
-  if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+  forgetProgress(parts, r);
   if (outcome.kind === "FAILED") {
     fail(parts, r, { code: SERVER_FAILURE, message: outcome.message });
     return;
   }
-  if (outcome.kind === "CANCELLED") r.cancelled = true;
-  else parts.writer.patchFile(r.id, { bytesSent: r.size, partsDone: r.upload?.item.multipart?.partCount ?? 1 });
+  if (outcome.kind !== "CANCELLED") {
+    parts.writer.patchFile(r.id, { bytesSent: r.progress.total, partsDone: r.upload?.item.multipart?.partCount ?? 1 });
+  }
   parts.writer.patchFile(r.id, { status: outcome.kind, paused: false });
-  r.paused = false;
 }
 
 /** Statuses after which the file is never sent again: its source can go. */
@@ -119,28 +131,27 @@ function releaseIfDone(parts: EngineParts, r: FileRecord): void {
   if (!r.controller && status && DONE.has(status)) releaseSource(r);
 }
 
-/** Merges a push into one file: statuses only move forward; a cancel from elsewhere stops the file. */
-export function applyPhotoMessage(parts: EngineParts, r: FileRecord, message: PhotoMessage): void {
-  const file = parts.writer.file(r.id);
+/** Merges a report into one file: statuses only move forward; a cancel from elsewhere stops the file. */
+export function applyPhotoReport(parts: EngineParts, r: FileRecord, report: PhotoReport): void {
+  const file = fileOf(parts, r);
   if (!file) return;
-  const patch = mergePhotoMessage(file, message);
+  const patch = mergePhotoReport(file, report);
   if (!patch) return;
   if (patch.status === "FAILED" && r.controller) {
     // While a run is on, its own requests decide failure, and its answer (finalize's 202) may come
     // after the worker has already failed the photo: the verdict waits for the run to end.
-    if (!r.deferred || message.seq >= r.deferred.seq) r.deferred = message;
+    if (!r.deferred || report.seq >= r.deferred.seq) r.deferred = report;
     return;
   }
   parts.writer.patchFile(r.id, patch);
   if (patch.status === "CANCELLED") {
-    r.cancelled = true;
     parts.queue.remove(r.id);
     r.controller?.abort(new UploadStoppedError("server"));
     void Promise.resolve(r.settled).then(() => releaseSource(r));
     queueChanged(parts);
   } else if (patch.status === "FAILED") {
     parts.queue.remove(r.id); // failed while waiting (e.g. expired): it runs again only when retried
-    if (r.jobId && r.photoId) parts.reporter?.forget(r.jobId, r.photoId);
+    forgetProgress(parts, r);
     queueChanged(parts);
   } else if (patch.status === "COMPLETED") {
     releaseIfDone(parts, r);
@@ -150,17 +161,19 @@ export function applyPhotoMessage(parts: EngineParts, r: FileRecord, message: Ph
 /** Registers a chunk of files as one job and queues them. Returns the photo ids of files cancelled meanwhile. */
 export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Promise<string[]> {
   parts.idle.registrations++;
-  for (const r of chunk) r.registering = true;
   const cancelled: string[] = [];
+  const isCancelled = (r: FileRecord) => fileOf(parts, r)?.status === "CANCELLED";
   try {
-    const { jobId, items } = await registerJob(parts.deps.api, chunk, retryContext(parts, parts.life));
-    if (!parts.writer.job(jobId)) parts.writer.setJob({ jobId, status: null, counts: null, seq: 0, lastSeq: 0 });
+    const files = chunk.flatMap((r) => {
+      const file = fileOf(parts, r);
+      return file ? [{ id: r.id, name: file.name, type: file.type, size: file.bytesTotal }] : [];
+    });
+    const { jobId, items } = await registerJob(parts.deps.api, files, retryContext(parts, parts.life));
+    if (!parts.writer.job(jobId)) parts.writer.setJob(newJob(jobId, chunk.length));
     for (const r of chunk) {
       const item = items.get(r.id);
-      if (item && r.cancelled) {
+      if (item && isCancelled(r)) {
         // Cancelled while registering: the photo exists now, so the server must hear about it.
-        r.jobId = jobId;
-        r.photoId = item.photoId;
         parts.byPhoto.set(item.photoId, r.id);
         parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method });
         cancelled.push(item.photoId);
@@ -170,8 +183,6 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
         fail(parts, r, { code: "BAD_RESPONSE", message: "The server did not register this file." });
         continue;
       }
-      r.jobId = jobId;
-      r.photoId = item.photoId;
       parts.byPhoto.set(item.photoId, r.id);
       r.upload = {
         id: r.id,
@@ -184,7 +195,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
         needsReplan: false,
         serverFailed: false,
         onPartDone: (partsDone) => parts.writer.patchFile(r.id, { partsDone }),
-        onRetry: () => parts.writer.patchFile(r.id, { retries: ++r.retries }),
+        onRetry: () => parts.writer.patchFile(r.id, { retries: (fileOf(parts, r)?.retries ?? 0) + 1 }),
         onFinalizing: () => {
           r.finalizing = true;
         },
@@ -194,9 +205,8 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
       enqueue(parts, r);
     }
   } catch (error) {
-    if (!parts.life.aborted) for (const r of chunk) if (!r.cancelled) fail(parts, r, toFailureReason(error));
+    if (!parts.life.aborted) for (const r of chunk) if (!isCancelled(r)) fail(parts, r, toFailureReason(error));
   } finally {
-    for (const r of chunk) r.registering = false;
     parts.idle.registrations--;
     parts.idle.check();
   }

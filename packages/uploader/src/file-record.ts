@@ -1,4 +1,4 @@
-import { NewFile, type PhotoMessage } from "@rapidphoto/protocol";
+import { NewFile, type PhotoStatus } from "@rapidphoto/protocol";
 import type { FailureReason } from "./errors.js";
 import type { RunFile } from "./file-runner.js";
 import { FileProgress } from "./progress.js";
@@ -6,35 +6,31 @@ import type { UploadSource } from "./source.js";
 import type { FileState } from "./store.js";
 
 /**
- * What the engine keeps per file, beside the store. The only place a File, Blob or buffer is
- * referenced (`source`, `upload.source`). Both are kept until the file is done — COMPLETED or
- * CANCELLED — so a photo the server fails after every byte was stored can be sent again; a
- * source is a handle that reads on demand, not the bytes.
+ * What the engine holds per file beside the store: handles only (the source, the plan of the
+ * current upload, the abort controller of its run). Every fact about the file — status, paused,
+ * priority, retries, job and photo ids — lives in the store alone (`FileState`).
+ *
+ * The only place a File, Blob or buffer is referenced (`source`, `upload.source`). Both are kept
+ * until the file is done — COMPLETED or CANCELLED — so a photo the server fails after every byte
+ * was stored can be sent again; a source is a handle that reads on demand, not the bytes.
  */
 export type FileRecord = {
   id: string;
-  name: string;
-  type: string;
-  size: number;
-  priority: number;
   source: UploadSource | null;
   progress: FileProgress;
-  jobId: string | null;
-  photoId: string | null;
-  /** Set once the server has registered the file. */
+  /** The plan: set once the server has registered the file. */
   upload: RunFile | null;
-  paused: boolean;
-  cancelled: boolean;
-  registering: boolean;
   finalizing: boolean;
   /** Aborts the current run; null when the file is not running. */
   controller: AbortController | null;
   /** Settles when the current run has ended and every request of it is closed. */
   settled: Promise<void> | null;
-  retries: number;
-  /** A FAILED push that came while a run was on, merged when the run ends (its own answer may come later). */
-  deferred: PhotoMessage | null;
+  /** A FAILED report that came while a run was on, merged when the run ends (its own answer may come later). */
+  deferred: PhotoReport | null;
 };
+
+/** What a push or a fetched job view says about one photo, as the engine merges it. */
+export type PhotoReport = { status: PhotoStatus; errorMessage?: string | null; seq: number };
 
 let counter = 0;
 
@@ -51,16 +47,16 @@ export function validateSource(source: UploadSource): FailureReason | null {
   return { code: "INVALID_FILE", message: result.error.issues[0]?.message ?? "This file cannot be uploaded." };
 }
 
-export function initialFileState(record: FileRecord, addedAt: number): FileState {
+export function initialFileState(id: string, source: UploadSource, priority: number, addedAt: number): FileState {
   return {
-    id: record.id,
-    name: record.name,
-    type: record.type,
-    bytesTotal: record.size,
+    id,
+    name: source.name,
+    type: source.type,
+    bytesTotal: source.size,
     bytesSent: 0,
     status: "QUEUED",
     paused: false,
-    priority: record.priority,
+    priority,
     jobId: null,
     photoId: null,
     method: null,
@@ -68,7 +64,6 @@ export function initialFileState(record: FileRecord, addedAt: number): FileState
     partsDone: 0,
     retries: 0,
     error: null,
-    serverPercent: null,
     seqFloor: 0,
     addedAt,
   };
@@ -83,27 +78,16 @@ export function releaseSource(record: FileRecord): void {
 /** A new record; `onBytes` hears every change of the file's byte count (see FileProgress). */
 export function createRecord(
   source: UploadSource,
-  priority: number,
   onBytes: (record: FileRecord, delta: number, live: boolean) => void,
 ): FileRecord {
   const record: FileRecord = {
     id: newFileId(),
-    name: source.name,
-    type: source.type,
-    size: source.size,
-    priority,
     source,
     progress: new FileProgress(source.size, (delta, live) => onBytes(record, delta, live)),
-    jobId: null,
-    photoId: null,
     upload: null,
-    paused: false,
-    cancelled: false,
-    registering: false,
     finalizing: false,
     controller: null,
     settled: null,
-    retries: 0,
     deferred: null,
   };
   return record;

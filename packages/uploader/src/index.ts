@@ -4,7 +4,6 @@
  * Node: transports and file sources come from `@rapidphoto/uploader/node`.
  */
 export { type ApiClientOptions, createApiClient, type UploadApi } from "./api-client.js";
-export { backoffDelay, isRetryableStatus, parseRetryAfter } from "./backoff.js";
 export * from "./constants.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";
 export {
@@ -17,23 +16,13 @@ export {
   UploaderError,
   UploadStoppedError,
 } from "./errors.js";
-export { acceptStatus, mergeJobMessage, mergePhotoMessage } from "./merge.js";
-export { alwaysOnline, defaultNetworkMonitor, type NetworkMonitor } from "./network.js";
-export { missingParts, type PartSpec, planParts, storedBytes } from "./part-plan.js";
-export { etaSeconds, FileProgress, SpeedMeter } from "./progress.js";
+export type { NetworkMonitor } from "./network.js";
+export { etaSeconds } from "./progress.js";
 export type { RetryPolicy } from "./retry.js";
-export { defaultScheduler, type FrameScheduler } from "./scheduler.js";
-export {
-  computeTotals,
-  percentOf,
-  selectEta,
-  selectFile,
-  selectJobTotals,
-  selectTotals,
-  type Totals,
-} from "./selectors.js";
-export { bytesSource, mimeFromName, type UploadBody, type UploadSource } from "./source.js";
+export type { FrameScheduler } from "./scheduler.js";
+export { computeTotals, selectFile, selectTotals, type Totals } from "./selectors.js";
+export { bytesSource, type UploadBody, type UploadSource } from "./source.js";
 export { createUploadStore, type FileState, type JobState, type UploadState, type UploadStore } from "./store.js";
-export { type QueueLimits, TaskQueue } from "./task-queue.js";
+export type { QueueLimits } from "./task-queue.js";
 export type { PutRequest, PutResponse, UploadTransport } from "./transport.js";
 export { createXhrTransport } from "./transports/xhr-transport.js";

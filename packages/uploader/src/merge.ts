@@ -1,41 +1,31 @@
-import { type JobMessage, type PhotoMessage, type PhotoStatus, photoStatusRank } from "@rapidphoto/protocol";
+import { emptyCounts, foldJob, type JobMessage, type JobView, movesForward } from "@rapidphoto/protocol";
 import { SERVER_FAILURE } from "./errors.js";
+import type { PhotoReport } from "./file-record.js";
 import type { FileState, JobState } from "./store.js";
 
 /**
- * Whether a file may go from `current` to `next` without an explicit retry: only forward. Terminal
- * statuses share one rank, so the first terminal status sticks (a late FAILED never overwrites
- * COMPLETED, and the other way round).
+ * What the server says, merged into what the engine holds. The engine sends the bytes itself, so
+ * only a photo's status can come from the server (processing done, failed, cancelled elsewhere):
+ * that is the protocol's photo fold for a holder that never takes the retry edge (movesForward).
+ * Jobs take the protocol's job fold as it is.
  */
-export function acceptStatus(current: PhotoStatus, next: PhotoStatus): boolean {
-  return photoStatusRank(next) > photoStatusRank(current);
+
+/** What a report changes in the file, or null if it is stale or says nothing new. */
+export function mergePhotoReport(file: FileState, report: PhotoReport): Partial<FileState> | null {
+  if (report.seq <= file.seqFloor) return null; // sent before the user's last retry
+  if (!movesForward(file.status, report.status)) return null;
+  if (report.status !== "FAILED") return { status: report.status };
+  const message = report.errorMessage ?? "The server could not process this photo.";
+  return { status: "FAILED", error: { code: SERVER_FAILURE, message } };
 }
 
-/** What a photo push changes in the file, or null if it is stale or says nothing new. */
-export function mergePhotoMessage(file: FileState, message: PhotoMessage): Partial<FileState> | null {
-  if (message.seq <= file.seqFloor) return null; // sent before the user's last retry
-  const patch: Partial<FileState> = {};
-  const forward = acceptStatus(file.status, message.status);
-  if (forward) {
-    patch.status = message.status;
-    if (message.status === "FAILED") {
-      patch.error = {
-        code: SERVER_FAILURE,
-        message: message.errorMessage ?? "The server could not process this photo.",
-      };
-    }
-  }
-  if (forward || message.status === file.status) {
-    const percent = Math.max(file.serverPercent ?? 0, message.progressPercent);
-    if (percent !== file.serverPercent) patch.serverPercent = percent;
-  }
-  return Object.keys(patch).length > 0 ? patch : null;
+/** A job just registered: nothing heard from the server yet. */
+export function newJob(jobId: string, files: number): JobState {
+  return { jobId, status: "QUEUED", ...emptyCounts(), totalCount: files, queuedCount: files, seq: 0 };
 }
 
-/** The job after a job push: a message older than the one applied changes nothing. */
-export function mergeJobMessage(job: JobState | undefined, message: JobMessage): JobState | null {
-  const lastSeq = Math.max(job?.lastSeq ?? 0, message.seq);
-  if (job && message.seq <= job.seq) return lastSeq === job.lastSeq ? null : { ...job, lastSeq };
-  const { type: _type, jobId, status, seq, timestamp: _timestamp, ...counts } = message;
-  return { jobId, status, counts, seq, lastSeq };
+/** The job after a job message or a fetched view (an older one changes nothing), or after any message's `seq`. */
+export function mergeJobReport(job: JobState, report: JobMessage | JobView | { seq: number }): JobState {
+  if ("status" in report) return foldJob(job, report);
+  return report.seq > job.seq ? { ...job, seq: report.seq } : job;
 }

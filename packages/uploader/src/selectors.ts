@@ -1,5 +1,4 @@
-import { COUNT_FIELD, emptyCounts, type PhotoCounts, type PhotoStatus } from "@rapidphoto/protocol";
-import { etaSeconds } from "./progress.js";
+import { countPhotos, isAwaitingBytes, isStored, type PhotoCounts, percentOf } from "@rapidphoto/protocol";
 import type { FileState, UploadState } from "./store.js";
 
 /**
@@ -9,13 +8,17 @@ import type { FileState, UploadState } from "./store.js";
  */
 
 export type Totals = PhotoCounts & {
-  /** Bytes sent and total over files still wanted (cancelled files drop out). */
+  /**
+   * Bytes over files still wanted: failed and cancelled files drop out (so the percent can reach
+   * 100), a stored file counts whole.
+   */
   bytesSent: number;
   bytesTotal: number;
-  /** 0–100; exactly 100 only when every byte is sent. */
+  /** 0–100 (percentOf); exactly 100 only when every byte is sent. */
   percent: number;
-  /** Files the engine is still working on (waiting or sending, not paused). */
-  activeCount: number;
+  /** Waiting for bytes and not paused: what the engine is still working on. */
+  sendingCount: number;
+  /** Waiting for bytes, paused by the user. */
   pausedCount: number;
 };
 
@@ -41,35 +44,25 @@ export function selectTotals(state: UploadState, jobId?: string): Totals {
   return totals;
 }
 
-export const selectJobTotals = (jobId: string) => (state: UploadState) => selectTotals(state, jobId);
-
-/** Seconds left for everything still to send, at the smoothed speed; null while there is no speed yet. */
-export function selectEta(state: UploadState): number | null {
-  const t = selectTotals(state);
-  return etaSeconds(t.bytesTotal - t.bytesSent, state.speed);
-}
-
+/** The one totals computation: the engine's selectors and the web's panel both use it. */
 export function computeTotals(files: readonly FileState[]): Totals {
-  const totals: Totals = { ...emptyCounts(), bytesSent: 0, bytesTotal: 0, percent: 0, activeCount: 0, pausedCount: 0 };
+  const totals: Totals = {
+    ...countPhotos(files),
+    bytesSent: 0,
+    bytesTotal: 0,
+    percent: 0,
+    sendingCount: 0,
+    pausedCount: 0,
+  };
   for (const f of files) {
-    totals.totalCount++;
-    totals[COUNT_FIELD[f.status]]++;
-    if (f.paused) totals.pausedCount++;
-    else if (isActive(f.status)) totals.activeCount++;
-    if (f.status === "CANCELLED") continue;
-    totals.bytesSent += f.bytesSent;
+    if (isAwaitingBytes(f.status)) {
+      if (f.paused) totals.pausedCount++;
+      else totals.sendingCount++;
+    }
+    if (f.status === "FAILED" || f.status === "CANCELLED") continue;
     totals.bytesTotal += f.bytesTotal;
+    totals.bytesSent += isStored(f.status) ? f.bytesTotal : f.bytesSent;
   }
-  totals.percent = totals.bytesTotal === 0 ? 0 : percentOf(totals.bytesSent, totals.bytesTotal);
+  totals.percent = percentOf(totals.bytesSent, totals.bytesTotal);
   return totals;
-}
-
-/** Percent that shows 100 only for the exact byte count: 99.9999 does not round up to "done". */
-export function percentOf(sent: number, total: number): number {
-  if (sent >= total) return 100;
-  return Math.min(99.99, (sent / total) * 100);
-}
-
-function isActive(status: PhotoStatus): boolean {
-  return status === "QUEUED" || status === "UPLOADING";
 }

@@ -1,6 +1,6 @@
 import type { JobMessage, PhotoMessage } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
-import { mergeJobMessage, mergePhotoMessage } from "./merge.js";
+import { mergeJobReport, mergePhotoReport, newJob } from "./merge.js";
 import { selectFile, selectTotals } from "./selectors.js";
 import { createUploadStore, type FileState, StoreWriter } from "./store.js";
 
@@ -34,7 +34,6 @@ function file(id: string, patch: Partial<FileState> = {}): FileState {
     partsDone: 0,
     retries: 0,
     error: null,
-    serverPercent: null,
     seqFloor: 0,
     addedAt: 0,
     ...patch,
@@ -125,29 +124,29 @@ describe("StoreWriter", () => {
 describe("merging server pushes", () => {
   it("moves a file forward, never back", () => {
     const f = file("a", { status: "UPLOADING" });
-    expect(mergePhotoMessage(f, photoMessage({ status: "PROCESSING", seq: 5 }))).toMatchObject({
+    expect(mergePhotoReport(f, photoMessage({ status: "PROCESSING", seq: 5 }))).toMatchObject({
       status: "PROCESSING",
     });
-    expect(mergePhotoMessage(file("a", { status: "PROCESSING" }), photoMessage({ status: "UPLOADING" }))).toBeNull();
+    expect(mergePhotoReport(file("a", { status: "PROCESSING" }), photoMessage({ status: "UPLOADING" }))).toBeNull();
     // Terminal statuses share a rank: the first one sticks.
-    expect(mergePhotoMessage(file("a", { status: "COMPLETED" }), photoMessage({ status: "FAILED" }))).toBeNull();
+    expect(mergePhotoReport(file("a", { status: "COMPLETED" }), photoMessage({ status: "FAILED" }))).toBeNull();
   });
 
-  it("keeps the server's error message and never lowers its progress", () => {
-    const failed = mergePhotoMessage(
+  it("keeps the server's error message, and takes no progress from pushes (the engine counts its own bytes)", () => {
+    const failed = mergePhotoReport(
       file("a", { status: "PROCESSING" }),
       photoMessage({ status: "FAILED", errorMessage: "Not an image." }),
     );
     expect(failed).toMatchObject({ status: "FAILED", error: { code: "SERVER", message: "Not an image." } });
-    const f = file("a", { status: "UPLOADING", serverPercent: 60 });
-    expect(mergePhotoMessage(f, photoMessage({ progressPercent: 40 }))).toBeNull();
-    expect(mergePhotoMessage(f, photoMessage({ progressPercent: 70 }))).toEqual({ serverPercent: 70 });
+    const f = file("a", { status: "UPLOADING", bytesSent: 60 });
+    expect(mergePhotoReport(f, photoMessage({ progressPercent: 40 }))).toBeNull();
+    expect(mergePhotoReport(f, photoMessage({ progressPercent: 70 }))).toBeNull();
   });
 
   it("ignores pushes from before the user's retry", () => {
     const retried = file("a", { status: "QUEUED", seqFloor: 9 });
-    expect(mergePhotoMessage(retried, photoMessage({ status: "FAILED", seq: 9 }))).toBeNull();
-    expect(mergePhotoMessage(retried, photoMessage({ status: "UPLOADING", seq: 10 }))).toMatchObject({
+    expect(mergePhotoReport(retried, photoMessage({ status: "FAILED", seq: 9 }))).toBeNull();
+    expect(mergePhotoReport(retried, photoMessage({ status: "UPLOADING", seq: 10 }))).toMatchObject({
       status: "UPLOADING",
     });
   });
@@ -167,10 +166,14 @@ describe("merging server pushes", () => {
       seq,
       timestamp: "",
     });
-    const job = mergeJobMessage(undefined, message(5, 2))!;
-    expect(job.counts?.completedCount).toBe(2);
-    expect(mergeJobMessage(job, message(4, 1))).toBeNull();
-    expect(mergeJobMessage(job, message(6, 3))?.counts?.completedCount).toBe(3);
+    const job = mergeJobReport(newJob("job_abcdefgh", 3), message(5, 2));
+    expect(job.completedCount).toBe(2);
+    expect(mergeJobReport(job, message(4, 1))).toBe(job);
+    expect(mergeJobReport(job, message(6, 3)).completedCount).toBe(3);
+    // A photo push may take the job's seq first; the job message at that seq still applies.
+    const seen = mergeJobReport(job, { seq: 6 });
+    expect(seen).toMatchObject({ seq: 6, completedCount: 2 });
+    expect(mergeJobReport(seen, message(6, 3)).completedCount).toBe(3);
   });
 });
 

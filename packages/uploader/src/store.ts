@@ -1,7 +1,6 @@
-import type { JobStatus, PhotoCounts, PhotoStatus, UploadMethod } from "@rapidphoto/protocol";
+import { type JobSnapshot, movesForward, type PhotoStatus, type UploadMethod } from "@rapidphoto/protocol";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { FailureReason } from "./errors.js";
-import { acceptStatus } from "./merge.js";
 import type { FrameScheduler } from "./scheduler.js";
 
 /** One file as the UI sees it. Holds no File, Blob or buffer: those stay in the engine and are dropped when done. */
@@ -25,22 +24,16 @@ export type FileState = {
   /** Failed tries in the current run, for "retrying…" hints. */
   retries: number;
   error: FailureReason | null;
-  /** Last progress the server pushed (other tabs, processing), 0–100. */
-  serverPercent: number | null;
   /** Pushes with `seq` at or below this are older than the user's last retry and are ignored. */
   seqFloor: number;
   addedAt: number;
 };
 
-export type JobState = {
-  jobId: string;
-  status: JobStatus | null;
-  counts: PhotoCounts | null;
-  /** `seq` of the job message the counts come from. */
-  seq: number;
-  /** Highest `seq` seen in any message of this job. */
-  lastSeq: number;
-};
+/**
+ * A job this engine registered, as its pushes tell it (foldJob): status and counts from the newest
+ * job message, `seq` the highest seen in any message of the job.
+ */
+export type JobState = JobSnapshot & { jobId: string };
 
 export type UploadState = {
   files: Record<string, FileState>;
@@ -107,7 +100,7 @@ export class StoreWriter {
     if (this.#removed.has(id) || (!this.#files.has(id) && !(id in this.store.getState().files))) return;
     let next = patch;
     const current = patch.status !== undefined && !options.allowBackward ? this.file(id) : undefined;
-    if (current && patch.status !== undefined && !acceptStatus(current.status, patch.status)) {
+    if (current && patch.status !== undefined && !movesForward(current.status, patch.status)) {
       // A stale status write is dropped together with the error that would explain it.
       const { status: _status, error: _error, ...rest } = patch;
       next = rest;

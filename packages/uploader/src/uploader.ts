@@ -1,4 +1,4 @@
-import type { PushMessage } from "@rapidphoto/protocol";
+import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import type { NetworkMonitor } from "./network.js";
 import type { RetryPolicy } from "./retry.js";
@@ -55,6 +55,11 @@ export interface Uploader {
   setLimits(limits: Partial<QueueLimits>): void;
   /** Merges a push (`/topic/job/…`): statuses only move forward; a cancel from elsewhere stops the file. */
   applyServerMessage(message: PushMessage): void;
+  /**
+   * Merges a fetched job view (after a gap in the pushes or a reconnect) the same way, at the view's
+   * `seq`. Pushes and views of jobs this engine did not register are ignored.
+   */
+  applyJobView(view: JobView): void;
   /** Resolves when nothing is registering, waiting or running (paused and failed files wait for the user). */
   whenIdle(): Promise<void>;
   /** Stops everything without telling the server (page unload, tests). */

@@ -1,4 +1,4 @@
-import type { PhotoMessage } from "@rapidphoto/protocol";
+import type { JobView, PhotoMessage } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
 import { bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
 import { gate, memoryBackend } from "./support/memory-backend.js";
@@ -225,6 +225,38 @@ describe("engine", () => {
     expect(report.updates[0]).toMatchObject({ bytesSent: 1000, bytesTotal: 2000 });
     expect(errors.length).toBeGreaterThan(0);
     expect(file(id!).status).toBe("PROCESSING");
+  });
+
+  it("takes a fetched job view like pushes: its own jobs only, statuses forward, the job's counts and seq", async () => {
+    const { uploader, state, file } = setup();
+    const [a, b] = uploader.add([jpeg("a.jpg"), jpeg("b.jpg")]);
+    await uploader.whenIdle();
+    const { jobId } = file(a!);
+    const row = (id: string, status: "COMPLETED" | "UPLOADING") => ({
+      photoId: file(id).photoId!,
+      clientId: id,
+      filename: file(id).name,
+      bytes: 1000,
+      status,
+      progressPercent: 100,
+      errorMessage: null,
+    });
+    const view: JobView = {
+      jobId: jobId!,
+      status: "IN_PROGRESS",
+      ...{ totalCount: 2, queuedCount: 0, uploadingCount: 0, processingCount: 1, completedCount: 1 },
+      ...{ failedCount: 0, cancelledCount: 0, totalBytes: 2000, seq: 9 },
+      photos: [row(a!, "COMPLETED"), row(b!, "UPLOADING")],
+      createdAt: "",
+      updatedAt: "",
+    };
+    uploader.applyJobView(view);
+    uploader.applyJobView({ ...view, jobId: "job_elsewhere1", seq: 50 });
+    await tick();
+    expect(file(a!).status).toBe("COMPLETED");
+    expect(file(b!).status).toBe("PROCESSING"); // a stale row never moves a file back
+    expect(state().jobs[jobId!]).toMatchObject({ seq: 9, completedCount: 1, processingCount: 1 });
+    expect(Object.keys(state().jobs)).toEqual([jobId]);
   });
 
   it("clears completed files and waits for start() when not auto-starting", async () => {

@@ -1,6 +1,6 @@
-import type { JobView, PhotoMessage } from "@rapidphoto/protocol";
+import type { JobMessage, JobView, PhotoMessage } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
-import { applyPushToJobView, newerJobView, pushesFromJobView } from "./job-view";
+import { applyPushToJobView, newerJobView } from "./job-view";
 
 const view = (over: Partial<JobView> = {}): JobView => ({
   jobId: "job_aaaaaaaaaaaa",
@@ -53,13 +53,6 @@ const photo = (over: Partial<PhotoMessage>): PhotoMessage => ({
 });
 
 describe("job view and pushes", () => {
-  it("turns a fetched view into photo pushes and a job push at the view's seq", () => {
-    const pushes = pushesFromJobView(view());
-    expect(pushes).toHaveLength(3);
-    expect(pushes[0]).toMatchObject({ type: "photo", photoId: "ph_1", status: "UPLOADING", bytesSent: 40, seq: 10 });
-    expect(pushes[2]).toMatchObject({ type: "job", uploadingCount: 2, seq: 10 });
-  });
-
   it("replaces only the photo a push is about", () => {
     const before = view();
     const after = applyPushToJobView(before, photo({ status: "PROCESSING", progressPercent: 100, seq: 11 }));
@@ -84,7 +77,13 @@ describe("job view and pushes", () => {
 
   it("takes job counts only from a push at least as new as the view", () => {
     const v = view();
-    const job = { ...pushesFromJobView(v)[2]!, completedCount: 2, uploadingCount: 0, status: "COMPLETED" as const };
+    const job: JobMessage = {
+      type: "job",
+      jobId: v.jobId,
+      status: "COMPLETED",
+      ...{ totalCount: v.totalCount, queuedCount: 0, uploadingCount: 0, processingCount: 0, completedCount: 2 },
+      ...{ failedCount: 0, cancelledCount: 0, seq: v.seq, timestamp: "2025-01-01T00:00:03.000Z" },
+    };
     expect(applyPushToJobView(v, { ...job, seq: 9 })).toBe(v);
     expect(applyPushToJobView(v, { ...job, seq: 14 })).toMatchObject({
       status: "COMPLETED",

@@ -1,8 +1,9 @@
 import {
+  foldJob,
+  isInLibrary,
   type JobSummary,
   type JobView,
   jobTopic,
-  type PhotoStatus,
   type PushMessage,
   USER_JOBS_QUEUE,
 } from "@rapidphoto/protocol";
@@ -10,7 +11,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { uploadKeys } from "@/lib/api/uploads";
 import type { RealtimeClient } from "@/lib/websocket/client";
 import { SeqTracker } from "@/lib/websocket/seq-tracker";
-import { applyPushToJobView, newerJobView, pushesFromJobView, withJobMessage } from "./job-view";
+import { applyPushToJobView, newerJobView } from "./job-view";
 
 /** While the socket is down, followed jobs are fetched this often instead (DESIGN §6 fallback). */
 export const POLL_MS = 3_000;
@@ -18,13 +19,12 @@ export const POLL_MS = 3_000;
 /** Bounds what a job that never answers its first fetch can make us hold; status pushes come first anyway. */
 const MAX_EARLY_PUSHES = 5_000;
 
-/** Statuses in which a photo is in the library (GET /queries/photos lists exactly these). */
-const IN_LIBRARY: ReadonlySet<PhotoStatus> = new Set(["PROCESSING", "COMPLETED", "FAILED"]);
-
 export type LiveSyncOptions = {
   queryClient: QueryClient;
-  /** The engine's merge (`uploader.applyServerMessage`). */
+  /** The engine's merge of a push (`uploader.applyServerMessage`). */
   apply(message: PushMessage): void;
+  /** The engine's merge of a fetched view (`uploader.applyJobView`). */
+  applyView(view: JobView): void;
   fetchJob(jobId: string, signal: AbortSignal): Promise<JobView>;
   /** A photo reached the library or changed there; the photo list is stale. */
   onLibraryChanged(): void;
@@ -129,7 +129,7 @@ export class LiveSync {
     let view = newerJobView(queryClient.getQueryData<JobView>(uploadKeys.job(jobId)), fetched);
     for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
     this.#early.delete(jobId);
-    for (const message of pushesFromJobView(view)) this.#o.apply(message);
+    this.#o.applyView(view);
     if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, fetched.seq);
     if (libraryMoved(before, view)) this.#o.onLibraryChanged();
     return view;
@@ -185,10 +185,11 @@ export class LiveSync {
       queryClient.setQueryData<JobSummary[]>(uploadKeys.active(), (jobs) => {
         const index = jobs?.findIndex((j) => j.jobId === message.jobId) ?? -1;
         const job = jobs?.[index];
-        if (!jobs || !job || message.seq < job.seq) return jobs;
-        return jobs.with(index, withJobMessage(job, message));
+        if (!jobs || !job) return jobs;
+        const next = foldJob(job, message);
+        return next === job ? jobs : jobs.with(index, next);
       });
-    } else if (IN_LIBRARY.has(message.status)) {
+    } else if (isInLibrary(message.status)) {
       this.#o.onLibraryChanged();
     }
   }
@@ -222,5 +223,5 @@ export class LiveSync {
 /** Whether a photo entered or changed within the library's statuses between two views. */
 function libraryMoved(before: JobView | undefined, after: JobView): boolean {
   const old = new Map(before?.photos.map((p) => [p.photoId, p.status]));
-  return after.photos.some((p) => IN_LIBRARY.has(p.status) && old.get(p.photoId) !== p.status);
+  return after.photos.some((p) => isInLibrary(p.status) && old.get(p.photoId) !== p.status);
 }

@@ -27,7 +27,6 @@ const file = (id: string, over: Partial<FileState> = {}): FileState => ({
   partsDone: 0,
   retries: 0,
   error: null,
-  serverPercent: null,
   seqFloor: 0,
   addedAt: 0,
   ...over,

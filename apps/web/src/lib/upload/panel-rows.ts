@@ -1,5 +1,5 @@
-import { isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
-import { type FileState, percentOf, type UploadState } from "@rapidphoto/uploader";
+import { isTerminalPhoto, type JobView, type PhotoStatus, percentOf } from "@rapidphoto/protocol";
+import type { FileState, UploadState } from "@rapidphoto/uploader";
 
 /**
  * What the upload panel lists, as plain functions of the engine's state and the cached job views

@@ -53,6 +53,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   const live = new LiveSync({
     queryClient: options.queryClient,
     apply: (message) => uploader.applyServerMessage(message),
+    applyView: (view) => uploader.applyJobView(view),
     fetchJob: (jobId, signal) => fetchJob(getToken() ?? "", jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
   });
