@@ -64,7 +64,7 @@ export async function realtimeBench(): Promise<BenchResult> {
     console.log(`fan-out: ${CONNECTIONS} connections × ${MESSAGES_PER_BURST} messages, ${FANOUT_ROUNDS} rounds…`);
     const rounds = await measureFanOut({
       origin,
-      bus: app.services.bus,
+      bus: app.events,
       ...audience,
       connections: CONNECTIONS,
       messagesPerBurst: MESSAGES_PER_BURST,
@@ -134,7 +134,7 @@ export async function realtimeBench(): Promise<BenchResult> {
       },
       notes: [
         "One run, one machine: the app (embedded PGlite, --role=web) and the bare ws server share the bench process; the 1,000 subscribers live in a forked child process (raw `ws` sockets, the server's own STOMP codec to parse), so the two sides get a core each on a 2-core box.",
-        `Fan-out: each round publishes ${MESSAGES_PER_BURST} "status" JobEvents (never coalesced) on app.services.bus, then broadcasts the same JSON from the bare server, alternating which side goes first; time runs from the first publish to the last message arriving at the last subscriber, and every subscriber checks it got every seq in order.`,
+        `Fan-out: each round publishes ${MESSAGES_PER_BURST} "status" JobEvents (never coalesced) on app.events, then broadcasts the same JSON from the bare server, alternating which side goes first; time runs from the first publish to the last message arriving at the last subscriber, and every subscriber checks it got every seq in order.`,
         `Reconnect: @stomp/stompjs Client, reconnectDelay ${RECONNECT_DELAY_MS} ms with exponential backoff (reset by every successful CONNECT, so each single drop waits ${RECONNECT_DELAY_MS} ms), resubscribing in onConnect with a receipt header; the server drops the socket with app.realtime.disconnectUser; "resubscribed" is the RECEIPT arriving. ${DROPS} drops per transport after 2 untimed; after each, a probe event must arrive on the new subscription.`,
         `"new socket → resubscribed" starts when stompjs opens the new socket, after the ${RECONNECT_DELAY_MS} ms delay: the transport's handshake (SockJS first fetches /ws/info), CONNECT (JWT + user lookup) and SUBSCRIBE (job ownership query).`,
       ],

@@ -106,7 +106,7 @@ export async function measureReconnects(options: ReconnectOptions): Promise<Reco
       }),
       "probe",
     );
-    await app.services.bus.publish({
+    await app.events.publish({
       userId: options.userId,
       kind: "status",
       message: {

@@ -1,34 +1,29 @@
 import type { Writable } from "node:stream";
 import rateLimit from "@fastify/rate-limit";
-import type { JobEvent } from "@rapidphoto/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { authRoutes } from "./auth/auth-routes.js";
 import { createAuthService } from "./auth/auth-service.js";
 import { createTokenService } from "./auth/tokens.js";
 import type { Config } from "./config/config.js";
 import { fastifyTrustProxy } from "./config/trust-proxy.js";
-import { type Database, openDatabase } from "./db/database.js";
-import type { EventBus } from "./events/event-bus.js";
-import { openEventBus } from "./events/open-event-bus.js";
+import { databasePlugin } from "./db/database-plugin.js";
+import { eventsPlugin } from "./events/events-plugin.js";
 import { AppError } from "./http/app-error.js";
 import { allowOrigin } from "./http/cors.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { loggingOptions } from "./http/logging.js";
 import { webApp } from "./http/web-app.js";
-import { configureSharp } from "./processing/image-pipeline.js";
-import { createProcessingWorker, type ProcessingWorker } from "./processing/processing-worker.js";
+import { processingPlugin } from "./processing/processing-plugin.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
-import { openStorage } from "./storage/open-storage.js";
-import type { ObjectStorage } from "./storage/storage.js";
+import { storagePlugin } from "./storage/storage-plugin.js";
 import { queryRoutes } from "./uploads/query-routes.js";
+import { uploadExpiryPlugin } from "./uploads/upload-expiry-plugin.js";
 import { createUploadQueries } from "./uploads/upload-queries.js";
 import { uploadRoutes } from "./uploads/upload-routes.js";
-import { createUploadService, type UploadService } from "./uploads/upload-service.js";
-
-const UPLOAD_EXPIRY_CHECK_MS = 10 * 60 * 1000;
+import { createUploadService } from "./uploads/upload-service.js";
 
 export type AppOptions = {
   /** Processing tuning, mostly for tests (short leases to exercise crash recovery). */
@@ -39,7 +34,7 @@ export type AppOptions = {
 
 /**
  * Builds the whole server from config. Every piece is registered here, by hand, in order;
- * infrastructure opened here is closed by the app's onClose hook, in reverse.
+ * each infrastructure plugin closes what it opened when the app closes.
  */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -50,28 +45,29 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
   });
+  try {
+    await registerEverything(app, config, options);
+  } catch (error) {
+    // Close what did open (a database opened before the storage failed), then report the failure.
+    await app.close().catch(() => {});
+    throw error;
+  }
+  return app;
+}
+
+async function registerEverything(app: FastifyInstance, config: Config, options: AppOptions): Promise<void> {
   installErrorHandling(app);
   app.decorateRequest("user", null);
   if (config.corsOrigin) allowOrigin(app, config.corsOrigin);
-  const closers: (() => Promise<unknown>)[] = [];
-  app.addHook("onClose", async () => {
-    for (const close of closers.reverse()) {
-      await close().catch((error: unknown) => app.log.error({ err: error }, "close failed"));
-    }
-  });
 
-  // Infrastructure: database, object storage, event bus.
-  const database = await openDatabase(config);
-  closers.push(() => database.close());
-  const { storage, disk } = await openStorage(config, await loadOrCreateSecret(config.dataDir, "storage"), app.log);
-  closers.push(() => storage.close());
-  const bus = await openEventBus(config, app.log);
-  closers.push(() => bus.close());
+  // Infrastructure: each plugin opens its piece and closes it on the app's close, in reverse order
+  // of registration (the processing worker stops before the database it writes to closes).
+  await app.register(databasePlugin, { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await app.register(storagePlugin, { config, secret: await loadOrCreateSecret(config.dataDir, "storage") });
+  await app.register(eventsPlugin, { config });
   // Services publish inside the transaction that made the change, while the job's row is locked,
-  // so events reach the bus in seq order even across instances. Pushes are best effort: a bus
-  // outage is logged, never fails the change (clients fall back to polling).
-  const publish = (event: JobEvent) =>
-    bus.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published"));
+  // so events reach the bus in seq order even across instances.
+  const { database, storage, events, publishEvent: publish } = app;
 
   const jwtSecret = config.jwtSecret
     ? new TextEncoder().encode(config.jwtSecret)
@@ -79,43 +75,28 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const tokens = createTokenService(jwtSecret);
   const auth = createAuthService({ db: database.db, tokens });
 
-  let worker: ProcessingWorker | null = null;
-  if (config.role !== "web") {
-    configureSharp();
-    worker = createProcessingWorker({
-      db: database.db,
-      storage,
-      publish,
-      logger: app.log,
-      leaseMs: config.worker.leaseMs,
-      ...(config.worker.concurrency ? { concurrency: config.worker.concurrency } : {}),
-      ...options.worker,
-    });
-    // Stop the worker first on close, so it hands back its photos while the database is still open.
-    closers.push(() => (worker as ProcessingWorker).stop());
-    app.addHook("onReady", async () => worker?.start());
-  }
+  await app.register(processingPlugin, {
+    enabled: config.role !== "web",
+    leaseMs: config.worker.leaseMs,
+    concurrency: config.worker.concurrency,
+    ...options.worker,
+  });
   const uploads = createUploadService({
     db: database.db,
     storage,
     publish,
     logger: app.log,
-    onPhotosReady: () => worker?.wake(),
+    onPhotosReady: () => app.processing?.wake(),
   });
   const queries = createUploadQueries({ db: database.db, storage });
   if (config.role !== "web") {
-    // Abandoned uploads are failed on a schedule; every worker instance may run it (transitions lock rows).
-    const expiry = setInterval(() => {
-      uploads
-        .expireStaleUploads(config.uploadExpiryMs)
-        .then((n) => n && app.log.info({ expired: n }, "expired abandoned uploads"))
-        .catch((error: unknown) => app.log.warn({ err: error }, "could not expire abandoned uploads"));
-    }, UPLOAD_EXPIRY_CHECK_MS);
-    expiry.unref();
-    closers.push(async () => clearInterval(expiry));
+    await app.register(uploadExpiryPlugin, {
+      expire: (olderThanMs) => uploads.expireStaleUploads(olderThanMs),
+      olderThanMs: config.uploadExpiryMs,
+    });
   }
 
-  await app.register(healthRoutes, { required: { database, storage }, optional: { events: bus } });
+  await app.register(healthRoutes, { required: { database, storage }, optional: { events } });
   if (config.role !== "worker") {
     await app.register(rateLimit, {
       global: false,
@@ -129,7 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await app.register(uploadRoutes, { prefix: "/commands", auth, uploads });
     await app.register(queryRoutes, { prefix: "/queries", auth, queries });
     await app.register(realtimePlugin, {
-      bus,
+      bus: events,
       authenticate: async (token) => {
         try {
           return { userId: (await auth.authenticate(token)).userId };
@@ -140,24 +121,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       },
       authorizeJob: (userId, jobId) => queries.ownsJob(userId, jobId),
     });
-    if (disk) await app.register(diskStorageRoutes, { prefix: "/storage", storage: disk });
+    if (app.diskStorage) await app.register(diskStorageRoutes, { prefix: "/storage", storage: app.diskStorage });
     await app.register(webApp, { webDir: config.webDir });
-  }
-
-  app.decorate("services", { auth, tokens, database, storage, bus, uploads, worker });
-  return app;
-}
-
-declare module "fastify" {
-  interface FastifyInstance {
-    services: {
-      auth: ReturnType<typeof createAuthService>;
-      tokens: ReturnType<typeof createTokenService>;
-      database: Database;
-      storage: ObjectStorage;
-      bus: EventBus;
-      uploads: UploadService;
-      worker: ProcessingWorker | null;
-    };
   }
 }

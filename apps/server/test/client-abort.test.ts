@@ -56,14 +56,14 @@ describe("a client that drops an upload mid-body", () => {
       await abortMidBody(put.url, size, size / 3, put.headers);
       await abortMidBody(partUrl, partSize, partSize / 4);
     }
-    const storage = server.app.services.storage;
+    const storage = server.app.storage;
     // Clean-up runs as each dropped connection closes.
     await vi.waitFor(async () => expect(await readdir(path.join(server.dataDir, "tmp"))).toEqual([]), {
       timeout: 10_000,
     });
     const listed = await storage.listParts(
       (
-        await server.app.services.database.db.query.photos.findFirst({
+        await server.app.database.db.query.photos.findFirst({
           where: (p, { eq }) => eq(p.id, multipart.photoId),
         })
       )?.storageKey as string,

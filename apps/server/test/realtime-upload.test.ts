@@ -142,7 +142,7 @@ describe("two instances sharing PostgreSQL and Redis", () => {
   it("a client on instance A sees an upload finalized and processed on instance B", async ({ skip }) => {
     if (!a || !b) skip();
     const [sa, sb] = [a as TestServer, b as TestServer];
-    expect(sa.app.services.bus.kind).toBe("redis");
+    expect(sa.app.events.kind).toBe("redis");
     const { token } = await sa.register();
     const sources = await Promise.all([1, 2, 3].map(() => makeTestJpeg({ width: 320, height: 240 })));
     const files = sources.map((x, i) => ({ filename: `p${i}.jpg`, mimeType: "image/jpeg", bytes: x.length }));
@@ -164,6 +164,6 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     );
     const perPhoto = timeline(messages);
     for (const item of body.items) expect(perPhoto.get(item.photoId)).toEqual(["UPLOADING", "PROCESSING", "COMPLETED"]);
-    expect(sa.app.services.worker).toBeNull();
+    expect(sa.app.processing).toBeNull();
   });
 });

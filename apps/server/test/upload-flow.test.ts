@@ -93,8 +93,8 @@ describe("full upload on the embedded defaults (PGlite + disk)", () => {
   afterAll(() => server?.close());
 
   it("uploads 100 photos by PUT and one by multipart, all COMPLETED with thumbnails", async () => {
-    expect(server.app.services.database.kind).toBe("pglite");
-    expect(server.app.services.storage.kind).toBe("disk");
+    expect(server.app.database.kind).toBe("pglite");
+    expect(server.app.storage.kind).toBe("disk");
     await fullUpload(server);
   });
 });
@@ -147,8 +147,8 @@ describe("full upload on PostgreSQL + S3 (Swift s3api)", () => {
   it("uploads 100 photos by PUT and one by multipart, all COMPLETED with thumbnails", async ({ skip }) => {
     if (!ready || !server) skip();
     const s = server as TestServer;
-    expect(s.app.services.database.kind).toBe("postgres");
-    expect(s.app.services.storage.kind).toBe("s3");
+    expect(s.app.database.kind).toBe("postgres");
+    expect(s.app.storage.kind).toBe("s3");
     await fullUpload(s);
   });
 });

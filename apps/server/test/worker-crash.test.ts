@@ -60,7 +60,7 @@ describe("a worker killed mid-processing", () => {
     const { body } = await s.api("POST", "/commands/upload-jobs", { token, body: { files } });
     for (const [i, item] of body.items.entries()) await uploadAndFinalize(s, token, item, sources[i] as Buffer);
 
-    const db = s.app.services.database.db;
+    const db = s.app.database.db;
     const leased = () =>
       db
         .select()

@@ -70,7 +70,7 @@ describe("pause, resume, cancel and retry against the real server", () => {
     await uploader.cancel(id);
     const logAfterCancel = h.proxy.log.length;
     expect(fileOf(uploader, id!)).toMatchObject({ status: "CANCELLED" });
-    const storage = h.server.app.services.storage;
+    const storage = h.server.app.storage;
     const key = originalKey(h.userId, photoId!);
     await expect(storage.listParts(key, uploadId)).rejects.toMatchObject({ code: "NO_SUCH_UPLOAD" });
     expect(await storage.head(key)).toBeNull();

@@ -15,7 +15,7 @@ describe("retry after the server failed a photo, against the real server with it
 
   /** Every push for the user goes to the engine, as the web app's live sync does. */
   const live = (uploader: Uploader) =>
-    h.server.app.services.bus.subscribe((event) => {
+    h.server.app.events.subscribe((event) => {
       if (event.userId === h.userId) uploader.applyServerMessage(event.message);
     });
   const settled = (uploader: Uploader, id: string, status: PhotoStatus) =>

@@ -63,7 +63,7 @@ describe.each(backends)("auth on $name", ({ setup }) => {
   it("stores an argon2id hash, never the password", async ({ skip }) => {
     if (!available) skip();
     const { userId } = await server.register(undefined, "hunter2hunter2");
-    const [row] = await server.app.services.database.db.select().from(users).where(eq(users.id, userId));
+    const [row] = await server.app.database.db.select().from(users).where(eq(users.id, userId));
     expect(row?.passwordHash).toMatch(/^\$argon2id\$/);
     expect(row?.passwordHash).not.toContain("hunter2");
   });
@@ -143,7 +143,7 @@ describe.each(backends)("auth on $name", ({ setup }) => {
     expect(endlessRes.status).toBe(401);
     expect(endlessRes.body.code).toBe("UNAUTHENTICATED");
 
-    await server.app.services.database.db.delete(users).where(eq(users.id, userId));
+    await server.app.database.db.delete(users).where(eq(users.id, userId));
     const orphan = await me(token);
     expect(orphan.status).toBe(401);
     expect(orphan.body.code).toBe("UNAUTHENTICATED");

@@ -22,7 +22,7 @@ describe("liveness and readiness", () => {
         events: { kind: "memory", ok: true },
       },
     });
-    const db = vi.spyOn(server.app.services.database, "check").mockRejectedValue(new Error("db down"));
+    const db = vi.spyOn(server.app.database, "check").mockRejectedValue(new Error("db down"));
     try {
       expect(await server.api("GET", "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
       const notReady = await server.api("GET", "/readyz");
@@ -31,7 +31,7 @@ describe("liveness and readiness", () => {
     } finally {
       db.mockRestore();
     }
-    const storage = vi.spyOn(server.app.services.storage, "check").mockRejectedValue(new Error("disk gone"));
+    const storage = vi.spyOn(server.app.storage, "check").mockRejectedValue(new Error("disk gone"));
     try {
       const notReady = await server.api("GET", "/readyz");
       expect(notReady.status).toBe(503);

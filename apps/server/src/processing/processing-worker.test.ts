@@ -26,7 +26,7 @@ describe("processing worker retries", () => {
 
   it("retries a transient storage failure with backoff and then completes", async () => {
     const { body, bytes } = await finalizedPhoto();
-    const storage = server.app.services.storage;
+    const storage = server.app.storage;
     const read = storage.read.bind(storage);
     let failures = 0;
     const spy = vi.spyOn(storage, "read").mockImplementation(async (key, opts) => {
@@ -41,10 +41,7 @@ describe("processing worker retries", () => {
       const job = await waitForJob(server, token, body.jobId, 60_000);
       expect(job.status).toBe("COMPLETED");
       expect(failures).toBe(2);
-      const [row] = await server.app.services.database.db
-        .select()
-        .from(photos)
-        .where(eq(photos.id, body.items[0].photoId));
+      const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, body.items[0].photoId));
       expect(row?.attempts).toBe(3);
       expect(row?.width).toBe(200);
     } finally {
@@ -54,14 +51,14 @@ describe("processing worker retries", () => {
 
   it("fails the photo with a clear message once its attempts are spent", async () => {
     const { body, bytes } = await finalizedPhoto();
-    const storage = server.app.services.storage;
+    const storage = server.app.storage;
     const read = storage.read.bind(storage);
     const spy = vi.spyOn(storage, "read").mockImplementation(async (key, opts) => {
       if (key.includes(body.items[0].photoId)) throw new Error("storage is down");
       return read(key, opts);
     });
     // Skip the waiting between attempts: each failed attempt makes the photo due again at once.
-    const db = server.app.services.database.db;
+    const db = server.app.database.db;
     const nudge = setInterval(() => {
       db.update(photos)
         .set({ nextAttemptAt: new Date(0) })
@@ -99,8 +96,8 @@ describe("an idle worker", () => {
       const onWarning = (w: Error) => warnings.push(w.name);
       process.on("warning", onWarning);
       const worker = createProcessingWorker({
-        db: server.app.services.database.db,
-        storage: server.app.services.storage,
+        db: server.app.database.db,
+        storage: server.app.storage,
         publish: async () => {},
         logger: server.app.log,
         pollMs: 5,

@@ -7,6 +7,7 @@ import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { photos, uploadJobs } from "../db/schema.js";
 import { applyTransitions } from "../photos/photo-transitions.js";
 import { StorageError } from "../storage/storage.js";
+import { createUploadService } from "./upload-service.js";
 
 const MiB = 1024 * 1024;
 const jpeg = (filename: string, bytes: number) => ({ filename, mimeType: "image/jpeg", bytes });
@@ -23,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function rowCounts() {
-  const db = server.app.services.database.db;
+  const db = server.app.database.db;
   const [j] = await db.select({ n: count() }).from(uploadJobs);
   const [p] = await db.select({ n: count() }).from(photos);
   return { jobs: j?.n, photos: p?.n };
@@ -109,7 +110,7 @@ describe("create upload job", () => {
   });
 
   it("undoes started multipart uploads when the job cannot be stored", async () => {
-    const storage = server.app.services.storage;
+    const storage = server.app.storage;
     const started: { key: string; uploadId: string }[] = [];
     const original = storage.createMultipart.bind(storage);
     let calls = 0;
@@ -307,8 +308,8 @@ describe("cancel and retry", () => {
     const size = 9 * MiB;
     const { body } = await createJob(alice.token, [jpeg("big.jpg", size), jpeg("small.jpg", 10)]);
     const [big] = body.items;
-    const storage = server.app.services.storage;
-    const [row] = await server.app.services.database.db.select().from(photos).where(eq(photos.id, big.photoId));
+    const storage = server.app.storage;
+    const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, big.photoId));
     const cancel = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
     expect(cancel.body).toEqual({ photoId: big.photoId, status: "CANCELLED" });
     await expect(storage.listParts(row?.storageKey as string, big.multipart.uploadId)).rejects.toBeInstanceOf(
@@ -345,11 +346,11 @@ describe("cancel and retry", () => {
       expect(res.status).toBe(200);
       etags.push(res.headers.get("etag") as string);
     }
-    const db = server.app.services.database.db;
+    const db = server.app.database.db;
     await db.transaction((tx) =>
       applyTransitions(tx, body.jobId, [{ photoId: item.photoId, to: "FAILED", patch: { errorMessage: "gave up" } }], {
         onIllegal: "throw",
-        publish: (event) => server.app.services.bus.publish(event),
+        publish: (event) => server.app.events.publish(event),
       }),
     );
     const retry = await server.api("POST", `/commands/upload/${item.photoId}/retry`, { token: alice.token });
@@ -398,22 +399,24 @@ describe("abandoned uploads", () => {
   it("are failed after the expiry, their multipart parts removed and their job finished", async () => {
     const { body } = await createJob(alice.token, [jpeg("big.jpg", 9 * MiB), jpeg("fresh.jpg", 10)]);
     const [stale, fresh] = body.items;
-    const db = server.app.services.database.db;
+    const db = server.app.database.db;
     const [row] = await db.select().from(photos).where(eq(photos.id, stale.photoId));
     await db
       .update(photos)
       .set({ updatedAt: new Date(Date.now() - 25 * 60 * 60 * 1000) })
       .where(eq(photos.id, stale.photoId));
 
-    const expired = await server.app.services.uploads.expireStaleUploads(24 * 60 * 60 * 1000);
+    const { database, storage, publishEvent, log } = server.app;
+    const uploads = createUploadService({ db: database.db, storage, publish: publishEvent, logger: log });
+    const expired = await uploads.expireStaleUploads(24 * 60 * 60 * 1000);
     expect(expired).toBe(1);
     const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
     expect(job.photos[0]).toMatchObject({ status: "FAILED", errorMessage: expect.stringMatching(/did not finish/) });
     expect(job.photos[1]).toMatchObject({ photoId: fresh.photoId, status: "QUEUED" });
     await expect(
-      server.app.services.storage.listParts(row?.storageKey as string, stale.multipart.uploadId),
+      server.app.storage.listParts(row?.storageKey as string, stale.multipart.uploadId),
     ).rejects.toBeInstanceOf(StorageError);
-    expect(await server.app.services.uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
+    expect(await uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
   });
 });
 
@@ -445,16 +448,13 @@ describe("sign", () => {
       uploadedParts: [{ partNumber: 1, etag: put.headers.get("etag") }],
     });
 
-    const [row] = await server.app.services.database.db.select().from(photos).where(eq(photos.id, item.photoId));
-    await server.app.services.storage.abortMultipart(row?.storageKey as string, item.multipart.uploadId);
+    const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, item.photoId));
+    await server.app.storage.abortMultipart(row?.storageKey as string, item.multipart.uploadId);
     const restarted = await server.api("POST", `/commands/upload/${item.photoId}/sign`, { token: alice.token });
     expect(restarted.status).toBe(200);
     expect(restarted.body.multipart.uploadId).not.toBe(item.multipart.uploadId);
     expect(restarted.body.multipart.uploadedParts).toEqual([]);
-    const parts = await server.app.services.storage.listParts(
-      row?.storageKey as string,
-      restarted.body.multipart.uploadId,
-    );
+    const parts = await server.app.storage.listParts(row?.storageKey as string, restarted.body.multipart.uploadId);
     expect(parts).toEqual([]); // the new upload exists in storage
   });
 });

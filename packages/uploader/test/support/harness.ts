@@ -77,7 +77,7 @@ export async function startHarness(options: { processing?: boolean } = {}): Prom
       return { source: await fileSource(file), sha256: createHash("sha256").update(data).digest("hex") };
     },
     async storedSha256(photoId) {
-      const storage = server.app.services.storage;
+      const storage = server.app.storage;
       const key = originalKey(userId, photoId);
       if (!(await storage.head(key))) return null;
       const hash = createHash("sha256");
