@@ -4,6 +4,8 @@
  * watchers share one native listener per signal (`onAbort`), instead of one each.
  */
 
+import { type Clock, systemClock } from "./clock.js";
+
 const watchers = new WeakMap<AbortSignal, Set<() => void>>();
 
 /** Calls `callback` once when `signal` aborts. Returns a function that stops watching. */
@@ -44,15 +46,15 @@ export function linkSignals(...signals: AbortSignal[]): { signal: AbortSignal; d
   return { signal: controller.signal, dispose };
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms` on `clock`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const stop = onAbort(signal, () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(signal.reason);
     });
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       stop();
       resolve();
     }, ms);

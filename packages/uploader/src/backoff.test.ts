@@ -57,6 +57,7 @@ describe("retry classification", () => {
     for (const s of [400, 401, 404, 409, 413, 501, 505]) expect(isRetryableStatus(s)).toBe(false);
     expect(classify(new NetworkError()).retry).toBe(true);
     expect(classify(new StallError(1000)).retry).toBe(true);
+    expect(classify(new StallError(1000, 5)).retry).toBe(false); // its stall budget is spent
     expect(classify(new ApiError(503, "SERVICE_UNAVAILABLE", "x", undefined, "2"))).toEqual({
       retry: true,
       free: false,

@@ -44,6 +44,14 @@ export const MAX_FREE_RESIGNS = 3;
 
 /** No upload progress for this long → the request is aborted and retried (same default as Uppy). */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** Each stall of the same request doubles its window up to this: 30 s, 60 s, 120 s, 120 s, … */
+export const DEFAULT_STALL_MAX_TIMEOUT_MS = 120_000;
+/**
+ * Stalls in a row without getting further than before, after which a file fails with STALLED:
+ * 7.5 minutes of no progress at all with the windows above. A link that moves at all never
+ * gets there; one that is dead would rather show the failure than spin.
+ */
+export const DEFAULT_MAX_STALLS = 5;
 
 /** Server progress reports per job at most every this often: "a few per second", never per frame. */
 export const DEFAULT_PROGRESS_REPORT_MS = 500;

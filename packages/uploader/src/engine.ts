@@ -1,4 +1,5 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
+import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
 import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
 import {
@@ -74,7 +75,12 @@ class Engine implements Uploader {
           baseDelayMs: o.retry?.baseDelayMs ?? C.DEFAULT_RETRY_BASE_MS,
           maxDelayMs: o.retry?.maxDelayMs ?? C.DEFAULT_RETRY_MAX_MS,
         },
-        stallTimeoutMs: o.stallTimeoutMs ?? C.DEFAULT_STALL_TIMEOUT_MS,
+        stall: {
+          timeoutMs: o.stall?.timeoutMs ?? C.DEFAULT_STALL_TIMEOUT_MS,
+          maxTimeoutMs: o.stall?.maxTimeoutMs ?? C.DEFAULT_STALL_MAX_TIMEOUT_MS,
+          maxStalls: o.stall?.maxStalls ?? C.DEFAULT_MAX_STALLS,
+        },
+        clock: o.clock ?? systemClock,
         rewriteUrl: o.rewriteUrl ?? ((url) => url),
         random: o.random,
         signBatch: o.signBatch ?? C.DEFAULT_SIGN_BATCH,

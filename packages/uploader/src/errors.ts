@@ -55,13 +55,32 @@ export class NetworkError extends UploaderError {
   }
 }
 
-/** No upload progress for the stall timeout; the request was aborted so it can be retried. */
+/**
+ * No upload progress for the stall window; the request was aborted so it can be retried. `final`
+ * once the request has stalled `stallsInARow` times without getting any further (stall-policy.ts):
+ * then it is not retried and the file fails with this reason.
+ */
 export class StallError extends UploaderError {
   override name = "StallError";
-  constructor(readonly timeoutMs: number) {
-    super("STALLED", `No data was sent for ${Math.round(timeoutMs / 1000)} s.`);
+  constructor(
+    readonly timeoutMs: number,
+    /** 0 while retrying; the number of fruitless stalls in a row when the request gives up. */
+    readonly stallsInARow = 0,
+  ) {
+    super(
+      "STALLED",
+      stallsInARow > 0
+        ? `No data could be sent: ${stallsInARow} tries in a row stalled without progress (the last for ${seconds(timeoutMs)} s).`
+        : `No data was sent for ${seconds(timeoutMs)} s.`,
+    );
+  }
+
+  get final(): boolean {
+    return this.stallsInARow > 0;
   }
 }
+
+const seconds = (ms: number) => Math.round(ms / 1000);
 
 /** Why a file's work was stopped on purpose; used as an AbortSignal reason, never shown as a failure. */
 export type StopKind = "pause" | "cancel" | "destroy" | "server";

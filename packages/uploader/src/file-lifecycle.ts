@@ -32,7 +32,13 @@ export type EngineParts = {
 };
 
 export function retryContext(parts: EngineParts, signal: AbortSignal): RetryContext {
-  return { policy: parts.deps.retry, signal, network: parts.deps.network, random: parts.deps.random };
+  return {
+    policy: parts.deps.retry,
+    signal,
+    network: parts.deps.network,
+    random: parts.deps.random,
+    clock: parts.deps.clock,
+  };
 }
 
 /** The file's state (the store's, pending writes included): the record holds only handles. */

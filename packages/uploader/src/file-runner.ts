@@ -31,7 +31,7 @@ export type RunOutcome = { kind: "PROCESSING" | "COMPLETED" | "CANCELLED" } | { 
 const MAX_REPLANS = 2;
 
 export async function runFile(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Promise<RunOutcome> {
-  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random };
+  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random, clock: deps.clock };
   for (let replans = 0; ; replans++) {
     if (file.needsReplan) {
       const done = await replan(deps, file, signal);
@@ -63,7 +63,7 @@ export async function runFile(deps: RunnerDeps, file: RunFile, signal: AbortSign
  * have failed it); anything else has moved on without us, and its outcome is read back.
  */
 async function replan(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Promise<RunOutcome | null> {
-  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random };
+  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random, clock: deps.clock };
   const sign = () => deps.api.sign(file.photoId, signal);
   const retryPhoto = () => deps.api.retryPhoto(file.photoId, signal);
   let item: UploadItem | null = null;
@@ -98,7 +98,7 @@ export function adoptItem(file: Pick<RunFile, "item" | "parts">, item: UploadIte
 }
 
 async function serverOutcome(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Promise<RunOutcome | null> {
-  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random };
+  const retry = { policy: deps.retry, signal, network: deps.network, random: deps.random, clock: deps.clock };
   const job = await withRetry(() => deps.api.getJob(file.jobId, signal), retry);
   const row = job.photos.find((p) => p.photoId === file.photoId);
   switch (row?.status) {

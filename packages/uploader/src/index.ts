@@ -4,6 +4,7 @@
  * Node: transports and file sources come from `@rapidphoto/uploader/node`.
  */
 export { type ApiClientOptions, createApiClient, type UploadApi } from "./api-client.js";
+export type { Clock } from "./clock.js";
 export * from "./constants.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";
 export {
@@ -22,6 +23,7 @@ export type { RetryPolicy } from "./retry.js";
 export type { FrameScheduler } from "./scheduler.js";
 export { computeTotals, selectFile, selectTotals, type Totals } from "./selectors.js";
 export { bytesSource, type UploadBody, type UploadSource } from "./source.js";
+export type { StallPolicy } from "./stall-policy.js";
 export { createUploadStore, type FileState, type JobState, type UploadState, type UploadStore } from "./store.js";
 export type { QueueLimits } from "./task-queue.js";
 export type { PutRequest, PutResponse, UploadTransport } from "./transport.js";

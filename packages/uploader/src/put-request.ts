@@ -1,9 +1,11 @@
 import { linkSignals } from "./abort.js";
+import type { Clock } from "./clock.js";
 import { StallError, StorageHttpError, UploaderError } from "./errors.js";
 import type { NetworkMonitor } from "./network.js";
 import type { FileProgress } from "./progress.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
 import type { UploadSource } from "./source.js";
+import { StallBudget, type StallPolicy } from "./stall-policy.js";
 import type { TaskQueue } from "./task-queue.js";
 import type { UploadTransport } from "./transport.js";
 
@@ -16,7 +18,8 @@ export type RequestDeps = {
   queue: Pick<TaskQueue, "acquire">;
   network: NetworkMonitor;
   retry: RetryPolicy;
-  stallTimeoutMs: number;
+  stall: StallPolicy;
+  clock: Clock;
   /** Rewrites signed URLs before use (dev proxies, tests with a fault-injecting proxy). */
   rewriteUrl: (url: string) => string;
   random?: () => number;
@@ -44,19 +47,29 @@ export type PutJob = {
  * Resolves with the ETag (null if storage sent none and none is required).
  */
 export function sendRange(deps: RequestDeps, job: PutJob, signal: AbortSignal): Promise<string | null> {
-  return withRetry(({ resign }) => sendOnce(deps, job, resign, signal), {
+  const stalls = new StallBudget(deps.stall);
+  return withRetry(({ resign }) => sendOnce(deps, job, resign, stalls, signal), {
     policy: deps.retry,
     signal,
     network: deps.network,
     random: deps.random,
+    clock: deps.clock,
     onRetry: ({ failures }) => job.onRetry?.(failures),
   });
 }
 
-async function sendOnce(deps: RequestDeps, job: PutJob, fresh: boolean, signal: AbortSignal): Promise<string | null> {
+async function sendOnce(
+  deps: RequestDeps,
+  job: PutJob,
+  fresh: boolean,
+  stalls: StallBudget,
+  signal: AbortSignal,
+): Promise<string | null> {
   const release = await deps.queue.acquire(job.fileId, signal);
-  const stall = new StallWatch(deps.stallTimeoutMs);
+  // Armed only once a request slot is ours: waiting for one is not the network stalling.
+  const stall = new StallWatch(stalls.windowMs(), deps.clock);
   const linked = linkSignals(signal, stall.signal);
+  let reached = 0;
   try {
     const target = await job.target(fresh, linked.signal);
     const body = await job.source.slice(job.start, job.end);
@@ -69,6 +82,7 @@ async function sendOnce(deps: RequestDeps, job: PutJob, fresh: boolean, signal: 
       signal: linked.signal,
       onProgress: (loaded) => {
         stall.touch();
+        reached = Math.max(reached, loaded);
         job.progress.update(job.key, loaded);
       },
     });
@@ -81,7 +95,7 @@ async function sendOnce(deps: RequestDeps, job: PutJob, fresh: boolean, signal: 
   } catch (error) {
     job.progress.takeBack(job.key);
     // The watchdog's abort surfaces as the transport's abort; report it as the stall it was.
-    if (stall.fired && !signal.aborted) throw new StallError(deps.stallTimeoutMs);
+    if (stall.fired && !signal.aborted) throw stalls.stalled(stall.timeoutMs, reached);
     throw error;
   } finally {
     stall.dispose();
@@ -91,17 +105,22 @@ async function sendOnce(deps: RequestDeps, job: PutJob, fresh: boolean, signal: 
 }
 
 /**
- * Aborts when `touch` has not been called for `timeoutMs`. One timer per request that re-arms
- * itself for the time left, rather than a new timer per progress event (one every 64 KiB).
+ * Aborts when `touch` has not been called for `timeoutMs` (never, when that is infinite). One
+ * timer per request that re-arms itself for the time left, rather than a new timer per progress
+ * event (one every 64 KiB).
  */
 class StallWatch {
   readonly #controller = new AbortController();
-  #last = Date.now();
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #last: number;
+  #timer: unknown = null;
   fired = false;
 
-  constructor(private readonly timeoutMs: number) {
-    this.#arm(timeoutMs);
+  constructor(
+    readonly timeoutMs: number,
+    private readonly clock: Clock,
+  ) {
+    this.#last = clock.now();
+    if (Number.isFinite(timeoutMs)) this.#arm(timeoutMs);
   }
 
   get signal(): AbortSignal {
@@ -109,17 +128,17 @@ class StallWatch {
   }
 
   touch(): void {
-    this.#last = Date.now();
+    this.#last = this.clock.now();
   }
 
   dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.clock.clearTimeout(this.#timer);
     this.#timer = null;
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(() => {
-      const idle = Date.now() - this.#last;
+    this.#timer = this.clock.setTimeout(() => {
+      const idle = this.clock.now() - this.#last;
       if (idle < this.timeoutMs) return this.#arm(this.timeoutMs - idle);
       this.fired = true;
       this.#controller.abort(new StallError(this.timeoutMs));

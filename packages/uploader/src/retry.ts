@@ -1,5 +1,6 @@
 import { sleep } from "./abort.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./backoff.js";
+import type { Clock } from "./clock.js";
 import { MAX_FREE_RESIGNS } from "./constants.js";
 import { ApiError, NetworkError, StallError, StorageHttpError } from "./errors.js";
 import { type NetworkMonitor, waitOnline } from "./network.js";
@@ -16,6 +17,8 @@ export type RetryContext = {
   signal: AbortSignal;
   network: NetworkMonitor;
   random?: () => number;
+  /** Backoff waits run on it (tests drive it); the system clock when absent. */
+  clock?: Clock;
   /** Told before each wait, so the UI can say "retrying (2/6)". */
   onRetry?: (info: { failures: number; delayMs: number; error: unknown }) => void;
 };
@@ -23,11 +26,17 @@ export type RetryContext = {
 type Verdict =
   | { retry: false }
   /** `free`: an expired URL; try again at once with a fresh one without using up a try. */
-  | { retry: true; free: boolean; retryAfterMs: number | null };
+  | { retry: true; free: boolean; retryAfterMs: number | null }
+  /**
+   * A stalled request: it already waited out its stall window, so it goes again at once without
+   * using up a try; its own stall budget (stall-policy.ts) decides when it gives up.
+   */
+  | { retry: true; stalled: true };
 
 /** What to do after `error`. Unknown errors are final: retrying a bug only hides it. */
 export function classify(error: unknown): Verdict {
-  if (error instanceof NetworkError || error instanceof StallError) {
+  if (error instanceof StallError) return error.final ? { retry: false } : { retry: true, stalled: true };
+  if (error instanceof NetworkError) {
     return { retry: true, free: false, retryAfterMs: null };
   }
   if (error instanceof StorageHttpError) {
@@ -67,6 +76,10 @@ export async function withRetry<T>(
         await waitOnline(ctx.network, ctx.signal);
         continue;
       }
+      if ("stalled" in verdict) {
+        ctx.onRetry?.({ failures, delayMs: 0, error });
+        continue;
+      }
       if (verdict.free && freeInARow < MAX_FREE_RESIGNS) {
         freeInARow++;
         continue;
@@ -78,7 +91,7 @@ export async function withRetry<T>(
         verdict.retryAfterMs ??
         backoffDelay(failures - 1, { baseMs: ctx.policy.baseDelayMs, maxMs: ctx.policy.maxDelayMs }, ctx.random);
       ctx.onRetry?.({ failures, delayMs, error });
-      await sleep(delayMs, ctx.signal);
+      await sleep(delayMs, ctx.signal, ctx.clock);
     }
   }
 }

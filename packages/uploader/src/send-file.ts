@@ -38,7 +38,8 @@ async function sendSingle(deps: SendDeps, file: SendFile, signal: AbortSignal): 
   file.progress.setStored(0);
   const target = async (fresh: boolean, s: AbortSignal): Promise<PutTarget> => {
     // A PUT URL comes with the job and may have waited behind hundreds of files: sign again if it is old.
-    if (fresh || !file.item.url || expiresSoon(file.item.expiresAt)) file.item = await deps.api.sign(file.photoId, s);
+    if (fresh || !file.item.url || expiresSoon(file.item.expiresAt, deps.clock.now()))
+      file.item = await deps.api.sign(file.photoId, s);
     if (!file.item.url) throw new UploaderError("BAD_RESPONSE", "The server sent no upload URL.");
     return { url: file.item.url, headers: file.item.headers ?? {}, expiresAt: parseTime(file.item.expiresAt) };
   };
@@ -76,6 +77,7 @@ async function sendMultipart(deps: SendDeps, file: SendFile, signal: AbortSignal
     todo.map((p) => p.partNumber),
     deps.signBatch,
     linked.signal,
+    () => deps.clock.now(),
   );
   let next = 0;
   const worker = async () => {
@@ -125,7 +127,7 @@ function parseTime(iso: string | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-function expiresSoon(iso: string | undefined): boolean {
+function expiresSoon(iso: string | undefined, now: number): boolean {
   const t = parseTime(iso);
-  return t !== null && t - Date.now() < URL_EXPIRY_MARGIN_MS;
+  return t !== null && t - now < URL_EXPIRY_MARGIN_MS;
 }

@@ -1,9 +1,11 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
+import type { Clock } from "./clock.js";
 import type { NetworkMonitor } from "./network.js";
 import type { RetryPolicy } from "./retry.js";
 import type { FrameScheduler } from "./scheduler.js";
 import type { UploadSource } from "./source.js";
+import type { StallPolicy } from "./stall-policy.js";
 import type { UploadStore } from "./store.js";
 import type { QueueLimits } from "./task-queue.js";
 import type { UploadTransport } from "./transport.js";
@@ -19,7 +21,10 @@ export type UploaderOptions = {
   network?: NetworkMonitor;
   limits?: Partial<QueueLimits>;
   retry?: Partial<RetryPolicy>;
-  stallTimeoutMs?: number;
+  /** When a request without progress is aborted and retried, and when its file gives up (stall-policy.ts). */
+  stall?: Partial<StallPolicy>;
+  /** Backoff and stall detection run on it; the system clock by default (tests pass a manual one). */
+  clock?: Clock;
   signBatch?: number;
   /** Server progress reports per job at most this often; 0 turns them off. */
   progressReportMs?: number;

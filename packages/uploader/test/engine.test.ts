@@ -196,15 +196,6 @@ describe("engine", () => {
     expect(backend.calls.some((c) => c.name === "sign")).toBe(true); // re-planned from the server
   });
 
-  it("aborts a stalled request and retries it", async () => {
-    const { backend, uploader, file } = setup({ stallTimeoutMs: 30 });
-    const never = new Promise<void>(() => {});
-    backend.hooks.put = ({ attempt }) => (attempt === 1 ? { hold: never, silent: true } : {});
-    const [id] = uploader.add([jpeg("a.jpg")]);
-    await uploader.whenIdle();
-    expect(file(id!)).toMatchObject({ status: "PROCESSING", retries: 1 });
-  });
-
   it("reports progress best effort: a failing report never fails an upload", async () => {
     const errors: unknown[] = [];
     const { backend, uploader, file } = setup({ progressReportMs: 5, onError: (e) => errors.push(e) });

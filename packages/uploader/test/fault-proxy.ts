@@ -31,7 +31,12 @@ export type ProxiedRequest = {
   signature: string | null;
 };
 
-export type LogEntry = ProxiedRequest & { action: FaultAction["kind"]; status: number | null };
+export type LogEntry = ProxiedRequest & {
+  action: FaultAction["kind"];
+  status: number | null;
+  /** A stalled request that has reached its byte limit and is now held silent. */
+  held: boolean;
+};
 
 export type FaultProxy = {
   url: string;
@@ -93,7 +98,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       signature: url.searchParams.get("signature"),
     };
     const action = proxy.rule(request);
-    const entry: LogEntry = { ...request, action: action.kind, status: null };
+    const entry: LogEntry = { ...request, action: action.kind, status: null, held: false };
     proxy.log.push(entry);
 
     if (action.kind === "status" || action.kind === "expire") {
@@ -139,6 +144,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         req.socket.destroy();
       }
       // stall: keep both connections open and silent until the client gives up.
+      entry.held = true;
     });
   });
   server.on("connection", (socket) => {

@@ -1,22 +1,22 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkError, selectTotals } from "../src/index.js";
-import type { FaultAction, ProxiedRequest } from "./fault-proxy.js";
+import type { FaultAction, LogEntry, ProxiedRequest } from "./fault-proxy.js";
 import { type Harness, startHarness } from "./support/harness.js";
+import { ManualClock } from "./support/manual-clock.js";
 
 const MiB = 1024 * 1024;
 
-/** One fault per single-PUT photo, in turn, on its first try. */
+/** One fault per single-PUT photo, in turn, on its first try. Stalls have their own test below. */
 const PUT_FAULTS: FaultAction[] = [
   { kind: "drop", afterBytes: 100_000 },
   { kind: "status", status: 503, retryAfter: "0" },
   { kind: "status", status: 500 },
   { kind: "expire" },
-  { kind: "stall", afterBytes: 50_000 },
 ];
 
 /** Faults per part of the multipart file; `attempts` says on which tries. */
 const PART_FAULTS: Record<number, { action: FaultAction; attempts: number[] }> = {
-  2: { action: { kind: "stall", afterBytes: 1 * MiB }, attempts: [1] },
   3: { action: { kind: "drop", afterBytes: 3 * MiB }, attempts: [1] },
   4: { action: { kind: "expire" }, attempts: [1, 2] },
   5: { action: { kind: "status", status: 503 }, attempts: [1, 2] },
@@ -31,7 +31,7 @@ describe("uploading through a bad network", () => {
   });
   afterAll(() => h?.close());
 
-  it("survives dropped connections, 5xx, 408/429, stalls and expired URLs with exact bytes", async () => {
+  it("survives dropped connections, 5xx, 408/429 and expired URLs with exact bytes", async () => {
     const small = await Promise.all(Array.from({ length: 10 }, (_, i) => h.randomFile(`s${i}.jpg`, 900_000 + i)));
     const big = await h.randomFile("big.jpg", 60 * MiB + 7);
     const order = new Map<string, number>();
@@ -69,7 +69,7 @@ describe("uploading through a bad network", () => {
 
     // Every injected fault happened, and each was followed by a successful retry.
     const log = h.proxy.log.filter((e) => e.method === "PUT");
-    for (const kind of ["drop", "status", "stall", "expire"] as const) {
+    for (const kind of ["drop", "status", "expire"] as const) {
       expect(log.some((e) => e.action === kind)).toBe(true);
     }
     // An expired URL is signed again (twice here), never fatal.
@@ -79,6 +79,41 @@ describe("uploading through a bad network", () => {
     expect(part4.at(-1)?.status).toBe(200);
     expect(signed.filter((batch) => batch.includes(4)).length).toBeGreaterThanOrEqual(3);
     expect(rows.at(-1)!.retries).toBeGreaterThanOrEqual(Object.keys(PART_FAULTS).length - 1);
+  });
+
+  it("aborts a request that went silent after its stall window and sends it again", async () => {
+    const single = await h.randomFile("stall-single.jpg", 900_000);
+    const big = await h.randomFile("stall-big.jpg", 20 * MiB + 3);
+    h.proxy.rule = (r: ProxiedRequest) => {
+      if (r.method !== "PUT" || r.attempt !== 1) return { kind: "pass" };
+      if (r.partNumber === null) return { kind: "stall", afterBytes: 50_000 };
+      return r.partNumber === 2 ? { kind: "stall", afterBytes: 1 * MiB } : { kind: "pass" };
+    };
+    // Time moves only when the test says so, and one request at a time: when a request is held
+    // silent, moving the clock past its window can only ever stall that one.
+    const clock = new ManualClock();
+    const uploader = h.uploader({ clock, limits: { maxRequests: 1 } });
+    const ids = uploader.add([single.source, big.source]);
+    const logStart = h.proxy.log.length;
+    const held = (e: LogEntry) => e.action === "stall" && e.held;
+    for (let stalls = 1; stalls <= 2; stalls++) {
+      while (h.proxy.log.slice(logStart).filter(held).length < stalls) await sleep(10);
+      clock.advance(30_000);
+    }
+    await uploader.whenIdle();
+
+    const state = uploader.store.getState();
+    const rows = ids.map((id) => state.files[id]!);
+    expect(rows.map((f) => [f.status, f.error, f.retries])).toEqual([
+      ["PROCESSING", null, 1],
+      ["PROCESSING", null, 1],
+    ]);
+    expect(await Promise.all(rows.map((f) => h.storedSha256(f.photoId!)))).toEqual([single.sha256, big.sha256]);
+    const stalled = h.proxy.log.slice(logStart).filter((e) => e.action === "stall");
+    expect(stalled.map((e) => [e.partNumber, e.status])).toEqual([
+      [null, null],
+      [2, null],
+    ]);
   });
 
   it("treats a finalize whose answer was lost as done once the server confirms it", async () => {

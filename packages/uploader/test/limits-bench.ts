@@ -37,7 +37,7 @@ try {
   for (const limits of CONFIGS) {
     const times: number[] = [];
     for (let run = 0; run < 2; run++) {
-      const uploader = h.uploader({ api: slowApi, limits, stallTimeoutMs: undefined });
+      const uploader = h.uploader({ api: slowApi, limits });
       const started = performance.now();
       uploader.add(files.map((f) => f.source));
       await uploader.whenIdle();

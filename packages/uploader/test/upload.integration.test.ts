@@ -16,9 +16,7 @@ describe("uploading to the real server", () => {
       Array.from({ length: 100 }, (_, i) => h.randomFile(`photo-${i}.jpg`, 2 * MiB - 50_000 + i * 1_000)),
     );
     const big = await h.randomFile("panorama.jpg", 60 * MiB + 12_345);
-    // Default stall timeout: server and client share this process, so a busy event loop can hold
-    // an answer for a second or two, which is not the network stalling.
-    const uploader = h.uploader({ progressReportMs: 100, stallTimeoutMs: undefined });
+    const uploader = h.uploader({ progressReportMs: 100 });
     const progress = watchProgress(uploader);
 
     const ids = uploader.add([...files.map((f) => f.source), big.source]);

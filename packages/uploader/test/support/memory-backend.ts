@@ -25,12 +25,15 @@ type Photo = {
   parts: Map<number, number>;
 };
 
-/** What a PUT does; default: store it. `hold` lets a test keep a request open until it says so. */
+/**
+ * What a PUT does; default: store it. `hold` lets a test keep a request open until it says so;
+ * before holding, `progress` bytes (half the body by default) are reported sent, none if `silent`.
+ */
 export type PutHook = (info: {
   photoId: string;
   partNumber: number;
   attempt: number;
-}) => { status?: number; hold?: Promise<void>; silent?: boolean } | undefined;
+}) => { status?: number; hold?: Promise<void>; silent?: boolean; progress?: number } | undefined;
 
 export function memoryBackend() {
   const photos = new Map<string, Photo>();
@@ -140,7 +143,7 @@ export function memoryBackend() {
       const size = request.body instanceof Uint8Array ? request.body.byteLength : request.body.size;
       const hook = hooks.put({ photoId, partNumber, attempt }) ?? {};
       if (request.signal.aborted) throw request.signal.reason;
-      if (!hook.silent) request.onProgress(Math.floor(size / 2));
+      if (!hook.silent) request.onProgress(hook.progress ?? Math.floor(size / 2));
       if (hook.hold) {
         await new Promise<void>((resolve, reject) => {
           request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true });
