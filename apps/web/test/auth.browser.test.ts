@@ -79,7 +79,7 @@ async function expectShell(email: string) {
 
   await visible(page.getByRole("button", { name: "New", exact: true }));
   const nav = page.getByRole("navigation", { name: "Library" });
-  for (const item of ["My Files", "Photos", "Recent", "Trash"]) {
+  for (const item of ["My Files", "Recent", "Trash"]) {
     await visible(nav.getByRole("link", { name: item }));
   }
   await attribute(nav.getByRole("link", { name: "My Files" }), "aria-current").toBe("page");

@@ -392,20 +392,10 @@ describe("dropping files", () => {
   });
 });
 
-describe("responsiveness", () => {
-  it("keeps the page responsive during a 100-file upload and renders only the rows in view", async () => {
-    // Registered before any page script runs, so long tasks of the page's own work are reported.
-    await page.addInitScript(() => {
-      const tasks: number[] = [];
-      (window as unknown as { __longTasks: number[] }).__longTasks = tasks;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) tasks.push(entry.duration);
-      }).observe({ type: "longtask", buffered: true });
-    });
+describe("a long upload list", () => {
+  // Tests assert, benchmarks measure: how long the page's tasks take belongs in a browser benchmark.
+  it("renders only the rows in view while 100 files upload, and the last one when scrolled to", async () => {
     await signUp("perf");
-    const longTasks = () => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
-    const before = (await longTasks()).length;
-
     const files = smallFiles.slice(0, 100);
     await page.getByTestId("photo-picker-input").setInputFiles(files);
     await page.getByTestId("upload-panel").waitFor(WAIT);
@@ -413,14 +403,7 @@ describe("responsiveness", () => {
     const rowsWhileUploading = await page.getByTestId("upload-row").count();
     await waitForText(page.getByTestId("upload-tab-count-completed"), "100", LONG);
 
-    const during = (await longTasks()).slice(before);
-    const longest = during.length > 0 ? Math.max(...during) : 0;
-    const totalMs = during.reduce((sum, d) => sum + d, 0);
-    console.log(
-      `[bench] long tasks during a 100-file upload: count=${during.length} longest=${longest.toFixed(0)}ms total=${totalMs.toFixed(0)}ms; upload rows in the DOM: ${rowsWhileUploading} of 100`,
-    );
-
-    // Structural: the list is virtualized, and scrolling to its end renders the last file.
+    // The list is virtualized, and scrolling to its end renders the last file.
     expect(rowsWhileUploading).toBeGreaterThan(0);
     expect(rowsWhileUploading).toBeLessThan(files.length);
     await page.getByRole("list", { name: "Uploads" }).evaluate((list) => {

@@ -34,7 +34,7 @@ export interface UploadApi {
 }
 
 /** The part of a zod schema this client uses; keeps zod out of this package's direct dependencies. */
-type Schema<T> = {
+export type ResponseSchema<T> = {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: unknown } };
 };
 
@@ -47,20 +47,31 @@ export type ApiClientOptions = {
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
 };
 
-export function createApiClient(options: ApiClientOptions): UploadApi {
+export type JsonRequest<T> = {
+  /** Serialised as JSON. */
+  body?: unknown;
+  /** Validates the success body, so a contract drift fails loudly here; null: the body is not read. */
+  schema: ResponseSchema<T> | null;
+  signal?: AbortSignal;
+  /** This call's bearer token instead of `getToken`'s. */
+  token?: string | null;
+};
+
+/** One JSON request to the API: the browser's only HTTP client besides the storage transport. */
+export type JsonClient = <T>(method: "GET" | "POST", path: string, request: JsonRequest<T>) => Promise<T>;
+
+/**
+ * Resolves with the validated body; rejects with an `ApiError` for any non-2xx answer or a body that
+ * breaks the contract, a `NetworkError` when there is no answer, and the signal's own reason on abort
+ * (so callers such as TanStack Query can tell cancellation apart).
+ */
+export function createJsonClient(options: ApiClientOptions): JsonClient {
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-
-  async function call<T>(
-    method: "GET" | "POST",
-    path: string,
-    body: unknown,
-    schema: Schema<T> | null,
-    signal: AbortSignal,
-  ): Promise<T> {
+  return async (method, path, { body, schema, signal, token }) => {
     const headers: Record<string, string> = { accept: "application/json" };
-    const token = await options.getToken?.();
-    if (token) headers.authorization = `Bearer ${token}`;
+    const bearer = token === undefined ? await options.getToken?.() : token;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
     try {
@@ -71,39 +82,44 @@ export function createApiClient(options: ApiClientOptions): UploadApi {
         signal,
       });
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       throw new NetworkError(`Could not reach the server (${method} ${path}).`, { cause: error });
     }
     const text = await res.text().catch((error: unknown) => {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       throw new NetworkError("The server's answer was cut off.", { cause: error });
     });
     if (!res.ok) throw toApiError(res, text);
-    if (!schema) return undefined as T;
+    if (!schema) return undefined as never;
     const parsed = schema.safeParse(text === "" ? undefined : safeJson(text));
     if (!parsed.success) {
       throw new ApiError(res.status, "BAD_RESPONSE", `Unexpected answer from ${method} ${path}.`, parsed.error.issues);
     }
     return parsed.data;
-  }
+  };
+}
 
+export function createApiClient(options: ApiClientOptions): UploadApi {
+  const call = createJsonClient(options);
+  const post = <T>(path: string, body: unknown, schema: ResponseSchema<T> | null, signal: AbortSignal) =>
+    call("POST", path, { body, schema, signal });
   const photo = (photoId: string) => `/commands/upload/${encodeURIComponent(photoId)}`;
   return {
-    createJob: (body, signal) => call("POST", "/commands/upload-jobs", body, CreateJobResponse, signal),
+    createJob: (body, signal) => post("/commands/upload-jobs", body, CreateJobResponse, signal),
     signParts: (photoId, partNumbers, signal) =>
-      call("POST", `${photo(photoId)}/parts`, { partNumbers }, SignPartsResponse, signal),
-    finalize: (photoId, body, signal) => call("POST", `${photo(photoId)}/finalize`, body, FinalizeResponse, signal),
-    reportProgress: (body, signal) => call<void>("POST", "/commands/upload/progress", body, null, signal),
+      post(`${photo(photoId)}/parts`, { partNumbers }, SignPartsResponse, signal),
+    finalize: (photoId, body, signal) => post(`${photo(photoId)}/finalize`, body, FinalizeResponse, signal),
+    reportProgress: (body, signal) => post<void>("/commands/upload/progress", body, null, signal),
     cancelPhoto: async (photoId, signal) => {
-      await call("POST", `${photo(photoId)}/cancel`, {}, CancelPhotoResponse, signal);
+      await post(`${photo(photoId)}/cancel`, {}, CancelPhotoResponse, signal);
     },
     cancelJob: async (jobId, signal) => {
-      await call("POST", `/commands/upload-jobs/${encodeURIComponent(jobId)}/cancel`, {}, CancelJobResponse, signal);
+      await post(`/commands/upload-jobs/${encodeURIComponent(jobId)}/cancel`, {}, CancelJobResponse, signal);
     },
-    sign: (photoId, signal) => call("POST", `${photo(photoId)}/sign`, {}, RetryResponse, signal),
-    retryPhoto: (photoId, signal) => call("POST", `${photo(photoId)}/retry`, {}, RetryResponse, signal),
+    sign: (photoId, signal) => post(`${photo(photoId)}/sign`, {}, RetryResponse, signal),
+    retryPhoto: (photoId, signal) => post(`${photo(photoId)}/retry`, {}, RetryResponse, signal),
     getJob: (jobId, signal) =>
-      call("GET", `/queries/upload-jobs/${encodeURIComponent(jobId)}`, undefined, JobView, signal),
+      call("GET", `/queries/upload-jobs/${encodeURIComponent(jobId)}`, { schema: JobView, signal }),
   };
 }
 

@@ -3,7 +3,15 @@
  * Browser: `createUploader({ api: createApiClient(...), transport: createXhrTransport() })`.
  * Node: transports and file sources come from `@rapidphoto/uploader/node`.
  */
-export { type ApiClientOptions, createApiClient, type UploadApi } from "./api-client.js";
+export {
+  type ApiClientOptions,
+  createApiClient,
+  createJsonClient,
+  type JsonClient,
+  type JsonRequest,
+  type ResponseSchema,
+  type UploadApi,
+} from "./api-client.js";
 export type { Clock } from "./clock.js";
 export * from "./constants.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";

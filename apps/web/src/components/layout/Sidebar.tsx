@@ -1,6 +1,6 @@
 "use client";
 
-import { Clock, FolderOpen, Images, type LucideIcon, Plus, Trash2 } from "lucide-react";
+import { Clock, FolderOpen, type LucideIcon, Plus, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -8,7 +8,6 @@ import { usePhotoPicker } from "@/components/upload/PhotoPicker";
 
 const NAV_ITEMS: ReadonlyArray<{ href: string; label: string; icon: LucideIcon }> = [
   { href: "/", label: "My Files", icon: FolderOpen },
-  { href: "/photos", label: "Photos", icon: Images },
   { href: "/recent", label: "Recent", icon: Clock },
   { href: "/trash", label: "Trash", icon: Trash2 },
 ];

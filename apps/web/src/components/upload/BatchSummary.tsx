@@ -1,6 +1,7 @@
 "use client";
 
-import type { JobStatus } from "@rapidphoto/protocol";
+import { countPhotos, type JobStatus } from "@rapidphoto/protocol";
+import { etaSeconds } from "@rapidphoto/uploader";
 import { useCallback, useMemo } from "react";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
@@ -26,31 +27,23 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
     store,
     useShallow((state) => localJobStatuses(state, hidden)),
   );
-  const elsewhere = useMemo(() => {
-    const c = { sending: 0, processing: 0, completed: 0, failed: 0, total: 0 };
-    for (const row of remote.values()) {
-      c.total++;
-      if (row.status === "QUEUED" || row.status === "UPLOADING") c.sending++;
-      else if (row.status === "PROCESSING") c.processing++;
-      else if (row.status === "COMPLETED") c.completed++;
-      else if (row.status === "FAILED") c.failed++;
-    }
-    return c;
-  }, [remote]);
+  const elsewhere = useMemo(() => countPhotos(remote.values()), [remote]);
+  const elsewhereSending = elsewhere.queuedCount + elsewhere.uploadingCount;
 
-  const total = local.total + elsewhere.total;
-  const completed = local.completed + elsewhere.completed;
-  const failed = local.failed + elsewhere.failed;
-  const processing = local.processing + elsewhere.processing;
-  const sending = local.sending + elsewhere.sending;
+  const total = local.totalCount + elsewhere.totalCount;
+  const completed = local.completedCount + elsewhere.completedCount;
+  const failed = local.failedCount + elsewhere.failedCount;
+  const processing = local.processingCount + elsewhere.processingCount;
+  const sending = local.sendingCount + elsewhereSending;
   const left = local.bytesTotal - local.bytesSent;
-  const moving = local.sending > 0 && speed > 0;
+  const eta = local.sendingCount > 0 && speed > 0 ? etaSeconds(left, speed) : null;
 
   let headline: string;
-  if (local.sending > 0) headline = `${sending.toLocaleString("en-US")} uploading (${formatPercent(local.percent)})`;
-  else if (elsewhere.sending > 0) headline = `${elsewhere.sending.toLocaleString("en-US")} uploading in another tab`;
-  else if (local.paused > 0)
-    headline = `${local.paused.toLocaleString("en-US")} paused (${formatPercent(local.percent)})`;
+  if (local.sendingCount > 0)
+    headline = `${sending.toLocaleString("en-US")} uploading (${formatPercent(local.percent)})`;
+  else if (elsewhereSending > 0) headline = `${elsewhereSending.toLocaleString("en-US")} uploading in another tab`;
+  else if (local.pausedCount > 0)
+    headline = `${local.pausedCount.toLocaleString("en-US")} paused (${formatPercent(local.percent)})`;
   else if (processing > 0) headline = `${processing.toLocaleString("en-US")} processing`;
   else if (failed > 0)
     headline = `${completed.toLocaleString("en-US")} uploaded, ${failed.toLocaleString("en-US")} failed`;
@@ -64,12 +57,12 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
           {headline}
         </p>
         <p className="shrink-0 text-muted text-xs tabular-nums" data-testid="upload-speed">
-          {moving ? `${formatSpeed(speed)} · ${formatTimeLeft(left / speed)}` : ""}
+          {eta !== null ? `${formatSpeed(speed)} · ${formatTimeLeft(eta)}` : ""}
         </p>
       </div>
       <ProgressBar
         percent={local.bytesTotal > 0 ? local.percent : total > 0 && sending + processing === 0 ? 100 : 0}
-        tone={local.sending + local.paused === 0 && failed > 0 && completed === 0 ? "failed" : "active"}
+        tone={local.sendingCount + local.pausedCount === 0 && failed > 0 && completed === 0 ? "failed" : "active"}
         label="Overall upload progress"
       />
       <div className="flex items-center gap-3">

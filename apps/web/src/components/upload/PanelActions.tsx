@@ -22,8 +22,8 @@ export function PanelActions({
   const { sending, paused, failed } = useStore(
     session.uploader.store,
     useShallow((state) => {
-      const { sending, paused, failed } = summarize(state, hidden);
-      return { sending, paused, failed };
+      const totals = summarize(state, hidden);
+      return { sending: totals.sendingCount, paused: totals.pausedCount, failed: totals.failedCount };
     }),
   );
   const canRetry = failed > 0;

@@ -1,15 +1,17 @@
 "use client";
 
+import { isAwaitingBytes } from "@rapidphoto/protocol";
 import { useQueryClient } from "@tanstack/react-query";
-import { createContext, type ReactNode, useContext, useEffect, useMemo } from "react";
+import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
+import { FullPageStatus } from "@/components/ui/FullPageStatus";
 import { useWebSocket } from "@/hooks/useWebSocket";
 import { photoKeys } from "@/lib/api/uploads";
 import { sessionStore, useSession } from "@/lib/session/session-store";
 import { throttleTrailing } from "@/lib/throttle";
 import { batchMessage } from "@/lib/upload/batches";
-import { type UploadSession, uploadSessionFor } from "@/lib/upload/uploader";
+import { createUploadSession, type UploadSession } from "@/lib/upload/uploader";
 import type { ConnectionState } from "@/lib/websocket/client";
 
 /** A burst of photos finishing refreshes the library at most this often. */
@@ -21,18 +23,22 @@ const ConnectionContext = createContext<ConnectionState>("closed");
 /**
  * The signed-in user's upload engine and its live connection, for everything in the library: the
  * picker, the drop overlay, the panel. Mounted inside <RequireSession>, so there is always a user.
+ * The session lives exactly as long as this effect: created for the user, destroyed when the user
+ * changes, signs out (here or in another tab) or the library unmounts, so nothing keeps uploading
+ * for a signed-out tab.
  */
 export function UploadProvider({ children }: { children: ReactNode }) {
   const userId = useSession((state) => state.session?.userId ?? null);
   const queryClient = useQueryClient();
+  const [session, setSession] = useState<UploadSession | null>(null);
 
-  const session = useMemo(() => {
-    if (!userId) return null;
+  useEffect(() => {
+    if (!userId) return;
     const refreshLibrary = throttleTrailing(
       () => void queryClient.invalidateQueries({ queryKey: photoKeys.all }),
       LIBRARY_REFRESH_MS,
     );
-    return uploadSessionFor({
+    const created = createUploadSession({
       userId,
       getToken: () => sessionStore.getState().session?.token ?? null,
       queryClient,
@@ -43,9 +49,15 @@ export function UploadProvider({ children }: { children: ReactNode }) {
         if (message) toast[message.kind](message.title);
       },
     });
+    setSession(created);
+    return () => {
+      created.destroy();
+      setSession((current) => (current === created ? null : current));
+    };
   }, [userId, queryClient]);
 
-  if (!session) return children;
+  // One frame at most: the session is created right after the first commit.
+  if (!session || session.userId !== userId) return <FullPageStatus busy title="Opening your library…" />;
   return (
     <UploadSessionContext value={session}>
       <LiveConnection session={session}>{children}</LiveConnection>
@@ -73,7 +85,7 @@ export function useConnectionState(): ConnectionState {
 /** Closing or reloading the tab stops uploads still sending (the files live in this tab): ask first. */
 function useWarnBeforeLeaving(session: UploadSession) {
   const sending = useStore(session.uploader.store, (state) =>
-    Object.values(state.files).some((f) => (f.status === "QUEUED" || f.status === "UPLOADING") && !f.paused),
+    Object.values(state.files).some((f) => isAwaitingBytes(f.status) && !f.paused),
   );
   useEffect(() => {
     if (!sending) return;

@@ -1,6 +1,6 @@
 "use client";
 
-import type { PhotoStatus } from "@rapidphoto/protocol";
+import { isAwaitingBytes, isTerminalPhoto, type PhotoStatus, photoPercent } from "@rapidphoto/protocol";
 import { type FileState, selectFile } from "@rapidphoto/uploader";
 import { FileImage, type LucideIcon, RotateCcw, X } from "lucide-react";
 import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
@@ -9,10 +9,8 @@ import { useStore } from "zustand";
 import { JobStatusBadge } from "@/components/progress/JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "@/components/progress/ProgressBar";
 import { useJobPhoto } from "@/hooks/use-upload-jobs";
-import { cancelPhoto } from "@/lib/api/uploads";
 import { formatBytes, formatPercent } from "@/lib/format";
-import { sessionStore } from "@/lib/session/session-store";
-import { filePercent, isActiveStatus, queuePosition } from "@/lib/upload/panel-rows";
+import { queuePosition } from "@/lib/upload/panel-rows";
 import { useUploadSession } from "./UploadProvider";
 
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
@@ -42,10 +40,10 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
   );
   if (!file) return null;
 
-  const paused = file.paused && (file.status === "QUEUED" || file.status === "UPLOADING");
-  const percent = filePercent(file);
+  const paused = file.paused && isAwaitingBytes(file.status);
+  const percent = photoPercent(file);
   const retry = session.canRetry(file);
-  const canCancel = isActiveStatus(file.status);
+  const canCancel = !isTerminalPhoto(file.status);
 
   return (
     <RowFrame
@@ -100,11 +98,11 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
   const [cancelling, setCancelling] = useState(false);
   if (!photo) return null;
 
-  const active = isActiveStatus(photo.status);
+  const active = !isTerminalPhoto(photo.status);
   const detail =
     photo.status === "FAILED"
       ? `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`
-      : photo.status === "QUEUED" || photo.status === "UPLOADING"
+      : isAwaitingBytes(photo.status)
         ? "Started in another tab or before a reload · can't resume here without the file"
         : photo.status === "PROCESSING"
           ? "Stored · processing on the server…"
@@ -112,11 +110,9 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
             ? "Done"
             : "Cancelled";
   const cancel = async () => {
-    const token = sessionStore.getState().session?.token;
-    if (!token) return;
     setCancelling(true);
     try {
-      await cancelPhoto(token, photoId);
+      await session.cancelElsewhere({ photoId });
     } catch (error) {
       toast.error(`Couldn't cancel ${photo.filename}`, { description: (error as Error).message });
     } finally {

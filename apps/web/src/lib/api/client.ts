@@ -1,5 +1,11 @@
-import { ErrorBody } from "@rapidphoto/protocol";
+import { ApiError, createJsonClient, NetworkError, type ResponseSchema } from "@rapidphoto/uploader";
 import { API_URL } from "../config";
+
+/**
+ * The web app's JSON requests go through the upload engine's client (one HTTP client and one
+ * `ApiError` in the browser); this only sets the base URL and words failures for people.
+ */
+export { ApiError, type ResponseSchema };
 
 /** Codes the client raises itself, next to the server's ERROR_CODES. */
 export const CLIENT_ERROR_CODES = {
@@ -7,31 +13,12 @@ export const CLIENT_ERROR_CODES = {
   BAD_RESPONSE: "BAD_RESPONSE",
 } as const;
 
-/** An API failure as the server described it (`{code, message, details?}`) plus its HTTP status. */
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
 }
 
-/** Anything with zod's `safeParse`: every schema in @rapidphoto/protocol. */
-export interface ResponseSchema<T> {
-  safeParse(input: unknown): { success: true; data: T } | { success: false };
-}
-
 export interface RequestOptions<T> {
-  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  method?: "GET" | "POST";
   /** Serialised as JSON. */
   body?: unknown;
   /** Sent as `Authorization: Bearer <token>`. */
@@ -41,54 +28,39 @@ export interface RequestOptions<T> {
   schema: ResponseSchema<T>;
 }
 
+const request = createJsonClient({ baseUrl: API_URL });
+
 /**
  * One JSON request to the API. Resolves with the parsed body; rejects with an `ApiError` for any
  * non-2xx answer, an unreachable server or a body that breaks the contract. Aborts reject with the
  * signal's own reason so callers (TanStack Query) can tell cancellation apart.
  */
 export async function apiRequest<T>(path: string, options: RequestOptions<T>): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-
-  let response: Response;
+  const method = options.method ?? (options.body === undefined ? "GET" : "POST");
+  const { body, signal, schema } = options;
   try {
-    response = await fetch(`${API_URL}${path}`, {
-      method: options.method ?? (options.body === undefined ? "GET" : "POST"),
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-    });
+    return await request(method, path, { body, signal, schema, token: options.token ?? null });
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw new ApiError(0, CLIENT_ERROR_CODES.NETWORK, "Can't reach RapidPhoto. Check your connection and try again.");
-  }
-
-  const payload = await readJson(response);
-  if (!response.ok) throw toApiError(response.status, payload);
-
-  const parsed = options.schema.safeParse(payload);
-  if (!parsed.success) {
-    throw new ApiError(response.status, CLIENT_ERROR_CODES.BAD_RESPONSE, "The server sent an unexpected response.");
-  }
-  return parsed.data;
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined; // e.g. a proxy's HTML error page: handled as "no error body" below
+    throw forPeople(error);
   }
 }
 
-function toApiError(status: number, payload: unknown): ApiError {
-  const body = ErrorBody.safeParse(payload);
-  if (body.success) return new ApiError(status, body.data.code, body.data.message, body.data.details);
-  // Not our server's error shape (proxy, crash page): keep the status, say something useful.
-  const message =
-    status >= 500 ? "Something went wrong on our side. Try again shortly." : `The request failed (HTTP ${status}).`;
-  return new ApiError(status, `HTTP_${status}`, message);
+/** The engine's errors say what happened to a request; people are told what it means for them. */
+function forPeople(error: unknown): unknown {
+  if (error instanceof NetworkError) {
+    return new ApiError(0, CLIENT_ERROR_CODES.NETWORK, "Can't reach RapidPhoto. Check your connection and try again.");
+  }
+  if (!(error instanceof ApiError)) return error;
+  if (error.code === CLIENT_ERROR_CODES.BAD_RESPONSE) {
+    return new ApiError(error.status, error.code, "The server sent an unexpected response.", error.details);
+  }
+  if (error.code === `HTTP_${error.status}`) {
+    // Not our server's error shape (proxy, crash page): keep the status, say something useful.
+    const message =
+      error.status >= 500
+        ? "Something went wrong on our side. Try again shortly."
+        : `The request failed (HTTP ${error.status}).`;
+    return new ApiError(error.status, error.code, message, undefined, error.retryAfter);
+  }
+  return error;
 }

@@ -1,10 +1,4 @@
-import {
-  CancelPhotoResponse,
-  JobListResponse,
-  type JobSummary,
-  JobView,
-  PhotoListResponse,
-} from "@rapidphoto/protocol";
+import { JobListResponse, type JobSummary, PhotoListResponse } from "@rapidphoto/protocol";
 import { apiRequest } from "./client";
 
 /**
@@ -13,7 +7,6 @@ import { apiRequest } from "./client";
  * (SessionSync), so these keys need no token in them.
  */
 export const uploadKeys = {
-  all: ["upload-jobs"] as const,
   /** `GET /queries/upload-jobs?active=true`: the caller's recent jobs, from any tab or device. */
   active: () => ["upload-jobs", "active"] as const,
   job: (jobId: string) => ["upload-jobs", "job", jobId] as const,
@@ -33,21 +26,8 @@ export function fetchActiveJobs(token: string, signal?: AbortSignal): Promise<Jo
   );
 }
 
-export function fetchJob(token: string, jobId: string, signal?: AbortSignal): Promise<JobView> {
-  return apiRequest(`/queries/upload-jobs/${encodeURIComponent(jobId)}`, { token, signal, schema: JobView });
-}
-
 export function fetchPhotos(token: string, cursor: string | undefined, signal?: AbortSignal) {
   const query = new URLSearchParams({ limit: String(PHOTO_PAGE_SIZE) });
   if (cursor) query.set("cursor", cursor);
   return apiRequest(`/queries/photos?${query}`, { token, signal, schema: PhotoListResponse });
-}
-
-/** Cancels a photo this tab has no file for (a job from another tab): the server aborts its upload. */
-export function cancelPhoto(token: string, photoId: string): Promise<unknown> {
-  return apiRequest(`/commands/upload/${encodeURIComponent(photoId)}/cancel`, {
-    token,
-    body: {},
-    schema: CancelPhotoResponse,
-  });
 }

@@ -1,8 +1,6 @@
-import { CancelJobResponse, isTerminalPhoto } from "@rapidphoto/protocol";
-import { apiRequest } from "@/lib/api/client";
-import { sessionStore } from "@/lib/session/session-store";
+import { isTerminalPhoto } from "@rapidphoto/protocol";
 import { dismissJobs } from "@/lib/ui/upload-panel-store";
-import { isActiveStatus, type RemoteRow } from "./panel-rows";
+import type { RemoteRow } from "./panel-rows";
 import type { UploadSession } from "./uploader";
 
 /**
@@ -12,19 +10,9 @@ import type { UploadSession } from "./uploader";
 
 /** Cancels every unfinished file: this tab's in the engine, other tabs' jobs on the server. */
 export async function cancelAll(session: UploadSession, remote: Iterable<RemoteRow>): Promise<void> {
-  const token = sessionStore.getState().session?.token;
   const jobs = new Set<string>();
-  for (const row of remote) if (isActiveStatus(row.status)) jobs.add(row.jobId);
-  await Promise.all([
-    session.cancel(),
-    ...[...jobs].map((jobId) =>
-      apiRequest(`/commands/upload-jobs/${encodeURIComponent(jobId)}/cancel`, {
-        token,
-        body: {},
-        schema: CancelJobResponse,
-      }),
-    ),
-  ]);
+  for (const row of remote) if (!isTerminalPhoto(row.status)) jobs.add(row.jobId);
+  await Promise.all([session.cancel(), ...[...jobs].map((jobId) => session.cancelElsewhere({ jobId }))]);
 }
 
 /** Removes completed rows; finished jobs stay cleared after a reload too. */

@@ -75,7 +75,14 @@ describe("panel rows", () => {
 
   it("sums bytes over files still wanted, so the batch can reach 100%", () => {
     const sum = summarize(s, none);
-    expect(sum).toMatchObject({ sending: 2, processing: 1, completed: 1, failed: 1, cancelled: 1, total: 6 });
+    expect(sum).toMatchObject({
+      sendingCount: 2,
+      processingCount: 1,
+      completedCount: 1,
+      failedCount: 1,
+      cancelledCount: 1,
+      totalCount: 6,
+    });
     expect(sum.bytesTotal).toBe(400); // a, b, c, e: failed and cancelled drop out
     expect(sum.bytesSent).toBe(250);
     expect(summarize(s, none)).toBe(sum); // computed once per state

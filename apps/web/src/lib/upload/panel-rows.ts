@@ -1,5 +1,5 @@
-import { isTerminalPhoto, type JobView, type PhotoStatus, percentOf } from "@rapidphoto/protocol";
-import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
+import { computeTotals, type FileState, type Totals, type UploadState } from "@rapidphoto/uploader";
 
 /**
  * What the upload panel lists, as plain functions of the engine's state and the cached job views
@@ -11,17 +11,12 @@ export const PANEL_TABS = ["all", "active", "completed", "failed"] as const;
 export type PanelTab = (typeof PANEL_TABS)[number];
 export type TabCounts = Record<PanelTab, number>;
 
-/** Not finished yet: waiting, sending or processing on the server. */
-export function isActiveStatus(status: PhotoStatus): boolean {
-  return !isTerminalPhoto(status);
-}
-
 export function inTab(tab: PanelTab, status: PhotoStatus): boolean {
   switch (tab) {
     case "all":
       return true;
-    case "active":
-      return isActiveStatus(status);
+    case "active": // not finished: waiting, sending or processing on the server
+      return !isTerminalPhoto(status);
     case "completed":
       return status === "COMPLETED";
     case "failed":
@@ -98,20 +93,13 @@ export function queuePosition(state: UploadState, id: string): number | null {
  * one sorted, comma-joined string so a selector's result compares by value.
  */
 export function activeLocalJobsKey(state: UploadState): string {
-  return jobsKey(state, (file) => isActiveStatus(file.status));
+  return jobsKey(state, (file) => !isTerminalPhoto(file.status));
 }
 
 function jobsKey(state: UploadState, include: (file: FileState) => boolean): string {
   const jobs = new Set<string>();
   for (const file of Object.values(state.files)) if (file.jobId && include(file)) jobs.add(file.jobId);
   return [...jobs].sort().join(",");
-}
-
-/** Percent shown for a file of this tab: bytes while sending, 100 once stored. */
-export function filePercent(file: FileState): number {
-  if (file.status === "PROCESSING" || file.status === "COMPLETED") return 100;
-  if (file.bytesTotal === 0) return 0;
-  return Math.min(100, (file.bytesSent / file.bytesTotal) * 100);
 }
 
 export type RemoteRow = { key: string; jobId: string; photoId: string; status: PhotoStatus };
@@ -138,26 +126,13 @@ export function remoteRows(
   return rows;
 }
 
-/** The panel's headline numbers over this tab's visible files. */
-export type LocalSummary = {
-  /** Waiting or sending, not paused. */
-  sending: number;
-  paused: number;
-  processing: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  total: number;
-  /** Over files still wanted: failed and cancelled files drop out, so the percent can reach 100. */
-  bytesSent: number;
-  bytesTotal: number;
-  percent: number;
-};
+const summaryCache = new WeakMap<UploadState["files"], WeakMap<ReadonlySet<string>, Totals>>();
 
-const summaryCache = new WeakMap<UploadState["files"], WeakMap<ReadonlySet<string>, LocalSummary>>();
-
-/** Computed once per frame's state (and set of hidden rows), however many components ask. */
-export function summarize(state: UploadState, hidden: ReadonlySet<string>): LocalSummary {
+/**
+ * The panel's headline numbers over this tab's visible files (the engine's computeTotals), computed
+ * once per frame's state and set of hidden rows, however many components ask.
+ */
+export function summarize(state: UploadState, hidden: ReadonlySet<string>): Totals {
   let byHidden = summaryCache.get(state.files);
   if (!byHidden) {
     byHidden = new WeakMap();
@@ -165,34 +140,12 @@ export function summarize(state: UploadState, hidden: ReadonlySet<string>): Loca
   }
   const cached = byHidden.get(hidden);
   if (cached) return cached;
-  const s: LocalSummary = {
-    sending: 0,
-    paused: 0,
-    processing: 0,
-    completed: 0,
-    failed: 0,
-    cancelled: 0,
-    total: 0,
-    bytesSent: 0,
-    bytesTotal: 0,
-    percent: 0,
-  };
+  const visible: FileState[] = [];
   for (const id of state.order) {
-    const f = state.files[id];
-    if (!f || hidden.has(id)) continue;
-    s.total++;
-    if (f.status === "QUEUED" || f.status === "UPLOADING") {
-      if (f.paused) s.paused++;
-      else s.sending++;
-    } else if (f.status === "PROCESSING") s.processing++;
-    else if (f.status === "COMPLETED") s.completed++;
-    else if (f.status === "FAILED") s.failed++;
-    else s.cancelled++;
-    if (f.status === "FAILED" || f.status === "CANCELLED") continue;
-    s.bytesTotal += f.bytesTotal;
-    s.bytesSent += f.status === "QUEUED" || f.status === "UPLOADING" ? f.bytesSent : f.bytesTotal;
+    const file = state.files[id];
+    if (file && !hidden.has(id)) visible.push(file);
   }
-  s.percent = s.bytesTotal === 0 ? 0 : percentOf(s.bytesSent, s.bytesTotal);
-  byHidden.set(hidden, s);
-  return s;
+  const totals = computeTotals(visible);
+  byHidden.set(hidden, totals);
+  return totals;
 }

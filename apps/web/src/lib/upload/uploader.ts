@@ -8,16 +8,15 @@ import {
 } from "@rapidphoto/uploader";
 import type { QueryClient } from "@tanstack/react-query";
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { fetchJob } from "@/lib/api/uploads";
 import { API_URL } from "@/lib/config";
-import { sessionStore } from "@/lib/session/session-store";
 import { type BatchResult, BatchTracker } from "./batches";
 import { LiveSync } from "./live-sync";
 
 /**
  * The upload engine of one signed-in session (DESIGN §8) and what the web app keeps beside it:
  * the live sync with the server, the batches to announce, and which rows the person cleared away.
- * One per signed-in user per tab; destroyed when the session ends (sign-out, another account).
+ * One per signed-in user per tab: UploadProvider creates it in an effect and destroys it when the
+ * user changes or signs out (here or in another tab).
  */
 export interface UploadSession {
   readonly userId: string;
@@ -32,6 +31,8 @@ export interface UploadSession {
   /** Whether the engine can try a failed file again (see canRetry). */
   canRetry(file: FileState): boolean;
   cancel(fileId?: string): Promise<void>;
+  /** Cancels a photo or a whole job this tab has no file for (started elsewhere): the server aborts its upload. */
+  cancelElsewhere(target: { photoId: string } | { jobId: string }): Promise<void>;
   hide(keys: Iterable<string>): void;
   destroy(): void;
 }
@@ -50,11 +51,13 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   const getToken = () => options.getToken();
   const api = createApiClient({ baseUrl: API_URL, getToken });
   const uploader = createUploader({ api, transport: createXhrTransport() });
+  /** Aborted by destroy: calls the session makes for the panel end with it. */
+  const life = new AbortController();
   const live = new LiveSync({
     queryClient: options.queryClient,
     apply: (message) => uploader.applyServerMessage(message),
     applyView: (view) => uploader.applyJobView(view),
-    fetchJob: (jobId, signal) => fetchJob(getToken() ?? "", jobId, signal),
+    fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
   });
   const visibility = createStore<{ hidden: ReadonlySet<string> }>()(() => ({ hidden: new Set() }));
@@ -100,8 +103,11 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     },
     canRetry,
     cancel: (fileId) => uploader.cancel(fileId),
+    cancelElsewhere: (target) =>
+      "jobId" in target ? api.cancelJob(target.jobId, life.signal) : api.cancelPhoto(target.photoId, life.signal),
     hide,
     destroy() {
+      life.abort();
       stopWatching();
       live.destroy();
       uploader.destroy();
@@ -115,21 +121,3 @@ function toSource({ file, type }: AcceptedPhoto): UploadSource {
   if (file.type === type) return file;
   return { name: file.name, type, size: file.size, slice: (start, end) => file.slice(start, end) };
 }
-
-let current: UploadSession | null = null;
-
-/** The session's upload engine, created on first use; a different user gets a new one. */
-export function uploadSessionFor(options: UploadSessionOptions): UploadSession {
-  if (current?.userId === options.userId) return current;
-  current?.destroy();
-  current = createUploadSession(options);
-  return current;
-}
-
-// Sign-out (here or in another tab) ends the engine: nothing keeps uploading for a signed-out tab.
-sessionStore.subscribe((state) => {
-  if (current && state.session?.userId !== current.userId) {
-    current.destroy();
-    current = null;
-  }
-});
