@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { uploadKey } from "../src/uploads/upload-storage.js";
 import { startTestServer, type TestServer } from "./helper.js";
 
 /** Sends part of a body to a signed URL, then drops the connection, as a paused upload does. */
@@ -61,14 +62,10 @@ describe("a client that drops an upload mid-body", () => {
     await vi.waitFor(async () => expect(await readdir(path.join(server.dataDir, "tmp"))).toEqual([]), {
       timeout: 10_000,
     });
-    const listed = await storage.listParts(
-      (
-        await server.app.database.db.query.photos.findFirst({
-          where: (p, { eq }) => eq(p.id, multipart.photoId),
-        })
-      )?.storageKey as string,
-      multipart.multipart.uploadId,
-    );
+    const row = await server.app.database.db.query.photos.findFirst({
+      where: (p, { eq }) => eq(p.id, multipart.photoId),
+    });
+    const listed = await storage.listParts(uploadKey(row!), multipart.multipart.uploadId);
     expect(listed).toEqual([]);
     const early = await server.api("POST", `/commands/upload/${put.photoId}/finalize`, { token, body: {} });
     expect(early.status).toBe(409); // nothing half-written counts as the object

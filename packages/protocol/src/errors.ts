@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   INVALID_PART_ORDER: { status: 400, message: "Parts must be listed in ascending order." },
   INVALID_KEY: { status: 400, message: "That is not a valid object key." },
   SERVICE_UNAVAILABLE: { status: 503, message: "The service is not available right now." },
+  STORAGE_UNAVAILABLE: { status: 503, message: "Photo storage is not available right now. Try again shortly." },
   INTERNAL: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

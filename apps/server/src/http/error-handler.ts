@@ -1,7 +1,8 @@
 import type { ErrorBody } from "@rapidphoto/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
-import { AppError } from "./app-error.js";
+import { StorageError } from "../storage/storage.js";
+import { AppError, storageAppError } from "./app-error.js";
 
 /** Turns every failure into `{code, message, details?}`; 5xx bodies never carry internals. */
 export function installErrorHandling(app: FastifyInstance): void {
@@ -26,6 +27,8 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
+  // Storage down or unwritable reaches here from any route (sign, finalize, PUT): a retryable 503.
+  if (error instanceof StorageError && error.code === "UNAVAILABLE") return toErrorBody(storageAppError(error));
   if (error instanceof AppError) {
     return {
       status: error.statusCode,

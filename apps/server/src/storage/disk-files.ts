@@ -138,9 +138,14 @@ export async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
 
 /** Writes JSON to `tmp`, then renames it to `dest`: readers see the old or the new file, never half. */
 export async function writeJsonAtomically(tmp: string, dest: string, value: unknown): Promise<void> {
+  await moveIntoPlace(await writeJsonAside(tmp, value), dest);
+}
+
+/** Writes JSON to a new file `tmp` (for the caller to rename into place) and returns its path. */
+export async function writeJsonAside(tmp: string, value: unknown): Promise<string> {
   await mkdir(path.dirname(tmp), { recursive: true });
   await writeFile(tmp, JSON.stringify(value), { flag: "wx" });
-  await moveIntoPlace(tmp, dest);
+  return tmp;
 }
 
 /** Parsed and validated JSON, or null when the file does not exist. */

@@ -1,8 +1,15 @@
-import { type FileHandle, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { isNotFound, moveIntoPlace, pruneEmptyDirs, readJson, writeJsonAtomically } from "./disk-files.js";
+import {
+  isNotFound,
+  moveIntoPlace,
+  pruneEmptyDirs,
+  readJson,
+  writeJsonAside,
+  writeJsonAtomically,
+} from "./disk-files.js";
 import { type DiskLayout, metaPath, objectPath, tempPath } from "./disk-paths.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { type ObjectInfo, StorageError } from "./storage.js";
@@ -22,6 +29,8 @@ export type DiskObjects = {
   /** The object's info and a stream of its bytes. Throws StorageError("NO_SUCH_KEY"). */
   open(key: string): Promise<{ info: ObjectInfo; body: Readable }>;
   delete(key: string): Promise<void>;
+  /** Renames `from` to `to`, replacing `to`. Throws StorageError("NO_SUCH_KEY") when `from` is missing. */
+  move(from: string, to: string): Promise<void>;
 };
 
 export function createDiskObjects(layout: DiskLayout): DiskObjects {
@@ -73,6 +82,36 @@ export function createDiskObjects(layout: DiskLayout): DiskObjects {
         // The open descriptor keeps these bytes readable even if the key is replaced meanwhile.
         return { info: found.info, body: found.handle.createReadStream() };
       });
+    },
+
+    async move(from, to) {
+      const paths = { from: objectPath(layout, from), fromMeta: metaPath(layout, from) };
+      const dest = { data: objectPath(layout, to), meta: metaPath(layout, to) };
+      // Both keys locked, in a fixed order so two opposite moves cannot deadlock.
+      const [first, second] = [from, to].sort();
+      return lock(first as string, () =>
+        lock(second as string, async () => {
+          const found = await openObject(from);
+          if (!found) throw new StorageError("NO_SUCH_KEY", `No object at ${from}.`);
+          await found.handle.close();
+          // The new sidecar is written aside first: a store that cannot be written fails here,
+          // with `from` untouched. Then `to` stops existing (its sidecar goes), takes the bytes and
+          // its sidecar; `from` has lost its bytes by then, so no crash shows one object at two keys.
+          const sidecar = await writeJsonAside(tempPath(layout, "meta"), found.info);
+          try {
+            await rm(dest.meta, { force: true });
+            await mkdir(path.dirname(dest.data), { recursive: true });
+            await rename(paths.from, dest.data); // not moveIntoPlace: a failure must leave `from` alone
+          } catch (err) {
+            await rm(sidecar, { force: true });
+            throw err;
+          }
+          await moveIntoPlace(sidecar, dest.meta);
+          await rm(paths.fromMeta, { force: true });
+          await pruneEmptyDirs(path.dirname(paths.fromMeta), layout.meta);
+          await pruneEmptyDirs(path.dirname(paths.from), layout.objects);
+        }),
+      );
     },
 
     async delete(key) {

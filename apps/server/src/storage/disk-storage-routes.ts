@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AppError } from "../http/app-error.js";
+import { AppError, storageAppError } from "../http/app-error.js";
 import { attachmentDisposition } from "./content-disposition.js";
 import { BodyIncompleteError, BodySizeError } from "./disk-files.js";
 import type { DiskStorage } from "./disk-storage.js";
@@ -126,7 +126,7 @@ function toAppError(error: unknown): unknown {
   if (error instanceof BodySizeError) {
     return new AppError(error.code === "TOO_LARGE" ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED", error.message);
   }
-  if (error instanceof StorageError) return new AppError(error.code, error.message, undefined, { cause: error });
+  if (error instanceof StorageError) return storageAppError(error);
   if (error instanceof BodyIncompleteError) return new AppError("VALIDATION_FAILED", error.message);
   return error; // Fastify's own errors and real failures: the app's handler knows them
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { freePorts } from "../../testing/free-ports.js";
 import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
 import { diskStorageRoutes } from "./disk-storage-routes.js";
-import { StorageError } from "./storage.js";
+import { STAGING_PREFIX, StorageError } from "./storage.js";
 
 type DiskServer = {
   storage: DiskStorage;
@@ -343,7 +343,7 @@ describe("disk storage over HTTP", () => {
     }
   });
 
-  it("sweeps uploads idle past the TTL and temp files left by crashes", async () => {
+  it("sweeps uploads idle past the TTL, staged objects as old and temp files left by crashes", async () => {
     const idle = key("idle");
     const fresh = key("fresh");
     const old = new Date(Date.now() - 3_600_000);
@@ -353,8 +353,15 @@ describe("disk storage over HTTP", () => {
     const leftover = path.join(server.rootDir, "tmp", "object.crashed.tmp");
     await writeFile(leftover, "partial");
     await utimes(leftover, old, old);
+    // A stale URL used after finalize leaves an object under staging/ that nobody will read.
+    const [stray, inFlight] = [`${STAGING_PREFIX}user_1/ph_stray`, `${STAGING_PREFIX}user_1/ph_in_flight`];
+    await storage.write(stray, randomBytes(10), { contentType: "image/jpeg" });
+    await storage.write(inFlight, randomBytes(10), { contentType: "image/jpeg" });
+    await utimes(path.join(server.rootDir, "objects", stray), old, old);
 
-    expect(await storage.sweepAbandoned(600_000)).toEqual({ uploads: 1, tempFiles: 1 });
+    expect(await storage.sweepAbandoned(600_000)).toEqual({ uploads: 1, staged: 1, tempFiles: 1 });
+    expect(await storage.head(stray)).toBeNull();
+    expect(await storage.head(inFlight)).not.toBeNull();
     await expect(storage.listParts(idle, idleUpload.uploadId)).rejects.toMatchObject({ code: "NO_SUCH_UPLOAD" });
     expect(await storage.listParts(fresh, freshUpload.uploadId)).toEqual([]);
     expect(await tmpFiles()).toEqual([]);
@@ -394,6 +401,39 @@ describe("disk storage over HTTP", () => {
       stop();
       await rm(rootDir, { recursive: true, force: true });
     }
+  });
+
+  it("reports an unwritable store as StorageError UNAVAILABLE, and works again once it is back", async () => {
+    const rootDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-disk-"));
+    const local = createDiskStorage({ rootDir, publicUrl: "http://127.0.0.1:1", secret: randomBytes(32) });
+    await local.write("a/kept", randomBytes(10), { contentType: "image/jpeg" });
+    // tmp/ replaced by a file: every write starts there, and unlike chmod this also stops root.
+    const tmp = path.join(rootDir, "tmp");
+    await rename(tmp, `${tmp}.away`);
+    await writeFile(tmp, "not a directory");
+    try {
+      for (const attempt of [
+        () => local.write("a/new", randomBytes(10), { contentType: "image/jpeg" }),
+        () => local.createMultipart("a/big", { contentType: "image/jpeg" }),
+        () => local.move("a/kept", "a/moved"),
+        () => local.check(),
+      ]) {
+        const err = await attempt().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(StorageError);
+        expect(err).toMatchObject({ code: "UNAVAILABLE" });
+      }
+      expect(await local.head("a/kept")).toMatchObject({ size: 10 }); // a failed move keeps its source
+    } finally {
+      await rm(tmp);
+      await rename(`${tmp}.away`, tmp);
+    }
+    await local.write("a/new", randomBytes(10), { contentType: "image/jpeg" });
+    await expect(local.check()).resolves.toBeUndefined();
+    await local.close();
+    await rm(rootDir, { recursive: true });
   });
 
   it("fails check() when the root is gone", async () => {

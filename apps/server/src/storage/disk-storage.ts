@@ -12,6 +12,7 @@ import {
   type ObjectStorage,
   type SignalOpt,
   type SignedUrl,
+  STAGING_PREFIX,
   StorageError,
   type StoredPart,
 } from "./storage.js";
@@ -59,8 +60,8 @@ export interface DiskStorage extends ObjectStorage {
   ): Promise<StoredPart>;
   /** Info and bytes in one step, so both come from the same version. Throws StorageError("NO_SUCH_KEY"). */
   open(key: string): Promise<{ info: ObjectInfo; body: Readable }>;
-  /** Removes multipart uploads idle for `olderThanMs`, and temp files left by crashes. */
-  sweepAbandoned(olderThanMs: number): Promise<{ uploads: number; tempFiles: number }>;
+  /** Removes multipart uploads idle for `olderThanMs`, staged objects as old, and temp files left by crashes. */
+  sweepAbandoned(olderThanMs: number): Promise<{ uploads: number; staged: number; tempFiles: number }>;
   /** Sweeps every `intervalMs` until the returned function (or close()) is called. */
   startSweeper(intervalMs: number, ttlMs: number): () => void;
 }
@@ -91,6 +92,24 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
     return { etag };
   }
 
+  /** Objects under STAGING_PREFIX written `olderThanMs` ago or earlier (see STAGING_PREFIX). */
+  async function sweepStaged(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      for (const name of await readdirOrEmpty(dir)) {
+        const file = path.join(dir, name);
+        const info = await stat(file).catch(() => null);
+        if (info?.isDirectory()) await walk(file, `${keyPrefix}${name}/`);
+        else if (info && now() - info.mtimeMs >= olderThanMs) {
+          await objects.delete(`${keyPrefix}${name}`);
+          removed++;
+        }
+      }
+    };
+    await walk(path.join(layout.objects, STAGING_PREFIX), STAGING_PREFIX);
+    return removed;
+  }
+
   async function sweepTempFiles(olderThanMs: number): Promise<number> {
     let removed = 0;
     for (const name of await readdirOrEmpty(layout.tmp)) {
@@ -116,9 +135,9 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       return { url: urlFor(key, query), headers: { "Content-Type": contentType }, expiresAt };
     },
 
-    async createMultipart(key, { contentType }) {
-      return { uploadId: await multipart.create(key, contentType) };
-    },
+    createMultipart: faultsAsUnavailable(async (key, { contentType }) => ({
+      uploadId: await multipart.create(key, contentType),
+    })),
 
     async presignPart(key, uploadId, partNumber, { expiresInSec, maxBytes }): Promise<SignedUrl> {
       assertValidKey(key);
@@ -131,19 +150,20 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       return { url: urlFor(key, query), headers: {}, expiresAt };
     },
 
-    listParts: (key, uploadId) => multipart.list(key, uploadId),
-    completeMultipart: (key, uploadId, parts, opts?: SignalOpt) =>
+    listParts: faultsAsUnavailable((key, uploadId) => multipart.list(key, uploadId)),
+    completeMultipart: faultsAsUnavailable((key, uploadId, parts, opts?: SignalOpt) =>
       multipart.complete(key, uploadId, parts, opts?.signal),
-    abortMultipart: (key, uploadId) => multipart.abort(key, uploadId),
-    head: (key) => objects.head(key),
+    ),
+    abortMultipart: faultsAsUnavailable((key, uploadId) => multipart.abort(key, uploadId)),
+    head: faultsAsUnavailable((key) => objects.head(key)),
 
-    async read(key, opts?: SignalOpt) {
+    read: faultsAsUnavailable(async (key, opts?: SignalOpt) => {
       const { body } = await objects.open(key);
       if (opts?.signal) Readable.addAbortSignal(opts.signal, body);
       return body;
-    },
+    }),
 
-    async write(key, body, { contentType, signal }) {
+    write: faultsAsUnavailable(async (key, body, { contentType, signal }) => {
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
       try {
         await store(key, source, { contentType, signal });
@@ -151,7 +171,7 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
         source.destroy(); // ours to end, unlike an HTTP request (see receiveToFile)
         throw err;
       }
-    },
+    }),
 
     async presignGet(key, { expiresInSec, downloadFilename }) {
       assertValidKey(key);
@@ -160,10 +180,14 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       return urlFor(key, query);
     },
 
-    delete: (key) => objects.delete(key),
+    move: faultsAsUnavailable((from, to) => objects.move(from, to)),
+    delete: faultsAsUnavailable((key) => objects.delete(key)),
 
     async check() {
       await access(layout.root, constants.R_OK | constants.W_OK);
+      // Every write starts in tmp/: a file or an unwritable directory there stops them all.
+      await access(layout.tmp, constants.W_OK);
+      if (!(await stat(layout.tmp)).isDirectory()) throw new StorageError("UNAVAILABLE", "tmp/ is not a directory.");
     },
 
     async close() {
@@ -176,20 +200,22 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       return grant;
     },
 
-    async receiveObject(key, body, { size, contentType, declaredBytes, signal }) {
+    receiveObject: faultsAsUnavailable(async (key, body, { size, contentType, declaredBytes, signal }) => {
       checkDeclaredSize(declaredBytes, { exactBytes: size });
       return store(key, body, { contentType, exactBytes: size, signal });
-    },
+    }),
 
-    receivePart: (key, uploadId, partNumber, body, opts) =>
+    receivePart: faultsAsUnavailable((key, uploadId, partNumber, body, opts) =>
       multipart.receivePart(key, uploadId, partNumber, body, opts),
+    ),
 
-    open: (key) => objects.open(key),
+    open: faultsAsUnavailable((key) => objects.open(key)),
 
     async sweepAbandoned(olderThanMs) {
       const uploads = await multipart.sweep(olderThanMs, now());
+      const staged = await sweepStaged(olderThanMs);
       const tempFiles = await sweepTempFiles(olderThanMs);
-      return { uploads, tempFiles };
+      return { uploads, staged, tempFiles };
     },
 
     startSweeper(intervalMs, ttlMs) {
@@ -200,7 +226,9 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
         storage
           .sweepAbandoned(ttlMs)
           .then((removed) => {
-            if (removed.uploads + removed.tempFiles > 0) options.logger?.info(removed, "swept abandoned uploads");
+            if (removed.uploads + removed.staged + removed.tempFiles > 0) {
+              options.logger?.info(removed, "swept abandoned uploads");
+            }
           })
           .catch((err: unknown) => options.logger?.error({ err }, "sweeping abandoned uploads failed"))
           .finally(() => {
@@ -217,4 +245,20 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
     },
   };
   return storage;
+}
+
+/**
+ * The filesystem failing under us (unwritable, full, a directory replaced by a file, too many open
+ * files) is the store being unavailable, not a bug: callers answer 503 and clients retry. Node's
+ * system errors are the ones that carry `syscall`; everything else passes through unchanged.
+ */
+function faultsAsUnavailable<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await run(...args);
+    } catch (err) {
+      if (typeof (err as { syscall?: unknown } | null)?.syscall !== "string") throw err;
+      throw new StorageError("UNAVAILABLE", "Disk storage cannot be read or written right now.", { cause: err });
+    }
+  };
 }

@@ -13,12 +13,37 @@ const S3_TO_STORAGE = new Map<string, StorageErrorCode>([
   ["NotFound", "NO_SUCH_KEY"],
 ]);
 
+/** S3 saying "not now": throttling and its own failures. */
+const S3_BUSY = new Set(["SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "TimeoutError"]);
+/** No answer at all: the store is down or unreachable. */
+const NETWORK_FAILURES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+
 /** The StorageError an S3 error stands for, or the error itself when it has no port meaning. */
 export function fromS3Error(err: unknown): unknown {
   const name = (err as { name?: unknown } | null)?.name;
   const code = typeof name === "string" ? S3_TO_STORAGE.get(name) : undefined;
-  if (!code) return err;
-  return new StorageError(code, (err as Error).message || String(name), { cause: err });
+  if (code) return new StorageError(code, (err as Error).message || String(name), { cause: err });
+  if (isUnavailable(err))
+    return new StorageError("UNAVAILABLE", "S3 storage is not reachable right now.", { cause: err });
+  return err;
+}
+
+/** After the SDK's own retries: S3 unreachable, throttling or failing (5xx). A cancelled request is not. */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  if (!e || e.name === "AbortError") return false;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (typeof e.name === "string" && S3_BUSY.has(e.name)) return true;
+  return typeof e.code === "string" && NETWORK_FAILURES.has(e.code);
 }
 
 export function isS3Error(err: unknown, ...names: string[]): boolean {

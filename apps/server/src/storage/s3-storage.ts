@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -156,7 +157,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
           abortSignal: opts?.signal,
         });
       } catch (err) {
-        if (!isS3Error(err, "NoSuchUpload")) throw err; // already aborted or completed: nothing to do
+        if (!isS3Error(err, "NoSuchUpload")) throw fromS3Error(err); // already aborted or completed: nothing to do
       }
     },
 
@@ -168,7 +169,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
         return { size: out.ContentLength ?? 0, etag: out.ETag ?? "", contentType: out.ContentType ?? null };
       } catch (err) {
         if (isS3Error(err, "NotFound", "NoSuchKey")) return null;
-        throw err;
+        throw fromS3Error(err);
       }
     },
 
@@ -202,6 +203,20 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
         ResponseCacheControl: `private, max-age=${expiresInSec}`,
       });
       return getSignedUrl(client, command, { expiresIn: checkExpiry(expiresInSec) });
+    },
+
+    // One CopyObject (S3 copies up to 5 GiB at once, the largest photo accepted), then the source
+    // goes. The copy is a new object: a completed multipart upload's parts are not shared with it.
+    async move(from, to, opts) {
+      const source = `${bucket}/${from.split("/").map(encodeURIComponent).join("/")}`;
+      await send(() =>
+        client.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: source }), {
+          abortSignal: opts?.signal,
+        }),
+      );
+      await send(() =>
+        client.send(new DeleteObjectCommand({ Bucket: bucket, Key: from }), { abortSignal: opts?.signal }),
+      );
     },
 
     async delete(key, opts) {

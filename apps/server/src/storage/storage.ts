@@ -41,6 +41,13 @@ export interface ObjectStorage {
   read(key: string, opts?: SignalOpt): Promise<Readable>;
   write(key: string, body: Buffer | Readable, opts: { contentType: string; signal?: AbortSignal }): Promise<void>;
   presignGet(key: string, opts: { expiresInSec: number; downloadFilename?: string }): Promise<string>;
+  /**
+   * Moves an object to another key inside the store (replacing what is there), then removes the
+   * source. The copy is the store's own (rename on disk, CopyObject on S3): no URL ever signed for
+   * `from`, nor any part of an upload completed at `from`, can reach the bytes now at `to`.
+   * Throws StorageError("NO_SUCH_KEY") when `from` does not exist.
+   */
+  move(from: string, to: string, opts?: SignalOpt): Promise<void>;
   /** Deleting a missing object is not an error. */
   delete(key: string, opts?: SignalOpt): Promise<void>;
   /** Throws when the store is unreachable (used by /healthz). */
@@ -53,6 +60,13 @@ export type SignedUrl = { url: string; headers: Record<string, string>; expiresA
 export type StoredPart = { partNumber: number; etag: string; size: number };
 export type ObjectInfo = { size: number; etag: string; contentType: string | null };
 
+/**
+ * Objects under this prefix are uploads on their way in, read only until finalize moves them. One
+ * left behind (a stale URL used after finalize, a crash) is expired by age: the disk sweeper on
+ * disk, a lifecycle rule on S3 (see README.md).
+ */
+export const STAGING_PREFIX = "staging/";
+
 /** S3's minimum size of every part but the last (EntityTooSmall below it). */
 export const MIN_MULTIPART_PART_BYTES = 5 * 1024 * 1024;
 
@@ -63,7 +77,9 @@ export type StorageErrorCode =
   | "ENTITY_TOO_SMALL"
   | "INVALID_PART_ORDER"
   /** A key outside the allowed charset or with `.`/`..` segments (a server bug: keys are never user input). */
-  | "INVALID_KEY";
+  | "INVALID_KEY"
+  /** The store cannot be reached or written now (disk full or unwritable, S3 down): worth retrying later. */
+  | "UNAVAILABLE";
 
 export class StorageError extends Error {
   constructor(

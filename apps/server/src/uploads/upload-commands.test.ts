@@ -8,6 +8,7 @@ import { photos, uploadJobs } from "../db/schema.js";
 import { applyTransitions } from "../photos/photo-transitions.js";
 import { StorageError } from "../storage/storage.js";
 import { createUploadService } from "./upload-service.js";
+import { uploadKey } from "./upload-storage.js";
 
 const MiB = 1024 * 1024;
 const jpeg = (filename: string, bytes: number) => ({ filename, mimeType: "image/jpeg", bytes });
@@ -182,7 +183,7 @@ describe("ownership", () => {
 });
 
 describe("finalize", () => {
-  it("refuses before any upload, accepts once, refuses twice", async () => {
+  it("refuses before any upload, accepts once, and answers a second finalize as it is now", async () => {
     const bytes = await makeTestJpeg({ width: 64, height: 48 });
     const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length)]);
     const item = body.items[0];
@@ -200,8 +201,9 @@ describe("finalize", () => {
       token: alice.token,
       body: {},
     });
-    expect(twice.status).toBe(409);
-    expect(twice.body.code).toBe("ILLEGAL_TRANSITION");
+    // A client whose first answer was lost finalizes again: the same success, nothing changed.
+    expect(twice.status).toBe(202);
+    expect(["PROCESSING", "COMPLETED"]).toContain(twice.body.status);
     const done = await waitForJob(server, alice.token, body.jobId);
     expect(done.status).toBe("COMPLETED");
   });
@@ -312,9 +314,7 @@ describe("cancel and retry", () => {
     const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, big.photoId));
     const cancel = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
     expect(cancel.body).toEqual({ photoId: big.photoId, status: "CANCELLED" });
-    await expect(storage.listParts(row?.storageKey as string, big.multipart.uploadId)).rejects.toBeInstanceOf(
-      StorageError,
-    );
+    await expect(storage.listParts(uploadKey(row!), big.multipart.uploadId)).rejects.toBeInstanceOf(StorageError);
     const again = await server.api("POST", `/commands/upload/${big.photoId}/cancel`, { token: alice.token });
     expect(again.status).toBe(409);
 
@@ -414,7 +414,7 @@ describe("abandoned uploads", () => {
     expect(job.photos[0]).toMatchObject({ status: "FAILED", errorMessage: expect.stringMatching(/did not finish/) });
     expect(job.photos[1]).toMatchObject({ photoId: fresh.photoId, status: "QUEUED" });
     await expect(
-      server.app.storage.listParts(row?.storageKey as string, stale.multipart.uploadId),
+      server.app.storage.listParts(uploadKey(row!), stale.multipart.uploadId),
     ).rejects.toBeInstanceOf(StorageError);
     expect(await uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
   });
@@ -449,12 +449,12 @@ describe("sign", () => {
     });
 
     const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, item.photoId));
-    await server.app.storage.abortMultipart(row?.storageKey as string, item.multipart.uploadId);
+    await server.app.storage.abortMultipart(uploadKey(row!), item.multipart.uploadId);
     const restarted = await server.api("POST", `/commands/upload/${item.photoId}/sign`, { token: alice.token });
     expect(restarted.status).toBe(200);
     expect(restarted.body.multipart.uploadId).not.toBe(item.multipart.uploadId);
     expect(restarted.body.multipart.uploadedParts).toEqual([]);
-    const parts = await server.app.storage.listParts(row?.storageKey as string, restarted.body.multipart.uploadId);
+    const parts = await server.app.storage.listParts(uploadKey(row!), restarted.body.multipart.uploadId);
     expect(parts).toEqual([]); // the new upload exists in storage
   });
 });

@@ -6,6 +6,7 @@ import {
   type FinalizeRequest,
   type FinalizeResponse,
   isAwaitingBytes,
+  isStored,
   type JobEvent,
   type JobStatus,
   type PhotoStatus,
@@ -30,9 +31,10 @@ import {
   type Transition,
 } from "../photos/photo-transitions.js";
 import { originalKey } from "../photos/storage-keys.js";
+import { createKeyedLock } from "../storage/keyed-lock.js";
 import type { ObjectStorage, StoredPart } from "../storage/storage.js";
 import { mapLimit } from "./map-limit.js";
-import { checkPartNumbers, createUploadStorage } from "./upload-storage.js";
+import { checkPartNumbers, createUploadStorage, uploadKey } from "./upload-storage.js";
 
 export type UploadServiceDeps = {
   db: Db;
@@ -60,7 +62,14 @@ export function createUploadService(deps: UploadServiceDeps) {
   const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
   const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
 
-  const { uploadItem, discardUpload, storedParts, completeParts } = createUploadStorage({ storage, logger, putTtl });
+  const { uploadItem, discardUpload, promoteUpload, storedParts, completeParts } = createUploadStorage({
+    storage,
+    logger,
+    putTtl,
+  });
+  // Finalizes of one photo run one at a time here (a client retrying a finalize whose answer was
+  // lost), so a second one never moves the upload key again while the first is changing the status.
+  const finalizing = createKeyedLock();
 
   /** Applies transitions in their own transaction (which publishes their events before commit). */
   const transition = (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
@@ -126,12 +135,12 @@ export function createUploadService(deps: UploadServiceDeps) {
 
       // Storage first: if any multipart upload cannot be started, undo the ones that were and create nothing.
       const multiparts = rows.filter((r) => r.uploadMethod === "MULTIPART");
-      const started: { key: string; uploadId: string }[] = [];
+      const started: { row: (typeof rows)[number]; uploadId: string }[] = [];
       try {
         await mapLimit(multiparts, STORAGE_CONCURRENCY, async (row) => {
-          const { uploadId } = await storage.createMultipart(row.storageKey, { contentType: row.mimeType });
+          const { uploadId } = await storage.createMultipart(uploadKey(row), { contentType: row.mimeType });
           row.uploadId = uploadId;
-          started.push({ key: row.storageKey, uploadId });
+          started.push({ row, uploadId });
         });
         await db.transaction(async (tx) => {
           await tx.insert(uploadJobs).values(job);
@@ -140,7 +149,7 @@ export function createUploadService(deps: UploadServiceDeps) {
           }
         });
       } catch (error) {
-        await mapLimit(started, STORAGE_CONCURRENCY, (s) => discardUpload(s.key, s.uploadId));
+        await mapLimit(started, STORAGE_CONCURRENCY, (s) => discardUpload(s.row, s.uploadId));
         throw error;
       }
 
@@ -166,7 +175,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       const urls = await Promise.all(
         partNumbers.map(async (partNumber) => {
           const { start, end } = partRange(photo.bytes, photo.partSize as number, partNumber);
-          const signed = await storage.presignPart(photo.storageKey, photo.uploadId as string, partNumber, {
+          const signed = await storage.presignPart(uploadKey(photo), photo.uploadId as string, partNumber, {
             expiresInSec: partTtl,
             maxBytes: end - start,
           });
@@ -187,50 +196,67 @@ export function createUploadService(deps: UploadServiceDeps) {
       const parts = await storedParts(photo);
       if (parts) return uploadItem(photo, parts);
       // Storage no longer knows the upload (expired, swept, or completed with bad parts): start over.
-      const { uploadId } = await storage.createMultipart(photo.storageKey, { contentType: photo.mimeType });
+      const { uploadId } = await storage.createMultipart(uploadKey(photo), { contentType: photo.mimeType });
       const [updated] = await db
         .update(photos)
         .set({ uploadId, bytesSent: 0, updatedAt: new Date() })
         .where(and(eq(photos.id, photo.id), inArray(photos.status, [...AWAITING_BYTES_STATUSES])))
         .returning();
       if (!updated) {
-        await discardUpload(photo.storageKey, uploadId);
+        await discardUpload(photo, uploadId);
         throw new AppError("ILLEGAL_TRANSITION", "The photo changed status while it was being signed.");
       }
       return uploadItem(updated, []);
     },
 
+    /**
+     * Moves the uploaded bytes to the photo's original key and hands the photo to processing. A
+     * photo already stored (an earlier finalize whose answer was lost) answers as it is now.
+     */
     async finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
-      const photo = await ownedPhoto(userId, photoId);
-      if (!isAwaitingBytes(photo.status as PhotoStatus)) {
-        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
-      }
-      if (photo.uploadMethod === "PUT") {
-        if (body.uploadId || body.parts) {
-          throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
+      await ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
+      return finalizing(photoId, async () => {
+        const photo = await ownedPhoto(userId, photoId);
+        if (isStored(photo.status as PhotoStatus)) return { photoId, status: photo.status as PhotoStatus };
+        if (!isAwaitingBytes(photo.status as PhotoStatus)) {
+          throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
         }
-      } else {
-        await completeParts(photo, body);
-        // The multipart upload is gone once complete: a retry must start a new one.
-        await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
-      }
-      const stored = await storage.head(photo.storageKey);
-      if (!stored || stored.size !== photo.bytes) {
-        throw new AppError(
-          "UPLOAD_INCOMPLETE",
-          stored
-            ? `The stored object has ${stored.size} bytes; ${photo.bytes} were expected.`
-            : "Nothing has been uploaded for this photo yet.",
-          { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
-        );
-      }
-      await transition(
-        photo.jobId,
-        [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
-        "throw",
-      );
-      deps.onPhotosReady?.();
-      return { photoId, status: "PROCESSING" };
+        if (photo.uploadMethod === "PUT") {
+          if (body.uploadId || body.parts) {
+            throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
+          }
+        } else if (!(await storage.head(uploadKey(photo)))) {
+          // (When the object is already there, an earlier finalize completed it and was cut short.)
+          await completeParts(photo, body);
+          // The multipart upload is gone once complete: a retry must start a new one.
+          await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
+        }
+        const stored = await promoteUpload(photo);
+        if (!stored || stored.size !== photo.bytes) {
+          throw new AppError(
+            "UPLOAD_INCOMPLETE",
+            stored
+              ? `The stored object has ${stored.size} bytes; ${photo.bytes} were expected.`
+              : "Nothing has been uploaded for this photo yet.",
+            { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
+          );
+        }
+        try {
+          await transition(
+            photo.jobId,
+            [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
+            "throw",
+          );
+        } catch (error) {
+          // Another instance finalized it meanwhile: the same answer as if this one had.
+          const now = await ownedPhoto(userId, photoId);
+          if (error instanceof AppError && isStored(now.status as PhotoStatus))
+            return { photoId, status: now.status as PhotoStatus };
+          throw error;
+        }
+        deps.onPhotosReady?.();
+        return { photoId, status: "PROCESSING" as const };
+      });
     },
 
     async reportProgress(userId: string, request: ProgressRequest) {
@@ -300,7 +326,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         [{ photoId, to: "CANCELLED", patch: { uploadId: null } }],
         "throw",
       );
-      await discardUpload(photo.storageKey, photo.uploadId);
+      await discardUpload(photo, photo.uploadId);
       return { photoId, status: changed[0]?.status ?? "CANCELLED" };
     },
 
@@ -323,7 +349,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       await mapLimit(
         open.filter((p) => cancelled.has(p.id)),
         STORAGE_CONCURRENCY,
-        (p) => discardUpload(p.storageKey, p.uploadId),
+        (p) => discardUpload(p, p.uploadId),
       );
       return { jobId, status: job.status as JobStatus, cancelledCount: changed.length };
     },
@@ -361,7 +387,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         await mapLimit(
           rows.filter((p) => failed.has(p.id)),
           STORAGE_CONCURRENCY,
-          (p) => discardUpload(p.storageKey, p.uploadId),
+          (p) => discardUpload(p, p.uploadId),
         );
         expired += changed.length;
       }
@@ -383,7 +409,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       if (photo.uploadMethod === "MULTIPART") {
         parts = (await storedParts(photo)) ?? undefined;
         if (!parts) {
-          fresh = (await storage.createMultipart(photo.storageKey, { contentType: photo.mimeType })).uploadId;
+          fresh = (await storage.createMultipart(uploadKey(photo), { contentType: photo.mimeType })).uploadId;
           uploadId = fresh;
           parts = [];
         }
@@ -403,7 +429,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         );
         return uploadItem(changed[0] as PhotoRow, parts);
       } catch (error) {
-        if (fresh) await discardUpload(photo.storageKey, fresh);
+        if (fresh) await discardUpload(photo, fresh);
         throw error;
       }
     },

@@ -2,7 +2,14 @@ import { type FinalizeRequest, partCountFor, planPartSize, type UploadItem } fro
 import type { FastifyBaseLogger } from "fastify";
 import type { PhotoRow } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
-import { type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
+import { stagingKey } from "../photos/storage-keys.js";
+import { type ObjectInfo, type ObjectStorage, StorageError, type StoredPart } from "../storage/storage.js";
+
+/** The photo fields that name its storage keys. */
+type PhotoKeys = Pick<PhotoRow, "id" | "userId" | "storageKey">;
+
+/** Where the photo's upload goes (never its original's key; see stagingKey). */
+export const uploadKey = (photo: Pick<PhotoRow, "id" | "userId">) => stagingKey(photo.userId, photo.id);
 
 /**
  * The storage side of the upload service: what a client needs to send bytes (signed items), what
@@ -20,7 +27,7 @@ export function createUploadStorage({
 }) {
   async function uploadItem(photo: PhotoRow, uploadedParts?: StoredPart[]): Promise<UploadItem> {
     if (photo.uploadMethod === "PUT") {
-      const signed = await storage.presignPut(photo.storageKey, {
+      const signed = await storage.presignPut(uploadKey(photo), {
         contentType: photo.mimeType,
         contentLength: photo.bytes,
         expiresInSec: putTtl,
@@ -51,10 +58,12 @@ export function createUploadStorage({
   }
 
   /** Best-effort storage clean-up after a cancel or a failed create: logged, never thrown. */
-  async function discardUpload(key: string, uploadId: string | null) {
+  async function discardUpload(photo: PhotoKeys, uploadId: string | null) {
+    const key = uploadKey(photo);
     try {
       if (uploadId) await storage.abortMultipart(key, uploadId);
       await storage.delete(key);
+      await storage.delete(photo.storageKey); // the bytes of an earlier, failed attempt
     } catch (error) {
       if (!(error instanceof StorageError && error.code === "NO_SUCH_UPLOAD")) {
         logger.warn({ err: error, key }, "could not clean up an abandoned upload");
@@ -62,11 +71,30 @@ export function createUploadStorage({
     }
   }
 
+  /**
+   * Moves the uploaded object to the photo's original key and returns what is stored there. When
+   * nothing waits at the upload key, an earlier finalize may have moved it and been cut short
+   * before it changed the status: the original is then reported as it is.
+   */
+  async function promoteUpload(photo: PhotoKeys & Pick<PhotoRow, "bytes">): Promise<ObjectInfo | null> {
+    const staged = await storage.head(uploadKey(photo));
+    if (staged && staged.size !== photo.bytes) return staged; // short: the caller refuses it, the client sends again
+    if (staged) {
+      try {
+        await storage.move(uploadKey(photo), photo.storageKey);
+      } catch (error) {
+        // Moved meanwhile by a finalize on another instance: what follows reads the result.
+        if (!(error instanceof StorageError && error.code === "NO_SUCH_KEY")) throw error;
+      }
+    }
+    return storage.head(photo.storageKey);
+  }
+
   /** Stored parts of a live multipart upload, or null if storage no longer knows it. */
   async function storedParts(photo: PhotoRow): Promise<StoredPart[] | null> {
     if (!photo.uploadId) return null;
     try {
-      return await storage.listParts(photo.storageKey, photo.uploadId);
+      return await storage.listParts(uploadKey(photo), photo.uploadId);
     } catch (error) {
       if (error instanceof StorageError && error.code === "NO_SUCH_UPLOAD") return null;
       throw error;
@@ -97,9 +125,9 @@ export function createUploadStorage({
     }
     const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
     try {
-      await storage.completeMultipart(photo.storageKey, photo.uploadId, parts);
+      await storage.completeMultipart(uploadKey(photo), photo.uploadId, parts);
     } catch (error) {
-      if (error instanceof StorageError) {
+      if (error instanceof StorageError && error.code !== "UNAVAILABLE") {
         throw new AppError(
           "UPLOAD_INCOMPLETE",
           `Storage refused the parts: ${error.message}`,
@@ -113,7 +141,7 @@ export function createUploadStorage({
     }
   }
 
-  return { uploadItem, discardUpload, storedParts, completeParts };
+  return { uploadItem, discardUpload, promoteUpload, storedParts, completeParts };
 }
 
 export type UploadStorage = ReturnType<typeof createUploadStorage>;

@@ -249,6 +249,45 @@ export function describeStorageContract(name: string, makeStorage: () => Promise
       expect(res.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("etag");
     });
 
+    it("moves an object to another key: same bytes and type there, nothing left at the source", async () => {
+      const [from, to] = [newKey("staging"), newKey()];
+      const bytes = randomBytes(70_000);
+      await storage.write(to, randomBytes(10), { contentType: "image/png" }); // replaced by the move
+      await storage.write(from, bytes, { contentType: "image/jpeg" });
+      await storage.move(from, to);
+      expect(await storage.head(from)).toBeNull();
+      expect(await storage.head(to)).toMatchObject({ size: bytes.length, contentType: "image/jpeg" });
+      expect((await readAll(await storage.read(to))).equals(bytes)).toBe(true);
+      await expectStorageError(storage.move(from, newKey()), "NO_SUCH_KEY");
+    });
+
+    it("a presigned PUT to the source after a move cannot change the moved object", async () => {
+      const [from, to] = [newKey("staging"), newKey()];
+      const bytes = randomBytes(4096);
+      const url = await storage.presignPut(from, { contentType: "image/jpeg", contentLength: 4096, expiresInSec: 120 });
+      expect((await putBytes(url.url, bytes, url.headers)).status).toBe(200);
+      await storage.move(from, to);
+      // The URL is still valid: it may write its own key again, never the moved object.
+      await putBytes(url.url, randomBytes(4096), url.headers);
+      expect((await readAll(await storage.read(to))).equals(bytes)).toBe(true);
+      await storage.delete(from);
+    });
+
+    it("a part sent again after its upload completed and moved cannot change the moved object", async () => {
+      const [from, to] = [newKey("staging"), newKey()];
+      const bodies = [randomBytes(PART_BYTES), randomBytes(1000)];
+      const { uploadId } = await storage.createMultipart(from, { contentType: "image/jpeg" });
+      const parts = await uploadParts(from, uploadId, bodies);
+      const part1 = await storage.presignPart(from, uploadId, 1, { expiresInSec: 120, maxBytes: PART_BYTES * 2 });
+      await storage.completeMultipart(from, uploadId, parts);
+      await storage.move(from, to);
+
+      const again = await putBytes(part1.url, randomBytes(PART_BYTES), part1.headers);
+      expect(again.status).toBe(404); // NoSuchUpload: the upload is gone once its object moved
+      expect(sha256(await readAll(await storage.read(to)))).toBe(sha256(Buffer.concat(bodies)));
+      expect(await storage.head(from)).toBeNull();
+    });
+
     it("answers check() while the store is reachable", async () => {
       await expect(storage.check()).resolves.toBeUndefined();
     });
