@@ -413,9 +413,9 @@ describe("abandoned uploads", () => {
     const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
     expect(job.photos[0]).toMatchObject({ status: "FAILED", errorMessage: expect.stringMatching(/did not finish/) });
     expect(job.photos[1]).toMatchObject({ photoId: fresh.photoId, status: "QUEUED" });
-    await expect(
-      server.app.storage.listParts(uploadKey(row!), stale.multipart.uploadId),
-    ).rejects.toBeInstanceOf(StorageError);
+    await expect(server.app.storage.listParts(uploadKey(row!), stale.multipart.uploadId)).rejects.toBeInstanceOf(
+      StorageError,
+    );
     expect(await uploads.expireStaleUploads(24 * 60 * 60 * 1000)).toBe(0);
   });
 });
