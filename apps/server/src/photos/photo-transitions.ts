@@ -19,6 +19,7 @@ export type PhotoPatch = Partial<
   Pick<
     PhotoRow,
     | "uploadId"
+    | "mimeType"
     | "bytesSent"
     | "checksum"
     | "width"

@@ -2,9 +2,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
-import { configureSharp, type ProcessedImage, ProcessingError, processImage } from "./image-pipeline.js";
+import { CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../../testing/image-fixtures/catalogue.js";
+import {
+  configureSharp,
+  createHeicDecoder,
+  type ProcessedImage,
+  ProcessingError,
+  processImage,
+} from "./image-pipeline.js";
 
 const CHUNK = 64 * 1024; // what fs and S3 streams typically deliver
 
@@ -24,16 +31,10 @@ function storedObject(bytes: Buffer) {
   return { read, state };
 }
 
-function processBytes(
-  bytes: Buffer,
-  overrides: { expectedBytes?: number; mimeType?: string; signal?: AbortSignal } = {},
-) {
-  return processImage({
-    read: storedObject(bytes).read,
-    expectedBytes: bytes.length,
-    mimeType: "image/jpeg",
-    ...overrides,
-  });
+const heic = createHeicDecoder();
+
+function processBytes(bytes: Buffer, overrides: { expectedBytes?: number; signal?: AbortSignal } = {}) {
+  return processImage({ read: storedObject(bytes).read, expectedBytes: bytes.length, heic, ...overrides });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -51,6 +52,19 @@ async function expectThumbnails(result: ProcessedImage, small: [number, number],
     const meta = await sharp(result.thumbnails[name]).metadata();
     expect([meta.format, meta.width, meta.height], name).toEqual(["webp", ...size]);
   }
+}
+
+/** Names the colour of a thumbnail's top-left pixel among the fixtures' quadrant colours. */
+async function topLeftColour(webp: Buffer): Promise<string> {
+  const { data } = await sharp(webp)
+    .extract({ left: 2, top: 2, width: 1, height: 1 })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const [r, g, b] = [data[0]!, data[1]!, data[2]!];
+  if (r > 150 && g < 100 && b < 100) return "red";
+  if (g > 150 && r < 100 && b < 100) return "green";
+  if (b > 150 && r < 100 && g < 100) return "blue";
+  return `rgb(${r}, ${g}, ${b})`;
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -71,6 +85,7 @@ function testCard(width: number, height: number, channels: 3 | 4) {
 }
 
 beforeAll(() => configureSharp());
+afterAll(() => heic.close());
 
 describe("processImage", () => {
   it.each([
@@ -88,6 +103,33 @@ describe("processImage", () => {
     expect(result.exif).toBeNull();
     expect(result.takenAt).toBeNull();
     await expectThumbnails(result, [256, 171], [600, 400]); // the large one is never enlarged
+  });
+
+  describe.each(Object.entries(IMAGE_FIXTURES))("the %s fixture", (_, fixture) => {
+    it("is recorded as what its bytes are, upright, with its EXIF and thumbnails", async () => {
+      const bytes = await readFixture(fixture.file);
+
+      const result = await processBytes(bytes);
+
+      expect(result).toMatchObject({
+        sha256: sha256(bytes),
+        mimeType: fixture.realType,
+        width: fixture.width,
+        height: fixture.height,
+        takenAt: fixture.exif ? new Date(fixture.exif.takenAt) : null,
+      });
+      if (fixture.exif) expect(result.exif).toMatchObject({ Make: fixture.exif.Make, Model: fixture.exif.Model });
+      else expect(result.exif).toBeNull();
+      const portrait = fixture.height > fixture.width;
+      await expectThumbnails(result, portrait ? [171, 256] : [256, 171], [fixture.width, fixture.height]);
+      expect(await topLeftColour(result.thumbnails.small)).toBe(fixture.topLeft);
+    });
+  });
+
+  it("judges a file by its bytes, not by its name or declared type", async () => {
+    // A PNG renamed .jpg: the pipeline is never told the declared type, only the worker records the real one.
+    const result = await processBytes(await readFixture(IMAGE_FIXTURES.png.file));
+    expect(result.mimeType).toBe("image/png");
   });
 
   it("keeps an alpha channel in the thumbnails", async () => {
@@ -203,7 +245,7 @@ describe("processImage", () => {
       png.writeUInt32BE(20_000, IHDR + 8);
       png.writeUInt32BE(crc32(png.subarray(IHDR, IHDR + 17)), IHDR + 17);
 
-      const err = await rejection(processBytes(png, { mimeType: "image/png" }));
+      const err = await rejection(processBytes(png));
 
       expect(err).toMatchObject({
         permanent: true,
@@ -211,9 +253,25 @@ describe("processImage", () => {
       });
     });
 
-    it("explains HEIC rather than calling it garbage", async () => {
-      const err = await rejection(processBytes(randomBytes(1000), { mimeType: "image/heic" }));
-      expect(err).toMatchObject({ permanent: true, message: expect.stringContaining("HEIC photos are not supported") });
+    it("names what a file is when it is something other than an image we take", async () => {
+      const pdf = Buffer.from("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".repeat(20));
+
+      const err = await rejection(processBytes(pdf));
+
+      expect(err).toMatchObject({
+        permanent: true,
+        message: expect.stringContaining("it is a PDF file; we take JPEG"),
+      });
+    });
+
+    it("fails a HEIC whose image data is cut off", async () => {
+      const err = await rejection(processBytes(await readFixture(CORRUPT_HEIC)));
+
+      expect(err).toBeInstanceOf(ProcessingError);
+      expect(err).toMatchObject({
+        permanent: true,
+        message: "This file is not a readable image (the file is incomplete).",
+      });
     });
   });
 
@@ -229,7 +287,7 @@ describe("processImage", () => {
           },
         });
 
-      const err = await rejection(processImage({ read, expectedBytes: bytes.length, mimeType: "image/jpeg" }));
+      const err = await rejection(processImage({ read, expectedBytes: bytes.length, heic }));
 
       expect(err).toBeInstanceOf(ProcessingError);
       expect(err).toMatchObject({ permanent: false, cause });
@@ -239,7 +297,7 @@ describe("processImage", () => {
       const cause = new Error("connect ECONNREFUSED");
       const read = () => Promise.reject(cause);
 
-      const err = await rejection(processImage({ read, expectedBytes: 10, mimeType: "image/jpeg" }));
+      const err = await rejection(processImage({ read, expectedBytes: 10, heic }));
 
       expect(err).toMatchObject({ permanent: false, cause });
     });
@@ -257,7 +315,7 @@ describe("processImage", () => {
       const bytes = await makeTestJpeg({ width: 2000, height: 1500, targetBytes: 2_000_000 });
       const object = storedObject(bytes);
 
-      const err = await rejection(processImage({ read: object.read, expectedBytes: 100_000, mimeType: "image/jpeg" }));
+      const err = await rejection(processImage({ read: object.read, expectedBytes: 100_000, heic }));
 
       expect(err).toMatchObject({ permanent: true, message: expect.stringContaining("more than 100000") });
       expect(object.state.pulled).toBeLessThan(bytes.length / CHUNK / 2);
@@ -284,7 +342,7 @@ describe("processImage", () => {
         processImage({
           read: async () => source,
           expectedBytes: 10 * CHUNK,
-          mimeType: "image/jpeg",
+          heic,
           signal: controller.signal,
         }),
       );
@@ -301,7 +359,7 @@ describe("processImage", () => {
       };
 
       const err = await rejection(
-        processImage({ read, expectedBytes: 0, mimeType: "image/jpeg", signal: AbortSignal.abort(new Error("stop")) }),
+        processImage({ read, expectedBytes: 0, heic, signal: AbortSignal.abort(new Error("stop")) }),
       );
 
       expect(err).toMatchObject({ message: "stop" });

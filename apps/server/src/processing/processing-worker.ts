@@ -8,7 +8,7 @@ import { newId } from "../ids.js";
 import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
 import { thumbnailKey } from "../photos/storage-keys.js";
 import type { ObjectStorage } from "../storage/storage.js";
-import { ProcessingError, processImage } from "./image-pipeline.js";
+import { createHeicDecoder, ProcessingError, processImage } from "./image-pipeline.js";
 
 export type WorkerOptions = {
   db: Db;
@@ -55,6 +55,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const heic = createHeicDecoder();
 
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -145,7 +146,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
       const result = await processImage({
         read: () => storage.read(photo.storageKey),
         expectedBytes: photo.bytes,
-        mimeType: photo.mimeType,
+        heic,
         signal: abort.signal,
       });
       const small = thumbnailKey(photo.userId, photo.id, "small");
@@ -154,6 +155,8 @@ export function createProcessingWorker(opts: WorkerOptions) {
       await storage.write(large, result.thumbnails.large, { contentType: "image/webp" });
       abort.signal.throwIfAborted();
       const done = await finish(photo, "COMPLETED", {
+        // The bytes decide: a PNG uploaded as image/jpeg is recorded, and downloaded, as a PNG.
+        mimeType: result.mimeType,
         checksum: result.sha256,
         width: result.width,
         height: result.height,
@@ -251,6 +254,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
       stopping.abort(new Error("worker stopping"));
       await loop;
       await Promise.allSettled([...inFlight]);
+      await heic.close();
     },
   };
 }
