@@ -4,7 +4,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { buildApp } from "../../apps/server/src/app.js";
 import { loadConfig } from "../../apps/server/src/config/config.js";
-import { configureSharp, processImage } from "../../apps/server/src/processing/image-pipeline.js";
+import { configureSharp, createHeicDecoder, processImage } from "../../apps/server/src/processing/image-pipeline.js";
 import { createDiskStorage } from "../../apps/server/src/storage/disk-storage.js";
 import { makeTestJpeg } from "../../apps/server/testing/generate-test-jpeg.js";
 import { type BenchResult, median, round, timeRuns } from "./measure.js";
@@ -77,6 +77,7 @@ export async function serverBench(): Promise<BenchResult> {
     );
     configureSharp();
     const { Readable } = await import("node:stream");
+    const heic = createHeicDecoder();
     const bareStart = performance.now();
     const queue = [...photos];
     await Promise.all(
@@ -86,12 +87,13 @@ export async function serverBench(): Promise<BenchResult> {
           await processImage({
             read: async () => Readable.from([bytes]),
             expectedBytes: bytes.length,
-            mimeType: "image/jpeg",
+            heic,
           });
         }
       }),
     );
     const bareMs = performance.now() - bareStart;
+    await heic.close();
 
     const job = await call("POST", "/commands/upload-jobs", token, {
       files: photos.map((p, i) => ({ filename: `p${i}.jpg`, mimeType: "image/jpeg", bytes: p.length })),
