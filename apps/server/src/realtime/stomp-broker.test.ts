@@ -363,20 +363,36 @@ describe("stomp broker: heart-beats", BOUNDED, () => {
   });
 
   it("keeps a @stomp/stompjs client that heart-beats, and it receives messages", async () => {
-    const c = stompClient(rt.origin, "websocket", { heartbeatIncoming: 40, heartbeatOutgoing: 40 });
+    // stompjs judges the server dead after two of its intervals without data, checked on a timer
+    // that runs before pending socket reads: its interval must outlast a busy machine's pauses.
+    // So this app beats every 250 ms, and the test waits for beats both ways instead of for time.
+    const slow = await startRealtimeApp({ heartbeatMs: 250 });
+    const log: string[] = [];
+    const c = stompClient(slow.origin, "websocket", {
+      heartbeatIncoming: 250,
+      heartbeatOutgoing: 250,
+      debug: (line) => log.push(line),
+    });
     let closes = 0;
-    await connect(c);
-    c.onWebSocketClose = () => {
-      closes += 1;
-    };
-    const got = await subscribed(c, USER_JOBS_QUEUE);
-    for (let seq = 1; seq <= 5; seq++) {
-      await rt.bus.publish(jobEvent(ALICE_JOB, seq));
-      await eventually(() => expect(got).toHaveLength(seq));
-      await new Promise((resolve) => setTimeout(resolve, 40));
+    try {
+      await connect(c);
+      c.onWebSocketClose = () => {
+        closes += 1;
+      };
+      const got = await subscribed(c, USER_JOBS_QUEUE);
+      const beats = (kind: string) => log.filter((line) => line.includes(kind)).length;
+      for (let seq = 1; seq <= 5; seq++) {
+        const [pings, pongs] = [beats(">>> PING"), beats("<<< PONG")];
+        await slow.bus.publish(jobEvent(ALICE_JOB, seq));
+        await eventually(() => expect(got).toHaveLength(seq));
+        // At least one beat each way between messages: the connection lives through them.
+        await eventually(() => expect([beats(">>> PING") > pings, beats("<<< PONG") > pongs]).toEqual([true, true]));
+      }
+      expect(closes).toBe(0);
+    } finally {
+      await c.deactivate();
+      await slow.close();
     }
-    expect(closes).toBe(0);
-    await c.deactivate();
   });
 });
 

@@ -36,21 +36,32 @@ export type HeartbeatTimers = { stop(): void };
 /**
  * Runs both directions of an agreed plan. `lastReceivedAt` is read on every check, so any traffic
  * from the peer — a frame or a bare EOL — counts as a sign of life.
+ *
+ * A check that finds the peer silent too long judges again only after pending I/O has been read
+ * (setImmediate runs after the event loop's poll phase). Timers run before I/O: when this process
+ * was busy or descheduled for longer than the dead-peer window, the peer's beats are sitting
+ * unread in the socket, and judging at once would drop every healthy client at the same moment.
  */
 export function startHeartbeats(
   plan: HeartbeatPlan,
   io: { send(): void; lastReceivedAt(): number; onDeadPeer(silentForMs: number): void },
 ): HeartbeatTimers {
   const timers: NodeJS.Timeout[] = [];
+  let confirming: NodeJS.Immediate | null = null;
   if (plan.sendEveryMs > 0) {
     timers.push(setInterval(io.send, plan.sendEveryMs).unref());
   }
   if (plan.expectEveryMs > 0) {
     const deadAfterMs = plan.expectEveryMs * DEAD_PEER_FACTOR;
+    const silentFor = () => Date.now() - io.lastReceivedAt();
     timers.push(
       setInterval(() => {
-        const silentForMs = Date.now() - io.lastReceivedAt();
-        if (silentForMs > deadAfterMs) io.onDeadPeer(silentForMs);
+        if (confirming || silentFor() <= deadAfterMs) return;
+        confirming = setImmediate(() => {
+          confirming = null;
+          const silentForMs = silentFor();
+          if (silentForMs > deadAfterMs) io.onDeadPeer(silentForMs);
+        });
       }, plan.expectEveryMs).unref(),
     );
   }
@@ -58,6 +69,8 @@ export function startHeartbeats(
     stop() {
       for (const timer of timers) clearInterval(timer);
       timers.length = 0;
+      if (confirming) clearImmediate(confirming);
+      confirming = null;
     },
   };
 }
