@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   INVALID_KEY: { status: 400, message: "That is not a valid object key." },
   SERVICE_UNAVAILABLE: { status: 503, message: "The service is not available right now." },
   STORAGE_UNAVAILABLE: { status: 503, message: "Photo storage is not available right now. Try again shortly." },
+  // Retryable: the connection to the database was lost; the server reconnects on its own.
+  DATABASE_UNAVAILABLE: { status: 503, message: "The database is not reachable right now. Try again shortly." },
   INTERNAL: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

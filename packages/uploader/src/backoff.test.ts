@@ -63,6 +63,12 @@ describe("retry classification", () => {
       free: false,
       retryAfterMs: 2000,
     });
+    // The server's answer to a request caught in a lost database connection.
+    expect(classify(new ApiError(503, "DATABASE_UNAVAILABLE", "x", undefined, "1"))).toEqual({
+      retry: true,
+      free: false,
+      retryAfterMs: 1000,
+    });
     expect(classify(new ApiError(409, "ILLEGAL_TRANSITION", "x")).retry).toBe(false);
     expect(classify(new UploaderError("BAD_PART_PLAN", "x")).retry).toBe(false);
     expect(classify(new Error("bug")).retry).toBe(false);

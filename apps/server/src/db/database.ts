@@ -7,7 +7,9 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import pg from "pg";
+import type pg from "pg";
+import type { Logger } from "../events/event-bus.js";
+import { PostgresPool } from "./postgres-pool.js";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;
@@ -26,8 +28,8 @@ const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../drizzle");
 // Any fixed number: it only has to be the same for every instance migrating the same database.
 const MIGRATION_LOCK_KEY = 727_001;
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(path.join(opts.dataDir, "db"));
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }, logger: Logger): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, logger) : openPglite(path.join(opts.dataDir, "db"));
 }
 
 async function openPglite(dir: string): Promise<Database> {
@@ -50,10 +52,8 @@ async function openPglite(dir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client that errors (server restart) must not crash the process; the next query reconnects.
-  pool.on("error", () => {});
+async function openPostgres(url: string, logger: Logger): Promise<Database> {
+  const pool = new PostgresPool(url, logger);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   try {
     await migrateWithLock(pool, db);

@@ -1,6 +1,7 @@
 import type { ErrorBody } from "@rapidphoto/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
+import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { StorageError } from "../storage/storage.js";
 import { AppError, storageAppError } from "./app-error.js";
 
@@ -12,6 +13,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       // The client went away mid-body (a paused or cancelled upload): nothing to answer, nothing wrong here.
       request.log.debug("client closed the request before it finished");
       return reply;
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Caught in a lost connection: the pool reconnects by itself, so the caller should simply
+      // retry (the upload engine does on 503). Not an error of ours worth a stack at error level.
+      request.log.warn({ err: error }, "request failed: database unavailable");
+      const { status, body } = toErrorBody(new AppError("DATABASE_UNAVAILABLE"));
+      return reply.code(status).header("retry-after", "1").type("application/json").send(body);
     }
     const { status, body } = toErrorBody(error);
     if (status >= 500) request.log.error({ err: error }, "request failed");

@@ -3,6 +3,7 @@ import type { JobEvent } from "@rapidphoto/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
+import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { photos } from "../db/schema.js";
 import { newId } from "../ids.js";
 import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
@@ -174,6 +175,13 @@ export function createProcessingWorker(opts: WorkerOptions) {
     } catch (error) {
       if (abort.signal.aborted) {
         // Shutdown or a lost lease: hand the photo back at once so another worker takes it.
+        await release(photo, 0).catch(() => {});
+        return;
+      }
+      if (isDatabaseUnavailable(error)) {
+        // The photo is fine; the database connection was lost while recording the result. Never
+        // fail a photo for that: hand it back (or, if that fails too, its lease runs out).
+        logger.warn({ photoId: photo.id, err: error }, "database unavailable while processing; photo handed back");
         await release(photo, 0).catch(() => {});
         return;
       }
