@@ -35,8 +35,11 @@ export class PostgresPool extends pg.Pool {
    */
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
-  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
-    if (callback) return super.connect(callback);
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+    if (callback) {
+      super.connect(callback);
+      return undefined;
+    }
     return super.connect().then((client) => {
       const release = client.release.bind(client);
       let released = false;
