@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Logo } from "@/components/layout/Logo";
 import { buttonClass } from "@/components/ui/button-styles";
+import { Logo } from "@/shell/Logo";
 
 export const metadata: Metadata = { title: "Page not found" };
 

@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { fetchPhotos, photoKeys } from "@/lib/api/uploads";
+import { fetchPhotos, photoKeys } from "@/lib/api/photos";
 import { useSession } from "@/lib/session/session-store";
 
 /** The library, newest first, a page at a time (`GET /queries/photos`, keyset cursor). */

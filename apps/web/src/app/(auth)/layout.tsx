@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
-import { Logo } from "@/components/layout/Logo";
 import { RedirectIfSignedIn } from "@/components/session/RedirectIfSignedIn";
+import { Logo } from "@/shell/Logo";
 
 /** Sign-in and registration: one centred card on the dark page. */
 export default function AuthLayout({ children }: { children: ReactNode }) {

@@ -1,10 +1,7 @@
 import type { ReactNode } from "react";
-import { AppShell } from "@/components/layout/AppShell";
-import { UploadProgressPanel } from "@/components/layout/UploadProgressPanel";
 import { RequireSession } from "@/components/session/RequireSession";
-import { FileDropOverlay } from "@/components/upload/FileDropOverlay";
-import { PhotoPickerProvider } from "@/components/upload/PhotoPicker";
-import { UploadProvider } from "@/components/upload/UploadProvider";
+import { FileDropOverlay, PhotoPickerProvider, UploadProgressPanel, UploadProvider } from "@/features/uploads";
+import { AppShell } from "@/shell/AppShell";
 
 /**
  * Every library page: signed-in only, inside the shell, with the user's upload engine, the shared

@@ -1,13 +1,11 @@
-"use client";
+import { CloudUpload } from "lucide-react";
+import type { ReactNode } from "react";
 
-import { CloudUpload, Upload } from "lucide-react";
-import { buttonClass } from "@/components/ui/button-styles";
-import { usePhotoPicker } from "@/components/upload/PhotoPicker";
-
-/** The first thing a new library shows: an invitation to drop photos anywhere, and the Upload button. */
-export function EmptyLibrary() {
-  const picker = usePhotoPicker();
-
+/**
+ * The first thing a new library shows: an invitation to drop photos anywhere, and `action` (the
+ * Upload button, which the page brings from the upload feature).
+ */
+export function EmptyLibrary({ action }: { action: ReactNode }) {
   return (
     <section
       aria-labelledby="empty-library-title"
@@ -25,10 +23,7 @@ export function EmptyLibrary() {
           Your library is empty. Add hundreds of photos at once; they go straight to storage with live progress.
         </p>
       </div>
-      <button type="button" onClick={picker.open} className={buttonClass("primary", "h-11 px-5")}>
-        <Upload aria-hidden="true" className="size-4" />
-        Upload photos
-      </button>
+      {action}
       <p className="text-subtle text-xs">JPEG, PNG, GIF, WebP, HEIC, AVIF or TIFF · up to 5 GB each</p>
     </section>
   );

@@ -1,14 +1,14 @@
 "use client";
 
-import { useMemo } from "react";
+import { type ReactNode, useMemo } from "react";
 import { buttonClass } from "@/components/ui/button-styles";
 import { Spinner } from "@/components/ui/Spinner";
 import { usePhotos } from "@/hooks/use-photos";
 import { EmptyLibrary } from "./EmptyLibrary";
 import { PhotoGrid } from "./PhotoGrid";
 
-/** The photo grid once there are photos; until then, the empty library with its Upload button. */
-export function LibraryView() {
+/** The photo grid once there are photos; until then, the empty library with `emptyAction` (its Upload button). */
+export function LibraryView({ emptyAction }: { emptyAction: ReactNode }) {
   const photos = usePhotos();
   const items = useMemo(() => photos.data?.pages.flatMap((page) => page.items) ?? [], [photos.data]);
 
@@ -29,7 +29,7 @@ export function LibraryView() {
       </div>
     );
   }
-  if (items.length === 0) return <EmptyLibrary />;
+  if (items.length === 0) return <EmptyLibrary action={emptyAction} />;
   return (
     <PhotoGrid
       photos={items}

@@ -1,8 +1,8 @@
 import { useCallback } from "react";
 import { toast } from "sonner";
-import { useUploadSession } from "@/components/upload/UploadProvider";
 import { listNames, plural } from "@/lib/format";
-import { acceptedMimeType, partitionPhotos } from "@/lib/upload/accepted-files";
+import { acceptedMimeType, partitionPhotos } from "../state/accepted-files";
+import { useUploadSession } from "./use-upload-session";
 
 /**
  * Where picked and dropped files go. Files the API takes are queued in the engine as one batch

@@ -8,10 +8,10 @@ import {
   USER_JOBS_QUEUE,
 } from "@rapidphoto/protocol";
 import type { QueryClient } from "@tanstack/react-query";
-import { uploadKeys } from "@/lib/api/uploads";
-import type { RealtimeClient } from "@/lib/websocket/client";
-import { SeqTracker } from "@/lib/websocket/seq-tracker";
+import { uploadKeys } from "../api/upload-jobs";
 import { applyPushToJobView, newerJobView } from "./job-view";
+import type { RealtimeClient } from "./realtime-client";
+import { SeqTracker } from "./seq-tracker";
 
 /** While the socket is down, followed jobs are fetched this often instead (DESIGN §6 fallback). */
 export const POLL_MS = 3_000;

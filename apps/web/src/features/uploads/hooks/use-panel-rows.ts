@@ -10,8 +10,8 @@ import {
   type RemoteRow,
   remoteRows,
   type TabCounts,
-} from "@/lib/upload/panel-rows";
-import type { UploadSession } from "@/lib/upload/uploader";
+} from "../state/panel-rows";
+import type { UploadSession } from "../state/upload-session";
 import { useForeignJobs, useJobViews } from "./use-upload-jobs";
 
 export type PanelRows = {

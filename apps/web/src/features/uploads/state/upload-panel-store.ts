@@ -1,7 +1,7 @@
 import { useStore } from "zustand";
 import { createJSONStorage, persist } from "zustand/middleware";
 import { createStore } from "zustand/vanilla";
-import type { PanelTab } from "@/lib/upload/panel-rows";
+import type { PanelTab } from "./panel-rows";
 
 /**
  * The upload panel's own client state (STYLE §10: Zustand holds only client state). The tab and

@@ -2,23 +2,20 @@
 
 import { isAwaitingBytes } from "@rapidphoto/protocol";
 import { useQueryClient } from "@tanstack/react-query";
-import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { FullPageStatus } from "@/components/ui/FullPageStatus";
-import { useWebSocket } from "@/hooks/useWebSocket";
-import { photoKeys } from "@/lib/api/uploads";
+import { photoKeys } from "@/lib/api/photos";
 import { sessionStore, useSession } from "@/lib/session/session-store";
 import { throttleTrailing } from "@/lib/throttle";
-import { batchMessage } from "@/lib/upload/batches";
-import { createUploadSession, type UploadSession } from "@/lib/upload/uploader";
-import type { ConnectionState } from "@/lib/websocket/client";
+import { useLiveConnection } from "../hooks/use-live-connection";
+import { ConnectionContext, UploadSessionContext } from "../hooks/use-upload-session";
+import { batchMessage } from "../state/batches";
+import { createUploadSession, type UploadSession } from "../state/upload-session";
 
 /** A burst of photos finishing refreshes the library at most this often. */
 const LIBRARY_REFRESH_MS = 1_000;
-
-const UploadSessionContext = createContext<UploadSession | null>(null);
-const ConnectionContext = createContext<ConnectionState>("closed");
 
 /**
  * The signed-in user's upload engine and its live connection, for everything in the library: the
@@ -66,20 +63,9 @@ export function UploadProvider({ children }: { children: ReactNode }) {
 }
 
 function LiveConnection({ session, children }: { session: UploadSession; children: ReactNode }) {
-  const state = useWebSocket(session);
+  const state = useLiveConnection(session);
   useWarnBeforeLeaving(session);
   return <ConnectionContext value={state}>{children}</ConnectionContext>;
-}
-
-export function useUploadSession(): UploadSession {
-  const session = useContext(UploadSessionContext);
-  if (!session) throw new Error("useUploadSession must be used inside <UploadProvider>");
-  return session;
-}
-
-/** The realtime connection's state, for the panel's "live" indicator. */
-export function useConnectionState(): ConnectionState {
-  return useContext(ConnectionContext);
 }
 
 /** Closing or reloading the tab stops uploads still sending (the files live in this tab): ask first. */

@@ -2,7 +2,7 @@
 
 import { CloudUpload } from "lucide-react";
 import { useEffect, useState } from "react";
-import { usePhotoPicker } from "./PhotoPicker";
+import { usePhotoPicker } from "../hooks/use-photo-picker";
 
 const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes("Files") ?? false;
 

@@ -5,11 +5,11 @@ import { etaSeconds } from "@rapidphoto/uploader";
 import { useCallback, useMemo } from "react";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
-import { JobStatusBadge } from "@/components/progress/JobStatusBadge";
-import { ProgressBar } from "@/components/progress/ProgressBar";
 import { formatBytes, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
-import { localJobStatuses, type RemoteRow, summarize } from "@/lib/upload/panel-rows";
-import type { UploadSession } from "@/lib/upload/uploader";
+import { localJobStatuses, type RemoteRow, summarize } from "../state/panel-rows";
+import type { UploadSession } from "../state/upload-session";
+import { JobStatusBadge } from "./JobStatusBadge";
+import { ProgressBar } from "./ProgressBar";
 
 /**
  * "53 uploading (8%)" and the numbers behind it: files done and failed, bytes, speed, time left.

@@ -2,7 +2,7 @@
 
 import { memo, useCallback } from "react";
 import { VirtualList } from "@/components/ui/VirtualList";
-import type { PanelTab, RemoteRow } from "@/lib/upload/panel-rows";
+import type { PanelTab, RemoteRow } from "../state/panel-rows";
 import { RemoteUploadRow, ROW_HEIGHT, UploadRow } from "./UploadRow";
 
 const EMPTY: Record<PanelTab, string> = {

@@ -3,7 +3,7 @@
 import { Search, Upload } from "lucide-react";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button-styles";
-import { usePhotoPicker } from "@/components/upload/PhotoPicker";
+import { usePhotoPicker } from "@/features/uploads";
 import { Logo } from "./Logo";
 import { UserMenu } from "./UserMenu";
 

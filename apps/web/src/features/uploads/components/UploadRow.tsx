@@ -6,12 +6,12 @@ import { FileImage, type LucideIcon, RotateCcw, X } from "lucide-react";
 import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
-import { JobStatusBadge } from "@/components/progress/JobStatusBadge";
-import { ProgressBar, type ProgressTone } from "@/components/progress/ProgressBar";
-import { useJobPhoto } from "@/hooks/use-upload-jobs";
 import { formatBytes, formatPercent } from "@/lib/format";
-import { queuePosition } from "@/lib/upload/panel-rows";
-import { useUploadSession } from "./UploadProvider";
+import { useJobPhoto } from "../hooks/use-upload-jobs";
+import { useUploadSession } from "../hooks/use-upload-session";
+import { queuePosition } from "../state/panel-rows";
+import { JobStatusBadge } from "./JobStatusBadge";
+import { ProgressBar, type ProgressTone } from "./ProgressBar";
 
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
 export const ROW_HEIGHT = 72;

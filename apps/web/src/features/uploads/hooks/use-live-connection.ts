@@ -3,19 +3,19 @@ import { useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import { API_URL } from "@/lib/config";
 import { sessionStore } from "@/lib/session/session-store";
-import { activeLocalJobsKey } from "@/lib/upload/panel-rows";
-import type { UploadSession } from "@/lib/upload/uploader";
-import { type ConnectionState, createRealtimeClient } from "@/lib/websocket/client";
+import { type ConnectionState, createRealtimeClient } from "../live/realtime-client";
+import { activeLocalJobsKey } from "../state/panel-rows";
+import type { UploadSession } from "../state/upload-session";
 import { useForeignJobs } from "./use-upload-jobs";
 
 /**
  * The realtime connection while the library is open (DESIGN §6). Opens STOMP over SockJS to
  * `/ws`, follows `/user/queue/jobs` and `/topic/job/{jobId}` for every job with work still going
  * on (this tab's and other tabs'), and closes everything on unmount. What a push does is the live
- * sync's business (lib/upload/live-sync.ts): engine, TanStack Query cache, refetch on gaps, polling
+ * sync's business (live/live-sync.ts): engine, TanStack Query cache, refetch on gaps, polling
  * while down.
  */
-export function useWebSocket(session: UploadSession): ConnectionState {
+export function useLiveConnection(session: UploadSession): ConnectionState {
   const [state, setState] = useState<ConnectionState>("connecting");
 
   useEffect(() => {

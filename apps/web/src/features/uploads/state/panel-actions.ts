@@ -1,7 +1,7 @@
 import { isTerminalPhoto } from "@rapidphoto/protocol";
-import { dismissJobs } from "@/lib/ui/upload-panel-store";
 import type { RemoteRow } from "./panel-rows";
-import type { UploadSession } from "./uploader";
+import { dismissJobs } from "./upload-panel-store";
+import type { UploadSession } from "./upload-session";
 
 /**
  * The panel's batch actions. This tab's files go through the engine; rows from elsewhere through

@@ -4,7 +4,7 @@ import { Clock, FolderOpen, type LucideIcon, Plus, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { buttonClass } from "@/components/ui/button-styles";
-import { usePhotoPicker } from "@/components/upload/PhotoPicker";
+import { usePhotoPicker } from "@/features/uploads";
 
 const NAV_ITEMS: ReadonlyArray<{ href: string; label: string; icon: LucideIcon }> = [
   { href: "/", label: "My Files", icon: FolderOpen },

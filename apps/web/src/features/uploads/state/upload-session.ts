@@ -9,8 +9,8 @@ import {
 import type { QueryClient } from "@tanstack/react-query";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { API_URL } from "@/lib/config";
+import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
-import { LiveSync } from "./live-sync";
 
 /**
  * The upload engine of one signed-in session (DESIGN §8) and what the web app keeps beside it:

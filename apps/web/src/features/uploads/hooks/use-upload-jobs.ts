@@ -2,11 +2,11 @@ import { isTerminalJob, type JobSummary, type JobView } from "@rapidphoto/protoc
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef } from "react";
 import { useStore } from "zustand";
-import { fetchActiveJobs, uploadKeys } from "@/lib/api/uploads";
 import { useSession } from "@/lib/session/session-store";
-import { useUploadPanel } from "@/lib/ui/upload-panel-store";
-import { ownJobsKey } from "@/lib/upload/panel-rows";
-import type { UploadSession } from "@/lib/upload/uploader";
+import { fetchActiveJobs, uploadKeys } from "../api/upload-jobs";
+import { ownJobsKey } from "../state/panel-rows";
+import { useUploadPanel } from "../state/upload-panel-store";
+import type { UploadSession } from "../state/upload-session";
 
 /**
  * A finished job from elsewhere is still shown this long after it finished (a reload right after

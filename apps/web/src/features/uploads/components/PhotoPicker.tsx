@@ -1,17 +1,9 @@
 "use client";
 
-import { createContext, type ReactNode, useContext, useMemo, useRef } from "react";
-import { useUpload } from "@/hooks/useUpload";
-import { PICKER_ACCEPT } from "@/lib/upload/accepted-files";
-
-interface PhotoPicker {
-  /** Opens the system file dialog (must run inside a click handler: browsers require a user gesture). */
-  open(): void;
-  /** Hands dropped files to the same flow as picked ones. */
-  add(files: Iterable<File>): void;
-}
-
-const PhotoPickerContext = createContext<PhotoPicker | null>(null);
+import { type ReactNode, useMemo, useRef } from "react";
+import { type PhotoPicker, PhotoPickerContext } from "../hooks/use-photo-picker";
+import { useUpload } from "../hooks/use-upload";
+import { PICKER_ACCEPT } from "../state/accepted-files";
 
 /**
  * One hidden <input type="file"> for the whole shell, so the header's Upload, the sidebar's New and
@@ -44,10 +36,4 @@ export function PhotoPickerProvider({ children }: { children: ReactNode }) {
       />
     </PhotoPickerContext>
   );
-}
-
-export function usePhotoPicker(): PhotoPicker {
-  const picker = useContext(PhotoPickerContext);
-  if (!picker) throw new Error("usePhotoPicker must be used inside <PhotoPickerProvider>");
-  return picker;
 }

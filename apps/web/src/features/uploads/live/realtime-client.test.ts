@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePush } from "./client";
+import { parsePush } from "./realtime-client";
 
 describe("parsePush", () => {
   it("accepts the protocol's push messages", () => {

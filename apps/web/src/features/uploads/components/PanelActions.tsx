@@ -3,9 +3,9 @@
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
-import { cancelAll, clearCompleted } from "@/lib/upload/panel-actions";
-import { type RemoteRow, summarize, type TabCounts } from "@/lib/upload/panel-rows";
-import type { UploadSession } from "@/lib/upload/uploader";
+import { cancelAll, clearCompleted } from "../state/panel-actions";
+import { type RemoteRow, summarize, type TabCounts } from "../state/panel-rows";
+import type { UploadSession } from "../state/upload-session";
 
 /** Pause or resume all, cancel all, retry every failed file, clear completed ones. Text only: four fit in 400 px. */
 export function PanelActions({

@@ -1,9 +1,9 @@
 import type { JobSummary, JobView, PhotoMessage, PushMessage } from "@rapidphoto/protocol";
 import { QueryClient } from "@tanstack/react-query";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { uploadKeys } from "@/lib/api/uploads";
-import type { ConnectionState, PushHandler, RealtimeClient } from "@/lib/websocket/client";
+import { uploadKeys } from "../api/upload-jobs";
 import { LiveSync } from "./live-sync";
+import type { ConnectionState, PushHandler, RealtimeClient } from "./realtime-client";
 
 const JOB = "job_aaaaaaaaaaaa";
 
