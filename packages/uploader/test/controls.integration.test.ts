@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { originalKey } from "../../../apps/server/src/photos/storage-keys.js";
+import { originalKey, stagingKey } from "../../../apps/server/src/photos/storage-keys.js";
 import type { Uploader } from "../src/index.js";
 import type { ProxiedRequest } from "./fault-proxy.js";
 import { type Harness, startHarness, until } from "./support/harness.js";
@@ -71,9 +71,10 @@ describe("pause, resume, cancel and retry against the real server", () => {
     const logAfterCancel = h.proxy.log.length;
     expect(fileOf(uploader, id!)).toMatchObject({ status: "CANCELLED" });
     const storage = h.server.app.storage;
-    const key = originalKey(h.userId, photoId!);
-    await expect(storage.listParts(key, uploadId)).rejects.toMatchObject({ code: "NO_SUCH_UPLOAD" });
-    expect(await storage.head(key)).toBeNull();
+    const uploadKey = stagingKey(h.userId, photoId!); // where the parts went
+    await expect(storage.listParts(uploadKey, uploadId)).rejects.toMatchObject({ code: "NO_SUCH_UPLOAD" });
+    expect(await storage.head(uploadKey)).toBeNull();
+    expect(await storage.head(originalKey(h.userId, photoId!))).toBeNull();
     const view = await h.api.getJob(jobId!, new AbortController().signal);
     expect(view.photos[0]).toMatchObject({ status: "CANCELLED" });
     await uploader.whenIdle();

@@ -83,7 +83,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     proxy.peakConcurrent = Math.max(proxy.peakConcurrent, open);
     res.on("close", () => open--);
     const url = new URL(req.url ?? "/", "http://proxy");
-    const photoId = /\/(ph_[A-Za-z0-9]+)\//.exec(url.pathname)?.[1] ?? null;
+    // Storage keys are `u/<user>/<photo>/original` and `staging/<user>/<photo>`.
+    const photoId = /\/(ph_[A-Za-z0-9]+)(?:\/|$)/.exec(url.pathname)?.[1] ?? null;
     const part = url.searchParams.get("partNumber");
     const partNumber = part ? Number(part) : null;
     const key = `${req.method} ${photoId} ${partNumber}`;

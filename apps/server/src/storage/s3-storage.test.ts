@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyBucket, uniqueBucketName } from "../../test/s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "../../test/s3/swift-test-server.js";
 import { describeStorageContract, multipartEtagOf, quotedMd5, readAll } from "../../test/support/storage-contract.js";
+import { freePorts } from "../../testing/free-ports.js";
 import { createS3Storage, type S3Storage } from "./s3-storage.js";
 import { StorageError } from "./storage.js";
 
@@ -128,5 +129,36 @@ describe.skipIf(!swift)(swift ? "S3 adapter against Swift s3api" : `S3 adapter (
         storage.presignPut("k", { contentType: "image/png", contentLength: 1, expiresInSec: 8 * 24 * 3600 }),
       ).rejects.toThrow(RangeError);
     });
+  });
+});
+
+describe("S3 adapter with the store unreachable", () => {
+  it("reports every call that needs the store as StorageError UNAVAILABLE", async () => {
+    const [closedPort] = await freePorts(1); // free: nothing listens there
+    const storage = createS3Storage({
+      bucket: "unreachable",
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${closedPort}`,
+      accessKeyId: "test:tester",
+      secretAccessKey: "testing",
+      forcePathStyle: true,
+    });
+    try {
+      for (const call of [
+        () => storage.head("k"),
+        () => storage.createMultipart("k", { contentType: "image/jpeg" }),
+        () => storage.move("a", "b"),
+        () => storage.completeMultipart("k", "u", [{ partNumber: 1, etag: '"e"' }]),
+      ]) {
+        const err = await call().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(StorageError);
+        expect(err).toMatchObject({ code: "UNAVAILABLE" });
+      }
+    } finally {
+      await storage.close();
+    }
   });
 });
