@@ -13,7 +13,9 @@ import { allowOrigin } from "./http/cors.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { loggingOptions } from "./http/logging.js";
+import { openApiDocs } from "./http/openapi.js";
 import { webApp } from "./http/web-app.js";
+import { useZodSchemas } from "./http/zod-schemas.js";
 import { processingPlugin } from "./processing/processing-plugin.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
@@ -57,6 +59,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
 async function registerEverything(app: FastifyInstance, config: Config, options: AppOptions): Promise<void> {
   installErrorHandling(app);
+  useZodSchemas(app);
   app.decorateRequest("user", null);
   if (config.corsOrigin) allowOrigin(app, config.corsOrigin);
 
@@ -96,6 +99,7 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     });
   }
 
+  if (config.role !== "worker") await openApiDocs(app);
   await app.register(healthRoutes, { required: { database, storage }, optional: { events } });
   if (config.role !== "worker") {
     await app.register(rateLimit, {

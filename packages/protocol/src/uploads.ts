@@ -162,3 +162,9 @@ const encoder = new TextEncoder();
 function utf8Length(s: string): number {
   return encoder.encode(s).length;
 }
+export const ProgressResponse = z.object({
+  accepted: z.number().int(),
+  /** Photos that are no longer uploading, with the status they have now; their bytes were not recorded. */
+  ignored: z.array(z.object({ photoId: PhotoId, status: PhotoStatus })),
+});
+export type ProgressResponse = z.infer<typeof ProgressResponse>;

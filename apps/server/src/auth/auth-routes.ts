@@ -1,20 +1,53 @@
-import { Credentials, LoginRequest } from "@rapidphoto/protocol";
-import type { FastifyInstance } from "fastify";
-import { parse } from "../http/validate.js";
+import { AuthResponse, Credentials, LoginRequest, MeResponse } from "@rapidphoto/protocol";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { ERROR_RESPONSES, SIGNED_IN } from "../http/openapi.js";
 import { currentUser, requireUser } from "./auth-plugin.js";
 import type { AuthService } from "./auth-service.js";
 
-export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService; rateLimitPerMinute: number }) {
+const tags = ["auth"];
+
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; rateLimitPerMinute: number }> = async (
+  app,
+  opts,
+) => {
   const { auth } = opts;
   // Guessing passwords and mass sign-ups both go through these two routes.
-  const limited = { config: { rateLimit: { max: opts.rateLimitPerMinute, timeWindow: "1 minute" } } };
+  const rateLimit = { max: opts.rateLimitPerMinute, timeWindow: "1 minute" };
 
-  app.post("/register", limited, async (request, reply) => {
-    const result = await auth.register(parse(Credentials, request.body));
-    return reply.code(201).send(result);
-  });
+  app.post(
+    "/register",
+    {
+      config: { rateLimit },
+      schema: {
+        tags,
+        summary: "Create an account and sign in",
+        body: Credentials,
+        response: { 201: AuthResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await auth.register(request.body)),
+  );
 
-  app.post("/login", limited, async (request) => auth.login(parse(LoginRequest, request.body)));
+  app.post(
+    "/login",
+    {
+      config: { rateLimit },
+      schema: { tags, summary: "Sign in", body: LoginRequest, response: { 200: AuthResponse, ...ERROR_RESPONSES } },
+    },
+    async (request) => auth.login(request.body),
+  );
 
-  app.get("/me", { preHandler: requireUser(auth) }, async (request) => currentUser(request));
-}
+  app.get(
+    "/me",
+    {
+      onRequest: requireUser(auth),
+      schema: {
+        tags,
+        summary: "Who the token belongs to",
+        security: SIGNED_IN,
+        response: { 200: MeResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => currentUser(request),
+  );
+};

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 
 type Probe = { kind: string; check(): Promise<void> };
 
@@ -17,24 +19,52 @@ const PROBE_TIMEOUT_MS = 3_000;
  */
 export async function healthRoutes(
   app: FastifyInstance,
-  opts: { required: Record<string, Probe>; optional: Record<string, Probe> },
+  opts: { required: { database: Probe; storage: Probe }; optional: { events: Probe } },
 ) {
-  app.get("/healthz", async () => ({ status: "ok" }));
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get(
+    "/healthz",
+    { schema: { tags, summary: "Liveness: the process answers", response: { 200: Liveness } } },
+    async () => ({ status: "ok" as const }),
+  );
 
-  app.get("/readyz", async (_request, reply) => {
-    const [required, optional] = await Promise.all([probeAll(app, opts.required), probeAll(app, opts.optional)]);
-    const ready = Object.values(required).every((r) => r.ok);
-    const complete = Object.values(optional).every((r) => r.ok);
-    const status = !ready ? "unavailable" : complete ? "ok" : "degraded";
-    return reply.code(ready ? 200 : 503).send({ status, ...required, ...optional });
-  });
+  routes.get(
+    "/readyz",
+    {
+      schema: {
+        tags,
+        summary: "Readiness: each dependency's state; 503 without database or storage",
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const [required, optional] = await Promise.all([probeAll(app, opts.required), probeAll(app, opts.optional)]);
+      const ready = Object.values(required).every((r) => r.ok);
+      const complete = Object.values(optional).every((r) => r.ok);
+      const status = !ready ? "unavailable" : complete ? "ok" : "degraded";
+      return reply.code(ready ? 200 : 503).send({ status, ...required, ...optional });
+    },
+  );
 }
 
-type ProbeResult = { kind: string; ok: boolean };
+const tags = ["health"];
+const Liveness = z.object({ status: z.literal("ok") });
+const Probed = z.object({ kind: z.string(), ok: z.boolean() });
+const Readiness = z.object({
+  status: z.enum(["ok", "degraded", "unavailable"]),
+  database: Probed,
+  storage: Probed,
+  events: Probed,
+});
 
-async function probeAll(app: FastifyInstance, probes: Record<string, Probe>): Promise<Record<string, ProbeResult>> {
+type ProbeResult = z.infer<typeof Probed>;
+
+async function probeAll<K extends string>(
+  app: FastifyInstance,
+  probes: Record<K, Probe>,
+): Promise<Record<K, ProbeResult>> {
   const entries = await Promise.all(
-    Object.entries(probes).map(async ([name, probe]) => {
+    (Object.entries(probes) as [K, Probe][]).map(async ([name, probe]) => {
       try {
         await withTimeout(probe.check(), PROBE_TIMEOUT_MS);
         return [name, { kind: probe.kind, ok: true }] as const;
@@ -44,7 +74,7 @@ async function probeAll(app: FastifyInstance, probes: Record<string, Probe>): Pr
       }
     }),
   );
-  return Object.fromEntries(entries);
+  return Object.fromEntries(entries) as Record<K, ProbeResult>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

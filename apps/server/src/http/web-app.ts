@@ -44,7 +44,7 @@ export async function webApp(app: FastifyInstance, opts: { webDir: string }) {
   app.get("/*", handler);
 }
 
-const API_PREFIXES = ["/api", "/commands", "/queries", "/storage", "/ws", "/healthz", "/readyz"];
+const API_PREFIXES = ["/api", "/commands", "/queries", "/storage", "/ws", "/healthz", "/readyz", "/docs"];
 
 /**
  * Whether an Accept header ranks JSON above HTML. Browsers navigating send text/html first;

@@ -1,30 +1,82 @@
-import { JobId, JobListQuery, PhotoId, PhotoListQuery } from "@rapidphoto/protocol";
-import type { FastifyInstance } from "fastify";
+import {
+  JobId,
+  JobListQuery,
+  JobListResponse,
+  JobView,
+  PhotoDetail,
+  PhotoId,
+  PhotoListQuery,
+  PhotoListResponse,
+} from "@rapidphoto/protocol";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currentUser, requireUser } from "../auth/auth-plugin.js";
 import type { AuthService } from "../auth/auth-service.js";
-import { parse } from "../http/validate.js";
+import { ERROR_RESPONSES, SIGNED_IN } from "../http/openapi.js";
 import type { UploadQueries } from "./upload-queries.js";
 
 /** Read side (DESIGN §4), under /queries. */
-export async function queryRoutes(app: FastifyInstance, opts: { auth: AuthService; queries: UploadQueries }) {
+export const queryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; queries: UploadQueries }> = async (app, opts) => {
   const { queries } = opts;
-  app.addHook("preHandler", requireUser(opts.auth));
+  app.addHook("onRequest", requireUser(opts.auth));
 
-  app.get("/upload-jobs", async (request) => {
-    const q = parse(JobListQuery, request.query);
-    return queries.listJobs(currentUser(request).userId, { active: q.active === "true", limit: q.limit });
-  });
-
-  app.get("/upload-jobs/:jobId", async (request) =>
-    queries.getJob(currentUser(request).userId, parse(z.object({ jobId: JobId }), request.params).jobId),
+  app.get(
+    "/upload-jobs",
+    {
+      schema: {
+        tags: ["uploads"],
+        summary: "The user's upload jobs, most recently changed first (active: unfinished or finished in the last day)",
+        security: SIGNED_IN,
+        querystring: JobListQuery,
+        response: { 200: JobListResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) =>
+      queries.listJobs(currentUser(request).userId, {
+        active: request.query.active === "true",
+        limit: request.query.limit,
+      }),
   );
 
-  app.get("/photos", async (request) =>
-    queries.listPhotos(currentUser(request).userId, parse(PhotoListQuery, request.query)),
+  app.get(
+    "/upload-jobs/:jobId",
+    {
+      schema: {
+        tags: ["uploads"],
+        summary: "One job with every photo's status and progress",
+        security: SIGNED_IN,
+        params: z.object({ jobId: JobId }),
+        response: { 200: JobView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => queries.getJob(currentUser(request).userId, request.params.jobId),
   );
 
-  app.get("/photos/:photoId", async (request) =>
-    queries.getPhoto(currentUser(request).userId, parse(z.object({ photoId: PhotoId }), request.params).photoId),
+  app.get(
+    "/photos",
+    {
+      schema: {
+        tags: ["photos"],
+        summary: "The library, newest first, a page at a time",
+        security: SIGNED_IN,
+        querystring: PhotoListQuery,
+        response: { 200: PhotoListResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => queries.listPhotos(currentUser(request).userId, request.query),
   );
-}
+
+  app.get(
+    "/photos/:photoId",
+    {
+      schema: {
+        tags: ["photos"],
+        summary: "One photo with its thumbnails, download link and EXIF",
+        security: SIGNED_IN,
+        params: z.object({ photoId: PhotoId }),
+        response: { 200: PhotoDetail, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => queries.getPhoto(currentUser(request).userId, request.params.photoId),
+  );
+};

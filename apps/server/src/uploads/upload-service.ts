@@ -270,12 +270,12 @@ export function createUploadService(deps: UploadServiceDeps) {
       const byId = new Map(rows.map((r) => [r.id, r]));
 
       const accepted: string[] = [];
-      const ignored: { photoId: string; status: string }[] = [];
+      const ignored: { photoId: string; status: PhotoStatus }[] = [];
       const latest = new Map<string, number>();
       for (const u of request.updates) {
         const photo = byId.get(u.photoId) as PhotoRow;
         if (!isAwaitingBytes(photo.status as PhotoStatus)) {
-          ignored.push({ photoId: u.photoId, status: photo.status });
+          ignored.push({ photoId: u.photoId, status: photo.status as PhotoStatus });
           continue;
         }
         // bytesTotal is the client's view; never record more than the photo really has.
@@ -327,7 +327,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         "throw",
       );
       await discardUpload(photo, photo.uploadId);
-      return { photoId, status: changed[0]?.status ?? "CANCELLED" };
+      return { photoId, status: (changed[0]?.status ?? "CANCELLED") as PhotoStatus };
     },
 
     async cancelJob(
