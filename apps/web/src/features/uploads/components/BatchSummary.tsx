@@ -7,6 +7,7 @@ import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import { formatBytes, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
 import { localJobStatuses, type RemoteRow, summarize } from "../state/panel-rows";
+import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar } from "./ProgressBar";
@@ -17,7 +18,7 @@ import { ProgressBar } from "./ProgressBar";
  */
 export function BatchSummary({ session, remote }: { session: UploadSession; remote: ReadonlyMap<string, RemoteRow> }) {
   const store = session.uploader.store;
-  const hidden = useStore(session.visibility, (state) => state.hidden);
+  const hidden = useUploadPanel((state) => state.clearedRows);
   const local = useStore(
     store,
     useCallback((state) => summarize(state, hidden), [hidden]),

@@ -5,6 +5,7 @@ import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import { cancelAll, clearCompleted } from "../state/panel-actions";
 import { type RemoteRow, summarize, type TabCounts } from "../state/panel-rows";
+import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 
 /** Pause or resume all, cancel all, retry every failed file, clear completed ones. Text only: four fit in 400 px. */
@@ -17,7 +18,7 @@ export function PanelActions({
   counts: TabCounts;
   remote: ReadonlyMap<string, RemoteRow>;
 }) {
-  const hidden = useStore(session.visibility, (state) => state.hidden);
+  const hidden = useUploadPanel((state) => state.clearedRows);
   // Only counts matter here, so this re-renders when a file changes state, not per progress frame.
   const { sending, paused, failed } = useStore(
     session.uploader.store,

@@ -2,7 +2,7 @@
 
 import * as Tabs from "@radix-ui/react-tabs";
 import { CloudUpload, Minus, X } from "lucide-react";
-import { type ReactNode, useCallback, useRef } from "react";
+import { useCallback, useRef } from "react";
 import { useStore } from "zustand";
 import { formatPercent } from "@/lib/format";
 import { type Position, useDraggable } from "../hooks/use-draggable";
@@ -14,6 +14,7 @@ import { PANEL_TABS, type PanelTab, summarize } from "../state/panel-rows";
 import { setPanelMinimized, setPanelPosition, setPanelTab, useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { BatchSummary } from "./BatchSummary";
+import { IconButton } from "./IconButton";
 import { PanelActions } from "./PanelActions";
 import { UploadQueue } from "./UploadQueue";
 
@@ -62,13 +63,14 @@ export function UploadProgressPanel() {
         <h2 className="font-semibold text-fg text-sm">Uploads</h2>
         <ConnectionDot state={connection} />
         <div className="ml-auto flex items-center gap-0.5">
-          <HeaderButton label="Minimize uploads" onClick={() => setPanelMinimized(true)}>
-            <Minus aria-hidden="true" className="size-4" />
-          </HeaderButton>
+          <IconButton size="md" icon={Minus} label="Minimize uploads" onClick={() => setPanelMinimized(true)} />
           {rows.counts.active === 0 && (
-            <HeaderButton label="Close uploads" onClick={() => clearAll(session, rows.remote.values())}>
-              <X aria-hidden="true" className="size-4" />
-            </HeaderButton>
+            <IconButton
+              size="md"
+              icon={X}
+              label="Close uploads"
+              onClick={() => clearAll(session, rows.remote.values())}
+            />
           )}
         </div>
       </header>
@@ -108,7 +110,7 @@ export function UploadProgressPanel() {
 
 /** The minimized panel: an icon with a ring of overall progress; a click restores the panel. */
 function MinimizedPill({ session, active }: { session: UploadSession; active: number }) {
-  const hidden = useStore(session.visibility, (state) => state.hidden);
+  const hidden = useUploadPanel((state) => state.clearedRows);
   const percent = useStore(
     session.uploader.store,
     useCallback((state) => summarize(state, hidden).percent, [hidden]),
@@ -170,19 +172,5 @@ function ConnectionDot({ state }: { state: ConnectionState }) {
       />
       {text}
     </span>
-  );
-}
-
-function HeaderButton({ label, onClick, children }: { label: string; onClick(): void; children: ReactNode }) {
-  return (
-    <button
-      type="button"
-      aria-label={label}
-      title={label}
-      onClick={onClick}
-      className="grid size-8 place-items-center rounded-md text-muted transition-colors hover:bg-hover hover:text-fg"
-    >
-      {children}
-    </button>
   );
 }

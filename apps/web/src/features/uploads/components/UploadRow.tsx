@@ -2,7 +2,7 @@
 
 import { isAwaitingBytes, isTerminalPhoto, type PhotoStatus, photoPercent } from "@rapidphoto/protocol";
 import { type FileState, selectFile } from "@rapidphoto/uploader";
-import { FileImage, type LucideIcon, RotateCcw, X } from "lucide-react";
+import { FileImage, RotateCcw, X } from "lucide-react";
 import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
@@ -10,6 +10,7 @@ import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/panel-rows";
+import { IconButton } from "./IconButton";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
 
@@ -57,9 +58,9 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
       failed={file.status === "FAILED"}
       action={
         canCancel ? (
-          <RowButton icon={X} label={`Cancel ${file.name}`} onClick={() => void session.cancel(id)} />
+          <IconButton icon={X} label={`Cancel ${file.name}`} onClick={() => void session.cancel(id)} />
         ) : retry ? (
-          <RowButton icon={RotateCcw} label={`Retry ${file.name}`} onClick={() => session.retry(id)} />
+          <IconButton icon={RotateCcw} label={`Retry ${file.name}`} onClick={() => session.retry(id)} />
         ) : null
       }
     />
@@ -133,7 +134,7 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
       remote
       action={
         active ? (
-          <RowButton icon={X} label={`Cancel ${photo.filename}`} disabled={cancelling} onClick={() => void cancel()} />
+          <IconButton icon={X} label={`Cancel ${photo.filename}`} disabled={cancelling} onClick={() => void cancel()} />
         ) : null
       }
     />
@@ -180,30 +181,5 @@ function RowFrame(props: {
         <span className="shrink-0 text-subtle tabular-nums">{formatBytes(props.size)}</span>
       </div>
     </div>
-  );
-}
-
-function RowButton({
-  icon: Icon,
-  label,
-  onClick,
-  disabled = false,
-}: {
-  icon: LucideIcon;
-  label: string;
-  onClick(): void;
-  disabled?: boolean;
-}) {
-  return (
-    <button
-      type="button"
-      aria-label={label}
-      title={label}
-      onClick={onClick}
-      disabled={disabled}
-      className="grid size-7 place-items-center rounded-md text-muted transition-colors hover:bg-hover hover:text-fg disabled:opacity-50"
-    >
-      <Icon aria-hidden="true" className="size-4" />
-    </button>
   );
 }

@@ -11,6 +11,7 @@ import {
   remoteRows,
   type TabCounts,
 } from "../state/panel-rows";
+import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { useForeignJobs, useJobViews } from "./use-upload-jobs";
 
@@ -28,7 +29,7 @@ export type PanelRows = {
  */
 export function usePanelRows(session: UploadSession, tab: PanelTab): PanelRows {
   const store = session.uploader.store;
-  const hidden = useStore(session.visibility, (state) => state.hidden);
+  const hidden = useUploadPanel((state) => state.clearedRows);
   const order = useStore(store, (state) => state.order);
   const ownIds = useMemo(() => new Set(order), [order]);
   const foreign = useForeignJobs(session);

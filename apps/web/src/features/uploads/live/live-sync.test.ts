@@ -76,6 +76,7 @@ let queryClient: QueryClient;
 let realtime: FakeRealtime;
 let applied: PushMessage[];
 let appliedViews: JobView[];
+let owned: Set<string>;
 let fetchJob: ReturnType<typeof vi.fn<(jobId: string, signal: AbortSignal) => Promise<JobView>>>;
 let libraryChanges: number;
 let sync: LiveSync;
@@ -85,12 +86,14 @@ beforeEach(() => {
   realtime = new FakeRealtime();
   applied = [];
   appliedViews = [];
+  owned = new Set();
   libraryChanges = 0;
   fetchJob = vi.fn(async () => view(5));
   sync = new LiveSync({
     queryClient,
     apply: (m) => applied.push(m),
     applyView: (v) => appliedViews.push(v),
+    ownsJob: (jobId) => owned.has(jobId),
     fetchJob,
     onLibraryChanged: () => libraryChanges++,
     pollMs: 1_000,
@@ -113,14 +116,31 @@ describe("LiveSync", () => {
     expect(realtime.subs.get(`/topic/job/${JOB}`)?.size).toBe(0);
   });
 
-  it("fetches the job once its subscription is live, and feeds the fetched state to the engine", async () => {
+  it("fetches the job once its subscription is live, and caches another tab's job", async () => {
     sync.track([JOB]);
     expect(fetchJob).not.toHaveBeenCalled();
     realtime.goLive();
     await flush();
     expect(fetchJob).toHaveBeenCalledTimes(1);
-    expect(appliedViews.map((v) => v.seq)).toEqual([5]);
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(5);
+    expect(appliedViews).toEqual([]);
+  });
+
+  it("feeds this tab's own job to the engine alone: its fetched view and its pushes, never the cache", async () => {
+    owned.add(JOB);
+    sync.track([JOB]);
+    realtime.goLive();
+    await flush();
+    expect(appliedViews.map((v) => v.seq)).toEqual([5]);
+    realtime.push(`/topic/job/${JOB}`, photo(6, "PROCESSING", 100));
+    expect(applied).toMatchObject([{ type: "photo", status: "PROCESSING", seq: 6 }]);
+    expect(queryClient.getQueryData(uploadKeys.job(JOB))).toBeUndefined();
+    expect(libraryChanges).toBe(0); // the session sees its own photos arrive in the engine
+    fetchJob.mockResolvedValueOnce(view(9, "COMPLETED"));
+    realtime.push(`/topic/job/${JOB}`, photo(9, "COMPLETED", 100)); // 7 and 8 never came
+    await flush();
+    expect(appliedViews.map((v) => v.seq)).toEqual([5, 9]);
+    expect(queryClient.getQueryData(uploadKeys.job(JOB))).toBeUndefined();
   });
 
   it("applies pushes to the engine and the cached view, and refetches on a seq gap only", async () => {
@@ -175,7 +195,7 @@ describe("LiveSync", () => {
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(8);
   });
 
-  it("folds pushes that arrive while the first fetch is out into its result, engine included", async () => {
+  it("folds pushes that arrive while the first fetch is out into its result", async () => {
     sync.track([JOB]);
     let resolve!: (v: JobView) => void;
     fetchJob.mockImplementationOnce(
@@ -191,7 +211,6 @@ describe("LiveSync", () => {
     await flush();
     await flush();
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.photos[0]).toMatchObject({ status: "FAILED" });
-    expect(appliedViews[0]).toMatchObject({ seq: 6, photos: [{ status: "FAILED" }] });
   });
 
   it("refreshes the list of jobs when the user queue announces one it does not know (another tab)", async () => {

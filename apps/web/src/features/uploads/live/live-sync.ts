@@ -26,16 +26,22 @@ export type LiveSyncOptions = {
   /** The engine's merge of a fetched view (`uploader.applyJobView`). */
   applyView(view: JobView): void;
   fetchJob(jobId: string, signal: AbortSignal): Promise<JobView>;
-  /** A photo reached the library or changed there; the photo list is stale. */
+  /**
+   * A job this tab's engine registered. The engine is the one holder of such a job (its files'
+   * statuses, the job's counts and `seq`): pushes and fetched views of it go there and never into
+   * the query cache, and the session tells the library when one of its photos arrives there.
+   */
+  ownsJob(jobId: string): boolean;
+  /** A photo of a job from elsewhere reached the library or changed there; the photo list is stale. */
   onLibraryChanged(): void;
   pollMs?: number;
 };
 
 /**
  * Keeps the engine and TanStack Query in step with the server for the jobs the panel follows:
- * subscribes to `/topic/job/{jobId}` per job and to `/user/queue/jobs`, feeds every push to the
- * engine and into the cached job view, refetches a job when its `seq` shows a gap or its
- * subscription (re)starts, and polls while the socket is down.
+ * subscribes to `/topic/job/{jobId}` per job and to `/user/queue/jobs`, feeds pushes of this tab's
+ * jobs to the engine and those of other jobs into the cached job views, refetches a job when its
+ * `seq` shows a gap or its subscription (re)starts, and polls while the socket is down.
  */
 export class LiveSync {
   readonly #o: LiveSyncOptions;
@@ -43,6 +49,8 @@ export class LiveSync {
   /** Followed jobs → their topic unsubscribe (null while there is no connection). */
   readonly #jobs = new Map<string, (() => void) | null>();
   readonly #inflight = new Map<string, Promise<JobView>>();
+  /** Aborted by destroy: fetches of this tab's jobs (other jobs' fetches belong to the query cache). */
+  readonly #life = new AbortController();
   /** Pushes that arrived before a job's first fetch returned (see #keepEarly). */
   readonly #early = new Map<string, PushMessage[]>();
   #realtime: RealtimeClient | null = null;
@@ -101,19 +109,21 @@ export class LiveSync {
   }
 
   /**
-   * Fetches the job, merges it into the cache (never behind what pushes already brought) and into
-   * the engine, and makes it the job's `seq` baseline. Concurrent calls share one request.
+   * Fetches the job, merges it into its holder (the engine for this tab's jobs, else the query
+   * cache, never behind what pushes already brought) and makes it the job's `seq` baseline.
+   * Concurrent calls share one request.
    */
   resync(jobId: string): Promise<JobView> {
     const running = this.#inflight.get(jobId);
     if (running) return running;
-    const work = this.#o.queryClient
-      .fetchQuery({
-        queryKey: uploadKeys.job(jobId),
-        queryFn: ({ signal }) => this.fetchJobView(jobId, signal),
-        staleTime: 0,
-      })
-      .finally(() => this.#inflight.delete(jobId));
+    const fetched = this.#o.ownsJob(jobId)
+      ? this.#syncOwn(jobId)
+      : this.#o.queryClient.fetchQuery({
+          queryKey: uploadKeys.job(jobId),
+          queryFn: ({ signal }) => this.fetchJobView(jobId, signal),
+          staleTime: 0,
+        });
+    const work = fetched.finally(() => this.#inflight.delete(jobId));
     this.#inflight.set(jobId, work);
     return work;
   }
@@ -129,13 +139,21 @@ export class LiveSync {
     let view = newerJobView(queryClient.getQueryData<JobView>(uploadKeys.job(jobId)), fetched);
     for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
     this.#early.delete(jobId);
-    this.#o.applyView(view);
     if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, fetched.seq);
     if (libraryMoved(before, view)) this.#o.onLibraryChanged();
     return view;
   }
 
+  /** This tab's job: the engine merges the view as it merges pushes (forward only), so no early pushes are kept. */
+  async #syncOwn(jobId: string): Promise<JobView> {
+    const view = await this.#o.fetchJob(jobId, this.#life.signal);
+    this.#o.applyView(view);
+    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, view.seq);
+    return view;
+  }
+
   destroy(): void {
+    this.#life.abort();
     this.disconnect();
     this.track([]);
   }
@@ -171,10 +189,11 @@ export class LiveSync {
     if (!known) void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
   }
 
-  /** Into the engine, the job's cached view and the cached list of jobs. */
+  /** Into the engine; other jobs' into their cached view and the cached list of jobs. */
   #absorb(message: PushMessage): void {
     const { queryClient } = this.#o;
-    this.#o.apply(message);
+    this.#o.apply(message); // the engine takes only its own jobs' (a push may beat its store's first frame)
+    if (this.#o.ownsJob(message.jobId)) return;
     const key = uploadKeys.job(message.jobId);
     if (queryClient.getQueryData<JobView>(key)) {
       queryClient.setQueryData<JobView>(key, (view) => view && applyPushToJobView(view, message));

@@ -1,6 +1,6 @@
 import { isTerminalPhoto } from "@rapidphoto/protocol";
 import type { RemoteRow } from "./panel-rows";
-import { dismissJobs } from "./upload-panel-store";
+import { clearRows, dismissJobs } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
 
 /**
@@ -20,7 +20,7 @@ export function clearCompleted(session: UploadSession, remote: Iterable<RemoteRo
   const rows = [...remote];
   dismissJobs([...finishedLocalJobs(session), ...finishedRemoteJobs(rows)]);
   session.uploader.clearCompleted();
-  session.hide(rows.filter((row) => row.status === "COMPLETED").map((row) => row.key));
+  clearRows(rows.filter((row) => row.status === "COMPLETED").map((row) => row.key));
 }
 
 /** Closes the panel when nothing is in flight: every row goes, and its jobs stay cleared. */
@@ -28,7 +28,7 @@ export function clearAll(session: UploadSession, remote: Iterable<RemoteRow>): v
   const rows = [...remote];
   dismissJobs([...finishedLocalJobs(session), ...finishedRemoteJobs(rows)]);
   session.uploader.clearCompleted();
-  session.hide([...session.uploader.store.getState().order, ...rows.map((row) => row.key)]);
+  clearRows([...session.uploader.store.getState().order, ...rows.map((row) => row.key)]);
 }
 
 /** Jobs of this tab whose every file is finished. */

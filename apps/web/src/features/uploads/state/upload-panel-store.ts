@@ -15,17 +15,26 @@ export interface UploadPanelState {
   position: { left: number; top: number } | null;
   /** Finished jobs cleared from the panel, so a reload does not bring them back. Newest last. */
   dismissedJobs: string[];
+  /**
+   * Rows cleared from the panel in this session (engine file ids and remote row keys); not kept
+   * across a reload, where the dismissed jobs take over.
+   */
+  clearedRows: ReadonlySet<string>;
 }
 
 /** Enough for weeks of cleared jobs; the server only lists a day's worth anyway. */
 const MAX_DISMISSED = 200;
 
 export const uploadPanelStore = createStore<UploadPanelState>()(
-  persist(() => ({ tab: "all", minimized: false, position: null, dismissedJobs: [] }) as UploadPanelState, {
-    name: "rapidphoto.upload-panel",
-    storage: createJSONStorage(() => localStorage),
-    partialize: ({ tab, dismissedJobs }) => ({ tab, dismissedJobs }),
-  }),
+  persist(
+    () =>
+      ({ tab: "all", minimized: false, position: null, dismissedJobs: [], clearedRows: new Set() }) as UploadPanelState,
+    {
+      name: "rapidphoto.upload-panel",
+      storage: createJSONStorage(() => localStorage),
+      partialize: ({ tab, dismissedJobs }) => ({ tab, dismissedJobs }),
+    },
+  ),
 );
 
 export function useUploadPanel<T>(selector: (state: UploadPanelState) => T): T {
@@ -35,6 +44,16 @@ export function useUploadPanel<T>(selector: (state: UploadPanelState) => T): T {
 export const setPanelTab = (tab: PanelTab) => uploadPanelStore.setState({ tab });
 export const setPanelMinimized = (minimized: boolean) => uploadPanelStore.setState({ minimized });
 export const setPanelPosition = (position: UploadPanelState["position"]) => uploadPanelStore.setState({ position });
+
+/** Takes rows out of sight for the rest of the session. */
+export function clearRows(keys: Iterable<string>): void {
+  const clearedRows = new Set(uploadPanelStore.getState().clearedRows);
+  for (const key of keys) clearedRows.add(key);
+  uploadPanelStore.setState({ clearedRows });
+}
+
+/** A new upload session (another user, or after sign-in) starts with every row in sight. */
+export const resetClearedRows = () => uploadPanelStore.setState({ clearedRows: new Set() });
 
 export function dismissJobs(jobIds: Iterable<string>): void {
   const known = new Set(uploadPanelStore.getState().dismissedJobs);

@@ -1,3 +1,4 @@
+import { isInLibrary } from "@rapidphoto/protocol";
 import {
   createApiClient,
   createUploader,
@@ -5,16 +6,17 @@ import {
   type FileState,
   type Uploader,
   type UploadSource,
+  type UploadState,
 } from "@rapidphoto/uploader";
 import type { QueryClient } from "@tanstack/react-query";
-import { createStore, type StoreApi } from "zustand/vanilla";
 import { API_URL } from "@/lib/config";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
+import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
 
 /**
  * The upload engine of one signed-in session (DESIGN §8) and what the web app keeps beside it:
- * the live sync with the server, the batches to announce, and which rows the person cleared away.
+ * the live sync with the server and the batches to announce.
  * One per signed-in user per tab: UploadProvider creates it in an effect and destroys it when the
  * user changes or signs out (here or in another tab).
  */
@@ -22,8 +24,6 @@ export interface UploadSession {
   readonly userId: string;
   readonly uploader: Uploader;
   readonly live: LiveSync;
-  /** Panel rows cleared (client state): engine file ids and remote row keys. */
-  readonly visibility: StoreApi<{ hidden: ReadonlySet<string> }>;
   /** Queues accepted photos (already checked by the caller) as one batch; returns the engine's ids. */
   add(photos: readonly AcceptedPhoto[]): string[];
   /** One failed file, or every failed file in sight. */
@@ -33,7 +33,6 @@ export interface UploadSession {
   cancel(fileId?: string): Promise<void>;
   /** Cancels a photo or a whole job this tab has no file for (started elsewhere): the server aborts its upload. */
   cancelElsewhere(target: { photoId: string } | { jobId: string }): Promise<void>;
-  hide(keys: Iterable<string>): void;
   destroy(): void;
 }
 
@@ -57,22 +56,17 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     queryClient: options.queryClient,
     apply: (message) => uploader.applyServerMessage(message),
     applyView: (view) => uploader.applyJobView(view),
+    ownsJob: (jobId) => jobId in uploader.store.getState().jobs,
     fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
   });
-  const visibility = createStore<{ hidden: ReadonlySet<string> }>()(() => ({ hidden: new Set() }));
   const batches = new BatchTracker();
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
     if (state.files === previous.files) return;
+    if (enteredLibrary(state.files, previous.files)) options.onLibraryChanged();
     for (const result of batches.settle((id) => state.files[id]?.status)) options.onBatchSettled(result);
   });
-
-  const hide = (keys: Iterable<string>) => {
-    const hidden = new Set(visibility.getState().hidden);
-    for (const key of keys) hidden.add(key);
-    visibility.setState({ hidden });
-  };
 
   /**
    * Any failed file but one the API refuses outright (a retry cannot fix the file itself). The engine
@@ -84,7 +78,6 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     userId: options.userId,
     uploader,
     live,
-    visibility,
     add(photos) {
       const ids = uploader.add(photos.map(toSource));
       batches.track(ids);
@@ -92,8 +85,8 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     },
     retry(fileId) {
       const { files, order } = uploader.store.getState();
-      const { hidden } = visibility.getState();
-      const targets = fileId === undefined ? order.filter((id) => !hidden.has(id)) : [fileId];
+      const { clearedRows } = uploadPanelStore.getState();
+      const targets = fileId === undefined ? order.filter((id) => !clearedRows.has(id)) : [fileId];
       for (const id of targets) {
         const file = files[id];
         if (!file || !canRetry(file)) continue;
@@ -105,13 +98,13 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     cancel: (fileId) => uploader.cancel(fileId),
     cancelElsewhere: (target) =>
       "jobId" in target ? api.cancelJob(target.jobId, life.signal) : api.cancelPhoto(target.photoId, life.signal),
-    hide,
     destroy() {
       life.abort();
       stopWatching();
       live.destroy();
       uploader.destroy();
       batches.clear();
+      resetClearedRows();
     },
   };
 }
@@ -120,4 +113,14 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
 function toSource({ file, type }: AcceptedPhoto): UploadSource {
   if (file.type === type) return file;
   return { name: file.name, type, size: file.size, slice: (start, end) => file.slice(start, end) };
+}
+
+/** Whether one of this tab's photos reached the library's statuses (or moved between them) in this frame. */
+function enteredLibrary(files: UploadState["files"], before: UploadState["files"]): boolean {
+  for (const id in files) {
+    const file = files[id]!;
+    const old = before[id];
+    if (file !== old && isInLibrary(file.status) && file.status !== old?.status) return true;
+  }
+  return false;
 }

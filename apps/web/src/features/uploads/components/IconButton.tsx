@@ -1,0 +1,30 @@
+import type { LucideIcon } from "lucide-react";
+
+/** A square button showing only an icon; its label is what screen readers say and the tooltip shows. */
+export function IconButton({
+  icon: Icon,
+  label,
+  onClick,
+  disabled = false,
+  size = "sm",
+}: {
+  icon: LucideIcon;
+  label: string;
+  onClick(): void;
+  disabled?: boolean;
+  /** "sm" in a row (28 px), "md" in the panel's header (32 px). */
+  size?: "sm" | "md";
+}) {
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      onClick={onClick}
+      disabled={disabled}
+      className={`grid ${size === "sm" ? "size-7" : "size-8"} place-items-center rounded-md text-muted transition-colors hover:bg-hover hover:text-fg disabled:opacity-50`}
+    >
+      <Icon aria-hidden="true" className="size-4" />
+    </button>
+  );
+}
