@@ -118,20 +118,32 @@ function effectiveMax(limits: BodyLimits): number | undefined {
   return exactBytes === undefined ? maxBytes : Math.min(maxBytes, exactBytes);
 }
 
-/**
- * Renames a finished temp file into place, creating parent directories. A concurrent delete may
- * prune a parent we just created, so ENOENT is retried a few times before giving up.
- */
+/** Renames a finished temp file into place (see renameIntoDir); on failure the temp file is removed. */
 export async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
+  try {
+    await renameIntoDir(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+// Enough for any realistic run of bad luck; each retry needs a prune to land in a microsecond window again.
+const RENAME_ATTEMPTS = 5;
+
+/**
+ * Renames `from` to `dest`, creating parent directories. A concurrent delete or move may prune a
+ * parent we just created — even in the middle of a recursive mkdir, which then fails with ENOENT —
+ * so both steps are retried together a few times. On failure `from` is left where it was.
+ */
+export async function renameIntoDir(from: string, dest: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await mkdir(path.dirname(dest), { recursive: true });
     try {
-      await rename(tmp, dest);
+      await mkdir(path.dirname(dest), { recursive: true });
+      await rename(from, dest);
       return;
     } catch (err) {
-      if (isNotFound(err) && attempt < 3) continue;
-      await rm(tmp, { force: true });
-      throw err;
+      if (!(isNotFound(err) && attempt < RENAME_ATTEMPTS)) throw err;
     }
   }
 }

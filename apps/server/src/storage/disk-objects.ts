@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { z } from "zod";
@@ -7,6 +7,7 @@ import {
   moveIntoPlace,
   pruneEmptyDirs,
   readJson,
+  renameIntoDir,
   writeJsonAside,
   writeJsonAtomically,
 } from "./disk-files.js";
@@ -100,8 +101,7 @@ export function createDiskObjects(layout: DiskLayout): DiskObjects {
           const sidecar = await writeJsonAside(tempPath(layout, "meta"), found.info);
           try {
             await rm(dest.meta, { force: true });
-            await mkdir(path.dirname(dest.data), { recursive: true });
-            await rename(paths.from, dest.data); // not moveIntoPlace: a failure must leave `from` alone
+            await renameIntoDir(paths.from, dest.data); // not moveIntoPlace: a failure must leave `from` alone
           } catch (err) {
             await rm(sidecar, { force: true });
             throw err;

@@ -403,6 +403,27 @@ describe("disk storage over HTTP", () => {
     }
   });
 
+  it("moves many objects out of one shared directory while others arrive in it", async () => {
+    // Each move prunes the staging directory it empties, while other uploads are creating it again
+    // (a recursive mkdir then meets a parent removed under it); none of them may fail for that.
+    const user = `${STAGING_PREFIX}user_race_${randomBytes(4).toString("hex")}`;
+    const failures: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, worker) => {
+        for (let i = 0; i < 60; i++) {
+          const [from, to] = [`${user}/ph_${worker}_${i}`, `u/user_race/ph_${worker}_${i}/original`];
+          try {
+            await storage.write(from, randomBytes(100), { contentType: "image/jpeg" });
+            await storage.move(from, to);
+          } catch (error) {
+            failures.push(error);
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+  });
+
   it("reports an unwritable store as StorageError UNAVAILABLE, and works again once it is back", async () => {
     const rootDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-disk-"));
     const local = createDiskStorage({ rootDir, publicUrl: "http://127.0.0.1:1", secret: randomBytes(32) });
