@@ -1,4 +1,5 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
+// `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
 import { saveResult } from "./src/measure.js";
 import { realtimeBench } from "./src/realtime-bench.js";
 import { serverBench } from "./src/server-bench.js";
@@ -11,6 +12,12 @@ const BENCHES: Record<string, () => Promise<import("./src/measure.js").BenchResu
 };
 
 const wanted = process.argv.slice(2);
+// The browser bench takes its own options and runs only when named (it takes ~15 minutes).
+if (wanted[0] === "browser") {
+  const { browserBench } = await import("./src/browser/browser-bench.js");
+  await browserBench(wanted.slice(1));
+  process.exit(0);
+}
 for (const [name, bench] of Object.entries(BENCHES)) {
   if (wanted.length && !wanted.includes(name)) continue;
   console.log(`\n### ${name}`);

@@ -1,0 +1,215 @@
+/**
+ * `npm run bench -- browser [--scenario NAME]… [--rounds N] [--contender ui|bare|uppy]… [--no-pin] [--report-only]`
+ *
+ * Our web app against a bare page (and Uppy's Dashboard, when installed) in one headless Chromium,
+ * each picking the same generated JPEGs through its own file chooser and uploading them to a fresh
+ * server until every photo is COMPLETED. Rounds are interleaved (the contenders take turns, their
+ * order rotating), each run has a fresh user, each scenario a fresh server; the server and the
+ * browser are pinned to different cores. Results: bench/results/browser.{json,md}.
+ */
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type Browser, chromium } from "playwright-core";
+import { bareContender, type Contender, type ContenderName, uiContender, uppyContender } from "./contenders.js";
+import { type BatchSample, heapAfterGcMB, measureBatch, measuredPage } from "./measure-run.js";
+import { probeScript } from "./page-probe.js";
+import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
+import { SCENARIOS, type Scenario, scenarioFiles } from "./scenarios.js";
+import { type BenchServer, startBenchServer } from "./server-process.js";
+
+const SERVER_CPU = "0";
+const BROWSER_CPU = "1";
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const SESSION_KEY = "rapidphoto.session";
+
+export async function browserBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: "string", multiple: true },
+      rounds: { type: "string" },
+      contender: { type: "string", multiple: true },
+      "no-pin": { type: "boolean", default: false },
+      "report-only": { type: "boolean", default: false },
+    },
+  });
+  if (values["report-only"]) {
+    await writeReport(await readResults());
+    return;
+  }
+  const scenarios = pickScenarios(values.scenario);
+  const rounds = Number(values.rounds ?? 2);
+  const pin = !values["no-pin"] && (await canPin());
+  const contenders = await pickContenders(values.contender);
+  const notes: string[] = [];
+  if (!contenders.some((c) => c.name === "uppy") && !values.contender?.length) {
+    notes.push("Uppy left out: its packages are not installed in bench/.");
+  }
+  if (!pin) notes.push("Server and browser not pinned to separate cores (--no-pin, or taskset/2 cores unavailable).");
+
+  await ensureWebBuild();
+  const results: BrowserResults = {
+    at: new Date().toISOString(),
+    rounds,
+    pinned: pin,
+    contenders: contenders.map((c) => c.name),
+    scenarios: {},
+    notes,
+  };
+  const wrapperDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-browser-bench-chromium-"));
+  try {
+    const executablePath = pin ? await pinnedChromium(wrapperDir) : CHROMIUM;
+    if (pin) await pinSelf();
+    for (const scenario of scenarios) {
+      console.log(`\n## ${scenario.name}: generating files…`);
+      const files = await scenarioFiles(scenario);
+      const runs: RunRecord[] = [];
+      const server = await startBenchServer(pin ? SERVER_CPU : null);
+      const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
+      try {
+        for (let round = 0; round < rounds; round++) {
+          // Rotate who goes first, so no contender always meets a warmer or more cluttered server.
+          const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);
+          for (const contender of order) {
+            const batches = await runContender(browser, server, contender, scenario, files);
+            const record: RunRecord = { round, contender: contender.name, batches };
+            runs.push(record);
+            console.log(summaryLine(scenario, record));
+          }
+        }
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+      results.scenarios[scenario.name] = {
+        files: scenario.count,
+        bytes: scenario.bytes,
+        batches: scenario.batches,
+        runs,
+      };
+      // Written after every scenario, so a long run that is stopped keeps what it measured.
+      await writeReport(results);
+    }
+  } finally {
+    await rm(wrapperDir, { recursive: true, force: true });
+  }
+}
+
+async function runContender(
+  browser: Browser,
+  server: BenchServer,
+  contender: Contender,
+  scenario: Scenario,
+  files: string[],
+): Promise<BatchSample[]> {
+  const user = await server.register();
+  const session = JSON.stringify({
+    token: user.token,
+    userId: user.userId,
+    email: user.email,
+    expiresAt: Date.now() + user.expiresIn * 1000,
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
+    const page = await context.newPage();
+    const target = await measuredPage(page);
+    await contender.open(page, server.url);
+    // Let the page settle after loading, so its start-up work stays out of the window.
+    await page.waitForTimeout(1_000);
+    const samples: BatchSample[] = [];
+    if (scenario.batches > 1) samples.push({ files: 0, heapAfterGcMB: await heapAfterGcMB(target.cdp) });
+    for (let batch = 0; batch < scenario.batches; batch++) {
+      const sample = await measureBatch(target, contender, server, user.userId, files, scenario.timeoutMs);
+      samples.push(sample);
+      if (sample.didNotFinish) break;
+    }
+    return samples;
+  } finally {
+    await context.close();
+  }
+}
+
+function summaryLine(scenario: Scenario, record: RunRecord): string {
+  const last = record.batches.at(-1);
+  if (!last || last.didNotFinish)
+    return `${scenario.name} r${record.round} ${record.contender}: did not finish (${last?.didNotFinish})`;
+  const f = (n: number | undefined) => (n === undefined ? "-" : Math.round(n));
+  return (
+    `${scenario.name} r${record.round} ${record.contender}: stored ${f(last.storedMs)} ms, completed ${f(last.serverCompletedMs)}` +
+    ` (page ${f(last.uiCompletedMs)}), first byte ${f(last.firstByteMs)}, task ${f(last.taskMs)} script ${f(last.scriptMs)},` +
+    ` long tasks ${last.longTasks} (max ${f(last.longestTaskMs)}), frame p95 ${f(last.frameP95Ms)}, heap ${last.heapAfterGcMB?.toFixed(1)} MB`
+  );
+}
+
+function pickScenarios(names: string[] | undefined): Scenario[] {
+  if (!names?.length) return SCENARIOS.filter((s) => !s.optIn);
+  return names.map((name) => {
+    const scenario = SCENARIOS.find((s) => s.name === name);
+    if (!scenario) throw new Error(`unknown scenario ${name}: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+    return scenario;
+  });
+}
+
+async function pickContenders(names: string[] | undefined): Promise<Contender[]> {
+  const wanted = (names?.length ? names.flatMap((n) => n.split(",")) : ["ui", "bare", "uppy"]) as ContenderName[];
+  const picked: Contender[] = [];
+  for (const name of wanted) {
+    if (name === "ui") picked.push(uiContender);
+    else if (name === "bare") picked.push(bareContender);
+    else if (name === "uppy") {
+      const uppy = await uppyContender();
+      if (uppy) picked.push(uppy);
+      else if (names?.length) throw new Error("--contender uppy: the Uppy packages are not installed in bench/");
+    } else throw new Error(`unknown contender ${name}: ui, bare, uppy`);
+  }
+  return picked;
+}
+
+async function canPin(): Promise<boolean> {
+  const { availableParallelism } = await import("node:os");
+  if (availableParallelism() < 2) return false;
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve) => execFile("taskset", ["-p", String(process.pid)], (error) => resolve(!error)));
+}
+
+/** A launcher that starts Chromium (and so every process it forks) on the browser's core. */
+async function pinnedChromium(dir: string): Promise<string> {
+  const file = path.join(dir, "chromium-pinned.sh");
+  await writeFile(file, `#!/bin/sh\nexec taskset -c ${BROWSER_CPU} ${CHROMIUM} "$@"\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+/** The bench's own process (Playwright's driver, CDP) stays off the browser's core. */
+async function pinSelf(): Promise<void> {
+  const { execFile } = await import("node:child_process");
+  await new Promise<void>((resolve, reject) =>
+    execFile("taskset", ["-a", "-p", "-c", SERVER_CPU, String(process.pid)], (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+}
+
+/** scripts/build-web.mjs is plain JavaScript outside this tsconfig: loaded by path, typed here. */
+async function ensureWebBuild(): Promise<void> {
+  const script = path.resolve(import.meta.dirname, "../../../scripts/build-web.mjs");
+  const { ensureWebBuild: build } = (await import(script)) as { ensureWebBuild: () => Promise<unknown> };
+  await build();
+}
+
+async function readResults(): Promise<BrowserResults> {
+  const file = path.resolve(import.meta.dirname, "../../results/browser.json");
+  return JSON.parse(await readFile(file, "utf8")) as BrowserResults;
+}

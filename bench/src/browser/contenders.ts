@@ -1,0 +1,59 @@
+import type { Page } from "playwright-core";
+import { BARE_PAGE } from "./bare-page.js";
+
+export type ContenderName = "ui" | "bare" | "uppy";
+
+/** How the bench opens a contender's page and its file chooser. */
+export type Contender = {
+  name: ContenderName;
+  /** Whether the page shows photos as COMPLETED (only our UI does); otherwise the server's word ends the window. */
+  showsCompleted: boolean;
+  open(page: Page, origin: string): Promise<void>;
+  /** Clicks what opens the page's own file chooser. */
+  pick(page: Page): Promise<void>;
+};
+
+const PAGE_TIMEOUT = { timeout: 60_000 };
+
+/**
+ * Serves a page the bench made on the server's origin (same origin as the API and the signed URLs,
+ * so no CORS), then stops intercepting so nothing else the page loads goes through the bench.
+ */
+async function openBenchPage(page: Page, url: string, html: string): Promise<void> {
+  await page.route(url, (route) => route.fulfill({ status: 200, contentType: "text/html", body: html }));
+  await page.goto(url);
+  await page.unroute(url);
+}
+
+export const uiContender: Contender = {
+  name: "ui",
+  showsCompleted: true,
+  async open(page, origin) {
+    await page.goto(`${origin}/`);
+    await page.getByRole("button", { name: "Upload", exact: true }).waitFor(PAGE_TIMEOUT);
+  },
+  pick: (page) => page.getByRole("button", { name: "Upload", exact: true }).click(),
+};
+
+export const bareContender: Contender = {
+  name: "bare",
+  showsCompleted: false,
+  open: (page, origin) => openBenchPage(page, `${origin}/__bench/bare`, BARE_PAGE),
+  pick: (page) => page.locator("#pick").click(),
+};
+
+/** The Uppy page is built on demand (uppy-page.ts); null when its packages are not installed. */
+export async function uppyContender(): Promise<Contender | null> {
+  const { buildUppyPage } = await import("./uppy-page.js");
+  const html = await buildUppyPage();
+  if (!html) return null;
+  return {
+    name: "uppy",
+    showsCompleted: false,
+    open: async (page, origin) => {
+      await openBenchPage(page, `${origin}/__bench/uppy`, html);
+      await page.locator(".uppy-Dashboard-browse").waitFor(PAGE_TIMEOUT);
+    },
+    pick: (page) => page.locator(".uppy-Dashboard-browse").first().click(),
+  };
+}

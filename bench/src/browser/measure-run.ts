@@ -1,0 +1,205 @@
+import path from "node:path";
+import type { CDPSession, Page } from "playwright-core";
+import type { Contender } from "./contenders.js";
+import type { ProbeReadout } from "./page-probe.js";
+import type { ServerSeen } from "./server-ipc.js";
+import type { BenchServer } from "./server-process.js";
+
+const LONG_TASK_MS = 50;
+/** Where a run that did not finish leaves its screenshot (.tmp/ is git-ignored). */
+const SCREENSHOTS = path.resolve(import.meta.dirname, "../../../.tmp");
+
+/** One batch's figures. Times are ms from the moment the files were handed to the chooser. */
+export type BatchSample = {
+  files: number;
+  didNotFinish?: string;
+  firstByteMs?: number;
+  storedMs?: number;
+  serverCompletedMs?: number;
+  /** When the page showed every photo COMPLETED (our UI only). */
+  uiCompletedMs?: number;
+  /** uiCompletedMs − serverCompletedMs. */
+  uiLagMs?: number;
+  failed?: number;
+  longTasks?: number;
+  longestTaskMs?: number;
+  frameP50Ms?: number;
+  frameP95Ms?: number;
+  frameMaxMs?: number;
+  /** Renderer main-thread task time (CDP Performance.getMetrics TaskDuration) over the window. */
+  taskMs?: number;
+  scriptMs?: number;
+  layoutMs?: number;
+  styleMs?: number;
+  /** Task time after the server had every photo's bytes, and its share of the time before. */
+  taskAfterStoredMs?: number;
+  afterStoredShare?: number;
+  heapAfterGcMB?: number;
+};
+
+type Metrics = Record<string, number>;
+
+/** A page opened for measuring: the CDP session and the callback the probe makes when the UI shows completion. */
+export type MeasuredPage = { page: Page; cdp: CDPSession; uiDone: () => Promise<number> };
+
+export async function measuredPage(page: Page): Promise<MeasuredPage> {
+  let resolveDone: (at: number) => void = () => {};
+  await page.exposeFunction("__benchUiDone", (at: number) => resolveDone(at));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  return {
+    page,
+    cdp,
+    // Called before each batch: the next callback from the probe resolves this batch's promise.
+    uiDone: () =>
+      new Promise<number>((resolve) => {
+        resolveDone = resolve;
+      }),
+  };
+}
+
+async function metrics(cdp: CDPSession): Promise<Metrics> {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+export async function heapAfterGcMB(cdp: CDPSession): Promise<number> {
+  await cdp.send("HeapProfiler.collectGarbage");
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+  return usedSize / 2 ** 20;
+}
+
+function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: not within the scenario's time limit`)),
+      deadline - Date.now(),
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : 0;
+
+/**
+ * Uploads `files` through the contender's own file chooser and measures the window from the
+ * moment the files are handed over until every photo is COMPLETED (as the page shows it, for our
+ * UI; as the server says, for the others). During the window the bench only listens: the server's
+ * IPC, CDP metrics, the probe's callback.
+ */
+export async function measureBatch(
+  target: MeasuredPage,
+  contender: Contender,
+  server: BenchServer,
+  userId: string,
+  files: string[],
+  timeoutMs: number,
+): Promise<BatchSample> {
+  const { page, cdp } = target;
+  const deadline = Date.now() + timeoutMs;
+  if (contender.showsCompleted) {
+    await page.evaluate((count) => {
+      (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
+    }, files.length);
+  }
+  const uiDone = target.uiDone();
+  const watch = await server.arm(userId, files.length);
+  const chooserShown = page.waitForEvent("filechooser");
+  await contender.pick(page);
+  const chooser = await chooserShown;
+
+  const before = await metrics(cdp);
+  const selectedAt = Date.now();
+  let storedSeen: ServerSeen | undefined;
+  let afterStored: Metrics | undefined;
+  try {
+    await chooser.setFiles(files);
+    storedSeen = await withDeadline(watch.stored, deadline, "all stored");
+    afterStored = await metrics(cdp);
+    const finished = await withDeadline(watch.finished, deadline, "all COMPLETED on the server");
+    const uiAt = contender.showsCompleted
+      ? await withDeadline(uiDone, deadline, "all COMPLETED in the page")
+      : undefined;
+    const after = await metrics(cdp);
+    const endAt = uiAt ?? (finished.lastFinishedAt as number);
+    const probe = (await page.evaluate(() =>
+      (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
+    )) as ProbeReadout;
+    const heap = await heapAfterGcMB(cdp);
+    return {
+      files: files.length,
+      ...serverFigures(finished, selectedAt),
+      storedMs: (storedSeen.lastStoredAt as number) - selectedAt,
+      ...(uiAt === undefined
+        ? {}
+        : { uiCompletedMs: uiAt - selectedAt, uiLagMs: uiAt - (finished.lastFinishedAt as number) }),
+      ...pageFigures(probe, selectedAt, endAt),
+      ...cdpFigures(before, afterStored, after),
+      heapAfterGcMB: heap,
+    };
+  } catch (error) {
+    watch.disarm();
+    const shown = await page
+      .locator('[data-testid="upload-tab-count-completed"]')
+      .first()
+      .textContent({ timeout: 1_000 })
+      .catch(() => null);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `did-not-finish-${contender.name}.png`) }).catch(() => {});
+    return {
+      files: files.length,
+      didNotFinish: `${(error as Error).message}${shown === null ? "" : ` (the page showed ${shown} completed)`}`,
+      ...(storedSeen ? { storedMs: (storedSeen.lastStoredAt as number) - selectedAt } : {}),
+    };
+  }
+}
+
+function serverFigures(seen: ServerSeen, selectedAt: number): Partial<BatchSample> {
+  return {
+    firstByteMs: (seen.firstPutAt as number) - selectedAt,
+    serverCompletedMs: (seen.lastFinishedAt as number) - selectedAt,
+    failed: seen.failed,
+  };
+}
+
+function pageFigures(probe: ProbeReadout, startAt: number, endAt: number): Partial<BatchSample> {
+  const toPage = (epoch: number) => epoch - probe.timeOrigin;
+  const [start, end] = [toPage(startAt), toPage(endAt)];
+  const tasks = probe.longTasks.filter(
+    ([at, duration]) => at + duration >= start && at <= end && duration > LONG_TASK_MS,
+  );
+  const inWindow = probe.frames.filter((t) => t >= start && t <= end);
+  const intervals = inWindow.slice(1).map((t, i) => t - (inWindow[i] as number));
+  intervals.sort((a, b) => a - b);
+  return {
+    longTasks: tasks.length,
+    longestTaskMs: Math.max(0, ...tasks.map(([, d]) => d)),
+    frameP50Ms: percentile(intervals, 50),
+    frameP95Ms: percentile(intervals, 95),
+    frameMaxMs: intervals.at(-1) ?? 0,
+  };
+}
+
+function cdpFigures(before: Metrics, stored: Metrics, after: Metrics): Partial<BatchSample> {
+  const delta = (name: string, from = before, to = after) => ((to[name] ?? 0) - (from[name] ?? 0)) * 1000;
+  const upload = delta("TaskDuration", before, stored);
+  const afterStored = delta("TaskDuration", stored, after);
+  return {
+    taskMs: delta("TaskDuration"),
+    scriptMs: delta("ScriptDuration"),
+    layoutMs: delta("LayoutDuration"),
+    styleMs: delta("RecalcStyleDuration"),
+    taskAfterStoredMs: afterStored,
+    afterStoredShare: upload > 0 ? afterStored / upload : 0,
+  };
+}

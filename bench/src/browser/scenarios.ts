@@ -1,0 +1,59 @@
+import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { makeTestJpeg } from "../../../apps/server/testing/generate-test-jpeg.js";
+
+export type Scenario = {
+  name: string;
+  /** Files per batch. */
+  count: number;
+  bytes: number;
+  width: number;
+  height: number;
+  /** Batches uploaded one after another in one page (heap growth); 1 elsewhere. */
+  batches: number;
+  /** A run not finished by then is recorded as "did not finish". */
+  timeoutMs: number;
+  /** Only run when asked for by name. */
+  optIn?: boolean;
+};
+
+const MB = 1_000_000;
+const KB = 1_000;
+
+export const SCENARIOS: Scenario[] = [
+  { name: "100x2MB", count: 100, bytes: 2 * MB, width: 1600, height: 1200, batches: 1, timeoutMs: 5 * 60_000 },
+  { name: "1000x150KB", count: 1000, bytes: 150 * KB, width: 400, height: 300, batches: 1, timeoutMs: 6 * 60_000 },
+  { name: "4x40MB", count: 4, bytes: 40 * MB, width: 4000, height: 3000, batches: 1, timeoutMs: 4 * 60_000 },
+  { name: "heap-5x100", count: 100, bytes: 150 * KB, width: 400, height: 300, batches: 5, timeoutMs: 4 * 60_000 },
+  {
+    name: "10000x20KB",
+    count: 10_000,
+    bytes: 20 * KB,
+    width: 160,
+    height: 120,
+    batches: 1,
+    timeoutMs: 10 * 60_000,
+    optIn: true,
+  },
+];
+
+/**
+ * Real JPEGs of the scenario's size in a temp folder kept between bench runs (generating 10,000
+ * files takes a while); every file is distinct (the generator writes a random id into each).
+ */
+export async function scenarioFiles(scenario: Scenario): Promise<string[]> {
+  const dir = path.join(tmpdir(), "rapidphoto-browser-bench-files", `${scenario.count}x${scenario.bytes}`);
+  await mkdir(dir, { recursive: true });
+  const names = Array.from({ length: scenario.count }, (_, i) => `photo-${String(i + 1).padStart(5, "0")}.jpg`);
+  const present = new Set(await readdir(dir));
+  for (const name of names) {
+    if (present.has(name)) continue;
+    const bytes = await makeTestJpeg({ width: scenario.width, height: scenario.height, targetBytes: scenario.bytes });
+    // Written under a temporary name first, so a killed run never leaves a short file behind.
+    const file = path.join(dir, name);
+    await writeFile(`${file}.part`, bytes);
+    await rename(`${file}.part`, file);
+  }
+  return names.map((name) => path.join(dir, name));
+}

@@ -1,0 +1,22 @@
+/** What the bench's server child (bench-server.ts) and the bench say to each other over IPC. */
+
+/** What the server saw of one armed run, as epoch milliseconds (the bench's clock is the same). */
+export type ServerSeen = {
+  puts: number;
+  firstPutAt?: number;
+  lastPutEndAt?: number;
+  /** The last photo reaching PROCESSING (bytes stored and finalized). */
+  lastStoredAt?: number;
+  /** The last photo reaching COMPLETED, FAILED or CANCELLED. */
+  lastFinishedAt?: number;
+  completed: number;
+  failed: number;
+};
+
+export type ParentMessage = { type: "arm"; userId: string; count: number } | { type: "disarm" };
+
+export type ChildMessage =
+  | { type: "ready" }
+  | { type: "armed" }
+  | { type: "stored"; seen: ServerSeen }
+  | { type: "finished"; seen: ServerSeen };
