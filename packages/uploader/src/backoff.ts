@@ -1,6 +1,6 @@
 import { MAX_RETRY_AFTER_MS } from "./constants.js";
 
-export type BackoffOptions = { baseMs: number; maxMs: number };
+type BackoffOptions = { baseMs: number; maxMs: number };
 
 /**
  * "Full jitter" backoff (AWS Architecture Blog, "Exponential Backoff and Jitter"): a uniform delay

@@ -35,7 +35,7 @@ export type PhotoReport = { status: PhotoStatus; errorMessage?: string | null; s
 let counter = 0;
 
 /** Client ids: unique in this page, short, and no use to anyone else (not a file name or path). */
-export function newFileId(): string {
+function newFileId(): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
   return `f_${Date.now().toString(36)}_${counter.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }

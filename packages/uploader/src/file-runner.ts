@@ -89,7 +89,7 @@ async function replan(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Pro
 }
 
 /** Takes a fresh item; storage's list of parts replaces ours (a restarted upload has none). */
-export function adoptItem(file: Pick<RunFile, "item" | "parts">, item: UploadItem): void {
+function adoptItem(file: Pick<RunFile, "item" | "parts">, item: UploadItem): void {
   const stored = item.multipart?.uploadedParts;
   const sameUpload = item.multipart?.uploadId === file.item.multipart?.uploadId;
   file.item = item;

@@ -1,7 +1,7 @@
 import { MAX_PARTS, partCountFor, partRange } from "@rapidphoto/protocol";
 import { UploaderError } from "./errors.js";
 
-export type PartSpec = { partNumber: number; start: number; end: number };
+type PartSpec = { partNumber: number; start: number; end: number };
 
 /**
  * Every part of a multipart upload as the server laid it out (`partSize`, `partCount` from its

@@ -25,7 +25,7 @@ export type RequestDeps = {
   random?: () => number;
 };
 
-export type PutJob = {
+type PutJob = {
   fileId: string;
   /** Part number, or 1 for a single PUT: the key its bytes are counted under. */
   key: number;

@@ -5,7 +5,7 @@ import { type RetryContext, withRetry } from "./retry.js";
 
 /** Engine calls to the JSON API that are not about one file's bytes: registering and cancelling. */
 
-export type Registration = { jobId: string; items: Map<string, UploadItem> };
+type Registration = { jobId: string; items: Map<string, UploadItem> };
 
 /** Files per job: the server's limit, so 5,000 files become five jobs rather than one refusal. */
 export function chunkForJobs<T>(files: readonly T[], size = MAX_FILES_PER_JOB): T[][] {

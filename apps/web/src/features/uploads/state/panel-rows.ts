@@ -24,7 +24,7 @@ export function inTab(tab: PanelTab, status: PhotoStatus): boolean {
   }
 }
 
-export function emptyCounts(): TabCounts {
+function emptyTabCounts(): TabCounts {
   return { all: 0, active: 0, completed: 0, failed: 0 };
 }
 
@@ -43,7 +43,7 @@ export function localRowIds(state: UploadState, hidden: ReadonlySet<string>, tab
 }
 
 export function localCounts(state: UploadState, hidden: ReadonlySet<string>): TabCounts {
-  const counts = emptyCounts();
+  const counts = emptyTabCounts();
   for (const id of state.order) {
     const file = state.files[id];
     if (file && !hidden.has(id)) countInto(counts, file.status);
