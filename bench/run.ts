@@ -1,5 +1,7 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
+// `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
+import { heicBench } from "./src/heic-bench.js";
 import { saveResult } from "./src/measure.js";
 import { realtimeBench } from "./src/realtime-bench.js";
 import { serverBench } from "./src/server-bench.js";
@@ -10,6 +12,10 @@ const BENCHES: Record<string, () => Promise<import("./src/measure.js").BenchResu
   realtime: realtimeBench,
   uploader: uploaderBench,
 };
+/** Run only when named: they need tools or minutes the others do not. */
+const ON_REQUEST: Record<string, () => Promise<import("./src/measure.js").BenchResult>> = {
+  heic: heicBench,
+};
 
 const wanted = process.argv.slice(2);
 // The browser bench takes its own options and runs only when named (it takes ~15 minutes).
@@ -18,8 +24,8 @@ if (wanted[0] === "browser") {
   await browserBench(wanted.slice(1));
   process.exit(0);
 }
-for (const [name, bench] of Object.entries(BENCHES)) {
-  if (wanted.length && !wanted.includes(name)) continue;
+for (const [name, bench] of Object.entries({ ...BENCHES, ...ON_REQUEST })) {
+  if (wanted.length ? !wanted.includes(name) : name in ON_REQUEST) continue;
   console.log(`\n### ${name}`);
   await saveResult(await bench());
 }

@@ -98,16 +98,18 @@ export class HeicDecoder {
         signal?.removeEventListener("abort", onAbort);
         worker.unref(); // an idle decoder must not keep the process alive
       };
-      const retire = () => {
+      const retire = async () => {
         if (this.#worker === worker) this.#worker = null;
-        void worker.terminate();
+        await worker.terminate();
       };
-      const onMessage = (message: unknown) => {
+      const onMessage = async (message: unknown) => {
         const parsed = Reply.safeParse(message);
         if (!parsed.success || parsed.data.id !== id) return;
         settle();
         const reply = parsed.data;
-        if (reply.heapBytes > (this.options.recycleHeapBytes ?? RECYCLE_HEAP_BYTES)) retire();
+        // Wait for the thread to be gone before handing the pixels on: its heap is freed with it,
+        // so resizing does not stack on top of the decode's peak.
+        if (reply.heapBytes > (this.options.recycleHeapBytes ?? RECYCLE_HEAP_BYTES)) await retire();
         if (!reply.ok) return reject(new HeicDecodeError(reply.code, reply.message));
         const { width, height, channels, pixels } = reply;
         resolve({ width, height, channels, pixels: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength) });
@@ -115,13 +117,13 @@ export class HeicDecoder {
       // A wasm abort (out of memory, a libheif assertion) ends the thread; the next decode gets a new one.
       const onError = (err: Error) => {
         settle();
-        retire();
+        void retire();
         reject(new HeicDecodeError("crashed", `the HEIC decoder failed: ${err.message}`, { cause: err }));
       };
       const onExit = (code: number) => onError(new Error(`decoder thread exited with code ${code}`));
       const onAbort = () => {
         settle();
-        retire(); // the only way to stop a decode that is running
+        void retire(); // the only way to stop a decode that is running
         reject(signal?.reason);
       };
       worker.on("message", onMessage);
