@@ -61,7 +61,7 @@ export async function heicBench(): Promise<BenchResult> {
     },
     notes: [
       `48 MP: ${WIDTH}×${HEIGHT} blurred noise (photo-like detail), JPEG quality 90 (${mb(j.bytes)} MB) and HEIC by heif-enc quality 50 from it (${mb(h.bytes)} MB); ${RUNS} photos each, one after another, each format in a fresh process after a warm-up photo. Load average when measured: ${round(load1 ?? 0, 1)} on ${os.availableParallelism()} cores (wall times stretch with it; CPU times do not).`,
-      "JPEG decodes shrink-on-load (libjpeg scales by 1/8 while decoding), so only ~1000 px ever exist in memory. HEIC has no such shortcut: libheif (WebAssembly, one thread) decodes all 48 MP to RGB, which sharp then resizes. The decoder thread is replaced after each such photo (its heap passes 256 MiB and a wasm heap never shrinks), so every 48 MP HEIC also pays the decoder's start (~0.3 s CPU).",
+      "JPEG decodes shrink-on-load (libjpeg scales by 1/8 while decoding), so only ~1000 px ever exist in memory. HEIC has no such shortcut: libheif (WebAssembly, one thread) decodes all 48 MP to RGB, which sharp then resizes. The decoder thread is replaced after each such photo (its heap passes 256 MiB and a wasm heap never shrinks), so every 48 MP HEIC also pays the decoder thread's start (loading libheif's wasm, about a quarter of a second). Decodes are one at a time per process whatever WORKER_CONCURRENCY is, so this peak does not multiply with concurrency.",
     ],
   };
 }
