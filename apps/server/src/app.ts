@@ -16,6 +16,10 @@ import { loggingOptions } from "./http/logging.js";
 import { openApiDocs } from "./http/openapi.js";
 import { webApp } from "./http/web-app.js";
 import { useZodSchemas } from "./http/zod-schemas.js";
+import { createLibraryQueries } from "./library/library-queries.js";
+import { libraryQueryRoutes, trashRoutes } from "./library/library-routes.js";
+import { createTrashService } from "./library/trash-service.js";
+import { trashSweepPlugin } from "./library/trash-sweep-plugin.js";
 import { processingPlugin } from "./processing/processing-plugin.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
@@ -91,12 +95,15 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     logger: app.log,
     onPhotosReady: () => app.processing?.wake(),
   });
-  const queries = createUploadQueries({ db: database.db, storage });
+  const queries = createUploadQueries({ db: database.db });
+  const library = createLibraryQueries({ db: database.db, storage });
+  const trash = createTrashService({ db: database.db, storage, logger: app.log });
   if (config.role !== "web") {
     await app.register(uploadExpiryPlugin, {
       expire: (olderThanMs) => uploads.expireStaleUploads(olderThanMs),
       olderThanMs: config.uploadExpiryMs,
     });
+    await app.register(trashSweepPlugin, { sweep: (ms) => trash.sweep(ms), retentionMs: config.trashRetentionMs });
   }
 
   if (config.role !== "worker") await openApiDocs(app);
@@ -113,6 +120,8 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     await app.register(authRoutes, { prefix: "/api/auth", auth, rateLimitPerMinute: config.authRateLimit });
     await app.register(uploadRoutes, { prefix: "/commands", auth, uploads });
     await app.register(queryRoutes, { prefix: "/queries", auth, queries });
+    await app.register(libraryQueryRoutes, { prefix: "/queries", auth, library });
+    await app.register(trashRoutes, { prefix: "/commands", auth, trash });
     await app.register(realtimePlugin, {
       bus: events,
       authenticate: async (token) => {

@@ -23,6 +23,13 @@ export const ERROR_CODES = {
   EMAIL_TAKEN: { status: 409, message: "An account with this email already exists." },
   ILLEGAL_TRANSITION: { status: 409, message: "The photo cannot move to that status now." },
   UPLOAD_INCOMPLETE: { status: 409, message: "The uploaded object is missing or incomplete." },
+  NOT_TRASHABLE: {
+    status: 409,
+    message: "Only photos that finished uploading (or failed) can go to Trash; cancel an upload in progress instead.",
+  },
+  NOT_IN_TRASH: { status: 409, message: "Only photos in Trash can be deleted forever." },
+  PHOTO_IN_TRASH: { status: 409, message: "The photo is in Trash; restore it first." },
+  PHOTO_BEING_DELETED: { status: 409, message: "The photo is being deleted and can no longer be restored." },
   METHOD_MISMATCH: { status: 409, message: "This photo is uploaded with a different method." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send JSON with Content-Type: application/json." },

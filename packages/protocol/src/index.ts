@@ -1,6 +1,7 @@
 export * from "./auth.js";
 export * from "./errors.js";
 export * from "./folds.js";
+export * from "./library.js";
 export * from "./limits.js";
 export * from "./messages.js";
 export * from "./progress.js";

@@ -35,13 +35,10 @@ export const JobListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-export const PhotoListQuery = z.object({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-
 export const PhotoListItem = z.object({
   photoId: PhotoId,
+  /** The upload job (batch) it came in: Recent groups by it. */
+  jobId: JobId,
   filename: z.string(),
   mimeType: z.string(),
   bytes: z.number(),
@@ -51,13 +48,14 @@ export const PhotoListItem = z.object({
   thumbnailUrl: z.string().nullable(),
   takenAt: z.string().nullable(),
   createdAt: z.string(),
+  /** When it went to Trash; null in the library. */
+  trashedAt: z.string().nullable(),
 });
 export type PhotoListItem = z.infer<typeof PhotoListItem>;
 export const PhotoListResponse = z.object({ items: z.array(PhotoListItem), nextCursor: z.string().nullable() });
 export type PhotoListResponse = z.infer<typeof PhotoListResponse>;
 
 export const PhotoDetail = PhotoListItem.extend({
-  jobId: JobId,
   checksum: z.string().nullable(),
   exif: z.record(z.string(), z.unknown()).nullable(),
   thumbnails: z.object({ small: z.string().nullable(), large: z.string().nullable() }),

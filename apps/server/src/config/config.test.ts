@@ -78,6 +78,14 @@ describe("configuration", () => {
     expect(problemsOf({ S3_BUCKET: "photos", S3_ACCESS_KEY_ID: "k" })[0]).toMatch(/S3_SECRET_ACCESS_KEY/);
   });
 
+  it("keeps photos in Trash 30 days unless TRASH_RETENTION_DAYS says otherwise", () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    expect(loadConfig({}, []).trashRetentionMs).toBe(30 * DAY);
+    expect(loadConfig({ TRASH_RETENTION_DAYS: "7" }, []).trashRetentionMs).toBe(7 * DAY);
+    expect(problemsOf({ TRASH_RETENTION_DAYS: "0" })[0]).toMatch(/^TRASH_RETENTION_DAYS="0"/);
+    expect(problemsOf({ TRASH_RETENTION_DAYS: "forever" })[0]).toMatch(/^TRASH_RETENTION_DAYS=/);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", REDIS_URL: "" }, []).databaseUrl).toBeUndefined();
   });

@@ -57,6 +57,12 @@ const EnvSchema = z.object({
     .positive()
     .max(24 * 30)
     .default(24),
+  /** Photos in Trash longer than this are deleted forever (originals and renditions). */
+  TRASH_RETENTION_DAYS: z.coerce
+    .number()
+    .positive()
+    .max(365 * 10)
+    .default(30),
 });
 
 export type Role = "all" | "web" | "worker";
@@ -87,6 +93,7 @@ export type Config = {
   trustProxy: TrustProxy;
   worker: { concurrency: number | undefined; leaseMs: number };
   uploadExpiryMs: number;
+  trashRetentionMs: number;
   role: Role;
 };
 
@@ -147,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     trustProxy: trustProxy.value,
     worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
     uploadExpiryMs: e.UPLOAD_EXPIRY_HOURS * 60 * 60 * 1000,
+    trashRetentionMs: e.TRASH_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     role,
   };
 }

@@ -74,12 +74,22 @@ export const photos = pgTable(
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }),
+    /** Set while the photo is in Trash; null in the library. */
+    trashedAt: timestamp("trashed_at", { withTimezone: true, mode: "date" }),
+    /**
+     * Set when "delete forever" began: its objects are being removed, then the row. A purge that
+     * storage interrupted leaves this set, so the photo can no longer be restored and a retry (or the
+     * sweep) finishes the job.
+     */
+    purgingSince: timestamp("purging_since", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index("photos_job_idx").on(t.jobId, t.position),
     index("photos_user_recent_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    // Trash pages and the retention sweep read only trashed photos.
+    index("photos_trash_idx").on(t.trashedAt).where(sql`trashed_at IS NOT NULL`),
     // Only photos waiting for a worker are in this index, so claiming stays cheap as the library grows.
     index("photos_processing_queue_idx").on(t.nextAttemptAt).where(sql`status = 'PROCESSING'`),
   ],

@@ -82,7 +82,14 @@ describe("OpenAPI document", () => {
       properties: { jobId: { type: "string" }, items: { type: "array" } },
     });
     const photos = doc.paths["/queries/photos"]?.get;
-    expect(photos?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(["query:cursor", "query:limit"]);
+    expect(photos?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
+      "query:cursor",
+      "query:ids",
+      "query:in",
+      "query:limit",
+      "query:q",
+      "query:sort",
+    ]);
   });
 
   it("serves a reference page for people at /docs", async () => {

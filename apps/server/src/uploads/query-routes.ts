@@ -1,13 +1,4 @@
-import {
-  JobId,
-  JobListQuery,
-  JobListResponse,
-  JobView,
-  PhotoDetail,
-  PhotoId,
-  PhotoListQuery,
-  PhotoListResponse,
-} from "@rapidphoto/protocol";
+import { JobId, JobListQuery, JobListResponse, JobView } from "@rapidphoto/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currentUser, requireUser } from "../auth/auth-plugin.js";
@@ -15,7 +6,7 @@ import type { AuthService } from "../auth/auth-service.js";
 import { ERROR_RESPONSES, SIGNED_IN } from "../http/openapi.js";
 import type { UploadQueries } from "./upload-queries.js";
 
-/** Read side (DESIGN §4), under /queries. */
+/** Upload jobs' read side (DESIGN §4), under /queries; the library's lists are in library/. */
 export const queryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; queries: UploadQueries }> = async (app, opts) => {
   const { queries } = opts;
   app.addHook("onRequest", requireUser(opts.auth));
@@ -50,33 +41,5 @@ export const queryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; queries: Up
       },
     },
     async (request) => queries.getJob(currentUser(request).userId, request.params.jobId),
-  );
-
-  app.get(
-    "/photos",
-    {
-      schema: {
-        tags: ["photos"],
-        summary: "The library, newest first, a page at a time",
-        security: SIGNED_IN,
-        querystring: PhotoListQuery,
-        response: { 200: PhotoListResponse, ...ERROR_RESPONSES },
-      },
-    },
-    async (request) => queries.listPhotos(currentUser(request).userId, request.query),
-  );
-
-  app.get(
-    "/photos/:photoId",
-    {
-      schema: {
-        tags: ["photos"],
-        summary: "One photo with its thumbnails, download link and EXIF",
-        security: SIGNED_IN,
-        params: z.object({ photoId: PhotoId }),
-        response: { 200: PhotoDetail, ...ERROR_RESPONSES },
-      },
-    },
-    async (request) => queries.getPhoto(currentUser(request).userId, request.params.photoId),
   );
 };

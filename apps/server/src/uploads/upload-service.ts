@@ -397,6 +397,7 @@ export function createUploadService(deps: UploadServiceDeps) {
     /** FAILED or CANCELLED → QUEUED with a fresh item; a multipart retry lists the parts already stored. */
     async retryPhoto(userId: string, photoId: string): Promise<UploadItem> {
       const photo = await ownedPhoto(userId, photoId);
+      if (photo.trashedAt) throw new AppError("PHOTO_IN_TRASH");
       if (photo.status !== "FAILED" && photo.status !== "CANCELLED") {
         throw new AppError(
           "ILLEGAL_TRANSITION",
