@@ -9,14 +9,13 @@ import { uploadAndFinalize } from "./upload-client.js";
 
 const parse = (m: IMessage) => JSON.parse(m.body) as PushMessage;
 
-/** Photo statuses in the order received, per photo, and checks seq only ever grows per job. */
+/** Photo statuses in the order received, per photo; checks seq only ever grows per job and message ids are unique. */
 function timeline(messages: IMessage[]) {
   const perPhoto = new Map<string, string[]>();
   let lastSeq = 0;
   for (const m of messages) {
     const body = parse(m);
     expect(m.headers["content-type"]).toBe("application/json");
-    expect(m.headers["message-id"]).toBeTruthy();
     expect(body.seq).toBeGreaterThanOrEqual(lastSeq);
     lastSeq = body.seq;
     if (body.type === "photo") {
@@ -25,6 +24,10 @@ function timeline(messages: IMessage[]) {
       perPhoto.set(body.photoId, seen);
     }
   }
+  // Every message of a subscription has its own id (STOMP 1.2 MESSAGE frames).
+  const ids = messages.map((m) => m.headers["message-id"]);
+  expect(ids.every((id) => typeof id === "string" && id !== "")).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
   return perPhoto;
 }
 
