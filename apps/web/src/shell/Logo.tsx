@@ -1,7 +1,7 @@
 import { Aperture } from "lucide-react";
 
-/** The RapidPhoto mark and word; `size="lg"` on the sign-in pages. */
-export function Logo({ size = "md" }: { size?: "md" | "lg" }) {
+/** The RapidPhoto mark and word; `size="lg"` on the sign-in pages; `compact`: the mark alone on phones. */
+export function Logo({ size = "md", compact = false }: { size?: "md" | "lg"; compact?: boolean }) {
   const large = size === "lg";
   return (
     <span className="inline-flex items-center gap-2.5">
@@ -11,7 +11,11 @@ export function Logo({ size = "md" }: { size?: "md" | "lg" }) {
       >
         <Aperture className={large ? "size-6" : "size-5"} />
       </span>
-      <span className={`font-semibold text-fg tracking-tight ${large ? "text-2xl" : "text-lg"}`}>RapidPhoto</span>
+      <span
+        className={`font-semibold text-fg tracking-tight ${large ? "text-2xl" : "text-lg"} ${compact ? "max-sm:sr-only" : ""}`}
+      >
+        RapidPhoto
+      </span>
     </span>
   );
 }

@@ -1,16 +1,11 @@
 "use client";
 
-import { Clock, FolderOpen, type LucideIcon, Plus, Trash2 } from "lucide-react";
+import { Plus } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { buttonClass } from "@/components/ui/button-styles";
 import { usePhotoPicker } from "@/features/uploads";
-
-const NAV_ITEMS: ReadonlyArray<{ href: string; label: string; icon: LucideIcon }> = [
-  { href: "/", label: "My Files", icon: FolderOpen },
-  { href: "/recent", label: "Recent", icon: Clock },
-  { href: "/trash", label: "Trash", icon: Trash2 },
-];
+import { NAV_ITEMS } from "./nav-items";
 
 export function Sidebar() {
   const picker = usePhotoPicker();

@@ -1,17 +1,8 @@
-import { Clock } from "lucide-react";
 import type { Metadata } from "next";
-import { EmptyState } from "@/components/library/EmptyState";
-import { PageTitle } from "@/components/library/PageTitle";
+import { LibraryPage } from "@/features/library";
 
 export const metadata: Metadata = { title: "Recent" };
 
 export default function RecentPage() {
-  return (
-    <>
-      <PageTitle>Recent</PageTitle>
-      <EmptyState icon={Clock} title="Nothing uploaded recently">
-        Photos you upload show up here, newest first.
-      </EmptyState>
-    </>
-  );
+  return <LibraryPage view="recent" />;
 }

@@ -1,0 +1,137 @@
+"use client";
+
+import type { PhotoListItem } from "@rapidphoto/protocol";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Spinner } from "@/components/ui/Spinner";
+import { type Grouping, layoutRows } from "../state/photo-groups";
+import { PhotoTile } from "./PhotoTile";
+
+const GAP_PX = 12;
+const HEADING_PX = 48;
+// Phones get smaller tiles so three fit across 390 px; desktops about 150 px.
+const MIN_TILE_PX = { narrow: 100, wide: 150 };
+// Rows drawn beyond the screen each way: enough for a fast flick without blank tiles.
+const OVERSCAN_ROWS = 4;
+
+/** The element that scrolls the page (the shell's <main>). */
+const scrollParent = () => document.getElementById("main");
+
+/**
+ * The grid, windowed: only the rows on screen (and a few beyond) are in the DOM, whatever the size
+ * of the library, with a heading per group (month taken, or upload batch). The next page loads as
+ * its end comes near.
+ */
+export function PhotoGrid({
+  photos,
+  grouping,
+  selected,
+  onOpen,
+  onToggle,
+  hasMore,
+  loadingMore,
+  loadMore,
+}: {
+  photos: readonly PhotoListItem[];
+  grouping: Grouping;
+  selected: ReadonlySet<string>;
+  onOpen(index: number): void;
+  onToggle(photoId: string): void;
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMore(): void;
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const [offset, setOffset] = useState(0);
+  useLayoutEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const measure = () => {
+      setWidth(element.clientWidth);
+      const parent = scrollParent();
+      if (parent) {
+        const top = element.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop;
+        setOffset(top);
+      }
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  const minTile = width < 640 ? MIN_TILE_PX.narrow : MIN_TILE_PX.wide;
+  const columns = Math.max(2, Math.floor((width + GAP_PX) / (minTile + GAP_PX)));
+  const tile = width ? (width - GAP_PX * (columns - 1)) / columns : minTile;
+  const rows = useMemo(() => layoutRows(photos, grouping, columns), [photos, grouping, columns]);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: scrollParent,
+    estimateSize: (i) => (rows[i]?.kind === "heading" ? HEADING_PX : tile + GAP_PX),
+    overscan: OVERSCAN_ROWS,
+    scrollMargin: offset,
+    getItemKey: (i) => rows[i]?.key ?? i,
+  });
+  // Tile sizes change with the width: measure again rather than keep stale row heights.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tile and rows are the reasons to measure again
+  useEffect(() => {
+    virtualizer.measure();
+  }, [virtualizer, tile, rows]);
+
+  const items = virtualizer.getVirtualItems();
+  const lastShown = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (hasMore && !loadingMore && lastShown >= rows.length - OVERSCAN_ROWS * 2) loadMore();
+  }, [hasMore, loadingMore, lastShown, rows.length, loadMore]);
+
+  return (
+    <section aria-label="Photos" data-testid="photo-grid" data-columns={columns} data-count={photos.length}>
+      <div ref={container} style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        {items.map((item) => {
+          const row = rows[item.index];
+          if (!row) return null;
+          return (
+            <div
+              key={item.key}
+              data-row={row.kind}
+              className="absolute inset-x-0 top-0"
+              style={{ transform: `translateY(${item.start - offset}px)`, height: item.size }}
+            >
+              {row.kind === "heading" ? (
+                <h2 className="flex h-full items-end pb-3 font-semibold text-fg text-sm">
+                  {row.label}
+                  <span className="ml-2 font-normal text-subtle">{row.count}</span>
+                </h2>
+              ) : (
+                <ul className="grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gap: GAP_PX }}>
+                  {row.photos.map((photo, i) => (
+                    <li key={photo.photoId}>
+                      <PhotoTile
+                        photo={photo}
+                        index={row.firstIndex + i}
+                        selected={selected.has(photo.photoId)}
+                        selecting={selected.size > 0}
+                        onOpen={onOpen}
+                        onToggle={onToggle}
+                      />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          );
+        })}
+      </div>
+      <div className="flex h-16 items-center justify-center">
+        {loadingMore && <Spinner className="size-5 text-accent" />}
+        {hasMore && !loadingMore && (
+          <button type="button" onClick={loadMore} className="h-11 px-4 text-muted text-sm hover:text-fg">
+            Load more
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+"use client";
+
+import type { PhotoListItem } from "@rapidphoto/protocol";
+import { Check, ImageOff } from "lucide-react";
+import { memo } from "react";
+import { Spinner } from "@/components/ui/Spinner";
+import { stableThumbnail } from "../state/stable-thumbnail";
+
+type TileProps = {
+  photo: PhotoListItem;
+  index: number;
+  selected: boolean;
+  selecting: boolean;
+  onOpen(index: number): void;
+  onToggle(photoId: string): void;
+};
+
+/**
+ * One photo in the grid: a button that opens the viewer (Enter or click), and a check box to select
+ * it. While something is selected, a click on the tile selects instead of opening.
+ */
+export const PhotoTile = memo(function PhotoTile({ photo, index, selected, selecting, onOpen, onToggle }: TileProps) {
+  const url = stableThumbnail(photo.photoId, photo.thumbnailUrl);
+  return (
+    <div
+      data-testid="photo-tile"
+      data-status={photo.status}
+      data-selected={selected || undefined}
+      className={`group relative aspect-square overflow-hidden rounded-lg border bg-raised ${
+        selected ? "border-accent ring-2 ring-accent" : "border-line"
+      }`}
+    >
+      <button
+        type="button"
+        data-photo-index={index}
+        aria-label={`${photo.filename}${selected ? " (selected)" : ""}`}
+        onClick={() => (selecting ? onToggle(photo.photoId) : onOpen(index))}
+        className="block size-full focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-accent focus-visible:ring-inset"
+      >
+        {url ? (
+          // biome-ignore lint/performance/noImgElement: a static export has no image optimiser; thumbnails come sized.
+          <img
+            src={url}
+            alt=""
+            loading="lazy"
+            decoding="async"
+            className={`size-full object-cover ${selected ? "scale-90 rounded-md" : ""} transition-transform`}
+          />
+        ) : photo.status === "FAILED" ? (
+          <span className="flex size-full flex-col items-center justify-center gap-2 p-3 text-center text-danger text-xs">
+            <ImageOff aria-hidden="true" className="size-6" />
+            Couldn't process
+          </span>
+        ) : (
+          <span className="flex size-full flex-col items-center justify-center gap-2 text-subtle text-xs">
+            <Spinner className="size-5 text-accent" />
+            Processing…
+          </span>
+        )}
+        <span className="absolute inset-x-0 bottom-0 truncate bg-gradient-to-t from-black/80 to-transparent px-2 pt-6 pb-1.5 text-left text-white text-xs opacity-0 transition-opacity group-focus-within:opacity-100 group-hover:opacity-100">
+          {photo.filename}
+        </span>
+      </button>
+      <label
+        className={`absolute top-0 left-0 grid size-11 cursor-pointer place-items-center has-[:focus-visible]:opacity-100 ${
+          selecting || selected ? "opacity-100" : "opacity-0 group-hover:opacity-100"
+        }`}
+      >
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={() => onToggle(photo.photoId)}
+          aria-label={`Select ${photo.filename}`}
+          className="peer sr-only"
+        />
+        <span
+          className={`grid size-6 place-items-center rounded-full border-2 peer-focus-visible:ring-2 peer-focus-visible:ring-accent peer-focus-visible:ring-offset-2 ${
+            selected ? "border-accent bg-accent text-white" : "border-white/90 bg-black/40 text-transparent"
+          }`}
+        >
+          <Check aria-hidden="true" className="size-4" />
+        </span>
+      </label>
+    </div>
+  );
+});
