@@ -1,6 +1,8 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
+// `npm run bench -- load [--users N] [--files M] [--per-user K] [--backend embedded|postgres]…`:
+// many users uploading at once (src/load-bench.ts); e.g. `--users 5 --files 20` for a quick try.
 import { heicBench } from "./src/heic-bench.js";
 import { saveResult } from "./src/measure.js";
 import { realtimeBench } from "./src/realtime-bench.js";
@@ -22,6 +24,12 @@ const wanted = process.argv.slice(2);
 if (wanted[0] === "browser") {
   const { browserBench } = await import("./src/browser/browser-bench.js");
   await browserBench(wanted.slice(1));
+  process.exit(0);
+}
+// The load bench likewise: it takes options, and 50 × 100 photos on two backends takes a while.
+if (wanted[0] === "load") {
+  const { loadBench, parseLoadArgs } = await import("./src/load-bench.js");
+  await saveResult(await loadBench(parseLoadArgs(wanted.slice(1))));
   process.exit(0);
 }
 for (const [name, bench] of Object.entries({ ...BENCHES, ...ON_REQUEST })) {

@@ -10,9 +10,9 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux, what /proc/<pid>/stat c
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * The real server (embedded defaults: PGlite, disk storage) as a child process, so the bench
- * process's CPU time is the client's alone. `--role=web`: no processing worker decoding the
- * uploaded random bytes on the machine's other core.
+ * The real server (embedded defaults: PGlite, disk storage, unless `env` says otherwise) as a
+ * child process, so the bench process's CPU time and memory are the client's alone. `--role=web`
+ * by default: no processing worker decoding the uploaded random bytes on the machine's other core.
  */
 export type ChildServer = {
   url: string;
@@ -20,28 +20,38 @@ export type ChildServer = {
   userId: string;
   /** The server process's user + system CPU so far, in ms (10 ms resolution), or null off Linux. */
   cpuMs(): Promise<number | null>;
+  /** The server process's resident set now, and its peak so far (VmRSS, VmHWM), or null off Linux. */
+  rssMiB(): Promise<number | null>;
+  peakRssMiB(): Promise<number | null>;
   /** Deletes the stored originals, so 8 GB of test bytes never pile up on disk between runs. */
   dropObjects(): Promise<void>;
   close(): Promise<void>;
 };
 
-export async function startChildServer(): Promise<ChildServer> {
+export async function startChildServer(
+  options: { role?: "web" | "all"; env?: Record<string, string> } = {},
+): Promise<ChildServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-bench-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", "--role=web"], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      PUBLIC_URL: url,
-      LOG_LEVEL: "warn",
-      AUTH_RATE_LIMIT: "1000",
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "apps/server/src/main.ts", `--role=${options.role ?? "web"}`],
+    {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        PUBLIC_URL: url,
+        LOG_LEVEL: "warn",
+        AUTH_RATE_LIMIT: "1000",
+        ...options.env,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  );
   const close = async () => {
     await stop(child);
     await rm(dataDir, { recursive: true, force: true });
@@ -60,6 +70,8 @@ export async function startChildServer(): Promise<ChildServer> {
       token,
       userId,
       cpuMs: () => processCpuMs(child.pid),
+      rssMiB: () => processMemoryMiB(child.pid, "VmRSS"),
+      peakRssMiB: () => processMemoryMiB(child.pid, "VmHWM"),
       dropObjects: async () => {
         for (const dir of ["objects", "meta"]) {
           await rm(path.join(dataDir, dir, "u", userId), { recursive: true, force: true });
@@ -102,6 +114,18 @@ async function processCpuMs(pid: number | undefined): Promise<number | null> {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** A memory line of /proc/<pid>/status (in kB there), in MiB. */
+async function processMemoryMiB(pid: number | undefined, field: "VmRSS" | "VmHWM"): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kB = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1];
+    return kB === undefined ? null : Number(kB) / 1024;
   } catch {
     return null;
   }
