@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../testing/image-fixtures/catalogue.js";
+import { BROKEN_HEVC_HEIC, CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../testing/image-fixtures/catalogue.js";
 import { startTestServer, type TestServer } from "./helper.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
@@ -89,16 +89,18 @@ describe("every accepted format, end to end", () => {
   });
 
   it("judges a file by its bytes: a mislabelled photo completes as what it is, a non-photo fails in plain words", async () => {
-    const [png, heic, corrupt] = await Promise.all([
+    const [png, heic, corrupt, brokenHevc] = await Promise.all([
       readFixture(IMAGE_FIXTURES.png.file),
       readFixture(IMAGE_FIXTURES.heic.file),
       readFixture(CORRUPT_HEIC),
+      readFixture(BROKEN_HEVC_HEIC),
     ]);
     const photos = await uploadAll(server, token, [
       { filename: "screenshot.jpg", mimeType: "image/jpeg", bytes: png },
       { filename: "IMG_0001.jpg", mimeType: "image/jpeg", bytes: heic },
       { filename: "notes.heic", mimeType: "image/heic", bytes: Buffer.from("Shopping list: eggs, milk.\n".repeat(40)) },
       { filename: "IMG_0002.heic", mimeType: "image/heic", bytes: corrupt },
+      { filename: "IMG_0003.heic", mimeType: "image/heic", bytes: brokenHevc },
     ]);
 
     expect(photos[0]).toMatchObject({ status: "COMPLETED", mimeType: "image/png", width: 600, height: 400 });
@@ -112,6 +114,10 @@ describe("every accepted format, end to end", () => {
     expect(photos[3]).toMatchObject({
       status: "FAILED",
       errorMessage: "This file is not a readable image (the file is incomplete).",
+    });
+    expect(photos[4]).toMatchObject({
+      status: "FAILED",
+      errorMessage: "This file is not a readable image (the HEIC image data is corrupt or incomplete).",
     });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../../testing/image-fixtures/catalogue.js";
+import { BROKEN_HEVC_HEIC, CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../../testing/image-fixtures/catalogue.js";
 import { HeicDecodeError, HeicDecoder } from "./heic-decoder.js";
 
 const decoders: HeicDecoder[] = [];
@@ -43,6 +43,7 @@ describe("HeicDecoder", () => {
 
   it.each([
     ["a cut-off file", () => readFixture(CORRUPT_HEIC)],
+    ["HEVC data the decoder cannot read", () => readFixture(BROKEN_HEVC_HEIC)],
     ["bytes that are no HEIF at all", async () => Buffer.from("not a photo at all".repeat(20))],
   ])("refuses %s as corrupt", async (_, bytesOf) => {
     const err = await rejection(decoder().decode(await bytesOf()));

@@ -4,7 +4,7 @@ import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
-import { CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../../testing/image-fixtures/catalogue.js";
+import { BROKEN_HEVC_HEIC, CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../../testing/image-fixtures/catalogue.js";
 import {
   configureSharp,
   createHeicDecoder,
@@ -261,6 +261,16 @@ describe("processImage", () => {
       expect(err).toMatchObject({
         permanent: true,
         message: expect.stringContaining("it is a PDF file; we take JPEG"),
+      });
+    });
+
+    it("fails a HEIC whose headers read but whose HEVC data does not decode", async () => {
+      const err = await rejection(processBytes(await readFixture(BROKEN_HEVC_HEIC)));
+
+      expect(err).toBeInstanceOf(ProcessingError);
+      expect(err).toMatchObject({
+        permanent: true,
+        message: "This file is not a readable image (the HEIC image data is corrupt or incomplete).",
       });
     });
 

@@ -60,8 +60,10 @@ export const IMAGE_FIXTURES = {
   },
 } satisfies Record<string, ImageFixture>;
 
-/** photo.heic cut inside its image data: headers read, pixels do not decode. */
+/** photo.heic cut inside its image data: the file ends before the data its headers point to. */
 export const CORRUPT_HEIC = "corrupt.heic";
+/** photo.heic with its HEVC data overwritten: every header reads, the HEVC decoder refuses the data. */
+export const BROKEN_HEVC_HEIC = "broken-hevc.heic";
 
 export function fixturePath(file: string): URL {
   return new URL(`./files/${file}`, import.meta.url);

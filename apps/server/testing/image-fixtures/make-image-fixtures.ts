@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { CORRUPT_HEIC, FIXTURE_EXIF, IMAGE_FIXTURES } from "./catalogue.js";
+import { BROKEN_HEVC_HEIC, CORRUPT_HEIC, FIXTURE_EXIF, IMAGE_FIXTURES } from "./catalogue.js";
 import { addRotation, setMajorBrand, setPrimaryItem } from "./heif-boxes.js";
 import { writeTiff } from "./tiff-writer.js";
 
@@ -99,6 +99,10 @@ async function main() {
 
   // Cut in the middle of the image data (mdat comes last): the headers still parse.
   save(CORRUPT_HEIC, heic.subarray(0, heic.length - Math.floor((heic.length - heic.indexOf("mdat")) / 2)));
+  // Same length, mdat's payload replaced by a fixed pseudo-random pattern.
+  const broken = Buffer.from(heic);
+  for (let i = heic.indexOf("mdat") + 4; i < broken.length; i++) broken[i] = (i * 7919) & 0xff;
+  save(BROKEN_HEVC_HEIC, broken);
 }
 
 try {
