@@ -4,12 +4,12 @@ import type { EventBus, Logger } from "../events/event-bus.js";
 /** At most ~4 progress pushes per second per job (DESIGN §6): smooth bars, bounded fan-out. */
 export const PROGRESS_INTERVAL_MS = 250;
 
-/** The publishing side services are given instead of the bus itself. */
-export interface JobEventPublisher {
+/**
+ * Sits between the shared event bus and this instance's sockets (realtime-plugin.ts): events go in
+ * through `publish` as they come off the bus, and out to the local bus the broker reads.
+ */
+export interface ProgressCoalescer {
   publish(event: JobEvent): Promise<void>;
-}
-
-export interface ProgressCoalescer extends JobEventPublisher {
   /** Sends every job's pending progress now. */
   flush(): Promise<void>;
   /** Flushes, stops the timers; later events pass straight through to the bus. */
