@@ -6,3 +6,21 @@
 export const photoKeys = {
   all: ["photos"] as const,
 };
+
+type Listener = (photoIds: readonly string[]) => void;
+const listeners = new Set<Listener>();
+
+/**
+ * Photos that changed in the library (uploads reaching it, processing finishing): the upload
+ * feature announces them, the library feature fetches just those and patches its loaded pages,
+ * instead of every loaded page being fetched again.
+ */
+export const photoChanges = {
+  announce(photoIds: readonly string[]): void {
+    for (const listener of listeners) listener(photoIds);
+  },
+  subscribe(listener: Listener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};

@@ -18,7 +18,7 @@ export const libraryKeys = {
   detail: (photoId: string) => [...photoKeys.all, "detail", photoId] as const,
 };
 
-/** Photos per page: about four screens of thumbnails, well under the API's 200. */
+/** Photos per page: several screens of thumbnails, under the API's 200. */
 export const PHOTO_PAGE_SIZE = 120;
 
 export function fetchPhotoPage(token: string, p: PhotoListParams, cursor: string | undefined, signal?: AbortSignal) {
@@ -31,6 +31,7 @@ export function fetchPhotoPage(token: string, p: PhotoListParams, cursor: string
 /** Just these photos, as the list shows them (a refresh of what changed, not of every page). */
 export function fetchPhotosByIds(token: string, p: PhotoListParams, ids: readonly string[], signal?: AbortSignal) {
   const query = new URLSearchParams({ in: p.view, sort: p.sort, ids: ids.join(",") });
+  if (p.q) query.set("q", p.q);
   return apiRequest(`/queries/photos?${query}`, { token, signal, schema: PhotoListResponse });
 }
 

@@ -1,8 +1,10 @@
-import type { PhotoListItem } from "@rapidphoto/protocol";
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { MAX_IDS_PER_QUERY, type PhotoListItem } from "@rapidphoto/protocol";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo } from "react";
+import { photoChanges } from "@/lib/api/photos";
 import { useSession } from "@/lib/session/session-store";
-import { fetchPhotoPage, libraryKeys, type PhotoListParams } from "../api/library-api";
+import { fetchPhotoPage, fetchPhotosByIds, libraryKeys, type PhotoListParams } from "../api/library-api";
+import { patchPages } from "../state/patch-pages";
 
 /** One list (library, Recent, Trash or a search), newest first, a page at a time. */
 export function usePhotoList(params: PhotoListParams) {
@@ -14,6 +16,36 @@ export function usePhotoList(params: PhotoListParams) {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: token !== null,
   });
+  usePatchChangedPhotos(params, token);
   const items = useMemo<PhotoListItem[]>(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
   return { ...query, items };
+}
+
+/**
+ * While uploads complete, fetch only the photos announced as changed and fold them into the pages
+ * already loaded (a 10,000-photo library is not fetched again page by page every second).
+ */
+function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
+  const queryClient = useQueryClient();
+  const { view, sort, q } = params;
+  useEffect(() => {
+    if (!token) return;
+    const list = { view, sort, ...(q ? { q } : {}) };
+    const key = libraryKeys.list(list);
+    return photoChanges.subscribe(async (photoIds) => {
+      for (const id of photoIds) void queryClient.invalidateQueries({ queryKey: libraryKeys.detail(id) });
+      if (!queryClient.getQueryData(key)) return;
+      for (let i = 0; i < photoIds.length; i += MAX_IDS_PER_QUERY) {
+        const chunk = photoIds.slice(i, i + MAX_IDS_PER_QUERY);
+        const fresh = await fetchPhotosByIds(token, list, chunk).catch(() => null);
+        if (!fresh) {
+          void queryClient.invalidateQueries({ queryKey: key });
+          return;
+        }
+        queryClient.setQueryData<Parameters<typeof patchPages>[0]>(key, (data) =>
+          data ? patchPages(data, fresh.items, sort) : data,
+        );
+      }
+    });
+  }, [queryClient, token, view, sort, q]);
 }

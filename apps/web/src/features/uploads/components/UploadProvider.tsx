@@ -6,7 +6,7 @@ import { type ReactNode, useEffect, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { FullPageStatus } from "@/components/ui/FullPageStatus";
-import { photoKeys } from "@/lib/api/photos";
+import { photoChanges, photoKeys } from "@/lib/api/photos";
 import { sessionStore, useSession } from "@/lib/session/session-store";
 import { throttleTrailing } from "@/lib/throttle";
 import { useLiveConnection } from "../hooks/use-live-connection";
@@ -31,17 +31,25 @@ export function UploadProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!userId) return;
-    const refreshLibrary = throttleTrailing(
-      () => void queryClient.invalidateQueries({ queryKey: photoKeys.all }),
-      LIBRARY_REFRESH_MS,
-    );
+    // Changed photos are collected and announced at most once a second; lists not on screen are only
+    // marked stale (fetched again when shown), the one on screen patches just those photos.
+    const changed = new Set<string>();
+    const flush = throttleTrailing(() => {
+      const ids = [...changed];
+      changed.clear();
+      void queryClient.invalidateQueries({ queryKey: photoKeys.all, refetchType: "none" });
+      photoChanges.announce(ids);
+    }, LIBRARY_REFRESH_MS);
+    const refreshLibrary = (photoIds: string[]) => {
+      for (const id of photoIds) changed.add(id);
+      flush();
+    };
     const created = createUploadSession({
       userId,
       getToken: () => sessionStore.getState().session?.token ?? null,
       queryClient,
       onLibraryChanged: refreshLibrary,
       onBatchSettled(result) {
-        void queryClient.invalidateQueries({ queryKey: photoKeys.all });
         const message = batchMessage(result);
         if (message) toast[message.kind](message.title);
       },

@@ -33,7 +33,8 @@ export type LiveSyncOptions = {
    */
   ownsJob(jobId: string): boolean;
   /** A photo of a job from elsewhere reached the library or changed there; the photo list is stale. */
-  onLibraryChanged(): void;
+  /** Photos that reached the library or changed status there. */
+  onLibraryChanged(photoIds: string[]): void;
   pollMs?: number;
 };
 
@@ -140,7 +141,8 @@ export class LiveSync {
     for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
     this.#early.delete(jobId);
     if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, fetched.seq);
-    if (libraryMoved(before, view)) this.#o.onLibraryChanged();
+    const moved = libraryMoved(before, view);
+    if (moved.length) this.#o.onLibraryChanged(moved);
     return view;
   }
 
@@ -209,7 +211,7 @@ export class LiveSync {
         return next === job ? jobs : jobs.with(index, next);
       });
     } else if (isInLibrary(message.status)) {
-      this.#o.onLibraryChanged();
+      this.#o.onLibraryChanged([message.photoId]);
     }
   }
 
@@ -240,7 +242,7 @@ export class LiveSync {
 }
 
 /** Whether a photo entered or changed within the library's statuses between two views. */
-function libraryMoved(before: JobView | undefined, after: JobView): boolean {
+function libraryMoved(before: JobView | undefined, after: JobView): string[] {
   const old = new Map(before?.photos.map((p) => [p.photoId, p.status]));
-  return after.photos.some((p) => isInLibrary(p.status) && old.get(p.photoId) !== p.status);
+  return after.photos.filter((p) => isInLibrary(p.status) && old.get(p.photoId) !== p.status).map((p) => p.photoId);
 }

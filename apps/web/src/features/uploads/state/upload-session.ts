@@ -43,7 +43,8 @@ export type UploadSessionOptions = {
   getToken(): string | null;
   queryClient: QueryClient;
   onBatchSettled(result: BatchResult): void;
-  onLibraryChanged(): void;
+  /** Photos that reached the library or changed status there (processing → completed or failed). */
+  onLibraryChanged(photoIds: string[]): void;
 };
 
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
@@ -64,7 +65,8 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
     if (state.files === previous.files) return;
-    if (enteredLibrary(state.files, previous.files)) options.onLibraryChanged();
+    const changed = enteredLibrary(state.files, previous.files);
+    if (changed.length) options.onLibraryChanged(changed);
     for (const result of batches.settle((id) => state.files[id]?.status)) options.onBatchSettled(result);
   });
 
@@ -116,11 +118,12 @@ function toSource({ file, type }: AcceptedPhoto): UploadSource {
 }
 
 /** Whether one of this tab's photos reached the library's statuses (or moved between them) in this frame. */
-function enteredLibrary(files: UploadState["files"], before: UploadState["files"]): boolean {
+function enteredLibrary(files: UploadState["files"], before: UploadState["files"]): string[] {
+  const ids: string[] = [];
   for (const id in files) {
     const file = files[id]!;
     const old = before[id];
-    if (file !== old && isInLibrary(file.status) && file.status !== old?.status) return true;
+    if (file !== old && file.photoId && isInLibrary(file.status) && file.status !== old?.status) ids.push(file.photoId);
   }
-  return false;
+  return ids;
 }
