@@ -21,6 +21,7 @@ import { libraryQueryRoutes, trashRoutes } from "./library/library-routes.js";
 import { createTrashService } from "./library/trash-service.js";
 import { trashSweepPlugin } from "./library/trash-sweep-plugin.js";
 import { processingPlugin } from "./processing/processing-plugin.js";
+import type { Clock } from "./realtime/clock.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
@@ -36,6 +37,8 @@ export type AppOptions = {
   worker?: { leaseMs?: number; pollMs?: number; concurrency?: number };
   /** Where log lines go instead of stdout (tests that read the logs). */
   logDestination?: Writable;
+  /** Realtime timing for tests: a manual clock reaches a token's expiry without waiting for it. */
+  realtime?: { clock?: Clock; revalidateMs?: number };
 };
 
 /**
@@ -80,7 +83,7 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     ? new TextEncoder().encode(config.jwtSecret)
     : await loadOrCreateSecret(config.dataDir, "jwt");
   const tokens = createTokenService(jwtSecret);
-  const auth = createAuthService({ db: database.db, tokens });
+  const auth = createAuthService({ db: database.db, tokens, publish: (event) => app.publishEvent(event) });
 
   await app.register(processingPlugin, {
     enabled: config.role !== "web",
@@ -126,13 +129,15 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
       bus: events,
       authenticate: async (token) => {
         try {
-          return { userId: (await auth.authenticate(token)).userId };
+          const { userId, expiresAt } = await auth.session(token);
+          return { userId, expiresAt };
         } catch (error) {
           if (error instanceof AppError) return null; // bad, expired or orphaned token
           throw error;
         }
       },
       authorizeJob: (userId, jobId) => queries.ownsJob(userId, jobId),
+      ...options.realtime,
     });
     if (app.diskStorage) await app.register(diskStorageRoutes, { prefix: "/storage", storage: app.diskStorage });
     await app.register(webApp, { webDir: config.webDir });

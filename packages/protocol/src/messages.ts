@@ -6,6 +6,16 @@ export const jobTopic = (jobId: string) => `/topic/job/${jobId}`;
 export const USER_JOBS_QUEUE = "/user/queue/jobs";
 export const JOB_TOPIC_PATTERN = /^\/topic\/job\/(job_[A-Za-z0-9]{8,40})$/;
 
+/**
+ * The `message` header of the STOMP ERROR frames that mean "this token no longer signs you in":
+ * a client checks its session (and sends the person to sign in) rather than retrying the same token.
+ */
+export const STOMP_AUTH_ERRORS = {
+  UNAUTHENTICATED: "Authentication failed",
+  TOKEN_EXPIRED: "Token expired",
+  SESSION_REVOKED: "Signed out everywhere",
+} as const;
+
 export const PhotoMessage = z.object({
   type: z.literal("photo"),
   jobId: z.string(),

@@ -16,7 +16,7 @@ describe("retry after the server failed a photo, against the real server with it
   /** Every push for the user goes to the engine, as the web app's live sync does. */
   const live = (uploader: Uploader) =>
     h.server.app.events.subscribe((event) => {
-      if (event.userId === h.userId) uploader.applyServerMessage(event.message);
+      if (event.userId === h.userId && "message" in event) uploader.applyServerMessage(event.message);
     });
   const settled = (uploader: Uploader, id: string, status: PhotoStatus) =>
     until(uploader, (s) => s.files[id]?.status === status);

@@ -1,5 +1,6 @@
 import { AuthResponse, Credentials, LoginRequest, MeResponse } from "@rapidphoto/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { ERROR_RESPONSES, SIGNED_IN } from "../http/openapi.js";
 import { currentUser, requireUser } from "./auth-plugin.js";
 import type { AuthService } from "./auth-service.js";
@@ -49,5 +50,23 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; rateLimitPer
       },
     },
     async (request) => currentUser(request),
+  );
+
+  // Every token of this user stops working, this one included; open sockets are closed everywhere.
+  app.post(
+    "/sign-out-everywhere",
+    {
+      onRequest: requireUser(auth),
+      schema: {
+        tags,
+        summary: "End every session of this user, on every device",
+        security: SIGNED_IN,
+        response: { 204: z.null().describe("Signed out everywhere"), ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      await auth.signOutEverywhere(currentUser(request).userId);
+      return reply.code(204).send();
+    },
   );
 };

@@ -10,6 +10,8 @@ export const users = pgTable(
     id: text("id").primaryKey(),
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
+    /** Carried in every token; bumped by "sign out everywhere", which makes every older token invalid. */
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_key").on(t.email)],

@@ -1,5 +1,5 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import type { FastifyBaseLogger } from "fastify";
+import type { BusEvent } from "./job-event.js";
 
 /**
  * How job events travel from whoever changed a photo to every instance's push subscribers.
@@ -7,9 +7,9 @@ import type { FastifyBaseLogger } from "fastify";
  */
 export interface EventBus {
   readonly kind: "memory" | "redis";
-  publish(event: JobEvent): Promise<void>;
+  publish(event: BusEvent): Promise<void>;
   /** Returns an unsubscribe function. Handlers must not throw; the bus logs and drops what they throw. */
-  subscribe(handler: (event: JobEvent) => void): () => void;
+  subscribe(handler: (event: BusEvent) => void): () => void;
   /** Throws when the transport is unreachable (used by /healthz). */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -1,8 +1,8 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import type { FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../config/config.js";
 import type { EventBus } from "./event-bus.js";
+import type { BusEvent } from "./job-event.js";
 import { openEventBus } from "./open-event-bus.js";
 
 declare module "fastify" {
@@ -12,7 +12,7 @@ declare module "fastify" {
      * What services publish with. Pushes are best effort: a bus outage is logged and never
      * fails the change that caused the event (clients fall back to polling). Never rejects.
      */
-    publishEvent(event: JobEvent): Promise<void>;
+    publishEvent(event: BusEvent): Promise<void>;
   }
 }
 
@@ -20,7 +20,7 @@ declare module "fastify" {
 const events: FastifyPluginAsync<{ config: Config }> = async (app, options) => {
   const bus = await openEventBus(options.config, app.log);
   app.decorate("events", bus);
-  app.decorate("publishEvent", (event: JobEvent) =>
+  app.decorate("publishEvent", (event: BusEvent) =>
     bus.publish(event).catch((error: unknown) => app.log.warn({ err: error }, "event not published")),
   );
   app.addHook("onClose", () => bus.close());

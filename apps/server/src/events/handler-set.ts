@@ -1,7 +1,7 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import type { Logger } from "./event-bus.js";
+import type { BusEvent } from "./job-event.js";
 
-type Handler = (event: JobEvent) => void;
+type Handler = (event: BusEvent) => void;
 
 /**
  * The subscriber side every bus shares: handlers run in subscription order, and one that throws
@@ -21,12 +21,15 @@ export class HandlerSet {
     };
   }
 
-  emit(event: JobEvent): void {
+  emit(event: BusEvent): void {
     for (const { handler } of [...this.entries]) {
       try {
         handler(event);
       } catch (err) {
-        this.logger.error({ err, jobId: event.message.jobId }, "event bus: a subscriber threw; event dropped for it");
+        this.logger.error(
+          { err, kind: event.kind, userId: event.userId },
+          "event bus: a subscriber threw; event dropped for it",
+        );
       }
     }
   }

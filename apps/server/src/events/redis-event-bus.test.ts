@@ -1,13 +1,13 @@
 import net from "node:net";
-import type { JobEvent } from "@rapidphoto/protocol";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { captureLogger } from "../../test/support/capture-logger.js";
 import { describeEventBusContract } from "../../test/support/event-bus.contract.js";
 import { REDIS_TEST_URL, skipWithoutRedis, uniqueChannel } from "../../test/support/redis-test-support.js";
-import { jobEvent, photoEvent } from "../../test/support/test-events.js";
+import { jobEvent, photoEvent, seqOf } from "../../test/support/test-events.js";
 import type { EventBus } from "./event-bus.js";
 import { EventBusUnavailableError } from "./event-bus-errors.js";
+import type { BusEvent } from "./job-event.js";
 import { createRedisEventBus } from "./redis-event-bus.js";
 
 const skip = await skipWithoutRedis("redis event bus");
@@ -33,8 +33,8 @@ describe.skipIf(skip)("redis event bus", () => {
     const channel = uniqueChannel();
     const { bus: a } = await open(channel);
     const { bus: b } = await open(channel);
-    const atA: JobEvent[] = [];
-    const atB: JobEvent[] = [];
+    const atA: BusEvent[] = [];
+    const atB: BusEvent[] = [];
     a.subscribe((event) => atA.push(event));
     b.subscribe((event) => atB.push(event));
 
@@ -49,20 +49,20 @@ describe.skipIf(skip)("redis event bus", () => {
   it("keeps separate channels apart", async () => {
     const { bus: a } = await open(uniqueChannel());
     const { bus: b } = await open(uniqueChannel());
-    const atA: JobEvent[] = [];
-    const atB: JobEvent[] = [];
+    const atA: BusEvent[] = [];
+    const atB: BusEvent[] = [];
     a.subscribe((event) => atA.push(event));
     b.subscribe((event) => atB.push(event));
     await b.publish(jobEvent(JOB, 1));
     await a.publish(jobEvent(JOB, 2));
-    await vi.waitFor(() => expect(atA.map((e) => e.message.seq)).toEqual([2]));
-    expect(atB.map((e) => e.message.seq)).toEqual([1]);
+    await vi.waitFor(() => expect(atA.map(seqOf)).toEqual([2]));
+    expect(atB.map(seqOf)).toEqual([1]);
   });
 
   it("drops and logs malformed messages, and keeps delivering valid ones", async () => {
     const channel = uniqueChannel();
     const { bus, records } = await open(channel);
-    const seen: JobEvent[] = [];
+    const seen: BusEvent[] = [];
     bus.subscribe((event) => seen.push(event));
 
     const raw = new Redis(REDIS_TEST_URL);
@@ -85,7 +85,7 @@ describe.skipIf(skip)("redis event bus", () => {
       const channel = uniqueChannel();
       const { bus } = await open(channel, `redis://127.0.0.1:${proxy.port}`);
       const { bus: direct } = await open(channel);
-      const seen: JobEvent[] = [];
+      const seen: BusEvent[] = [];
       bus.subscribe((event) => seen.push(event));
 
       await proxy.cut();
@@ -95,7 +95,7 @@ describe.skipIf(skip)("redis event bus", () => {
       await proxy.restore();
       await vi.waitFor(() => expect(bus.check()).resolves.toBeUndefined(), { timeout: 10_000 });
       await direct.publish(jobEvent(JOB, 2));
-      await vi.waitFor(() => expect(seen.map((e) => e.message.seq)).toEqual([2]));
+      await vi.waitFor(() => expect(seen.map(seqOf)).toEqual([2]));
     } finally {
       await proxy.close();
     }

@@ -1,10 +1,9 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import { Redis, type RedisOptions } from "ioredis";
 import { z } from "zod";
 import type { EventBus, Logger } from "./event-bus.js";
 import { EventBusClosedError, EventBusUnavailableError } from "./event-bus-errors.js";
 import { HandlerSet } from "./handler-set.js";
-import { JobEventSchema } from "./job-event.js";
+import { type BusEvent, BusEventSchema } from "./job-event.js";
 
 export const DEFAULT_EVENTS_CHANNEL = "rapidphoto:job-events";
 
@@ -95,14 +94,14 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
   };
 }
 
-function decode(raw: string): JobEvent | z.ZodError | SyntaxError {
+function decode(raw: string): BusEvent | z.ZodError | SyntaxError {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
     return err as SyntaxError;
   }
-  const parsed = JobEventSchema.safeParse(json);
+  const parsed = BusEventSchema.safeParse(json);
   return parsed.success ? parsed.data : parsed.error;
 }
 

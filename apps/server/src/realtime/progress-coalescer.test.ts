@@ -23,7 +23,7 @@ describe("progress coalescer", () => {
     vi.useFakeTimers();
     bus = createMemoryEventBus();
     seen = [];
-    bus.subscribe((event) => seen.push(label(event)));
+    bus.subscribe((event) => event.kind !== "sessions-revoked" && seen.push(label(event)));
   });
   afterEach(() => {
     vi.useRealTimers();

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
 import type { EventBus, Logger } from "../events/event-bus.js";
 import { createMemoryEventBus } from "../events/memory-event-bus.js";
+import type { Clock } from "./clock.js";
 import { createProgressCoalescer } from "./progress-coalescer.js";
 import { createStompBroker } from "./stomp-broker.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
@@ -25,6 +26,10 @@ export type RealtimeOptions = {
   maxBufferedBytes?: number;
   /** How long a socket may stay open without completing CONNECT; default 10 s. */
   connectTimeoutMs?: number;
+  /** How often each connection's token is checked again; default 60 s. */
+  revalidateMs?: number;
+  /** Tests pass a manual clock to reach token expiry without waiting. */
+  clock?: Clock;
 };
 
 export type RealtimeService = {
@@ -52,6 +57,11 @@ const realtime: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
   const local = createMemoryEventBus({ logger });
   const coalescer = createProgressCoalescer({ bus: local, logger });
   const stopListening = options.bus.subscribe((event) => {
+    if (event.kind === "sessions-revoked") {
+      // Not progress: straight to the broker, which closes that user's sockets.
+      local.publish(event).catch((err: unknown) => logger.warn({ err }, "realtime: revocation not applied"));
+      return;
+    }
     coalescer.publish(event).catch((err: unknown) => logger.warn({ err }, "realtime: push failed"));
   });
   const broker = createStompBroker({
@@ -64,6 +74,8 @@ const realtime: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
     maxSubscriptions: options.maxSubscriptions,
     maxBufferedBytes: options.maxBufferedBytes,
     connectTimeoutMs: options.connectTimeoutMs,
+    revalidateMs: options.revalidateMs,
+    clock: options.clock,
   });
   const transports = attachStompTransports(app.server, {
     prefix: options.prefix ?? "/ws",

@@ -1,5 +1,6 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import type { EventBus, Logger } from "../events/event-bus.js";
+import type { BusEvent } from "../events/job-event.js";
+import { type Clock, systemClock } from "./clock.js";
 import { encodeMessageTail } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
@@ -15,6 +16,11 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 const DEFAULT_MAX_PENDING_FRAMES = 64;
 /** Generous for a real client (stompjs sends CONNECT as soon as the socket opens), short for an idle socket. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Each connection's token is checked again this often: a deleted user's socket (or one whose
+ * revocation broadcast was lost) closes within a minute, at one query per connection per minute.
+ */
+export const DEFAULT_REVALIDATE_MS = 60_000;
 
 export type StompBrokerOptions = {
   bus: Pick<EventBus, "subscribe">;
@@ -27,6 +33,8 @@ export type StompBrokerOptions = {
   maxBufferedBytes?: number;
   maxPendingFrames?: number;
   connectTimeoutMs?: number;
+  revalidateMs?: number;
+  clock?: Clock;
 };
 
 export interface StompBroker {
@@ -34,8 +42,10 @@ export interface StompBroker {
   accept(connection: StompConnection): void;
   /** Open connections, connected or still handshaking. */
   connectionCount(): number;
-  /** Closes every connection of `userId` (e.g. after its tokens were revoked); returns how many. */
+  /** Closes every connection of `userId` without ERROR (its client reconnects); returns how many. */
   disconnectUser(userId: string): number;
+  /** Sends every connection of `userId` an ERROR (signed out everywhere) and closes it; returns how many. */
+  revokeUser(userId: string): number;
   /** Stops listening to the bus and closes every connection. */
   close(): void;
 }
@@ -56,6 +66,8 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     maxPendingFrames: options.maxPendingFrames ?? DEFAULT_MAX_PENDING_FRAMES,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    revalidateMs: options.revalidateMs ?? DEFAULT_REVALIDATE_MS,
+    clock: options.clock ?? systemClock,
   };
   const sessions = new Set<StompSession>();
   const index = new SubscriptionIndex();
@@ -67,7 +79,15 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
     sessionClosed: (session: StompSession) => sessions.delete(session),
   };
 
-  function route(event: JobEvent): void {
+  function sessionsOf(userId: string): StompSession[] {
+    return [...sessions].filter((session) => session.isConnected && session.userId === userId);
+  }
+
+  function route(event: BusEvent): void {
+    if (event.kind === "sessions-revoked") {
+      for (const session of sessionsOf(event.userId)) session.revoke();
+      return;
+    }
     // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
     const targets = [...index.match(event)];
     if (targets.length === 0) return;
@@ -89,14 +109,14 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
     },
     connectionCount: () => sessions.size,
     disconnectUser(userId) {
-      let n = 0;
-      for (const session of [...sessions]) {
-        if (session.isConnected && session.userId === userId) {
-          session.close();
-          n += 1;
-        }
-      }
-      return n;
+      const closing = sessionsOf(userId);
+      for (const session of closing) session.close();
+      return closing.length;
+    },
+    revokeUser(userId) {
+      const closing = sessionsOf(userId);
+      for (const session of closing) session.revoke();
+      return closing.length;
     },
     close() {
       if (closed) return;

@@ -1,3 +1,5 @@
+import { STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
+
 /**
  * Every way a STOMP peer can break the protocol, with the short text sent in the ERROR frame's
  * `message` header. Texts avoid ':' and line breaks so they read the same under every STOMP
@@ -22,7 +24,7 @@ export const STOMP_ERRORS = {
   ALREADY_CONNECTED: "Already connected",
   UNSUPPORTED_VERSION: "Supported protocol versions are 1.0 1.1 1.2",
   INVALID_HEART_BEAT: "Invalid heart-beat header",
-  UNAUTHENTICATED: "Authentication failed",
+  ...STOMP_AUTH_ERRORS,
   AUTH_UNAVAILABLE: "Authentication is unavailable, try again later",
   MISSING_HEADER: "Missing required header",
   UNKNOWN_DESTINATION: "Unknown destination",

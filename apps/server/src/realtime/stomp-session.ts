@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../events/event-bus.js";
+import type { Clock } from "./clock.js";
 import { parseDestination } from "./destinations.js";
 import { createStompParser, encodeFrame, encodeMessageHead, HEARTBEAT, type StompParser } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
@@ -15,7 +16,11 @@ import {
 import { type HeartbeatTimers, negotiateHeartbeat, parseHeartBeat, startHeartbeats } from "./stomp-heartbeat.js";
 import type { Subscriber, Subscription } from "./subscription-index.js";
 
-export type Authenticate = (token: string) => Promise<{ userId: string } | null>;
+/**
+ * Verifies a token: the user, and when the token expires (the connection is closed then); null
+ * for a bad, expired or revoked token or a deleted user. Throwing means "auth is down".
+ */
+export type Authenticate = (token: string) => Promise<{ userId: string; expiresAt?: Date } | null>;
 export type AuthorizeJob = (userId: string, jobId: string) => Promise<boolean>;
 
 export type SessionConfig = {
@@ -32,7 +37,16 @@ export type SessionConfig = {
   maxPendingFrames: number;
   /** An unauthenticated socket gets this long to complete CONNECT, so idle ones cannot pile up. */
   connectTimeoutMs: number;
+  /**
+   * How often a connection's token is checked again (0: never), so a user deleted, or signed out
+   * everywhere while the revocation broadcast was lost, does not keep a socket open.
+   */
+  revalidateMs: number;
+  clock: Clock;
 };
+
+/** setTimeout's ceiling (~24.8 days); a later expiry is reached in several waits. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a session needs from its broker. */
 export interface SessionHost {
@@ -50,6 +64,11 @@ const SERVER_NAME = "RapidPhoto";
 export class StompSession implements Subscriber {
   readonly id = randomUUID();
   userId = "";
+  /** The CONNECT token, checked again on SUBSCRIBE and every revalidateMs. */
+  private token = "";
+  private expiresAt = Number.POSITIVE_INFINITY;
+  private cancelExpiry: (() => void) | null = null;
+  private cancelRevalidation: (() => void) | null = null;
   private state: "new" | "connected" | "closed" = "new";
   private version: StompVersion = "1.2";
   private connectSeen = false;
@@ -113,9 +132,14 @@ export class StompSession implements Subscriber {
     }
   }
 
-  /** Closes without an ERROR frame (shutdown, or the user's access was revoked). */
+  /** Closes without an ERROR frame (shutdown, or a drop the client should simply recover from). */
   close(): void {
     this.end("close");
+  }
+
+  /** The user signed out everywhere: ERROR, then close; the client must not come back with this token. */
+  revoke(): void {
+    this.fail(new StompProtocolError("SESSION_REVOKED"));
   }
 
   private receive(frame: StompFrame): void {
@@ -197,7 +221,7 @@ export class StompSession implements Subscriber {
     const clientBeats = version === "1.0" ? { cx: 0, cy: 0 } : parseHeartBeat(headers["heart-beat"]);
     const token = connectToken(headers);
 
-    let user: { userId: string } | null;
+    let user: Awaited<ReturnType<Authenticate>>;
     try {
       user = await this.config.authenticate(token);
     } catch (err) {
@@ -208,8 +232,12 @@ export class StompSession implements Subscriber {
     if (!user) throw new StompProtocolError("UNAUTHENTICATED", "invalid or expired token");
 
     this.userId = user.userId;
+    this.token = token;
+    this.expiresAt = user.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
     this.state = "connected";
     this.clearConnectTimer();
+    this.scheduleExpiry();
+    this.scheduleRevalidation();
     const { heartbeatMs } = this.config;
     this.write({
       command: "CONNECTED",
@@ -245,6 +273,10 @@ export class StompSession implements Subscriber {
     }
     const destination = parseDestination(destinationName);
     if (!destination) throw new StompProtocolError("UNKNOWN_DESTINATION");
+    // The token that opened the connection must still be good (not expired, revoked or orphaned).
+    if (this.config.clock.now() >= this.expiresAt) throw new StompProtocolError("TOKEN_EXPIRED");
+    if (!(await this.stillSignedIn())) throw new StompProtocolError("UNAUTHENTICATED", "sign in again");
+    if (this.isClosed()) return;
     if (destination.kind === "job") {
       let allowed: boolean;
       try {
@@ -253,7 +285,7 @@ export class StompSession implements Subscriber {
         this.config.logger.error({ err, session: this.id, jobId: destination.jobId }, "stomp: authorizeJob failed");
         throw new StompProtocolError("INTERNAL");
       }
-      if (this.state === "closed") return;
+      if (this.isClosed()) return;
       // Same answer for "someone else's" and "no such job": existence never leaks.
       if (!allowed) throw new StompProtocolError("FORBIDDEN_DESTINATION");
     }
@@ -269,6 +301,57 @@ export class StompSession implements Subscriber {
     if (!subscription) throw new StompProtocolError("UNKNOWN_SUBSCRIPTION");
     this.subscriptions.delete(id);
     this.host.removeSubscription(subscription);
+  }
+
+  /** A method, not `this.state === "closed"`: TypeScript keeps that narrowed across an await. */
+  private isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  /** Asks authenticate again about the CONNECT token; an outage is AUTH_UNAVAILABLE, not a sign-out. */
+  private async stillSignedIn(): Promise<boolean> {
+    let user: { userId: string } | null;
+    try {
+      user = await this.config.authenticate(this.token);
+    } catch (err) {
+      this.config.logger.error({ err, session: this.id }, "stomp: authenticate failed");
+      throw new StompProtocolError("AUTH_UNAVAILABLE");
+    }
+    return user?.userId === this.userId;
+  }
+
+  /** Closes the connection with ERROR when its token expires. */
+  private scheduleExpiry(): void {
+    if (!Number.isFinite(this.expiresAt)) return;
+    const left = this.expiresAt - this.config.clock.now();
+    if (left <= 0) {
+      this.fail(new StompProtocolError("TOKEN_EXPIRED"));
+      return;
+    }
+    this.cancelExpiry = this.config.clock.setTimeout(() => this.scheduleExpiry(), Math.min(left, MAX_TIMER_MS));
+  }
+
+  private scheduleRevalidation(): void {
+    if (this.config.revalidateMs <= 0) return;
+    this.cancelRevalidation = this.config.clock.setTimeout(() => {
+      // In line with the frames, so it never races a SUBSCRIBE's own checks.
+      this.work = this.work.then(() => this.revalidate());
+    }, this.config.revalidateMs);
+  }
+
+  private async revalidate(): Promise<void> {
+    if (this.state !== "connected") return;
+    let signedIn: boolean;
+    try {
+      signedIn = await this.stillSignedIn();
+    } catch {
+      // Auth is down: keep the connection (the outage is not the user's doing) and ask again later.
+      this.scheduleRevalidation();
+      return;
+    }
+    if (this.state !== "connected") return;
+    if (signedIn) this.scheduleRevalidation();
+    else this.fail(new StompProtocolError("UNAUTHENTICATED", "sign in again"));
   }
 
   private sendReceipt(headers: StompHeaders): void {
@@ -317,6 +400,8 @@ export class StompSession implements Subscriber {
     this.tornDown = true;
     this.state = "closed";
     this.clearConnectTimer();
+    this.cancelExpiry?.();
+    this.cancelRevalidation?.();
     this.heartbeats?.stop();
     this.heartbeats = null;
     for (const subscription of this.subscriptions.values()) this.host.removeSubscription(subscription);

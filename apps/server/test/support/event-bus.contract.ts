@@ -1,9 +1,9 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EventBus, Logger } from "../../src/events/event-bus.js";
 import { EventBusClosedError } from "../../src/events/event-bus-errors.js";
+import type { BusEvent } from "../../src/events/job-event.js";
 import { captureLogger, type LogRecord } from "./capture-logger.js";
-import { jobEvent, photoEvent } from "./test-events.js";
+import { jobEvent, photoEvent, seqOf } from "./test-events.js";
 
 const JOB = "job_contract1";
 
@@ -23,8 +23,8 @@ export function describeEventBusContract(name: string, open: (logger: Logger) =>
     });
 
     it("delivers every event to every subscriber, in publish order", async () => {
-      const a: JobEvent[] = [];
-      const b: JobEvent[] = [];
+      const a: BusEvent[] = [];
+      const b: BusEvent[] = [];
       bus.subscribe((event) => a.push(event));
       bus.subscribe((event) => b.push(event));
       const sent = Array.from({ length: 30 }, (_, i) => (i % 5 === 4 ? jobEvent(JOB, i) : photoEvent(JOB, `p${i}`, i)));
@@ -35,8 +35,8 @@ export function describeEventBusContract(name: string, open: (logger: Logger) =>
     });
 
     it("stops delivering to a handler once it unsubscribes", async () => {
-      const dropped: JobEvent[] = [];
-      const kept: JobEvent[] = [];
+      const dropped: BusEvent[] = [];
+      const kept: BusEvent[] = [];
       const unsubscribe = bus.subscribe((event) => dropped.push(event));
       bus.subscribe((event) => kept.push(event));
       await bus.publish(photoEvent(JOB, "p1", 1));
@@ -44,11 +44,11 @@ export function describeEventBusContract(name: string, open: (logger: Logger) =>
       unsubscribe();
       await bus.publish(photoEvent(JOB, "p1", 2));
       await vi.waitFor(() => expect(kept).toHaveLength(2));
-      expect(dropped.map((e) => e.message.seq)).toEqual([1]);
+      expect(dropped.map(seqOf)).toEqual([1]);
     });
 
     it("keeps delivering to the others when a handler throws, and logs it", async () => {
-      const kept: JobEvent[] = [];
+      const kept: BusEvent[] = [];
       bus.subscribe(() => {
         throw new Error("subscriber bug");
       });

@@ -1,4 +1,5 @@
 import type { JobEvent, JobStatus, PhotoStatus } from "@rapidphoto/protocol";
+import type { BusEvent } from "../../src/events/job-event.js";
 
 /** JobEvent builders for tests. Ids follow the protocol's shapes (`job_` + 8–40 alphanumerics). */
 
@@ -54,3 +55,6 @@ export function jobEvent(jobId: string, seq: number, options: { userId?: string;
     },
   };
 }
+
+/** A bus event's seq, or its kind for events that carry no job message (revocations). */
+export const seqOf = (event: BusEvent): number | string => ("message" in event ? event.message.seq : event.kind);

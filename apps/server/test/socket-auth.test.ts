@@ -1,0 +1,181 @@
+import { jobTopic, STOMP_AUTH_ERRORS, USER_JOBS_QUEUE } from "@rapidphoto/protocol";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTokenService } from "../src/auth/tokens.js";
+import { users } from "../src/db/schema.js";
+import type { Clock } from "../src/realtime/clock.js";
+import { startTestServer, type TestServer } from "./helper.js";
+import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
+import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
+
+const JWT_SECRET = "socket-auth-test-secret-0123456789abcdef";
+const tokens = createTokenService(new TextEncoder().encode(JWT_SECRET));
+const REVALIDATE_MS = 60_000;
+
+/** A clock that moves only when told: `advance` runs the timers that came due, `set` runs none. */
+function manualClock(start = Date.now()) {
+  let now = start;
+  const timers = new Set<{ at: number; callback: () => void }>();
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(callback, ms) {
+      const timer = { at: now + ms, callback };
+      timers.add(timer);
+      return () => timers.delete(timer);
+    },
+  };
+  return {
+    clock,
+    /** Time passes as if the process were busy: nothing fires. */
+    set(to: number) {
+      now = to;
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const timer of [...timers].sort((a, b) => a.at - b.at)) {
+        if (timer.at > now || !timers.has(timer)) continue;
+        timers.delete(timer);
+        timer.callback();
+      }
+    },
+  };
+}
+
+/** A raw STOMP client, connected as `token` and subscribed to the user's queue. */
+async function connected(server: TestServer, token: string) {
+  const stomp = await rawStomp(server.url);
+  stomp.send(connectFrame({ Authorization: `Bearer ${token}` }));
+  await stomp.frame("CONNECTED");
+  stomp.send({ command: "SUBSCRIBE", headers: { id: "q", destination: USER_JOBS_QUEUE, receipt: "q-ok" } });
+  await stomp.frame("RECEIPT");
+  return stomp;
+}
+
+async function closedWithError(stomp: Awaited<ReturnType<typeof rawStomp>>, message: string) {
+  const error = await stomp.frame("ERROR");
+  expect(error.headers.message).toBe(message);
+  await stomp.closed;
+}
+
+describe("socket authorisation follows the token", () => {
+  let server: TestServer;
+  const time = manualClock();
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { JWT_SECRET },
+      app: { realtime: { clock: time.clock, revalidateMs: REVALIDATE_MS } },
+    });
+  });
+  afterAll(() => server?.close());
+
+  it("closes a connection with ERROR when its token expires, and not before", async () => {
+    const { userId } = await server.register();
+    const { token } = await tokens.sign(userId, 120);
+    time.set(Date.now()); // the token's clock (jose's) and the broker's agree from here
+    const stomp = await connected(server, token);
+    time.advance(118_000); // exp is whole seconds: up to a second earlier than signing time + 120 s
+    // Still open and still authorised a second before expiry.
+    stomp.send({ command: "SUBSCRIBE", headers: { id: "s2", destination: USER_JOBS_QUEUE, receipt: "before" } });
+    await eventually(() => expect(stomp.frames.filter((f) => f.command === "RECEIPT")).toHaveLength(2));
+    time.advance(2_000);
+    await closedWithError(stomp, STOMP_AUTH_ERRORS.TOKEN_EXPIRED);
+  });
+
+  it("refuses a SUBSCRIBE sent after expiry even if the expiry timer has not run yet", async () => {
+    const { userId } = await server.register();
+    const { token } = await tokens.sign(userId, 60);
+    time.set(Date.now());
+    const stomp = await connected(server, token);
+    time.set(time.clock.now() + 61_000);
+    stomp.send({ command: "SUBSCRIBE", headers: { id: "late", destination: USER_JOBS_QUEUE, receipt: "late" } });
+    await closedWithError(stomp, STOMP_AUTH_ERRORS.TOKEN_EXPIRED);
+    expect(stomp.frames.filter((f) => f.command === "RECEIPT")).toHaveLength(1);
+  });
+
+  it("closes a deleted user's connections: at the next SUBSCRIBE, and at the next revalidation", async () => {
+    const { userId, token } = await server.register();
+    time.set(Date.now());
+    const subscribing = await connected(server, token);
+    const idle = await connected(server, token);
+    await server.app.database.db.delete(users).where(eq(users.id, userId));
+
+    subscribing.send({ command: "SUBSCRIBE", headers: { id: "j", destination: jobTopic("job_deleted01") } });
+    await closedWithError(subscribing, STOMP_AUTH_ERRORS.UNAUTHENTICATED);
+
+    time.advance(REVALIDATE_MS);
+    await closedWithError(idle, STOMP_AUTH_ERRORS.UNAUTHENTICATED);
+  });
+
+  it("signs out everywhere: that user's sockets close with ERROR, old tokens get 401, others are untouched", async () => {
+    const alice = await server.register();
+    const bob = await server.register();
+    const aliceSockets = [await connected(server, alice.token), await connected(server, alice.token)];
+    const bobSocket = await connected(server, bob.token);
+
+    const out = await server.api("POST", "/api/auth/sign-out-everywhere", { token: alice.token });
+    expect(out.status).toBe(204);
+    for (const socket of aliceSockets) await closedWithError(socket, STOMP_AUTH_ERRORS.SESSION_REVOKED);
+
+    const me = await server.api("GET", "/api/auth/me", { token: alice.token });
+    expect(me.status).toBe(401);
+    expect(me.body.code).toBe("UNAUTHENTICATED");
+    const reconnect = await rawStomp(server.url);
+    reconnect.send(connectFrame({ Authorization: `Bearer ${alice.token}` }));
+    expect((await reconnect.frame("ERROR")).headers.message).toBe(STOMP_AUTH_ERRORS.UNAUTHENTICATED);
+
+    // Signing in again gives a token that works.
+    const login = await server.api("POST", "/api/auth/login", {
+      body: { email: alice.email, password: "correct horse battery" },
+    });
+    expect(login.status).toBe(200);
+    expect((await server.api("GET", "/api/auth/me", { token: login.body.token })).status).toBe(200);
+    await connected(server, login.body.token);
+
+    // Bob's socket is still open and usable.
+    bobSocket.send({ command: "SUBSCRIBE", headers: { id: "b2", destination: `${USER_JOBS_QUEUE}`, receipt: "b2" } });
+    await eventually(() => expect(bobSocket.frames.filter((f) => f.command === "RECEIPT")).toHaveLength(2));
+    expect(bobSocket.frames.some((f) => f.command === "ERROR")).toBe(false);
+    expect((await server.api("POST", "/api/auth/sign-out-everywhere")).status).toBe(401);
+  });
+});
+
+describe("sign out everywhere across instances", () => {
+  let a: TestServer | undefined;
+  let b: TestServer | undefined;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    if (!(await postgresAvailable())) return;
+    const redisUp = await serviceAvailable("Redis at 127.0.0.1:6379", async () => {
+      const { Redis } = await import("ioredis");
+      const r = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      await r.connect();
+      await r.ping();
+      r.disconnect();
+    });
+    if (!redisUp) return;
+    const db = await createTempPostgresDatabase();
+    drop = db.drop;
+    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, JWT_SECRET };
+    a = await startTestServer({ env, argv: ["--role=web"] });
+    b = await startTestServer({ env, argv: ["--role=web"] });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await drop?.();
+  });
+
+  it("closes the user's sockets on every instance, through the event bus", async ({ skip }) => {
+    if (!a || !b) skip();
+    const [sa, sb] = [a as TestServer, b as TestServer];
+    const { token } = await sa.register();
+    const onA = await connected(sa, token);
+    const onB = await connected(sb, token);
+    expect((await sa.api("POST", "/api/auth/sign-out-everywhere", { token })).status).toBe(204);
+    await closedWithError(onA, STOMP_AUTH_ERRORS.SESSION_REVOKED);
+    await closedWithError(onB, STOMP_AUTH_ERRORS.SESSION_REVOKED);
+    expect((await sb.api("GET", "/api/auth/me", { token })).status).toBe(401);
+  });
+});
