@@ -66,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; rateLimitPer
     },
     async (request, reply) => {
       await auth.signOutEverywhere(currentUser(request).userId);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };
