@@ -37,8 +37,9 @@ app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
 
 app.events.subscribe((event) => {
   const run = armed;
+  if (!run || event.userId !== run.userId || event.kind !== "status") return;
   const message = event.message;
-  if (!run || event.userId !== run.userId || message.type !== "photo" || event.kind !== "status") return;
+  if (message.type !== "photo") return;
   const now = Date.now();
   if (message.status === "PROCESSING" || message.status === "COMPLETED") {
     if (!run.stored.has(message.photoId)) {
