@@ -4,6 +4,7 @@ import * as Tabs from "@radix-ui/react-tabs";
 import { CloudUpload, Minus, X } from "lucide-react";
 import { useCallback, useRef } from "react";
 import { useStore } from "zustand";
+import { IconButton } from "@/components/ui/IconButton";
 import { formatPercent } from "@/lib/format";
 import { type Position, useDraggable } from "../hooks/use-draggable";
 import { usePanelRows } from "../hooks/use-panel-rows";
@@ -14,7 +15,6 @@ import { PANEL_TABS, type PanelTab, summarize } from "../state/panel-rows";
 import { setPanelMinimized, setPanelPosition, setPanelTab, useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { BatchSummary } from "./BatchSummary";
-import { IconButton } from "./IconButton";
 import { PanelActions } from "./PanelActions";
 import { UploadQueue } from "./UploadQueue";
 

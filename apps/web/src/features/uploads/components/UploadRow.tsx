@@ -6,11 +6,11 @@ import { FileImage, RotateCcw, X } from "lucide-react";
 import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
+import { IconButton } from "@/components/ui/IconButton";
 import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/panel-rows";
-import { IconButton } from "./IconButton";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
 
