@@ -103,6 +103,19 @@ describe("a HEIC photo from the browser", () => {
       expect(thumbnail.toString("latin1", 8, 12)).toBe("WEBP");
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-heic-tile.png") });
 
+      // The viewer shows the 1024 px WebP, and zooming keeps it: Chromium cannot show the HEIC original.
+      await img.click();
+      const viewerImage = page.getByTestId("viewer-image");
+      await viewerImage.waitFor(WAIT);
+      await page.getByRole("button", { name: "Zoom to original" }).click();
+      await expect.poll(() => viewerImage.getAttribute("data-source"), WAIT).toBe("original");
+      await expect
+        .poll(() => viewerImage.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), WAIT)
+        .toBe(true);
+      const zoomed = await viewerImage.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
+      expect(zoomed).toEqual([fixture.width, fixture.height]); // the large rendition, never enlarged
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-heic-viewer.png") });
+
       // The server recorded it as HEIC, upright, with the date it was taken; download gives the original bytes.
       const { items } = await api<PhotoListResponse>(token, "/queries/photos");
       expect(items).toHaveLength(1);

@@ -20,6 +20,8 @@ export type ViewerActions = {
   onDeleteForever(photoId: string): void;
 };
 
+const UNDISPLAYABLE_TYPES = new Set(["image/heic", "image/heif", "image/tiff"]);
+
 /**
  * The photo large: the 1024 px rendition first, the original when zoomed (or downloaded), with its
  * name, size, dimensions, date taken and camera. ←/→ and swipes move, Esc closes (Back too: the
@@ -73,9 +75,10 @@ export function PhotoViewer({
   const photo = detail.data;
   const exif = (photo?.exif ?? {}) as Record<string, unknown>;
   const camera = [exif.Make, exif.Model].filter((v) => typeof v === "string" && v).join(" ");
-  const src = zoomed
-    ? (photo?.downloadUrl ?? photo?.thumbnails.large)
-    : (photo?.thumbnails.large ?? photo?.downloadUrl);
+  // Only Safari decodes HEIC/HEIF, and no browser shows TIFF: for those the WebP rendition is all
+  // there is to show (the original stays one click away, as a download).
+  const original = photo && !UNDISPLAYABLE_TYPES.has(photo.mimeType) ? photo.downloadUrl : null;
+  const src = zoomed ? (original ?? photo?.thumbnails.large) : (photo?.thumbnails.large ?? original);
 
   return (
     <div
