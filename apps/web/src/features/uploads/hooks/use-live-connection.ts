@@ -1,6 +1,8 @@
 import { isTerminalJob } from "@rapidphoto/protocol";
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
+import { fetchMe, meQueryKey } from "@/lib/api/auth";
 import { API_URL } from "@/lib/config";
 import { sessionStore } from "@/lib/session/session-store";
 import { type ConnectionState, createRealtimeClient } from "../live/realtime-client";
@@ -17,11 +19,21 @@ import { useForeignJobs } from "./use-upload-jobs";
  */
 export function useLiveConnection(session: UploadSession): ConnectionState {
   const [state, setState] = useState<ConnectionState>("connecting");
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     const realtime = createRealtimeClient({
       url: `${API_URL}/ws`,
       getToken: () => sessionStore.getState().session?.token ?? null,
+      // Ask the API whether the session still holds: a 401 there ends it and the route guard
+      // sends the person to sign in (query-client.ts); otherwise the socket reconnects with the token.
+      onAuthRejected: () => {
+        const token = sessionStore.getState().session?.token;
+        if (!token) return;
+        queryClient
+          .fetchQuery({ queryKey: meQueryKey(token), queryFn: ({ signal }) => fetchMe(token, signal), staleTime: 0 })
+          .catch(() => {});
+      },
     });
     session.live.connect(realtime);
     setState(realtime.state);
@@ -31,7 +43,7 @@ export function useLiveConnection(session: UploadSession): ConnectionState {
       session.live.disconnect();
       void realtime.close();
     };
-  }, [session]);
+  }, [session, queryClient]);
 
   const localJobs = useStore(session.uploader.store, activeLocalJobsKey);
   const foreign = useForeignJobs(session);

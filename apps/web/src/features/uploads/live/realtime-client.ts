@@ -1,4 +1,4 @@
-import { PushMessage } from "@rapidphoto/protocol";
+import { PushMessage, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
 import { Client, type IMessage, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
 
 /**
@@ -46,6 +46,12 @@ export type RealtimeClientOptions = {
   getToken(): string | null;
   /** Tests and other hosts; defaults to SockJS (all its transports). */
   createSocket?: () => IStompSocket;
+  /**
+   * The server refused the token (expired, signed out everywhere, account gone). The client keeps
+   * reconnecting with whatever getToken returns; this is the host's cue to check the session and
+   * send the person to sign in if it is over.
+   */
+  onAuthRejected?: () => void;
   debug?: (line: string) => void;
 };
 
@@ -105,6 +111,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     // A bad token or a refused destination: the server closes after ERROR and we reconnect.
     onStompError(frame) {
       options.debug?.(`STOMP ERROR: ${frame.headers.message ?? ""} ${frame.body}`);
+      if (isAuthRejection(frame.headers.message)) options.onAuthRejected?.();
     },
   });
 
@@ -170,6 +177,13 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       await client.deactivate();
     },
   };
+}
+
+const AUTH_REJECTIONS = new Set<string>(Object.values(STOMP_AUTH_ERRORS));
+
+/** Whether an ERROR frame's `message` says the token no longer signs the person in. */
+export function isAuthRejection(message: string | undefined): boolean {
+  return message !== undefined && AUTH_REJECTIONS.has(message);
 }
 
 /** A push message, or null for anything that is not valid JSON of a known message family. */
