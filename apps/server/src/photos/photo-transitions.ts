@@ -1,19 +1,9 @@
-import {
-  COUNT_FIELD,
-  canTransition,
-  deriveJobStatus,
-  isStored,
-  type JobEvent,
-  type JobMessage,
-  type PhotoCounts,
-  type PhotoMessage,
-  type PhotoStatus,
-  photoPercent,
-} from "@rapidphoto/protocol";
+import { COUNT_FIELD, canTransition, deriveJobStatus, type JobEvent, type PhotoStatus } from "@rapidphoto/protocol";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
+import { countsOf, jobMessage, photoMessage } from "./push-messages.js";
 
 export type PhotoPatch = Partial<
   Pick<
@@ -117,42 +107,6 @@ export async function applyTransitions(
   events.push({ userId: job.userId, kind: "status", message: jobMessage(updatedJob, now) });
   for (const event of events) await opts.publish(event);
   return { job: updatedJob, changed, events };
-}
-
-export function countsOf(job: JobRow): PhotoCounts {
-  const { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount } = job;
-  return { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount };
-}
-
-export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "bytesSent">): number {
-  return photoPercent({ status: photo.status as PhotoStatus, bytesSent: photo.bytesSent, bytesTotal: photo.bytes });
-}
-
-export function photoMessage(photo: PhotoRow, seq: number, at: Date): PhotoMessage {
-  const done = isStored(photo.status as PhotoStatus);
-  return {
-    type: "photo",
-    jobId: photo.jobId,
-    photoId: photo.id,
-    status: photo.status as PhotoStatus,
-    progressPercent: progressPercent(photo),
-    bytesSent: done ? photo.bytes : photo.bytesSent,
-    bytesTotal: photo.bytes,
-    ...(photo.errorMessage ? { errorMessage: photo.errorMessage } : {}),
-    seq,
-    timestamp: at.toISOString(),
-  };
-}
-
-export function jobMessage(job: JobRow, at: Date): JobMessage {
-  return {
-    type: "job",
-    jobId: job.id,
-    status: job.status as JobMessage["status"],
-    ...countsOf(job),
-    seq: job.seq,
-    timestamp: at.toISOString(),
-  };
 }
 
 /**

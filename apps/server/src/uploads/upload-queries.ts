@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, notInArray, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { type JobRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
-import { countsOf, progressPercent } from "../photos/photo-transitions.js";
+import { countsOf, progressPercent } from "../photos/push-messages.js";
 
 // "Active" jobs for the live panel: unfinished ones, and ones that finished within this window.
 const RECENT_JOB_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,50 @@
+import {
+  isStored,
+  type JobMessage,
+  type PhotoCounts,
+  type PhotoMessage,
+  type PhotoStatus,
+  photoPercent,
+} from "@rapidphoto/protocol";
+import type { JobRow, PhotoRow } from "../db/schema.js";
+
+/**
+ * What a row says to the outside: the push messages (DESIGN §6) and the counts and percent that
+ * the queries answer with, built from database rows in one place.
+ */
+
+export function countsOf(job: JobRow): PhotoCounts {
+  const { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount } = job;
+  return { totalCount, queuedCount, uploadingCount, processingCount, completedCount, failedCount, cancelledCount };
+}
+
+export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "bytesSent">): number {
+  return photoPercent({ status: photo.status as PhotoStatus, bytesSent: photo.bytesSent, bytesTotal: photo.bytes });
+}
+
+export function photoMessage(photo: PhotoRow, seq: number, at: Date): PhotoMessage {
+  const done = isStored(photo.status as PhotoStatus);
+  return {
+    type: "photo",
+    jobId: photo.jobId,
+    photoId: photo.id,
+    status: photo.status as PhotoStatus,
+    progressPercent: progressPercent(photo),
+    bytesSent: done ? photo.bytes : photo.bytesSent,
+    bytesTotal: photo.bytes,
+    ...(photo.errorMessage ? { errorMessage: photo.errorMessage } : {}),
+    seq,
+    timestamp: at.toISOString(),
+  };
+}
+
+export function jobMessage(job: JobRow, at: Date): JobMessage {
+  return {
+    type: "job",
+    jobId: job.id,
+    status: job.status as JobMessage["status"],
+    ...countsOf(job),
+    seq: job.seq,
+    timestamp: at.toISOString(),
+  };
+}

@@ -1,0 +1,87 @@
+import {
+  type CreateJobRequest,
+  type CreateJobResponse,
+  emptyCounts,
+  planPartSize,
+  SINGLE_PUT_MAX_BYTES,
+} from "@rapidphoto/protocol";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { newId } from "../ids.js";
+import { jobMessage } from "../photos/push-messages.js";
+import { originalKey } from "../photos/storage-keys.js";
+import type { UploadContext } from "./upload-context.js";
+import { uploadKey } from "./upload-storage.js";
+
+const ROWS_PER_INSERT = 500;
+
+/** Creates a job and its photos, each with an upload item: a signed PUT URL, or a started multipart upload. */
+export async function createJob(
+  ctx: UploadContext,
+  userId: string,
+  request: CreateJobRequest,
+): Promise<CreateJobResponse> {
+  const { db, storage } = ctx;
+  const jobId = newId("job");
+  const now = new Date();
+  const rows = request.files.map((file, position) => {
+    const id = newId("ph");
+    const multipart = file.bytes > SINGLE_PUT_MAX_BYTES;
+    return {
+      id,
+      jobId,
+      userId,
+      clientId: file.clientId ?? null,
+      position,
+      filename: file.filename,
+      mimeType: file.mimeType,
+      bytes: file.bytes,
+      status: "QUEUED",
+      storageKey: originalKey(userId, id),
+      uploadMethod: multipart ? "MULTIPART" : "PUT",
+      uploadId: null as string | null,
+      partSize: multipart ? planPartSize(file.bytes) : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  });
+
+  const job: JobRow = {
+    id: jobId,
+    userId,
+    status: "QUEUED",
+    seq: 1,
+    ...emptyCounts(),
+    totalCount: rows.length,
+    queuedCount: rows.length,
+    totalBytes: rows.reduce((sum, r) => sum + r.bytes, 0),
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  // Storage first: if any multipart upload cannot be started, undo the ones that were and create nothing.
+  const started: { row: (typeof rows)[number]; uploadId: string }[] = [];
+  try {
+    await ctx.inStorage(
+      rows.filter((r) => r.uploadMethod === "MULTIPART"),
+      async (row) => {
+        const { uploadId } = await storage.createMultipart(uploadKey(row), { contentType: row.mimeType });
+        row.uploadId = uploadId;
+        started.push({ row, uploadId });
+      },
+    );
+    await db.transaction(async (tx) => {
+      await tx.insert(uploadJobs).values(job);
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        await tx.insert(photos).values(rows.slice(i, i + ROWS_PER_INSERT));
+      }
+    });
+  } catch (error) {
+    await ctx.inStorage(started, (s) => ctx.discardUpload(s.row, s.uploadId));
+    throw error;
+  }
+
+  // The rows as inserted: the columns left out take their defaults (no bytes sent, no lease).
+  const items = await Promise.all(rows.map((row) => ctx.uploadItem(row as PhotoRow)));
+  await ctx.publish({ userId, kind: "status", message: jobMessage(job, now) });
+  return { jobId, items };
+}

@@ -1,0 +1,77 @@
+import type { JobEvent } from "@rapidphoto/protocol";
+import { and, eq } from "drizzle-orm";
+import type { FastifyBaseLogger } from "fastify";
+import pLimit from "p-limit";
+import type { Db } from "../db/database.js";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
+import { applyTransitions, type Transition } from "../photos/photo-transitions.js";
+import type { ObjectStorage } from "../storage/storage.js";
+import { createUploadStorage } from "./upload-storage.js";
+
+export type UploadServiceDeps = {
+  db: Db;
+  storage: ObjectStorage;
+  /** Called inside the transaction that made the change (job row locked), so events leave in seq order. Never rejects. */
+  publish: (event: JobEvent) => Promise<void>;
+  /** Tells a local worker there is work now, so it need not wait for its next poll. */
+  onPhotosReady?: () => void;
+  logger: FastifyBaseLogger;
+  ttl?: { putSeconds?: number; partSeconds?: number };
+};
+
+// A PUT URL is handed out with the job and may wait behind hundreds of files in the client's queue.
+const DEFAULT_PUT_TTL_SECONDS = 60 * 60;
+// Part URLs are signed just before use, so they can be short-lived.
+const DEFAULT_PART_TTL_SECONDS = 15 * 60;
+// Storage calls at once for one request (starting or discarding many multipart uploads).
+const STORAGE_CONCURRENCY = 16;
+
+/** What every upload command stands on: the dependencies, ownership checks, transitions and the storage side. */
+export type UploadContext = ReturnType<typeof createUploadContext>;
+
+export function createUploadContext(deps: UploadServiceDeps) {
+  const { db } = deps;
+  const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
+  const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
+
+  return {
+    ...deps,
+    partTtl,
+    ...createUploadStorage({ storage: deps.storage, logger: deps.logger, putTtl }),
+
+    /** Applies transitions in their own transaction (which publishes their events before commit). */
+    transition: (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
+      db.transaction((tx) => applyTransitions(tx, jobId, transitions, { onIllegal, publish: deps.publish })),
+
+    async ownedPhoto(userId: string, photoId: string): Promise<PhotoRow> {
+      const [photo] = await db
+        .select()
+        .from(photos)
+        .where(and(eq(photos.id, photoId), eq(photos.userId, userId)));
+      // Someone else's photo is reported exactly like a missing one.
+      if (!photo) throw new AppError("PHOTO_NOT_FOUND");
+      return photo;
+    },
+
+    async ownedJob(userId: string, jobId: string): Promise<JobRow> {
+      const [job] = await db
+        .select()
+        .from(uploadJobs)
+        .where(and(eq(uploadJobs.id, jobId), eq(uploadJobs.userId, userId)));
+      if (!job) throw new AppError("JOB_NOT_FOUND");
+      return job;
+    },
+
+    /**
+     * Runs `fn` over `items`, a few storage calls at a time. Every call runs to its end before the
+     * first failure is thrown, so the caller knows everything that did start and can undo it.
+     */
+    async inStorage<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+      const limit = pLimit(STORAGE_CONCURRENCY);
+      const results = await Promise.allSettled(items.map((item) => limit(() => fn(item))));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+}
