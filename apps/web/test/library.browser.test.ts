@@ -57,7 +57,7 @@ async function seed(token: string, photos: { name: string; taken: string; make?:
       makeTestJpeg({
         width: 64,
         height: 48,
-        exif: { IFD0: { Make: p.make ?? "", Model: p.make ? "X100V" : "" }, IFD2: { DateTimeOriginal: p.taken } },
+        exif: { ...(p.make ? { IFD0: { Make: p.make, Model: "X100V" } } : {}), IFD2: { DateTimeOriginal: p.taken } },
       }),
     ),
   );
@@ -164,8 +164,8 @@ describe("the library at 1280 × 800", () => {
       await page.keyboard.press("Escape");
 
       // A selection from the grid.
-      await page.getByLabel("Select city.jpg").check();
-      await page.getByLabel("Select beach-morning.jpg").check();
+      await page.getByLabel("Select city.jpg").check({ force: true }); // the box is drawn by its label
+      await page.getByLabel("Select beach-morning.jpg").check({ force: true }); // the box is drawn by its label
       await page.getByRole("button", { name: "Move to Trash" }).click();
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("1");
 
@@ -176,10 +176,10 @@ describe("the library at 1280 × 800", () => {
       await page.waitForURL(`${server.url}/trash`);
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("3");
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, "trash-1280.png") });
-      await page.getByLabel("Select city.jpg").check();
+      await page.getByLabel("Select city.jpg").check({ force: true }); // the box is drawn by its label
       await page.getByRole("button", { name: "Restore" }).click();
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("2");
-      await page.getByLabel("Select dog.jpg").check();
+      await page.getByLabel("Select dog.jpg").check({ force: true }); // the box is drawn by its label
       await page.getByRole("button", { name: "Delete forever" }).click();
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("1");
       expect((await api(token, "GET", `/queries/photos/${ids[3]}`)).status).toBe(404);

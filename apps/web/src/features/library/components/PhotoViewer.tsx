@@ -88,7 +88,7 @@ export function PhotoViewer({
       aria-label={photo?.filename ?? "Photo"}
       tabIndex={-1}
       data-testid="photo-viewer"
-      className="fixed inset-0 z-50 flex flex-col bg-black/95 text-white focus:outline-none"
+      className="fixed inset-0 z-50 flex flex-col bg-black text-white focus:outline-none"
       onTouchStart={(e) => {
         const t = e.touches[0];
         swipe.current = t ? { x: t.clientX, y: t.clientY } : null;

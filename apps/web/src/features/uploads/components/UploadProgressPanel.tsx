@@ -18,6 +18,15 @@ import { BatchSummary } from "./BatchSummary";
 import { PanelActions } from "./PanelActions";
 import { UploadQueue } from "./UploadQueue";
 
+/*
+ * Phones (< 768 px): the panel is a sheet across the bottom, above the page bar, at most 60 % of the
+ * screen tall, and the pill sits above the bar's right end. `!` beats the dragged position's inline
+ * style: there is no room to drag anything on a phone.
+ */
+const SHEET_ON_PHONE =
+  "max-md:top-auto! max-md:right-0! max-md:bottom-14! max-md:left-0! max-md:w-full! max-md:max-h-[60dvh]! max-md:rounded-b-none";
+const PILL_ON_PHONE = "max-md:top-auto! max-md:right-2! max-md:bottom-16! max-md:left-auto!";
+
 const TAB_LABELS: Record<PanelTab, string> = { all: "All", active: "Active", completed: "Completed", failed: "Failed" };
 
 /**
@@ -41,7 +50,7 @@ export function UploadProgressPanel() {
 
   if (minimized) {
     return (
-      <aside ref={ref} aria-label="Uploads" className="fixed z-40" style={placement}>
+      <aside ref={ref} aria-label="Uploads" className={`fixed z-40 ${PILL_ON_PHONE}`} style={placement}>
         <MinimizedPill session={session} active={rows.counts.active} />
       </aside>
     );
@@ -52,7 +61,7 @@ export function UploadProgressPanel() {
       ref={ref}
       aria-label="Uploads"
       data-testid="upload-panel"
-      className="fixed z-40 flex max-h-[min(600px,calc(100dvh-16px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60"
+      className={`fixed z-40 flex max-h-[min(600px,calc(100dvh-16px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60 ${SHEET_ON_PHONE}`}
       style={placement}
     >
       <header
