@@ -49,11 +49,20 @@ export const FileBytes = z
   .positive({ message: "bytes must be greater than 0." })
   .max(MAX_FILE_BYTES, { message: "A file may be at most 5 GiB." });
 
+/** A SHA-256 digest as 64 lowercase hex characters. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: "sha256 must be 64 lowercase hex characters." });
+
 export const NewFile = z.object({
   filename: Filename,
   mimeType: MimeType,
   bytes: FileBytes,
   clientId: z.string().min(1).max(128).optional(),
+  /**
+   * The file's SHA-256, when the client knows it. A file whose hash matches a photo already in the
+   * caller's library is not uploaded (see `CreateJobResponse.duplicates`); the worker checks the
+   * declared hash against the bytes it receives and fails the photo on a mismatch.
+   */
+  sha256: Sha256Hex.optional(),
 });
 export type NewFile = z.infer<typeof NewFile>;
 
@@ -108,7 +117,26 @@ export const UploadItem = z.object({
 });
 export type UploadItem = z.infer<typeof UploadItem>;
 
-export const CreateJobResponse = z.object({ jobId: JobId, items: z.array(UploadItem) });
+/** A file of the request that is already in the caller's library: no photo is created, no URL issued. */
+export const DuplicateFile = z.object({
+  /** The file's position in the request. */
+  index: z.number().int().min(0),
+  clientId: z.string().nullable(),
+  /** The photo that already holds these bytes (or, for a repeat inside one request, the first copy's new photo). */
+  photoId: PhotoId,
+  status: PhotoStatus,
+  /** The photo is in Trash: restore it instead of uploading it again. */
+  inTrash: z.boolean(),
+});
+export type DuplicateFile = z.infer<typeof DuplicateFile>;
+
+export const CreateJobResponse = z.object({
+  /** Null when every file was a duplicate: no job is created then. */
+  jobId: JobId.nullable(),
+  items: z.array(UploadItem),
+  /** Files not uploaded because their sha256 is already in the caller's library. */
+  duplicates: z.array(DuplicateFile),
+});
 export type CreateJobResponse = z.infer<typeof CreateJobResponse>;
 
 export const SignPartsRequest = z.object({

@@ -30,6 +30,8 @@ export async function registerJob(
     })),
   };
   const res = await withRetry(() => api.createJob(body, retry.signal), retry);
+  // The engine declares no hashes, so the server always creates a job for its files.
+  if (res.jobId === null) throw new ApiError(502, "BAD_RESPONSE", "The server created no job for these files.");
   const items = new Map<string, UploadItem>();
   for (const item of res.items) if (item.clientId) items.set(item.clientId, item);
   return { jobId: res.jobId, items };

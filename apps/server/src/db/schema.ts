@@ -63,7 +63,15 @@ export const photos = pgTable(
     uploadId: text("upload_id"),
     partSize: integer("part_size"),
     bytesSent: bigint("bytes_sent", { mode: "number" }).notNull().default(0),
+    /** SHA-256 (hex) of the stored original, computed by the worker. */
     checksum: text("checksum"),
+    /** SHA-256 (hex) the client declared at job creation; the worker fails the photo if the bytes differ. */
+    declaredSha256: text("declared_sha256"),
+    /**
+     * Until when a client is known to be sending this photo's bytes: renewed by its progress and
+     * sign calls. A photo awaiting bytes past it is reported as waiting for its file.
+     */
+    senderLeaseUntil: timestamp("sender_lease_until", { withTimezone: true, mode: "date" }),
     width: integer("width"),
     height: integer("height"),
     takenAt: timestamp("taken_at", { withTimezone: true, mode: "date" }),
@@ -92,6 +100,9 @@ export const photos = pgTable(
     index("photos_user_recent_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
     // Trash pages and the retention sweep read only trashed photos.
     index("photos_trash_idx").on(t.trashedAt).where(sql`trashed_at IS NOT NULL`),
+    // Dedupe looks up one user's photos by content hash (verified or declared).
+    index("photos_user_checksum_idx").on(t.userId, t.checksum).where(sql`checksum IS NOT NULL`),
+    index("photos_user_declared_sha256_idx").on(t.userId, t.declaredSha256).where(sql`declared_sha256 IS NOT NULL`),
     // Only photos waiting for a worker are in this index, so claiming stays cheap as the library grows.
     index("photos_processing_queue_idx").on(t.nextAttemptAt).where(sql`status = 'PROCESSING'`),
   ],

@@ -19,6 +19,8 @@ export type ProcessImageInput = {
   read: () => Promise<Readable>;
   /** The size the client declared and the upload completed with. */
   expectedBytes: number;
+  /** The SHA-256 (hex) the client declared, if any: stored bytes with another hash fail permanently. */
+  expectedSha256?: string | null;
   /** Decodes HEVC-coded HEIC/HEIF, which the prebuilt sharp cannot; one per process (see createHeicDecoder). */
   heic: HeicDecoder;
   /** Aborting stops reading at once and skips the remaining steps; a running libvips step cannot be interrupted. */
@@ -67,6 +69,14 @@ export async function processImage(input: ProcessImageInput): Promise<ProcessedI
   const bytes = await readObject(input, meter);
 
   signal?.throwIfAborted();
+  if (input.expectedSha256 && meter.sha256 !== input.expectedSha256) {
+    // Checked before decoding: the library lists photos by this hash, so it must be the bytes' own.
+    throw new ProcessingError(
+      `The stored file does not match the one that was picked: its SHA-256 is ${meter.sha256}, ` +
+        `but ${input.expectedSha256} was declared when the upload started. Pick the file again.`,
+      true,
+    );
+  }
   if (bytes.length === 0) throw new ProcessingError("This file is not a readable image (the file is empty).", true);
   const type = await sniffImageType(bytes);
   if (!type.accepted) throw notAcceptedImage(type.ext);

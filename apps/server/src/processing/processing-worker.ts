@@ -33,6 +33,7 @@ type Claimed = {
   storageKey: string;
   mimeType: string;
   bytes: number;
+  declaredSha256: string | null;
   attempts: number;
 };
 
@@ -79,7 +80,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
           order by next_attempt_at nulls first, id
           limit ${limit}
           for update skip locked)
-      returning id, job_id, user_id, storage_key, mime_type, bytes, attempts`);
+      returning id, job_id, user_id, storage_key, mime_type, bytes, declared_sha256, attempts`);
     return (result as unknown as { rows: Record<string, unknown>[] }).rows.map((r) => ({
       id: String(r.id),
       jobId: String(r.job_id),
@@ -87,6 +88,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
       storageKey: String(r.storage_key),
       mimeType: String(r.mime_type),
       bytes: Number(r.bytes),
+      declaredSha256: r.declared_sha256 == null ? null : String(r.declared_sha256),
       attempts: Number(r.attempts),
     }));
   }
@@ -147,6 +149,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
       const result = await processImage({
         read: () => storage.read(photo.storageKey),
         expectedBytes: photo.bytes,
+        expectedSha256: photo.declaredSha256,
         heic,
         signal: abort.signal,
       });

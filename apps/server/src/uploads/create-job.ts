@@ -1,6 +1,7 @@
 import {
   type CreateJobRequest,
   type CreateJobResponse,
+  type DuplicateFile,
   emptyCounts,
   planPartSize,
   SINGLE_PUT_MAX_BYTES,
@@ -9,12 +10,17 @@ import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js"
 import { newId } from "../ids.js";
 import { jobMessage } from "../photos/push-messages.js";
 import { originalKey } from "../photos/storage-keys.js";
+import { findKnownPhotos } from "./duplicates.js";
 import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
 
 const ROWS_PER_INSERT = 500;
 
-/** Creates a job and its photos, each with an upload item: a signed PUT URL, or a started multipart upload. */
+/**
+ * Creates a job and its photos, each with an upload item: a signed PUT URL, or a started multipart
+ * upload. Files whose declared sha256 the user already has are answered in `duplicates` instead
+ * (see duplicates.ts); when nothing is left to upload, no job is created.
+ */
 export async function createJob(
   ctx: UploadContext,
   userId: string,
@@ -23,8 +29,30 @@ export async function createJob(
   const { db, storage } = ctx;
   const jobId = newId("job");
   const now = new Date();
-  const rows = request.files.map((file, position) => {
+  const declared = [...new Set(request.files.flatMap((f) => (f.sha256 ? [f.sha256] : [])))];
+  const known = await findKnownPhotos(db, userId, declared);
+  const duplicates: DuplicateFile[] = [];
+  // A file listed twice in one request is uploaded once; the repeat names the first copy's photo.
+  const firstInRequest = new Map<string, string>();
+  const toUpload = request.files.flatMap((file, index) => {
+    const clientId = file.clientId ?? null;
+    const existing = file.sha256 ? known.get(file.sha256) : undefined;
+    if (existing) {
+      duplicates.push({ index, clientId, ...existing });
+      return [];
+    }
+    const earlier = file.sha256 ? firstInRequest.get(file.sha256) : undefined;
+    if (earlier) {
+      duplicates.push({ index, clientId, photoId: earlier, status: "QUEUED", inTrash: false });
+      return [];
+    }
     const id = newId("ph");
+    if (file.sha256) firstInRequest.set(file.sha256, id);
+    return [{ file, id }];
+  });
+  if (toUpload.length === 0) return { jobId: null, items: [], duplicates };
+
+  const rows = toUpload.map(({ file, id }, position) => {
     const multipart = file.bytes > SINGLE_PUT_MAX_BYTES;
     return {
       id,
@@ -32,6 +60,7 @@ export async function createJob(
       userId,
       clientId: file.clientId ?? null,
       position,
+      declaredSha256: file.sha256 ?? null,
       filename: file.filename,
       mimeType: file.mimeType,
       bytes: file.bytes,
@@ -83,5 +112,5 @@ export async function createJob(
   // The rows as inserted: the columns left out take their defaults (no bytes sent, no lease).
   const items = await Promise.all(rows.map((row) => ctx.uploadItem(row as PhotoRow)));
   await ctx.publish({ userId, kind: "status", message: jobMessage(job, now) });
-  return { jobId, items };
+  return { jobId, items, duplicates };
 }

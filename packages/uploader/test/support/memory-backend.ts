@@ -88,7 +88,7 @@ export function memoryBackend() {
         photos.set(p.photoId, p);
         return item(p);
       });
-      return { jobId, items };
+      return { jobId, items, duplicates: [] };
     },
     async signParts(photoId, partNumbers) {
       log("signParts", { photoId, partNumbers });
