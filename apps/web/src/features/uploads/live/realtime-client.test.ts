@@ -1,7 +1,13 @@
 import { STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
 import type { IStompSocket } from "@stomp/stompjs";
-import { describe, expect, it, vi } from "vitest";
-import { createRealtimeClient, isAuthRejection, parsePush } from "./realtime-client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  createRealtimeClient,
+  isAuthRejection,
+  parsePush,
+  type RealtimeClient,
+  type WakeReason,
+} from "./realtime-client";
 
 describe("parsePush", () => {
   it("accepts the protocol's push messages", () => {
@@ -91,5 +97,123 @@ describe("when the server refuses the token", () => {
     expect(isAuthRejection("Authentication is unavailable, try again later")).toBe(false);
     expect(isAuthRejection("Not allowed to subscribe to this destination")).toBe(false);
     expect(isAuthRejection(undefined)).toBe(false);
+  });
+});
+
+/**
+ * A socket with a STOMP server behind it that answers CONNECT with CONNECTED (no heart-beats), or,
+ * when `opens` is false, a connect attempt that hangs (the network is still down).
+ */
+class FakeStompSocket {
+  url = "fake://ws";
+  readyState = 0; // CONNECTING
+  binaryType = "arraybuffer";
+  onopen: ((event?: unknown) => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
+  onerror: ((event?: unknown) => void) | null = null;
+
+  constructor(opens: boolean) {
+    if (opens) {
+      setTimeout(() => {
+        this.readyState = 1;
+        this.onopen?.({});
+      });
+    }
+  }
+
+  send(data: string): void {
+    if (data.startsWith("CONNECT")) this.reply("CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0");
+    // A clean close waits for the server's receipt of DISCONNECT.
+    const receipt = /\nreceipt:([^\n]+)/.exec(data)?.[1];
+    if (data.startsWith("DISCONNECT") && receipt) this.reply(`RECEIPT\nreceipt-id:${receipt}\n\n\0`);
+  }
+
+  private reply(frame: string): void {
+    setTimeout(() => this.onmessage?.({ data: frame }));
+  }
+
+  close(): void {
+    this.drop(1000);
+  }
+
+  /** The connection ends under the client (an outage). */
+  drop(code = 1006): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.onclose?.({ code, reason: "", wasClean: code === 1000 });
+  }
+}
+
+describe("reconnecting when the network comes back", () => {
+  /** Backoff the tests never wait out: anything that reconnects did so because of the wake. */
+  const NEVER = { base: 3_600_000, max: 3_600_000 };
+  let client: RealtimeClient | null = null;
+
+  afterEach(async () => {
+    await client?.close();
+    client = null;
+  });
+
+  function connect(opens: (attempt: number) => boolean) {
+    const sockets: FakeStompSocket[] = [];
+    let wake: (reason: WakeReason) => void = () => {};
+    const unsubscribed = { wake: false };
+    client = createRealtimeClient({
+      url: "fake://ws",
+      getToken: () => "token",
+      createSocket: () => {
+        const socket = new FakeStompSocket(opens(sockets.length));
+        sockets.push(socket);
+        return socket as unknown as IStompSocket;
+      },
+      onWake: (listener) => {
+        wake = listener;
+        return () => {
+          unsubscribed.wake = true;
+        };
+      },
+      reconnectDelayMs: NEVER,
+    });
+    return { sockets, wake: (reason: WakeReason) => wake(reason), unsubscribed, client };
+  }
+
+  it("after a drop, `online` connects again at once instead of after the backoff", async () => {
+    const { sockets, wake, client } = connect(() => true);
+    await vi.waitFor(() => expect(client.state).toBe("connected"));
+    sockets[0]?.drop();
+    expect(client.state).toBe("reconnecting");
+
+    wake("online");
+    await vi.waitFor(() => expect(client.state).toBe("connected"));
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("a connect attempt hanging since the outage is dropped for a fresh one when the page becomes visible", async () => {
+    const { sockets, wake, client } = connect((attempt) => attempt > 0);
+    await vi.waitFor(() => expect(sockets).toHaveLength(1));
+    expect(client.state).toBe("connecting");
+
+    wake("visible");
+    await vi.waitFor(() => expect(client.state).toBe("connected"));
+    expect(sockets).toHaveLength(2);
+    expect(sockets[0]?.readyState).toBe(3);
+  });
+
+  it("`online` replaces a socket that still looks connected (the outage may have killed it silently)", async () => {
+    const { sockets, wake, client } = connect(() => true);
+    await vi.waitFor(() => expect(client.state).toBe("connected"));
+
+    wake("online");
+    await vi.waitFor(() => expect(sockets).toHaveLength(2));
+    await vi.waitFor(() => expect(client.state).toBe("connected"));
+    expect(sockets[0]?.readyState).toBe(3);
+  });
+
+  it("stops listening for wakes once closed", async () => {
+    const { unsubscribed, client } = connect(() => true);
+    await client.close();
+    expect(unsubscribed.wake).toBe(true);
+    expect(client.state).toBe("closed");
   });
 });

@@ -39,6 +39,9 @@ export interface RealtimeClient {
   close(): Promise<void>;
 }
 
+/** Why the page thinks the network may be back: the browser went `online`, or the page became visible. */
+export type WakeReason = "online" | "visible";
+
 export type RealtimeClientOptions = {
   /** `${API_URL}/ws`; relative URLs are resolved against the page. */
   url: string;
@@ -53,6 +56,13 @@ export type RealtimeClientOptions = {
    */
   onAuthRejected?: () => void;
   debug?: (line: string) => void;
+  /**
+   * Calls the listener when the network may be back; returns the unsubscribe. Defaults to the
+   * browser's `online` event and `visibilitychange` to visible. Tests pass their own.
+   */
+  onWake?: (listener: (reason: WakeReason) => void) => () => void;
+  /** Backoff between attempts (tests stretch it, to show that a wake does not wait for it). */
+  reconnectDelayMs?: { base: number; max: number };
 };
 
 type Entry = {
@@ -81,9 +91,9 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   };
 
   const client = new Client({
-    reconnectDelay: RECONNECT_BASE_MS,
+    reconnectDelay: options.reconnectDelayMs?.base ?? RECONNECT_BASE_MS,
     reconnectTimeMode: ReconnectionTimeMode.EXPONENTIAL,
-    maxReconnectDelay: RECONNECT_MAX_MS,
+    maxReconnectDelay: options.reconnectDelayMs?.max ?? RECONNECT_MAX_MS,
     heartbeatIncoming: HEARTBEAT_MS,
     heartbeatOutgoing: HEARTBEAT_MS,
     connectionTimeout: CONNECT_TIMEOUT_MS,
@@ -139,6 +149,29 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
 
   client.activate();
 
+  /**
+   * When the network comes back, a socket that is waiting out its backoff (up to 5 s) or hanging in
+   * a connect attempt started during the outage (up to the 10 s connect timeout) would keep the
+   * page without pushes for seconds: start a fresh attempt at once. `online` also replaces a socket
+   * that still looks connected, since the outage most likely killed it without a close; becoming
+   * visible only revives a connection that is down.
+   */
+  let reviving = false;
+  const isClosed = () => state === "closed";
+  const revive = async (reason: WakeReason) => {
+    if (reviving || state === "closed" || (state === "connected" && reason !== "online")) return;
+    reviving = true;
+    try {
+      options.debug?.(`reconnecting at once (${reason})`);
+      await client.deactivate({ force: true });
+      // close() may have run while the old socket was discarded.
+      if (!isClosed()) client.activate();
+    } finally {
+      reviving = false;
+    }
+  };
+  const stopWake = (options.onWake ?? browserWake)((reason) => void revive(reason));
+
   return {
     get state() {
       return state;
@@ -171,6 +204,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       return () => listeners.delete(listener);
     },
     async close() {
+      stopWake();
       setState("closed");
       entries.clear();
       listeners.clear();
@@ -184,6 +218,21 @@ const AUTH_REJECTIONS = new Set<string>(Object.values(STOMP_AUTH_ERRORS));
 /** Whether an ERROR frame's `message` says the token no longer signs the person in. */
 export function isAuthRejection(message: string | undefined): boolean {
   return message !== undefined && AUTH_REJECTIONS.has(message);
+}
+
+/** The browser's signs that the network may be back (nothing outside a browser). */
+function browserWake(listener: (reason: WakeReason) => void): () => void {
+  if (typeof window === "undefined" || typeof document === "undefined") return () => {};
+  const online = () => listener("online");
+  const visible = () => {
+    if (document.visibilityState === "visible") listener("visible");
+  };
+  window.addEventListener("online", online);
+  document.addEventListener("visibilitychange", visible);
+  return () => {
+    window.removeEventListener("online", online);
+    document.removeEventListener("visibilitychange", visible);
+  };
 }
 
 /** A push message, or null for anything that is not valid JSON of a known message family. */
