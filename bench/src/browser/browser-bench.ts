@@ -131,7 +131,8 @@ async function runContender(
     const samples: BatchSample[] = [];
     if (scenario.batches > 1) samples.push({ files: 0, heapAfterGcMB: await heapAfterGcMB(target.cdp) });
     for (let batch = 0; batch < scenario.batches; batch++) {
-      const sample = await measureBatch(target, contender, server, user.userId, files, scenario.timeoutMs);
+      const batchFiles = files.slice(batch * scenario.count, (batch + 1) * scenario.count);
+      const sample = await measureBatch(target, contender, server, user.userId, batchFiles, scenario.timeoutMs);
       samples.push(sample);
       if (sample.didNotFinish) break;
     }

@@ -39,13 +39,15 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /**
- * Real JPEGs of the scenario's size in a temp folder kept between bench runs (generating 10,000
+ * Real JPEGs of the scenario's size (count × batches of them) in a temp folder kept between bench runs (generating 10,000
  * files takes a while); every file is distinct (the generator writes a random id into each).
  */
 export async function scenarioFiles(scenario: Scenario): Promise<string[]> {
   const dir = path.join(tmpdir(), "rapidphoto-browser-bench-files", `${scenario.count}x${scenario.bytes}`);
   await mkdir(dir, { recursive: true });
-  const names = Array.from({ length: scenario.count }, (_, i) => `photo-${String(i + 1).padStart(5, "0")}.jpg`);
+  // Distinct files for every batch: the server answers files already in the library as duplicates.
+  const total = scenario.count * scenario.batches;
+  const names = Array.from({ length: total }, (_, i) => `photo-${String(i + 1).padStart(5, "0")}.jpg`);
   const present = new Set(await readdir(dir));
   for (const name of names) {
     if (present.has(name)) continue;
