@@ -78,7 +78,7 @@ export async function browserBench(argv: string[]): Promise<void> {
       const server = await startBenchServer(pin ? SERVER_CPU : null);
       const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
       try {
-        for (let round = 0; round < rounds; round++) {
+        for (let round = 0; round < Math.min(rounds, scenario.maxRounds ?? rounds); round++) {
           // Rotate who goes first, so no contender always meets a warmer or more cluttered server.
           const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);
           for (const contender of order) {
