@@ -3,7 +3,7 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { uploadKey } from "../src/uploads/upload-storage.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 
 /** Sends part of a body to a signed URL, then drops the connection, as a paused upload does. */
 function abortMidBody(url: string, declared: number, sent: number, headers: Record<string, string> = {}) {

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
 import { connect, eventually, stompClient, subscribed } from "./support/realtime-test-kit.js";
 import { sendBytes, waitForJob } from "./upload-client.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKEN_HEVC_HEIC, CORRUPT_HEIC, IMAGE_FIXTURES, readFixture } from "../testing/image-fixtures/catalogue.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");

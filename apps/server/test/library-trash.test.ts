@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrashService } from "../src/library/trash-service.js";
 import { StorageError } from "../src/storage/storage.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
 import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "./services.js";

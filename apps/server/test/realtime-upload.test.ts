@@ -2,7 +2,7 @@ import { jobTopic, type PushMessage, USER_JOBS_QUEUE } from "@rapidphoto/protoco
 import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
 import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
 import { uploadAndFinalize } from "./upload-client.js";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenService } from "../src/auth/tokens.js";
 import { users } from "../src/db/schema.js";
 import type { Clock } from "../src/realtime/clock.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
 import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
 

@@ -2,7 +2,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { sendBytes, waitForJob } from "./upload-client.js";
 
 /**

@@ -1,5 +1,5 @@
 import { partRange, type UploadItem } from "@rapidphoto/protocol";
-import type { TestServer } from "./helper.js";
+import type { TestServer } from "../testing/index.js";
 
 /** Sends one file's bytes to its signed URL(s) the way a browser does; returns the finalize body. */
 export async function sendBytes(

@@ -3,7 +3,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
 import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "./services.js";

@@ -4,7 +4,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { freePort, startTestServer, type TestServer } from "./helper.js";
+import { freePort, startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 

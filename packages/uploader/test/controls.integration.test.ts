@@ -1,5 +1,5 @@
+import { originalKey, stagingKey } from "@rapidphoto/server/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { originalKey, stagingKey } from "../../../apps/server/src/photos/storage-keys.js";
 import type { Uploader } from "../src/index.js";
 import type { ProxiedRequest } from "./fault-proxy.js";
 import { type Harness, startHarness, until } from "./support/harness.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PhotoStatus } from "@rapidphoto/protocol";
+import { makeTestJpeg } from "@rapidphoto/server/testing/jpeg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestJpeg } from "../../../apps/server/testing/generate-test-jpeg.js";
 import { bytesSource, type Uploader } from "../src/index.js";
 import { type Harness, startHarness, until } from "./support/harness.js";
 

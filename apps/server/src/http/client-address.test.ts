@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 
 /** Login attempts with a wrong password, each claiming another client address through X-Forwarded-For. */
 async function wrongPasswords(server: TestServer, count: number, forwardedFor: (i: number) => string) {

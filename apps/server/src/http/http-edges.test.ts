@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type CuttableProxy, startCuttableProxy } from "../../test/cuttable-proxy.js";
-import { startTestServer, type TestServer } from "../../test/helper.js";
 import { REDIS_TEST_URL, skipWithoutRedis } from "../../test/support/redis-test-support.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 
 describe("liveness and readiness", () => {
   let server: TestServer;

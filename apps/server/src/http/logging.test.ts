@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
 import { sendBytes } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 import { loggingOptions, redactUrl } from "./logging.js";
 
 type Line = { level: number; msg: string; req?: { url: string }; [key: string]: unknown };

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 
 describe("web app serving", () => {
   let server: TestServer;

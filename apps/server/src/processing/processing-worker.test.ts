@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
 import { uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 import { photos } from "../db/schema.js";
 import { backoffMs } from "./processing-worker.js";
 

@@ -1,9 +1,9 @@
 import { MAX_FILE_BYTES } from "@rapidphoto/protocol";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
 import { sendBytes, uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 import { photos, uploadJobs } from "../db/schema.js";
 import { applyTransitions } from "../photos/photo-transitions.js";
 import { StorageError } from "../storage/storage.js";

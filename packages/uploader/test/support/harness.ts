@@ -3,8 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CreateJobResponse } from "@rapidphoto/protocol";
-import { originalKey } from "../../../../apps/server/src/photos/storage-keys.js";
-import { startTestServer, type TestServer } from "../../../../apps/server/test/helper.js";
+import { originalKey, startTestServer, type TestServer } from "@rapidphoto/server/testing";
 import {
   createApiClient,
   createUploader,
