@@ -3,7 +3,7 @@ import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos, uploadJobs } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
