@@ -14,6 +14,7 @@ import { installErrorHandling } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { loggingOptions } from "./http/logging.js";
 import { openApiDocs } from "./http/openapi.js";
+import { securityHeadersPlugin } from "./http/security-headers.js";
 import { webApp } from "./http/web-app.js";
 import { useZodSchemas } from "./http/zod-schemas.js";
 import { createLibraryQueries } from "./library/library-queries.js";
@@ -75,6 +76,11 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
   await app.register(databasePlugin, { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await app.register(storagePlugin, { config, secret: await loadOrCreateSecret(config.dataDir, "storage") });
   await app.register(eventsPlugin, { config });
+  await app.register(securityHeadersPlugin, {
+    webDir: config.webDir,
+    // Browsers PUT photo bytes and load thumbnails wherever storage signs its URLs for.
+    otherOrigins: [new URL(await app.storage.presignGet("csp-probe", { expiresInSec: 60 })).origin],
+  });
   // Services publish inside the transaction that made the change, while the job's row is locked,
   // so events reach the bus in seq order even across instances.
   const { database, storage, events, publishEvent: publish } = app;

@@ -37,5 +37,11 @@ export async function openApiDocs(app: FastifyInstance): Promise<void> {
     transform: (document) =>
       document.schema ? jsonSchemaTransform(document) : { schema: { hide: true }, url: document.url },
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    // The reference page brings its own CSP (its inline script and styles by hash) in place of the
+    // app's; without upgrade-insecure-requests, which would break it on a plain-HTTP instance.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ""),
+  });
 }

@@ -1,5 +1,7 @@
 "use client";
 
+// First: zod decides at schema construction whether it may use eval (zod-config.ts).
+import "@/lib/zod-config";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { Toaster } from "sonner";
