@@ -3,6 +3,7 @@ export type ServerClient = {
   /** Origin the server listens on, e.g. http://127.0.0.1:41234 */
   url: string;
   /** fetch against the server with JSON in and out; a body that is not JSON comes back as text. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON an endpoint answers, checked by their assertions
   api(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   /** Registers a user (a fresh address unless one is given) and returns its token. */
   register(email?: string, password?: string): Promise<{ token: string; userId: string; email: string }>;

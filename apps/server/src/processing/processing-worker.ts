@@ -63,7 +63,6 @@ export function createProcessingWorker(opts: WorkerOptions) {
   const inFlight = new Set<Promise<void>>();
   let wakeUp: (() => void) | null = null;
   let loop: Promise<void> | null = null;
-  let processed = 0;
 
   async function claim(limit: number): Promise<Claimed[]> {
     const result = await db.execute<Record<string, unknown>>(sql`
@@ -174,7 +173,6 @@ export function createProcessingWorker(opts: WorkerOptions) {
         // Cancelled while we worked: its original is gone, so its thumbnails should be too.
         await Promise.all([storage.delete(small), storage.delete(large)]).catch(() => {});
       }
-      processed += 1;
     } catch (error) {
       if (abort.signal.aborted) {
         // Shutdown or a lost lease: hand the photo back at once so another worker takes it.
@@ -256,9 +254,6 @@ export function createProcessingWorker(opts: WorkerOptions) {
     /** New work is waiting (a local finalize); look now instead of at the next poll. */
     wake() {
       wakeUp?.();
-    },
-    get processed() {
-      return processed;
     },
     /** Stops claiming, aborts in-flight photos and hands them back. */
     async stop() {
