@@ -10,6 +10,11 @@ export const JobPhotoRow = z.object({
   status: PhotoStatus,
   progressPercent: z.number(),
   errorMessage: z.string().nullable(),
+  /**
+   * Still waiting for its bytes, and no client has sent or signed any for a while (its sender
+   * lease lapsed: the tab was closed or reloaded). The file must be picked again to finish it.
+   */
+  waitingForFile: z.boolean().optional(),
 });
 export type JobPhotoRow = z.infer<typeof JobPhotoRow>;
 

@@ -23,6 +23,7 @@ export type PhotoPatch = Partial<
     | "leaseExpiresAt"
     | "attempts"
     | "nextAttemptAt"
+    | "senderLeaseUntil"
   >
 >;
 

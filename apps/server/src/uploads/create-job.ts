@@ -61,6 +61,8 @@ export async function createJob(
       clientId: file.clientId ?? null,
       position,
       declaredSha256: file.sha256 ?? null,
+      // The creating tab holds every file of the job until its lease lapses.
+      senderLeaseUntil: ctx.leaseUntil(),
       filename: file.filename,
       mimeType: file.mimeType,
       bytes: file.bytes,

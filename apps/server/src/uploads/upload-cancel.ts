@@ -76,7 +76,16 @@ export async function retryPhoto(ctx: UploadContext, userId: string, photoId: st
         {
           photoId,
           to: "QUEUED",
-          patch: { uploadId, bytesSent, errorMessage: null, attempts: 0, leaseOwner: null, leaseExpiresAt: null },
+          patch: {
+            uploadId,
+            bytesSent,
+            errorMessage: null,
+            attempts: 0,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            // The retrying client holds the file.
+            senderLeaseUntil: ctx.leaseUntil(),
+          },
         },
       ],
       "throw",

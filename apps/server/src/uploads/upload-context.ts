@@ -18,7 +18,17 @@ export type UploadServiceDeps = {
   onPhotosReady?: () => void;
   logger: FastifyBaseLogger;
   ttl?: { putSeconds?: number; partSeconds?: number };
+  /** How long a photo counts as held by a sending client after its last progress or sign call. */
+  senderLeaseMs?: number;
+  /** The clock for sender leases and expiry (tests inject one). */
+  now?: () => Date;
 };
+
+/**
+ * A tab reports progress about once a second while it sends, and signs parts just before it sends
+ * them; two minutes without either means no client is sending the photo any more.
+ */
+export const DEFAULT_SENDER_LEASE_MS = 2 * 60 * 1000;
 
 // A PUT URL is handed out with the job and may wait behind hundreds of files in the client's queue.
 const DEFAULT_PUT_TTL_SECONDS = 60 * 60;
@@ -35,9 +45,15 @@ export function createUploadContext(deps: UploadServiceDeps) {
   const putTtl = deps.ttl?.putSeconds ?? DEFAULT_PUT_TTL_SECONDS;
   const partTtl = deps.ttl?.partSeconds ?? DEFAULT_PART_TTL_SECONDS;
 
+  const now = deps.now ?? (() => new Date());
+  const senderLeaseMs = deps.senderLeaseMs ?? DEFAULT_SENDER_LEASE_MS;
+
   return {
     ...deps,
+    now,
     partTtl,
+    /** The sender lease a call from the sending client sets. */
+    leaseUntil: () => new Date(now().getTime() + senderLeaseMs),
     ...createUploadStorage({ storage: deps.storage, logger: deps.logger, putTtl }),
 
     /** Applies transitions in their own transaction (which publishes their events before commit). */

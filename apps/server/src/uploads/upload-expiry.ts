@@ -14,7 +14,7 @@ export async function expireStaleUploads(ctx: UploadContext, olderThanMs: number
     .where(
       and(
         inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
-        lt(photos.updatedAt, new Date(Date.now() - olderThanMs)),
+        lt(photos.updatedAt, new Date(ctx.now().getTime() - olderThanMs)),
       ),
     )
     .limit(limit);

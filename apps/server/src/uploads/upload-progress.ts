@@ -1,5 +1,11 @@
-import { isAwaitingBytes, type PhotoStatus, type ProgressRequest, type ProgressResponse } from "@rapidphoto/protocol";
-import { and, eq, inArray } from "drizzle-orm";
+import {
+  AWAITING_BYTES_STATUSES,
+  isAwaitingBytes,
+  type PhotoStatus,
+  type ProgressRequest,
+  type ProgressResponse,
+} from "@rapidphoto/protocol";
+import { and, eq, gte, inArray, or } from "drizzle-orm";
 import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { applyTransitions, recordBytes } from "../photos/photo-transitions.js";
@@ -65,6 +71,19 @@ export async function reportProgress(
       );
       seq = result.job.seq;
     }
+    // The reporting tab is sending these photos, and still holds the job's other photos it held
+    // (queued behind them); photos whose lease already lapsed wait for their own call.
+    const at = ctx.now();
+    await tx
+      .update(photos)
+      .set({ senderLeaseUntil: ctx.leaseUntil() })
+      .where(
+        and(
+          eq(photos.jobId, request.jobId),
+          inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
+          or(inArray(photos.id, [...latest.keys()]), gte(photos.senderLeaseUntil, at)),
+        ),
+      );
     const now = new Date();
     for (const row of await recordBytes(tx, latest)) {
       if (row.status !== "UPLOADING") continue;

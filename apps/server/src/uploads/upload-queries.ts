@@ -1,7 +1,13 @@
-import { type JobSummary, type JobView, TERMINAL_JOB_STATUSES } from "@rapidphoto/protocol";
+import {
+  isAwaitingBytes,
+  type JobSummary,
+  type JobView,
+  type PhotoStatus,
+  TERMINAL_JOB_STATUSES,
+} from "@rapidphoto/protocol";
 import { and, asc, desc, eq, gt, notInArray, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { type JobRow, photos, uploadJobs } from "../db/schema.js";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { countsOf, progressPercent } from "../photos/push-messages.js";
 
@@ -10,7 +16,12 @@ const RECENT_JOB_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export type UploadQueries = ReturnType<typeof createUploadQueries>;
 
-export function createUploadQueries({ db }: { db: Db }) {
+/** Awaiting bytes with no live sender: nobody has progressed or signed it within its lease. */
+export function isWaitingForFile(p: Pick<PhotoRow, "status" | "senderLeaseUntil">, now: Date): boolean {
+  return isAwaitingBytes(p.status as PhotoStatus) && (p.senderLeaseUntil === null || p.senderLeaseUntil < now);
+}
+
+export function createUploadQueries({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
   return {
     /** Whether the job exists and is this user's (the realtime broker's topic check). */
     async ownsJob(userId: string, jobId: string): Promise<boolean> {
@@ -28,6 +39,7 @@ export function createUploadQueries({ db }: { db: Db }) {
         .where(and(eq(uploadJobs.id, jobId), eq(uploadJobs.userId, userId)));
       if (!job) throw new AppError("JOB_NOT_FOUND");
       const rows = await db.select().from(photos).where(eq(photos.jobId, jobId)).orderBy(asc(photos.position));
+      const at = now();
       return {
         ...jobSummary(job),
         photos: rows.map((p) => ({
@@ -38,6 +50,7 @@ export function createUploadQueries({ db }: { db: Db }) {
           status: p.status as JobView["photos"][number]["status"],
           progressPercent: progressPercent(p),
           errorMessage: p.errorMessage,
+          waitingForFile: isWaitingForFile(p, at),
         })),
       };
     },

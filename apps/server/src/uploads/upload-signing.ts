@@ -27,6 +27,8 @@ export async function signParts(
     throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; its parts can no longer be uploaded.`);
   }
   checkPartNumbers(photo, partNumbers, "partNumbers");
+  // Whoever signs parts is about to send them: it holds the file.
+  await ctx.db.update(photos).set({ senderLeaseUntil: ctx.leaseUntil() }).where(eq(photos.id, photo.id));
   const urls = await Promise.all(
     partNumbers.map(async (partNumber) => {
       const { start, end } = partRange(photo.bytes, photo.partSize as number, partNumber);
@@ -47,7 +49,10 @@ export async function sign(ctx: UploadContext, userId: string, photoId: string):
   if (!isAwaitingBytes(photo.status as PhotoStatus)) {
     throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status}; it is not waiting for an upload.`);
   }
-  await db.update(photos).set({ updatedAt: new Date() }).where(eq(photos.id, photo.id));
+  await db
+    .update(photos)
+    .set({ updatedAt: new Date(), senderLeaseUntil: ctx.leaseUntil() })
+    .where(eq(photos.id, photo.id));
   if (photo.uploadMethod === "PUT") return ctx.uploadItem(photo);
   const parts = await ctx.storedParts(photo);
   if (parts) return ctx.uploadItem(photo, parts);

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploadAndFinalize } from "../../test/upload-client.js";
+import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
+import { DEFAULT_SENDER_LEASE_MS } from "./upload-context.js";
+import { createUploadQueries } from "./upload-queries.js";
+import { createUploadService } from "./upload-service.js";
+
+const MINUTE = 60_000;
+const jpeg = (filename: string, bytes: number) => ({ filename, mimeType: "image/jpeg" as const, bytes });
+
+let server: TestServer;
+let alice: { token: string; userId: string };
+let clock: Date;
+const tick = (ms: number) => {
+  clock = new Date(clock.getTime() + ms);
+};
+
+beforeAll(async () => {
+  server = await startTestServer();
+  alice = await server.register();
+});
+afterAll(() => server.close());
+
+function services() {
+  const { database, storage, publishEvent, log } = server.app;
+  const now = () => clock;
+  return {
+    uploads: createUploadService({ db: database.db, storage, publish: publishEvent, logger: log, now }),
+    queries: createUploadQueries({ db: database.db, now }),
+  };
+}
+
+const waiting = async (queries: ReturnType<typeof services>["queries"], jobId: string) =>
+  (await queries.getJob(alice.userId, jobId)).photos.map((p) => p.waitingForFile);
+
+describe("the sender lease", () => {
+  it("reports photos nobody has sent or signed for a lease as waiting for their file", async () => {
+    clock = new Date();
+    const { uploads, queries } = services();
+    const job = await uploads.createJob(alice.userId, {
+      files: [jpeg("a.jpg", 100), jpeg("b.jpg", 100), jpeg("c.jpg", 20 * 1024 * 1024)],
+    });
+    const jobId = job.jobId as string;
+    const [a, b, c] = job.items.map((i) => i.photoId) as [string, string, string];
+    expect(await waiting(queries, jobId)).toEqual([false, false, false]);
+
+    // Still sending a after a minute: the tab holds the whole job, so b and c stay held too.
+    tick(MINUTE);
+    await uploads.reportProgress(alice.userId, { jobId, updates: [{ photoId: a, bytesSent: 10, bytesTotal: 100 }] });
+    tick(DEFAULT_SENDER_LEASE_MS - 1);
+    expect(await waiting(queries, jobId)).toEqual([false, false, false]);
+
+    // The tab went away: after the lease every unfinished photo waits for its file.
+    tick(2);
+    expect(await waiting(queries, jobId)).toEqual([true, true, true]);
+
+    // A new tab sends a again: only a is held again, not the photos it does not have.
+    await uploads.reportProgress(alice.userId, { jobId, updates: [{ photoId: a, bytesSent: 20, bytesTotal: 100 }] });
+    expect(await waiting(queries, jobId)).toEqual([false, true, true]);
+    // Signing is sending too.
+    await uploads.sign(alice.userId, b);
+    await uploads.signParts(alice.userId, c, [1]);
+    expect(await waiting(queries, jobId)).toEqual([false, false, false]);
+  });
+
+  it("never calls a job completed while a photo waits, and expires the waiting photo to a final state", async () => {
+    clock = new Date();
+    const { uploads, queries } = services();
+    const bytes = await makeTestJpeg({ width: 32, height: 32 });
+    const job = await uploads.createJob(alice.userId, {
+      files: [jpeg("sent.jpg", bytes.length), jpeg("lost.jpg", 50)],
+    });
+    const jobId = job.jobId as string;
+    const [sent] = job.items;
+    await uploadAndFinalize(server, alice.token, sent as (typeof job.items)[number], bytes);
+    tick(DEFAULT_SENDER_LEASE_MS + 1);
+    for (;;) {
+      const view = await queries.getJob(alice.userId, jobId);
+      if (view.photos[0]?.status === "COMPLETED") {
+        expect(view.status).toBe("IN_PROGRESS");
+        expect(view.photos[1]).toMatchObject({ status: "QUEUED", waitingForFile: true });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const expireAfter = 24 * 60 * MINUTE;
+    expect(await uploads.expireStaleUploads(expireAfter)).toBe(0);
+    tick(expireAfter);
+    expect(await uploads.expireStaleUploads(expireAfter)).toBeGreaterThanOrEqual(1);
+    const view = await queries.getJob(alice.userId, jobId);
+    expect(view.status).toBe("COMPLETED_WITH_ERRORS");
+    expect(view.photos[1]).toMatchObject({
+      status: "FAILED",
+      waitingForFile: false,
+      errorMessage: "The upload did not finish in time. Retry to send it again.",
+    });
+  });
+});
