@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/helper.js";
+import { startTestServer, type TestServer } from "../../testing/index.js";
 
 const INLINE = "(self.__next_f=self.__next_f||[]).push([0])";
 const sha = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
