@@ -14,6 +14,7 @@ export {
 } from "./api-client.js";
 export type { Clock } from "./clock.js";
 export * from "./constants.js";
+export { sha256OfSource } from "./content-hash.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";
 export {
   ApiError,
