@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
+import { DrizzleQueryError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBytes } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
-import { loggingOptions, redactUrl } from "./logging.js";
+import { loggingOptions, redactUrl, serializeError } from "./logging.js";
 
 type Line = { level: number; msg: string; req?: { url: string }; [key: string]: unknown };
 const DEBUG = 20;
@@ -97,6 +98,24 @@ describe.each(["info", "debug"] as const)("request logs at LOG_LEVEL=%s", (level
     const line = sink.lines.find((l) => l.msg === "something with headers");
     expect(line).toMatchObject({ headers: { authorization: "[redacted]", cookie: "[redacted]" } });
     expect(JSON.stringify(line)).not.toMatch(/secret-\d/);
+  });
+});
+
+describe("serializeError", () => {
+  it("keeps a failed query and drops its parameters, on the error and on what wraps it", () => {
+    const failed = new DrizzleQueryError(
+      'insert into "users" ("email", "password_hash") values ($1, $2)',
+      ["ann@example.com", "$argon2id$secret-hash"],
+      new Error("duplicate key value violates unique constraint"),
+    );
+    const wrapped = new Error("create user failed", { cause: failed });
+    for (const error of [failed, wrapped]) {
+      const text = JSON.stringify(serializeError(error));
+      expect(text).toContain('insert into \\"users\\"');
+      expect(text).toContain("duplicate key value");
+      expect(text).toContain("params: [redacted]");
+      expect(text).not.toMatch(/secret-hash|ann@example/);
+    }
   });
 });
 

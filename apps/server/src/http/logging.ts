@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
+import { stdSerializers } from "pino";
 import PinoPretty from "pino-pretty";
 import type { Config } from "../config/config.js";
 import { DISK_STORAGE_PREFIX } from "../storage/disk-storage.js";
@@ -37,6 +38,26 @@ function serializeRequest(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+/**
+ * A failed query's parameters: Drizzle writes them into the error's message (and so its stack)
+ * and keeps them as `params`. They are whatever the query carried (a password hash, an email, a
+ * token version), so an error logged at 5xx keeps the query and loses its values.
+ */
+const QUERY_PARAMS = /\nparams: [\s\S]*?(?=\n\s+at |$)/;
+
+/** pino's error serializer, with every failed query's parameters (on the error or its causes) removed. */
+export function serializeError(error: Error): unknown {
+  const scrub = (serialized: Record<string, unknown>): Record<string, unknown> => {
+    const { params: _params, cause, ...rest } = serialized;
+    for (const key of ["message", "stack"] as const) {
+      if (typeof rest[key] === "string")
+        rest[key] = (rest[key] as string).replace(QUERY_PARAMS, `\nparams: ${REDACTED}`);
+    }
+    return cause && typeof cause === "object" ? { ...rest, cause: scrub(cause as Record<string, unknown>) } : rest;
+  };
+  return scrub(stdSerializers.err(error) as unknown as Record<string, unknown>);
 }
 
 const isStorageRequest = (request: FastifyRequest) => request.url.startsWith(`${DISK_STORAGE_PREFIX}/`);
@@ -91,7 +112,7 @@ export function loggingOptions(
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      serializers: { req: serializeRequest as never },
+      serializers: { req: serializeRequest as never, err: serializeError as never },
       ...(stream ? { stream } : {}),
     },
     logController: new RequestLogs(),
