@@ -72,11 +72,15 @@ describe("PostgreSQL connections cut while the server works", () => {
     }
   }
 
-  /** Waits until `n` of the server's backends are waiting for the test's lock. */
-  async function blocked(n: number): Promise<void> {
+  /**
+   * Waits until `n` of the server's backends are waiting for the test's lock; with `queryLike`,
+   * only backends whose query matches it count (the worker's polling waits for the same lock).
+   */
+  async function blocked(n: number, queryLike = "%"): Promise<void> {
     await eventually(async () => {
       const { rows } = await admin.query(
-        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like $1",
+        [queryLike],
       );
       expect(
         rows[0].n,
@@ -155,7 +159,8 @@ describe("PostgreSQL connections cut while the server works", () => {
     let caught: Promise<Response> | undefined;
     await whileLocked(["photos", "upload_jobs"], async () => {
       caught = finalize(first.photoId);
-      await blocked(1);
+      // The finalize's own read of the photo, not the worker's poll, must be the one waiting.
+      await blocked(1, '%"photos"."user_id" = %');
       await cut();
     });
     const caughtRes = (await caught) as Response;
