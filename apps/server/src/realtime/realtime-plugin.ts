@@ -4,9 +4,9 @@ import type { EventBus, Logger } from "../events/event-bus.js";
 import { createMemoryEventBus } from "../events/memory-event-bus.js";
 import type { Clock } from "./clock.js";
 import { createProgressCoalescer } from "./progress-coalescer.js";
+import type { Authenticate, AuthorizeJob } from "./session-config.js";
 import { createStompBroker } from "./stomp-broker.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
-import type { Authenticate, AuthorizeJob } from "./stomp-session.js";
 import { attachStompTransports } from "./stomp-transports.js";
 
 export type RealtimeOptions = {

@@ -1,10 +1,11 @@
 import type { EventBus, Logger } from "../events/event-bus.js";
 import type { BusEvent } from "../events/job-event.js";
 import { type Clock, systemClock } from "./clock.js";
+import type { Authenticate, AuthorizeJob, SessionConfig } from "./session-config.js";
 import { encodeMessageTail } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
-import { type Authenticate, type AuthorizeJob, type SessionConfig, StompSession } from "./stomp-session.js";
+import { StompSession } from "./stomp-session.js";
 import { type Subscription, SubscriptionIndex } from "./subscription-index.js";
 
 /** Matches @stomp/stompjs' default, so browsers and server agree without tuning. */

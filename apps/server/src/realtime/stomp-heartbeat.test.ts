@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StompProtocolError } from "./stomp-errors.js";
+import { negotiateVersion } from "./stomp-headers.js";
 import { negotiateHeartbeat, parseHeartBeat, startHeartbeats } from "./stomp-heartbeat.js";
-import { negotiateVersion } from "./stomp-session.js";
 
 describe("heart-beat negotiation", () => {
   it("parses cx,cy and treats a missing header as 0,0", () => {

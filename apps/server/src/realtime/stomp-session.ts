@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../events/event-bus.js";
-import type { Clock } from "./clock.js";
 import { parseDestination } from "./destinations.js";
+import type { SessionConfig } from "./session-config.js";
+import { SessionSignIn } from "./session-sign-in.js";
 import { createStompParser, encodeFrame, encodeMessageHead, HEARTBEAT, type StompParser } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { StompProtocolError } from "./stomp-errors.js";
@@ -10,43 +10,11 @@ import {
   STOMP_VERSIONS,
   type StompFrame,
   type StompHeaders,
-  type StompLimits,
   type StompVersion,
 } from "./stomp-frame.js";
+import { connectToken, negotiateVersion, requireHeader } from "./stomp-headers.js";
 import { type HeartbeatTimers, negotiateHeartbeat, parseHeartBeat, startHeartbeats } from "./stomp-heartbeat.js";
 import type { Subscriber, Subscription } from "./subscription-index.js";
-
-/**
- * Verifies a token: the user, and when the token expires (the connection is closed then); null
- * for a bad, expired or revoked token or a deleted user. Throwing means "auth is down".
- */
-export type Authenticate = (token: string) => Promise<{ userId: string; expiresAt?: Date } | null>;
-export type AuthorizeJob = (userId: string, jobId: string) => Promise<boolean>;
-
-export type SessionConfig = {
-  authenticate: Authenticate;
-  authorizeJob: AuthorizeJob;
-  logger: Logger;
-  /** The server's heart-beat capability both ways (its `sx,sy`); 0 disables heart-beats. */
-  heartbeatMs: number;
-  limits: StompLimits;
-  maxSubscriptions: number;
-  /** A peer that lets this much pile up unsent cannot keep up; it is dropped and refetches on reconnect. */
-  maxBufferedBytes: number;
-  /** Frames waiting behind a slow CONNECT/SUBSCRIBE check; bounds memory against a flooding peer. */
-  maxPendingFrames: number;
-  /** An unauthenticated socket gets this long to complete CONNECT, so idle ones cannot pile up. */
-  connectTimeoutMs: number;
-  /**
-   * How often a connection's token is checked again (0: never), so a user deleted, or signed out
-   * everywhere while the revocation broadcast was lost, does not keep a socket open.
-   */
-  revalidateMs: number;
-  clock: Clock;
-};
-
-/** setTimeout's ceiling (~24.8 days); a later expiry is reached in several waits. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a session needs from its broker. */
 export interface SessionHost {
@@ -63,12 +31,7 @@ const SERVER_NAME = "RapidPhoto";
  */
 export class StompSession implements Subscriber {
   readonly id = randomUUID();
-  userId = "";
-  /** The CONNECT token, checked again on SUBSCRIBE and every revalidateMs. */
-  private token = "";
-  private expiresAt = Number.POSITIVE_INFINITY;
-  private cancelExpiry: (() => void) | null = null;
-  private cancelRevalidation: (() => void) | null = null;
+  private readonly signIn: SessionSignIn;
   private state: "new" | "connected" | "closed" = "new";
   private version: StompVersion = "1.2";
   private connectSeen = false;
@@ -87,6 +50,15 @@ export class StompSession implements Subscriber {
     private readonly config: SessionConfig,
     private readonly host: SessionHost,
   ) {
+    this.signIn = new SessionSignIn({
+      config,
+      sessionId: this.id,
+      enqueue: (check) => {
+        this.work = this.work.then(check);
+      },
+      isConnected: () => this.state === "connected",
+      onLost: (error) => this.fail(error),
+    });
     this.parser = createStompParser({
       limits: config.limits,
       onFrame: (frame) => this.receive(frame),
@@ -105,6 +77,10 @@ export class StompSession implements Subscriber {
     this.connectTimer = setTimeout(() => {
       if (this.state === "new") this.fail(new StompProtocolError("CONNECT_TIMEOUT"));
     }, config.connectTimeoutMs).unref();
+  }
+
+  get userId(): string {
+    return this.signIn.userId;
   }
 
   get isConnected(): boolean {
@@ -221,23 +197,13 @@ export class StompSession implements Subscriber {
     const clientBeats = version === "1.0" ? { cx: 0, cy: 0 } : parseHeartBeat(headers["heart-beat"]);
     const token = connectToken(headers);
 
-    let user: Awaited<ReturnType<Authenticate>>;
-    try {
-      user = await this.config.authenticate(token);
-    } catch (err) {
-      this.config.logger.error({ err, session: this.id }, "stomp: authenticate failed");
-      throw new StompProtocolError("AUTH_UNAVAILABLE");
-    }
+    const user = await this.signIn.verify(token);
     if (this.state === "closed") return;
     if (!user) throw new StompProtocolError("UNAUTHENTICATED", "invalid or expired token");
 
-    this.userId = user.userId;
-    this.token = token;
-    this.expiresAt = user.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
     this.state = "connected";
     this.clearConnectTimer();
-    this.scheduleExpiry();
-    this.scheduleRevalidation();
+    this.signIn.start(token, user);
     const { heartbeatMs } = this.config;
     this.write({
       command: "CONNECTED",
@@ -273,9 +239,7 @@ export class StompSession implements Subscriber {
     }
     const destination = parseDestination(destinationName);
     if (!destination) throw new StompProtocolError("UNKNOWN_DESTINATION");
-    // The token that opened the connection must still be good (not expired, revoked or orphaned).
-    if (this.config.clock.now() >= this.expiresAt) throw new StompProtocolError("TOKEN_EXPIRED");
-    if (!(await this.stillSignedIn())) throw new StompProtocolError("UNAUTHENTICATED", "sign in again");
+    await this.signIn.check();
     if (this.isClosed()) return;
     if (destination.kind === "job") {
       let allowed: boolean;
@@ -306,52 +270,6 @@ export class StompSession implements Subscriber {
   /** A method, not `this.state === "closed"`: TypeScript keeps that narrowed across an await. */
   private isClosed(): boolean {
     return this.state === "closed";
-  }
-
-  /** Asks authenticate again about the CONNECT token; an outage is AUTH_UNAVAILABLE, not a sign-out. */
-  private async stillSignedIn(): Promise<boolean> {
-    let user: { userId: string } | null;
-    try {
-      user = await this.config.authenticate(this.token);
-    } catch (err) {
-      this.config.logger.error({ err, session: this.id }, "stomp: authenticate failed");
-      throw new StompProtocolError("AUTH_UNAVAILABLE");
-    }
-    return user?.userId === this.userId;
-  }
-
-  /** Closes the connection with ERROR when its token expires. */
-  private scheduleExpiry(): void {
-    if (!Number.isFinite(this.expiresAt)) return;
-    const left = this.expiresAt - this.config.clock.now();
-    if (left <= 0) {
-      this.fail(new StompProtocolError("TOKEN_EXPIRED"));
-      return;
-    }
-    this.cancelExpiry = this.config.clock.setTimeout(() => this.scheduleExpiry(), Math.min(left, MAX_TIMER_MS));
-  }
-
-  private scheduleRevalidation(): void {
-    if (this.config.revalidateMs <= 0) return;
-    this.cancelRevalidation = this.config.clock.setTimeout(() => {
-      // In line with the frames, so it never races a SUBSCRIBE's own checks.
-      this.work = this.work.then(() => this.revalidate());
-    }, this.config.revalidateMs);
-  }
-
-  private async revalidate(): Promise<void> {
-    if (this.state !== "connected") return;
-    let signedIn: boolean;
-    try {
-      signedIn = await this.stillSignedIn();
-    } catch {
-      // Auth is down: keep the connection (the outage is not the user's doing) and ask again later.
-      this.scheduleRevalidation();
-      return;
-    }
-    if (this.state !== "connected") return;
-    if (signedIn) this.scheduleRevalidation();
-    else this.fail(new StompProtocolError("UNAUTHENTICATED", "sign in again"));
   }
 
   private sendReceipt(headers: StompHeaders): void {
@@ -400,42 +318,11 @@ export class StompSession implements Subscriber {
     this.tornDown = true;
     this.state = "closed";
     this.clearConnectTimer();
-    this.cancelExpiry?.();
-    this.cancelRevalidation?.();
+    this.signIn.stop();
     this.heartbeats?.stop();
     this.heartbeats = null;
     for (const subscription of this.subscriptions.values()) this.host.removeSubscription(subscription);
     this.subscriptions.clear();
     this.host.sessionClosed(this);
   }
-}
-
-/** The highest version both sides speak; a CONNECT without accept-version is 1.0 (spec). */
-export function negotiateVersion(acceptVersion: string | undefined): StompVersion | null {
-  if (acceptVersion === undefined) return "1.0";
-  const offered = new Set(acceptVersion.split(",").map((v) => v.trim()));
-  for (let i = STOMP_VERSIONS.length - 1; i >= 0; i--) {
-    const version = STOMP_VERSIONS[i]!;
-    if (offered.has(version)) return version;
-  }
-  return null;
-}
-
-/** `Authorization: Bearer <jwt>` (header name matched case-insensitively), else `passcode`. */
-function connectToken(headers: StompHeaders): string {
-  const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === "authorization")?.[1];
-  if (authorization !== undefined) {
-    const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw new StompProtocolError("UNAUTHENTICATED", "Authorization must be 'Bearer <token>'");
-    return match[1];
-  }
-  const passcode = headers.passcode?.trim();
-  if (!passcode) throw new StompProtocolError("UNAUTHENTICATED", "no token in Authorization or passcode");
-  return passcode;
-}
-
-function requireHeader(headers: StompHeaders, name: string): string {
-  const value = headers[name];
-  if (value === undefined || value === "") throw new StompProtocolError("MISSING_HEADER", name);
-  return value;
 }
