@@ -129,7 +129,12 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     await app.register(authRoutes, { prefix: "/api/auth", auth, rateLimitPerMinute: config.authRateLimit });
     await app.register(uploadRoutes, { prefix: "/commands", auth, uploads });
     await app.register(queryRoutes, { prefix: "/queries", auth, queries });
-    await app.register(libraryQueryRoutes, { prefix: "/queries", auth, library });
+    await app.register(libraryQueryRoutes, {
+      prefix: "/queries",
+      auth,
+      library,
+      trashRetentionMs: config.trashRetentionMs,
+    });
     await app.register(trashRoutes, { prefix: "/commands", auth, trash });
     await app.register(realtimePlugin, {
       bus: events,

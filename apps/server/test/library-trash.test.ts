@@ -18,7 +18,7 @@ import { uploadAndFinalize, waitForJob } from "./upload-client.js";
  */
 
 type User = { token: string; userId: string };
-type Backend = { server: TestServer; listObjects(): Promise<string[]> };
+type Backend = { server: TestServer; listObjects(): Promise<string[]>; retentionDays: number };
 
 function librarySuite(label: string, start: () => Promise<Backend | null>) {
   describe(label, () => {
@@ -27,6 +27,7 @@ function librarySuite(label: string, start: () => Promise<Backend | null>) {
     let alice: User;
     let bob: User;
     let ready = false;
+    const jobOf = new Map<string, string>();
 
     beforeAll(async () => {
       const started = await start();
@@ -57,6 +58,7 @@ function librarySuite(label: string, start: () => Promise<Backend | null>) {
       expect(job.status).toBe(201);
       for (const [i, item] of job.body.items.entries()) await uploadAndFinalize(server, user.token, item, bytes[i]!);
       await waitForJob(server, user.token, job.body.jobId);
+      for (const item of job.body.items) jobOf.set(item.photoId, job.body.jobId);
       return job.body.items.map((item: { photoId: string }) => item.photoId) as string[];
     }
 
@@ -214,6 +216,46 @@ function librarySuite(label: string, start: () => Promise<Backend | null>) {
       expect((await command(alice, `photos/${b}/delete-forever`)).status).toBe(404);
     });
 
+    it("a job's counts and status describe the photos it still has after some are deleted forever", async ({
+      skip,
+    }) => {
+      if (!ready) skip();
+      const [a, b] = await upload(alice, ["count-a.jpg", "count-b.jpg"]);
+      const [bad] = await upload(alice, ["count-bad.jpg"], { broken: true });
+      const jobId = jobOf.get(a!)!;
+      const view = async (id: string) =>
+        (await server.api("GET", `/queries/upload-jobs/${id}`, { token: alice.token })).body;
+      const before = await view(jobId);
+      expect(before).toMatchObject({ totalCount: 2, completedCount: 2, status: "COMPLETED" });
+
+      await command(alice, "photos/trash", [a!, bad!]);
+      expect((await command(alice, "photos/delete-forever", [a!, bad!])).body).toEqual({ deleted: 2 });
+      const after = await view(jobId);
+      expect(after).toMatchObject({ totalCount: 1, completedCount: 1, status: "COMPLETED" });
+      expect(after.photos.map((p: { photoId: string }) => p.photoId)).toEqual([b]);
+      expect(after.totalBytes).toBe(after.photos[0].bytes);
+      expect(after.seq).toBeGreaterThan(before.seq); // a client following the job sees a gap and refetches
+
+      // A job whose every photo is gone keeps the status it finished with, and counts nothing.
+      expect(await view(jobOf.get(bad!)!)).toMatchObject({
+        totalCount: 0,
+        failedCount: 0,
+        status: "FAILED",
+        photos: [],
+      });
+      await command(alice, "photos/trash", [b!]);
+      await command(alice, "trash/empty");
+      expect(await view(jobId)).toMatchObject({ totalCount: 0, completedCount: 0, status: "COMPLETED", totalBytes: 0 });
+    });
+
+    it("Trash's settings say how many days a photo stays (TRASH_RETENTION_DAYS)", async ({ skip }) => {
+      if (!ready) skip();
+      const res = await server.api("GET", "/queries/trash", { token: alice.token });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ retentionDays: backend.retentionDays });
+      expect((await server.api("GET", "/queries/trash")).status).toBe(401);
+    });
+
     it("empty Trash deletes every trashed photo of the caller and nothing else", async ({ skip }) => {
       if (!ready) skip();
       const [keep, t1, t2] = await upload(alice, ["keep.jpg", "t1.jpg", "t2.jpg"]);
@@ -345,8 +387,8 @@ async function diskObjects(dataDir: string): Promise<string[]> {
 }
 
 librarySuite("library and Trash on PGlite + disk", async () => {
-  const server = await startTestServer();
-  return { server, listObjects: () => diskObjects(server.dataDir) };
+  const server = await startTestServer({ env: { TRASH_RETENTION_DAYS: "7" } });
+  return { server, listObjects: () => diskObjects(server.dataDir), retentionDays: 7 };
 });
 
 let swift: SwiftTestServer | undefined;
@@ -392,7 +434,7 @@ librarySuite("library and Trash on PostgreSQL + S3 (Swift s3api)", async () => {
     }
     return keys;
   };
-  return { server, listObjects };
+  return { server, listObjects, retentionDays: 30 };
 });
 
 afterAll(async () => {

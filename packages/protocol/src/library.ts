@@ -74,3 +74,7 @@ export type RestoreResponse = z.infer<typeof RestoreResponse>;
 /** How many photos were removed for good (originals, renditions and rows). */
 export const DeleteResponse = z.object({ deleted: z.number().int() });
 export type DeleteResponse = z.infer<typeof DeleteResponse>;
+
+/** Trash's settings: how long a photo stays in Trash before it is deleted forever (TRASH_RETENTION_DAYS). */
+export const TrashInfo = z.object({ retentionDays: z.number().positive() });
+export type TrashInfo = z.infer<typeof TrashInfo>;

@@ -6,6 +6,7 @@ import {
   PhotoListResponse,
   PhotoSelection,
   RestoreResponse,
+  TrashInfo,
   TrashResponse,
 } from "@rapidphoto/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -19,11 +20,14 @@ import type { TrashService } from "./trash-service.js";
 const PhotoParams = z.object({ photoId: PhotoId });
 const tags = ["photos"];
 
-/** The library's lists and one photo's detail, under /queries. */
-export const libraryQueryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; library: LibraryQueries }> = async (
-  app,
-  opts,
-) => {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The library's lists, one photo's detail and Trash's settings, under /queries. */
+export const libraryQueryRoutes: FastifyPluginAsyncZod<{
+  auth: AuthService;
+  library: LibraryQueries;
+  trashRetentionMs: number;
+}> = async (app, opts) => {
   const { library } = opts;
   app.addHook("onRequest", requireUser(opts.auth));
 
@@ -53,6 +57,19 @@ export const libraryQueryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; libr
       },
     },
     async (request) => library.getPhoto(currentUser(request).userId, request.params.photoId),
+  );
+
+  app.get(
+    "/trash",
+    {
+      schema: {
+        tags,
+        summary: "Trash's settings: how many days a photo stays in Trash before it is deleted forever",
+        security: SIGNED_IN,
+        response: { 200: TrashInfo, ...ERROR_RESPONSES },
+      },
+    },
+    async () => ({ retentionDays: opts.trashRetentionMs / DAY_MS }),
   );
 };
 

@@ -1,9 +1,17 @@
-import type { DeleteResponse, RestoreResponse, TrashResponse } from "@rapidphoto/protocol";
+import {
+  COUNT_FIELD,
+  type DeleteResponse,
+  deriveJobStatus,
+  type PhotoStatus,
+  type RestoreResponse,
+  type TrashResponse,
+} from "@rapidphoto/protocol";
 import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
-import { type PhotoRow, photos } from "../db/schema.js";
+import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError, storageAppError } from "../http/app-error.js";
+import { countsOf } from "../photos/push-messages.js";
 import { stagingKey } from "../photos/storage-keys.js";
 import { type ObjectStorage, StorageError } from "../storage/storage.js";
 
@@ -63,7 +71,15 @@ export function createTrashService({
       // A photo that failed mid-multipart may still hold parts.
       photo.uploadId ? storage.abortMultipart(stagingKey(photo.userId, photo.id), photo.uploadId) : undefined,
     ]);
-    await db.delete(photos).where(and(eq(photos.id, photo.id), isNotNull(photos.purgingSince)));
+    await db.transaction(async (tx) => {
+      const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, photo.jobId)).for("update");
+      const [gone] = await tx
+        .delete(photos)
+        .where(and(eq(photos.id, photo.id), isNotNull(photos.purgingSince)))
+        .returning();
+      // The job's counts keep describing the photos it still has (a retry that finds the row gone changes nothing).
+      if (job && gone) await tx.update(uploadJobs).set(withoutPhoto(job, gone)).where(eq(uploadJobs.id, job.id));
+    });
   }
 
   /** Purges marked photos; every photo is attempted, the first storage failure is reported after. */
@@ -180,5 +196,24 @@ export function createTrashService({
         if (marked.length < SWEEP_BATCH) return total;
       }
     },
+  };
+}
+
+/**
+ * A job's row once one of its photos is deleted forever: one fewer in the total and in the photo's
+ * status, its bytes gone, a seq bump (clients watching it see a gap and refetch the view). A job
+ * left with no photos keeps the status it finished with rather than looking freshly queued.
+ */
+function withoutPhoto(job: JobRow, photo: PhotoRow) {
+  const counts = countsOf(job);
+  counts.totalCount -= 1;
+  counts[COUNT_FIELD[photo.status as PhotoStatus]] -= 1;
+  const status = counts.totalCount > 0 ? deriveJobStatus(counts) : job.status;
+  return {
+    ...counts,
+    status,
+    totalBytes: Math.max(0, job.totalBytes - photo.bytes),
+    seq: job.seq + 1,
+    updatedAt: new Date(),
   };
 }
