@@ -27,3 +27,13 @@ export async function sha256OfSource(
   }
   return hasher.digest("hex");
 }
+
+/**
+ * How the engine learns a file's SHA-256: injected, so the engine stays free of any runtime. The web
+ * app passes one backed by a dedicated Worker (the page never waits for it); Node and tests can pass
+ * `inThreadHasher`. Must reject when `signal` aborts.
+ */
+export type Hasher = (source: UploadSource, signal: AbortSignal) => Promise<string>;
+
+/** Hashes on the calling thread: fine in Node and tests, where nothing renders. */
+export const inThreadHasher: Hasher = (source, signal) => sha256OfSource(source, signal);

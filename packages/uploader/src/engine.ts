@@ -23,6 +23,7 @@ import {
   releaseSource,
   validateSource,
 } from "./file-record.js";
+import { HashPipeline } from "./hash-pipeline.js";
 import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import { ProgressReporter } from "./progress-reporter.js";
@@ -93,8 +94,10 @@ class Engine implements Uploader {
         () => queue.activeCount > 0,
       ),
       idle: new IdleTracker(queue),
+      hashing: null,
       life: this.#life.signal,
     };
+    if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#registerNow(chunk));
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
       queue.setBlocked(!online); // offline: start nothing new; requests in flight fail without using up tries
@@ -120,7 +123,7 @@ class Engine implements Uploader {
         releaseSource(r); // a retry cannot fix the file itself
       }
     }
-    this.#register(valid);
+    this.#register(valid, options.priority ?? 0);
     return ids;
   }
 
@@ -289,15 +292,21 @@ class Engine implements Uploader {
     if (plan && !r.finalizing) this.#p.reporter?.update(plan.jobId, plan.photoId, sent, r.progress.total);
   }
 
-  #register(records: FileRecord[]): void {
+  #register(records: FileRecord[], priority = 0): void {
     if (records.length === 0) return;
     if (!this.#started) {
       this.#unstarted.push(...records);
       return;
     }
-    for (const chunk of chunkForJobs(records)) {
-      void registerChunk(this.#p, chunk).then((cancelled) => this.#tellCancelled({ jobs: [], photos: cancelled }));
-    }
+    // A retried file already has its hash (or none could be read): it is registered at once.
+    const unhashed = this.#p.hashing ? records.filter((r) => this.#file(r)?.sha256 === null) : [];
+    if (unhashed.length > 0) this.#p.hashing!.add(unhashed, priority);
+    const rest = unhashed.length > 0 ? records.filter((r) => this.#file(r)?.sha256 !== null) : records;
+    for (const chunk of chunkForJobs(rest)) void this.#registerNow(chunk);
+  }
+
+  #registerNow(chunk: FileRecord[]): Promise<void> {
+    return registerChunk(this.#p, chunk).then((cancelled) => this.#tellCancelled({ jobs: [], photos: cancelled }));
   }
 
   #tellCancelled(work: { jobs: string[]; photos: string[] }): Promise<void> {

@@ -1,8 +1,9 @@
-import { isAwaitingBytes, type PhotoStatus } from "@rapidphoto/protocol";
+import { type DuplicateFile, isAwaitingBytes, type PhotoStatus } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError } from "./errors.js";
 import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
 import { type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
+import type { HashPipeline } from "./hash-pipeline.js";
 import { mergePhotoReport, newJob } from "./merge.js";
 import type { ProgressReporter } from "./progress-reporter.js";
 import type { RetryContext } from "./retry.js";
@@ -27,6 +28,8 @@ export type EngineParts = {
   reporter: ProgressReporter | null;
   meter: TransferMeter;
   idle: IdleTracker;
+  /** Hashes files before they are registered; null when the engine was given no hasher. */
+  hashing: HashPipeline | null;
   /** Aborted by destroy. */
   life: AbortSignal;
 };
@@ -68,6 +71,7 @@ export function forgetProgress(parts: EngineParts, r: FileRecord): void {
 
 export function queueChanged(parts: EngineParts): void {
   parts.writer.setRootLazy(() => ({ queue: parts.queue.waitingIds() }));
+  parts.hashing?.queueChanged(); // fewer files waiting to be sent: maybe time for the next job
 }
 
 export function fail(parts: EngineParts, r: FileRecord, reason: FailureReason): void {
@@ -172,11 +176,16 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
   try {
     const files = chunk.flatMap((r) => {
       const file = fileOf(parts, r);
-      return file ? [{ id: r.id, name: file.name, type: file.type, size: file.bytesTotal }] : [];
+      return file ? [{ id: r.id, name: file.name, type: file.type, size: file.bytesTotal, sha256: file.sha256 }] : [];
     });
-    const { jobId, items } = await registerJob(parts.deps.api, files, retryContext(parts, parts.life));
-    if (!parts.writer.job(jobId)) parts.writer.setJob(newJob(jobId, chunk.length));
+    const { jobId, items, duplicates } = await registerJob(parts.deps.api, files, retryContext(parts, parts.life));
+    if (jobId && !parts.writer.job(jobId)) parts.writer.setJob(newJob(jobId, items.size));
     for (const r of chunk) {
+      const duplicate = duplicates.get(r.id);
+      if (duplicate) {
+        markDuplicate(parts, r, duplicate);
+        continue;
+      }
       const item = items.get(r.id);
       if (item && isCancelled(r)) {
         // Cancelled while registering: the photo exists now, so the server must hear about it.
@@ -185,7 +194,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
         cancelled.push(item.photoId);
         continue;
       }
-      if (!item || !r.source) {
+      if (!item || !r.source || !jobId) {
         fail(parts, r, { code: "BAD_RESPONSE", message: "The server did not register this file." });
         continue;
       }
@@ -217,6 +226,17 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
     parts.idle.check();
   }
   return cancelled;
+}
+
+/**
+ * The server already holds these bytes for this user: nothing is sent, the file is done. Not a
+ * photo of ours (photoId stays null), so pushes about the existing photo never reach this file.
+ */
+function markDuplicate(parts: EngineParts, r: FileRecord, d: DuplicateFile): void {
+  const duplicateOf = { photoId: d.photoId, status: d.status, inTrash: d.inTrash };
+  // A cancel that came while registering stays a cancel: the user said they did not want the file.
+  if (fileOf(parts, r)?.status !== "CANCELLED") parts.writer.patchFile(r.id, { status: "COMPLETED", duplicateOf });
+  releaseSource(r);
 }
 
 /** "Nothing will happen without the user": no registration, nothing waiting or running. */

@@ -66,6 +66,8 @@ export function initialFileState(id: string, source: UploadSource, priority: num
     error: null,
     seqFloor: 0,
     addedAt,
+    sha256: null,
+    duplicateOf: null,
   };
 }
 

@@ -14,7 +14,7 @@ export {
 } from "./api-client.js";
 export type { Clock } from "./clock.js";
 export * from "./constants.js";
-export { sha256OfSource } from "./content-hash.js";
+export { type Hasher, inThreadHasher, sha256OfSource } from "./content-hash.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";
 export {
   ApiError,
@@ -33,7 +33,14 @@ export type { FrameScheduler } from "./scheduler.js";
 export { computeTotals, selectFile, selectTotals, type Totals } from "./selectors.js";
 export { bytesSource, type UploadBody, type UploadSource } from "./source.js";
 export type { StallPolicy } from "./stall-policy.js";
-export { createUploadStore, type FileState, type JobState, type UploadState, type UploadStore } from "./store.js";
+export {
+  createUploadStore,
+  type DuplicateOf,
+  type FileState,
+  type JobState,
+  type UploadState,
+  type UploadStore,
+} from "./store.js";
 export type { QueueLimits } from "./task-queue.js";
 export type { PutRequest, PutResponse, UploadTransport } from "./transport.js";
 export { createXhrTransport } from "./transports/xhr-transport.js";

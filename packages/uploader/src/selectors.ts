@@ -20,6 +20,11 @@ export type Totals = PhotoCounts & {
   sendingCount: number;
   /** Waiting for bytes, paused by the user. */
   pausedCount: number;
+  /**
+   * Files the server already held ("Already in library"): no byte sent. Counted apart, in none of
+   * the photo counts above (not in totalCount) and not in the bytes.
+   */
+  duplicateCount: number;
 };
 
 export const selectFile =
@@ -46,15 +51,17 @@ export function selectTotals(state: UploadState, jobId?: string): Totals {
 
 /** The one totals computation: the engine's selectors and the web's panel both use it. */
 export function computeTotals(files: readonly FileState[]): Totals {
+  const uploads = files.filter((f) => f.duplicateOf === null);
   const totals: Totals = {
-    ...countPhotos(files),
+    ...countPhotos(uploads),
     bytesSent: 0,
     bytesTotal: 0,
     percent: 0,
     sendingCount: 0,
     pausedCount: 0,
+    duplicateCount: files.length - uploads.length,
   };
-  for (const f of files) {
+  for (const f of uploads) {
     if (isAwaitingBytes(f.status)) {
       if (f.paused) totals.pausedCount++;
       else totals.sendingCount++;

@@ -1,11 +1,12 @@
-import { MAX_FILES_PER_JOB, type NewFile, type UploadItem } from "@rapidphoto/protocol";
+import { type DuplicateFile, MAX_FILES_PER_JOB, type NewFile, type UploadItem } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import { ApiError } from "./errors.js";
 import { type RetryContext, withRetry } from "./retry.js";
 
 /** Engine calls to the JSON API that are not about one file's bytes: registering and cancelling. */
 
-type Registration = { jobId: string; items: Map<string, UploadItem> };
+/** Items and duplicates keyed by our client id; `jobId` is null when every file was a duplicate. */
+type Registration = { jobId: string | null; items: Map<string, UploadItem>; duplicates: Map<string, DuplicateFile> };
 
 /** Files per job: the server's limit, so 5,000 files become five jobs rather than one refusal. */
 export function chunkForJobs<T>(files: readonly T[], size = MAX_FILES_PER_JOB): T[][] {
@@ -17,7 +18,7 @@ export function chunkForJobs<T>(files: readonly T[], size = MAX_FILES_PER_JOB): 
 /** Creates one job for `files`; items come back keyed by our client id. */
 export async function registerJob(
   api: Pick<UploadApi, "createJob">,
-  files: readonly { id: string; name: string; type: string; size: number }[],
+  files: readonly { id: string; name: string; type: string; size: number; sha256?: string | null }[],
   retry: RetryContext,
 ): Promise<Registration> {
   const body = {
@@ -27,14 +28,17 @@ export async function registerJob(
       mimeType: f.type as NewFile["mimeType"],
       bytes: f.size,
       clientId: f.id,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
     })),
   };
   const res = await withRetry(() => api.createJob(body, retry.signal), retry);
-  // The engine declares no hashes, so the server always creates a job for its files.
-  if (res.jobId === null) throw new ApiError(502, "BAD_RESPONSE", "The server created no job for these files.");
   const items = new Map<string, UploadItem>();
   for (const item of res.items) if (item.clientId) items.set(item.clientId, item);
-  return { jobId: res.jobId, items };
+  const duplicates = new Map<string, DuplicateFile>();
+  for (const d of res.duplicates) if (d.clientId) duplicates.set(d.clientId, d);
+  if (res.jobId === null && items.size > 0)
+    throw new ApiError(502, "BAD_RESPONSE", "The server created no job for these files.");
+  return { jobId: res.jobId, items, duplicates };
 }
 
 /**

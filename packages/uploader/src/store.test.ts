@@ -36,6 +36,8 @@ function file(id: string, patch: Partial<FileState> = {}): FileState {
     error: null,
     seqFloor: 0,
     addedAt: 0,
+    sha256: null,
+    duplicateOf: null,
     ...patch,
   };
 }

@@ -27,7 +27,17 @@ export type FileState = {
   /** Pushes with `seq` at or below this are older than the user's last retry and are ignored. */
   seqFloor: number;
   addedAt: number;
+  /** The file's SHA-256 (64 lowercase hex), once hashed; sent with job creation. Null without a hasher. */
+  sha256: string | null;
+  /**
+   * The server found these bytes already in the caller's library: nothing is sent and the file is
+   * done (status COMPLETED, jobId and photoId null). Counted apart from uploads (Totals.duplicateCount).
+   */
+  duplicateOf: DuplicateOf | null;
 };
+
+/** "Already in your library as ph_…": the photo holding the same bytes, and whether it is in Trash. */
+export type DuplicateOf = { photoId: string; status: PhotoStatus; inTrash: boolean };
 
 /**
  * A job this engine registered, as its pushes tell it (foldJob): status and counts from the newest

@@ -1,6 +1,7 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import type { Clock } from "./clock.js";
+import type { Hasher } from "./content-hash.js";
 import type { NetworkMonitor } from "./network.js";
 import type { RetryPolicy } from "./retry.js";
 import type { FrameScheduler } from "./scheduler.js";
@@ -35,6 +36,11 @@ export type UploaderOptions = {
   /** Best-effort work that failed (progress reports, cancel notices); uploads are not affected. */
   onError?: (error: unknown, context: { action: "progress" | "cancel" }) => void;
   random?: () => number;
+  /**
+   * Hashes each file (sha256) before its job is created, so files already in the user's library are
+   * not sent (content-hash dedupe). Without one, files are registered unhashed at once.
+   */
+  hasher?: Hasher;
 };
 
 export interface Uploader {

@@ -40,6 +40,8 @@ export function memoryBackend() {
   const calls: { name: string; args: unknown }[] = [];
   const puts: { photoId: string; partNumber: number; ok: boolean }[] = [];
   const attempts = new Map<string, number>();
+  /** Photos already in the library by sha256: files declaring one of these hashes are answered as duplicates. */
+  const library = new Map<string, { photoId: string; inTrash: boolean }>();
   let counter = 0;
   const id = (prefix: string) => `${prefix}_${String(++counter).padStart(10, "0")}`;
   const hooks = {
@@ -73,8 +75,14 @@ export function memoryBackend() {
     async createJob(body: CreateJobRequest) {
       log("createJob", body);
       if (hooks.createJob) await hooks.createJob;
+      const duplicates = body.files.flatMap((f, index) => {
+        const known = f.sha256 ? library.get(f.sha256) : undefined;
+        return known ? [{ index, clientId: f.clientId ?? null, status: "COMPLETED" as const, ...known }] : [];
+      });
+      const fresh = body.files.filter((f) => !(f.sha256 && library.has(f.sha256)));
+      if (fresh.length === 0) return { jobId: null, items: [], duplicates };
       const jobId = id("job");
-      const items = body.files.map((f) => {
+      const items = fresh.map((f) => {
         const p: Photo = {
           photoId: id("ph"),
           jobId,
@@ -88,7 +96,7 @@ export function memoryBackend() {
         photos.set(p.photoId, p);
         return item(p);
       });
-      return { jobId, items, duplicates: [] };
+      return { jobId, items, duplicates };
     },
     async signParts(photoId, partNumbers) {
       log("signParts", { photoId, partNumbers });
@@ -165,7 +173,7 @@ export function memoryBackend() {
     },
   };
 
-  return { api, transport, photos, calls, puts, hooks };
+  return { api, transport, photos, calls, puts, hooks, library };
 }
 
 /** A promise with its resolve function, for holding requests open. */

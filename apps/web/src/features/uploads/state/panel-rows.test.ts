@@ -29,6 +29,8 @@ const file = (id: string, over: Partial<FileState> = {}): FileState => ({
   error: null,
   seqFloor: 0,
   addedAt: 0,
+  sha256: null,
+  duplicateOf: null,
   ...over,
 });
 

@@ -1,0 +1,100 @@
+import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
+import type { Hasher } from "./content-hash.js";
+import type { EngineParts } from "./file-lifecycle.js";
+import type { FileRecord } from "./file-record.js";
+
+/**
+ * Hashes files before they are registered, without making anyone wait for all of them: files are
+ * hashed one after another in the order they will be sent (priority, then the order added), and the
+ * hashed ones are registered as a job whenever the engine is about to run out of files to send —
+ * so the first job holds the first file hashed, and hashing goes on while the first bytes go out.
+ * A selection of many files thus becomes a few jobs rather than one; each carries its files'
+ * sha256, and the server answers the ones already in the library as duplicates (no byte is sent).
+ *
+ * One registration is in flight at a time: while it runs, more files get hashed, and the next job
+ * takes all of them (up to the server's 1,000 per job).
+ */
+export class HashPipeline {
+  #waiting: { r: FileRecord; priority: number; seq: number }[] = [];
+  #ready: FileRecord[] = [];
+  #hashing = 0;
+  #registering = false;
+  #seq = 0;
+
+  constructor(
+    private readonly parts: EngineParts,
+    private readonly hasher: Hasher,
+    private readonly register: (chunk: FileRecord[]) => Promise<void>,
+    /** Files hashed at once. One keeps the order strict and leaves the other cores to sending. */
+    private readonly concurrency = 1,
+  ) {}
+
+  add(records: readonly FileRecord[], priority: number): void {
+    for (const r of records) this.#waiting.push({ r, priority, seq: this.#seq++ });
+    // Higher priority first, then the order added: the order the queue will send them in.
+    this.#waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    this.parts.idle.registrations += records.length;
+    this.#pump();
+  }
+
+  /** Files waiting for their hash or their job. */
+  get pending(): number {
+    return this.#waiting.length + this.#hashing + this.#ready.length;
+  }
+
+  #pump(): void {
+    while (this.#hashing < this.concurrency && this.#waiting.length > 0) {
+      const { r } = this.#waiting.shift()!;
+      if (this.#skip(r)) continue;
+      this.#hashing++;
+      void this.#hash(r);
+    }
+    this.#flush();
+  }
+
+  async #hash(r: FileRecord): Promise<void> {
+    try {
+      const sha256 = await this.hasher(r.source!, this.parts.life);
+      this.parts.writer.patchFile(r.id, { sha256 });
+    } catch {
+      // Unreadable now, or stopped: the file is registered without a hash (no dedupe) and its own
+      // upload reports what is wrong with it. After destroy nothing is registered at all.
+    } finally {
+      this.#hashing--;
+      if (!this.#skip(r)) this.#ready.push(r);
+      this.#pump();
+    }
+  }
+
+  /** Cancelled before its job existed (or the engine is gone): never registered. */
+  #skip(r: FileRecord): boolean {
+    const gone = this.parts.life.aborted || !r.source || this.parts.writer.file(r.id)?.status === "CANCELLED";
+    if (gone) this.#settled(1);
+    return gone;
+  }
+
+  #flush(): void {
+    if (this.#registering || this.#ready.length === 0) return;
+    const allHashed = this.#waiting.length === 0 && this.#hashing === 0;
+    // Fewer files waiting to be sent than can be sent at once: register what is hashed now.
+    const starving = this.parts.queue.waitingCount < this.parts.queue.limits.maxActiveFiles;
+    if (!allHashed && !starving && this.#ready.length < MAX_FILES_PER_JOB) return;
+    const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB);
+    this.#registering = true;
+    void this.register(chunk).finally(() => {
+      this.#registering = false;
+      this.#settled(chunk.length);
+      this.#flush();
+    });
+  }
+
+  #settled(count: number): void {
+    this.parts.idle.registrations -= count;
+    this.parts.idle.check();
+  }
+
+  /** The queue moved (a file started or finished): it may be time for the next job. */
+  queueChanged(): void {
+    this.#flush();
+  }
+}

@@ -1,0 +1,160 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  bytesSource,
+  computeTotals,
+  createUploader,
+  type Hasher,
+  inThreadHasher,
+  type UploaderOptions,
+} from "../src/index.js";
+import { gate, memoryBackend } from "./support/memory-backend.js";
+
+/** Files with distinct bytes, so each has its own hash. */
+const photo = (name: string, seed: number, bytes = 1000) =>
+  bytesSource(
+    new Uint8Array(bytes).map((_, i) => (i * 31 + seed) % 256),
+    { name, type: "image/jpeg" },
+  );
+const sha = (source: ReturnType<typeof photo>) =>
+  createHash("sha256")
+    .update(source.slice(0, source.size) as Uint8Array)
+    .digest("hex");
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+function setup(options: Partial<UploaderOptions> = {}) {
+  const backend = memoryBackend();
+  const uploader = createUploader({
+    api: backend.api,
+    transport: backend.transport,
+    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
+    progressReportMs: 0,
+    hasher: inThreadHasher,
+    ...options,
+  });
+  const files = () => uploader.store.getState().files;
+  const jobs = () =>
+    backend.calls
+      .filter((c) => c.name === "createJob")
+      .map((c) => c.args as { files: { sha256?: string; filename: string }[] });
+  return { backend, uploader, files, jobs };
+}
+
+describe("engine: content-hash dedupe", () => {
+  it("sends each file's sha256 with job creation and keeps it in the store", async () => {
+    const { uploader, files, jobs } = setup();
+    const a = photo("a.jpg", 1);
+    const [id] = uploader.add([a]);
+    await uploader.whenIdle();
+    expect(jobs()[0]!.files[0]!.sha256).toBe(sha(a));
+    expect(files()[id!]).toMatchObject({ sha256: sha(a), status: "PROCESSING", duplicateOf: null });
+  });
+
+  it("sends no byte of a file already in the library and counts it apart", async () => {
+    const { backend, uploader, files } = setup();
+    const known = photo("known.jpg", 1);
+    const trashed = photo("trashed.jpg", 2);
+    const fresh = photo("fresh.jpg", 3);
+    backend.library.set(sha(known), { photoId: "ph_known", inTrash: false });
+    backend.library.set(sha(trashed), { photoId: "ph_trashed", inTrash: true });
+    const [k, t, f] = uploader.add([known, trashed, fresh]);
+    await uploader.whenIdle();
+    expect(files()[k!]).toMatchObject({
+      status: "COMPLETED",
+      jobId: null,
+      photoId: null,
+      bytesSent: 0,
+      duplicateOf: { photoId: "ph_known", inTrash: false },
+    });
+    expect(files()[t!]!.duplicateOf).toMatchObject({ photoId: "ph_trashed", inTrash: true });
+    expect(files()[f!]!.status).toBe("PROCESSING");
+    const sentFor = new Set(backend.puts.map((p) => backend.photos.get(p.photoId)!.filename));
+    expect([...sentFor]).toEqual(["fresh.jpg"]);
+    const totals = computeTotals(Object.values(files()));
+    expect(totals).toMatchObject({ duplicateCount: 2, totalCount: 1, completedCount: 0, failedCount: 0 });
+    expect(totals.bytesTotal).toBe(fresh.size);
+  });
+
+  it("creates no job when every file is a duplicate, and cancel or retry leave such files alone", async () => {
+    const { backend, uploader, files } = setup();
+    const a = photo("a.jpg", 1);
+    backend.library.set(sha(a), { photoId: "ph_a", inTrash: false });
+    const [id] = uploader.add([a]);
+    await uploader.whenIdle();
+    expect(files()[id!]).toMatchObject({ status: "COMPLETED", duplicateOf: { photoId: "ph_a" } });
+    await uploader.cancel();
+    uploader.retry();
+    await uploader.whenIdle();
+    expect(files()[id!]!.status).toBe("COMPLETED");
+    expect(uploader.store.getState().jobs).toEqual({});
+    expect(backend.puts).toEqual([]);
+  });
+
+  it("registers the first file as soon as it is hashed and hashes the rest while it is sent", async () => {
+    // The third hash waits until the first file's bytes are out: without overlap this would hang.
+    const firstPut = gate();
+    let hashed = 0;
+    const hasher: Hasher = async (source, signal) => {
+      if (++hashed === 3) await firstPut.promise;
+      return inThreadHasher(source, signal);
+    };
+    const { backend, uploader: second, jobs } = setup({ limits: { maxActiveFiles: 1, maxRequests: 1 }, hasher });
+    backend.hooks.put = () => {
+      firstPut.open();
+      return {};
+    };
+    const sources = [1, 2, 3, 4].map((n) => photo(`${n}.jpg`, n));
+    const ids = second.add(sources);
+    await second.whenIdle();
+    expect(ids.every((id) => second.store.getState().files[id]!.status === "PROCESSING")).toBe(true);
+    const created = jobs().map((j) => j.files.map((f) => f.filename));
+    expect(created[0]).toEqual(["1.jpg"]);
+    expect(created.flat().sort()).toEqual(["1.jpg", "2.jpg", "3.jpg", "4.jpg"]);
+    expect(
+      jobs()
+        .flatMap((j) => j.files)
+        .every((f) => typeof f.sha256 === "string"),
+    ).toBe(true);
+  });
+
+  it("hashes higher-priority files first", async () => {
+    const order: string[] = [];
+    const held = gate();
+    const { uploader: hashing } = setup({
+      hasher: async (source, signal) => {
+        order.push(source.name);
+        if (order.length === 1) await held.promise;
+        return inThreadHasher(source, signal);
+      },
+    });
+    hashing.add([photo("a.jpg", 1), photo("b.jpg", 2)]);
+    hashing.add([photo("urgent.jpg", 3)], { priority: 5 });
+    held.open();
+    await hashing.whenIdle();
+    expect(order).toEqual(["a.jpg", "urgent.jpg", "b.jpg"]);
+  });
+
+  it("registers a file whose hash cannot be read without one, and skips files cancelled while hashing", async () => {
+    const held = gate();
+    const { backend, uploader } = setup({
+      hasher: async (source) => {
+        if (source.name === "unreadable.jpg") throw new Error("NotReadableError");
+        await held.promise;
+        return "0".repeat(64);
+      },
+    });
+    const [u, c] = uploader.add([photo("unreadable.jpg", 1), photo("cancelled.jpg", 2)]);
+    while (!backend.calls.some((x) => x.name === "createJob")) await tick();
+    await uploader.cancel(c);
+    held.open();
+    await uploader.whenIdle();
+    const registered = backend.calls
+      .filter((x) => x.name === "createJob")
+      .flatMap((x) => (x.args as { files: { filename: string; sha256?: string }[] }).files);
+    expect(registered).toEqual([expect.objectContaining({ filename: "unreadable.jpg" })]);
+    expect(registered[0]!.sha256).toBeUndefined();
+    const state = uploader.store.getState().files;
+    expect(state[u!]!.status).toBe("PROCESSING");
+    expect(state[c!]!.status).toBe("CANCELLED");
+  });
+});
