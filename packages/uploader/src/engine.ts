@@ -1,6 +1,7 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
+import type { Hasher } from "./content-hash.js";
 import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
 import {
   applyPhotoReport,
@@ -23,9 +24,11 @@ import {
   releaseSource,
   validateSource,
 } from "./file-record.js";
+import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles } from "./file-restore.js";
 import { HashPipeline } from "./hash-pipeline.js";
 import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
+import type { PersistedFile } from "./persisted-state.js";
 import { ProgressReporter } from "./progress-reporter.js";
 import { defaultScheduler } from "./scheduler.js";
 import { chunkForJobs, planCancelCalls, tellServerCancelled } from "./server-calls.js";
@@ -49,6 +52,7 @@ class Engine implements Uploader {
   readonly #onError: NonNullable<UploaderOptions["onError"]>;
   #started: boolean;
   #unstarted: FileRecord[] = [];
+  readonly #hasher: Hasher | null;
 
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
@@ -97,6 +101,7 @@ class Engine implements Uploader {
       hashing: null,
       life: this.#life.signal,
     };
+    this.#hasher = o.hasher ?? null;
     if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#registerNow(chunk));
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
@@ -125,6 +130,17 @@ class Engine implements Uploader {
     }
     this.#register(valid, options.priority ?? 0);
     return ids;
+  }
+
+  restore(files: readonly PersistedFile[]): string[] {
+    const onBytes = (record: FileRecord, delta: number, live: boolean) => this.#onBytes(record, delta, live);
+    return restoreFiles(this.#p, files, (id, size) => createRecord(null, onBytes, { id, size }));
+  }
+
+  reattach(sources: readonly UploadSource[], options: ReattachOptions = {}): Promise<ReattachResult> {
+    const hasher = this.#hasher;
+    const hash = options.hash ?? (hasher ? (source: UploadSource) => hasher(source, this.#life.signal) : undefined);
+    return reattachFiles(this.#p, sources, (records) => this.#register(records), { ...options, hash });
   }
 
   start(): void {

@@ -1,8 +1,8 @@
-import { type DuplicateFile, isAwaitingBytes, type PhotoStatus } from "@rapidphoto/protocol";
+import { type DuplicateFile, isAwaitingBytes, type PhotoStatus, type UploadItem } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError } from "./errors.js";
 import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
-import { type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
+import { type RunFile, type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
 import type { HashPipeline } from "./hash-pipeline.js";
 import { mergePhotoReport, newJob } from "./merge.js";
 import type { ProgressReporter } from "./progress-reporter.js";
@@ -198,26 +198,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
         fail(parts, r, { code: "BAD_RESPONSE", message: "The server did not register this file." });
         continue;
       }
-      parts.byPhoto.set(item.photoId, r.id);
-      r.upload = {
-        id: r.id,
-        photoId: item.photoId,
-        jobId,
-        source: r.source,
-        item,
-        parts: new Map((item.multipart?.uploadedParts ?? []).map((p) => [p.partNumber, p.etag])),
-        progress: r.progress,
-        needsReplan: false,
-        serverFailed: false,
-        onPartDone: (partsDone) => parts.writer.patchFile(r.id, { partsDone }),
-        onRetry: () => parts.writer.patchFile(r.id, { retries: (fileOf(parts, r)?.retries ?? 0) + 1 }),
-        onFinalizing: () => {
-          r.finalizing = true;
-        },
-      };
-      const partCount = item.multipart?.partCount ?? 1;
-      parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method, partCount });
-      enqueue(parts, r);
+      planUpload(parts, r, jobId, item);
     }
   } catch (error) {
     if (!parts.life.aborted) for (const r of chunk) if (!isCancelled(r)) fail(parts, r, toFailureReason(error));
@@ -237,6 +218,53 @@ function markDuplicate(parts: EngineParts, r: FileRecord, d: DuplicateFile): voi
   // A cancel that came while registering stays a cancel: the user said they did not want the file.
   if (fileOf(parts, r)?.status !== "CANCELLED") parts.writer.patchFile(r.id, { status: "COMPLETED", duplicateOf });
   releaseSource(r);
+}
+
+/**
+ * Gives a registered file its plan (what the runner sends) and records its ids in the store.
+ * `needsReplan`: the item is not fresh (a file picked again after a reload), so the runner asks
+ * the server what storage holds before sending.
+ */
+export function planUpload(
+  parts: EngineParts,
+  r: FileRecord,
+  jobId: string,
+  item: UploadItem,
+  needsReplan = false,
+): void {
+  if (!r.source) return;
+  parts.byPhoto.set(item.photoId, r.id);
+  const upload: RunFile = {
+    id: r.id,
+    photoId: item.photoId,
+    jobId,
+    source: r.source,
+    item,
+    parts: new Map((item.multipart?.uploadedParts ?? []).map((p) => [p.partNumber, p.etag])),
+    progress: r.progress,
+    needsReplan,
+    serverFailed: false,
+    onPartDone: (stored) => parts.writer.patchFile(r.id, { partsDone: stored.size, storedParts: [...stored.keys()] }),
+    onRetry: () => parts.writer.patchFile(r.id, { retries: (fileOf(parts, r)?.retries ?? 0) + 1 }),
+    onFinalizing: () => {
+      r.finalizing = true;
+    },
+    onReplanned: () => parts.writer.patchFile(r.id, layoutOf(upload.item, upload.parts)),
+  };
+  r.upload = upload;
+  // A stale item says nothing about the layout: the store keeps what it knew until the re-plan.
+  const layout = needsReplan ? {} : layoutOf(item, upload.parts);
+  parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method, ...layout });
+  enqueue(parts, r);
+}
+
+function layoutOf(item: UploadItem, stored: ReadonlyMap<number, string>): Partial<FileState> {
+  return {
+    partCount: item.multipart?.partCount ?? 1,
+    uploadId: item.multipart?.uploadId ?? null,
+    storedParts: [...stored.keys()],
+    partsDone: stored.size,
+  };
 }
 
 /** "Nothing will happen without the user": no registration, nothing waiting or running. */

@@ -68,6 +68,10 @@ export function initialFileState(id: string, source: UploadSource, priority: num
     addedAt,
     sha256: null,
     duplicateOf: null,
+    lastModified: source.lastModified ?? 0,
+    uploadId: null,
+    storedParts: [],
+    needsFile: false,
   };
 }
 
@@ -79,13 +83,14 @@ export function releaseSource(record: FileRecord): void {
 
 /** A new record; `onBytes` hears every change of the file's byte count (see FileProgress). */
 export function createRecord(
-  source: UploadSource,
+  source: UploadSource | null,
   onBytes: (record: FileRecord, delta: number, live: boolean) => void,
+  restored?: { id: string; size: number },
 ): FileRecord {
   const record: FileRecord = {
-    id: newFileId(),
+    id: restored?.id ?? newFileId(),
     source,
-    progress: new FileProgress(source.size, (delta, live) => onBytes(record, delta, live)),
+    progress: new FileProgress(restored?.size ?? source?.size ?? 0, (delta, live) => onBytes(record, delta, live)),
     upload: null,
     finalizing: false,
     controller: null,

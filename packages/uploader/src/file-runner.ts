@@ -20,6 +20,8 @@ export type RunFile = SendFile & {
   /** The server failed this photo (after storing it, or it expired): the re-plan starts with `retryPhoto`. */
   serverFailed: boolean;
   onFinalizing?: () => void;
+  /** The server gave a fresh item (re-plan): its upload id and the parts storage holds. */
+  onReplanned?: () => void;
 };
 
 export type RunOutcome = { kind: "PROCESSING" | "COMPLETED" | "CANCELLED" } | { kind: "FAILED"; message: string };
@@ -83,6 +85,7 @@ async function replan(deps: RunnerDeps, file: RunFile, signal: AbortSignal): Pro
     throw refused;
   }
   adoptItem(file, item);
+  file.onReplanned?.();
   file.needsReplan = false;
   file.serverFailed = false;
   return null;

@@ -26,13 +26,18 @@ export {
   UploaderError,
   UploadStoppedError,
 } from "./errors.js";
+export type { ReattachOptions, ReattachResult } from "./file-restore.js";
+export { matchByFingerprint } from "./fingerprint.js";
 export type { NetworkMonitor } from "./network.js";
+export { PersistedFile, parseTabRecord, STATE_VERSION, TabRecord } from "./persisted-state.js";
 export { etaSeconds } from "./progress.js";
 export type { RetryPolicy } from "./retry.js";
 export type { FrameScheduler } from "./scheduler.js";
 export { computeTotals, selectFile, selectTotals, type Totals } from "./selectors.js";
 export { bytesSource, type UploadBody, type UploadSource } from "./source.js";
 export type { StallPolicy } from "./stall-policy.js";
+export { openUploadStateDb, STATE_DB_NAME, type UploadStateDb } from "./state-db.js";
+export { DEFAULT_PERSIST_DELAY_MS, StatePersistence, type StatePersistenceOptions } from "./state-persistence.js";
 export {
   createUploadStore,
   type DuplicateOf,

@@ -25,6 +25,8 @@ export type Totals = PhotoCounts & {
    * the photo counts above (not in totalCount) and not in the bytes.
    */
   duplicateCount: number;
+  /** Waiting for bytes this tab does not have (restored after a reload): the person must pick the file again. */
+  needsFileCount: number;
 };
 
 export const selectFile =
@@ -60,10 +62,12 @@ export function computeTotals(files: readonly FileState[]): Totals {
     sendingCount: 0,
     pausedCount: 0,
     duplicateCount: files.length - uploads.length,
+    needsFileCount: 0,
   };
   for (const f of uploads) {
     if (isAwaitingBytes(f.status)) {
-      if (f.paused) totals.pausedCount++;
+      if (f.needsFile) totals.needsFileCount++;
+      else if (f.paused) totals.pausedCount++;
       else totals.sendingCount++;
     }
     if (f.status === "FAILED" || f.status === "CANCELLED") continue;

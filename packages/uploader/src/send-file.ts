@@ -25,7 +25,8 @@ export type SendFile = {
   /** Stored parts: part number → ETag. */
   parts: Map<number, string>;
   progress: FileProgress;
-  onPartDone?: (partsDone: number) => void;
+  /** A part was stored; `parts` holds every stored part now. */
+  onPartDone?: (parts: ReadonlyMap<number, string>) => void;
   onRetry?: (failures: number) => void;
 };
 
@@ -100,7 +101,7 @@ async function sendMultipart(deps: SendDeps, file: SendFile, signal: AbortSignal
       );
       file.parts.set(part.partNumber, etag as string);
       signer.forget(part.partNumber);
-      file.onPartDone?.(file.parts.size);
+      file.onPartDone?.(file.parts);
     }
   };
   const workers = Array.from({ length: Math.min(todo.length, Math.max(1, deps.maxParallel())) }, () =>

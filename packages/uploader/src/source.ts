@@ -9,6 +9,8 @@ export interface UploadSource {
   /** MIME type, e.g. "image/jpeg". */
   readonly type: string;
   readonly size: number;
+  /** Modification time in ms (a browser `File` has it): with name and size, how a file picked again is recognised. */
+  readonly lastModified?: number;
   /** Bytes [start, end). May be lazy (a Blob) or read now (a Uint8Array). */
   slice(start: number, end: number): UploadBody | Promise<UploadBody>;
 }

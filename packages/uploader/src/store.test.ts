@@ -38,6 +38,10 @@ function file(id: string, patch: Partial<FileState> = {}): FileState {
     addedAt: 0,
     sha256: null,
     duplicateOf: null,
+    lastModified: 0,
+    uploadId: null,
+    storedParts: [],
+    needsFile: false,
     ...patch,
   };
 }

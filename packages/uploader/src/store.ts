@@ -27,13 +27,24 @@ export type FileState = {
   /** Pushes with `seq` at or below this are older than the user's last retry and are ignored. */
   seqFloor: number;
   addedAt: number;
-  /** The file's SHA-256 (64 lowercase hex), once hashed; sent with job creation. Null without a hasher. */
+  /** The file's SHA-256 (64 lowercase hex), once hashed; sent with job creation. Null without a hasher; with the fingerprint, confirms a file picked again is the same one. */
   sha256: string | null;
   /**
    * The server found these bytes already in the caller's library: nothing is sent and the file is
    * done (status COMPLETED, jobId and photoId null). Counted apart from uploads (Totals.duplicateCount).
    */
   duplicateOf: DuplicateOf | null;
+  /** The file's modification time (ms) as the browser gave it; 0 when unknown. Part of its fingerprint. */
+  lastModified: number;
+  /** The multipart upload in storage, once the server started one. */
+  uploadId: string | null;
+  /** Part numbers storage holds (multipart), as far as this engine knows. */
+  storedParts: readonly number[];
+  /**
+   * Restored from an earlier page (reload, crash, closed tab) without its bytes: nothing is sent
+   * until the file is picked again (`reattach`).
+   */
+  needsFile: boolean;
 };
 
 /** "Already in your library as ph_…": the photo holding the same bytes, and whether it is in Trash. */

@@ -2,7 +2,9 @@ import type { JobView, PushMessage } from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import type { Clock } from "./clock.js";
 import type { Hasher } from "./content-hash.js";
+import type { ReattachOptions, ReattachResult } from "./file-restore.js";
 import type { NetworkMonitor } from "./network.js";
+import type { PersistedFile } from "./persisted-state.js";
 import type { RetryPolicy } from "./retry.js";
 import type { FrameScheduler } from "./scheduler.js";
 import type { UploadSource } from "./source.js";
@@ -47,6 +49,17 @@ export interface Uploader {
   readonly store: UploadStore;
   /** Queues files; returns their ids (the store's keys). An invalid file is added as FAILED with the reason. */
   add(sources: readonly UploadSource[], options?: { priority?: number }): string[];
+  /**
+   * Files saved by an earlier page (see StatePersistence), back in the store without their bytes
+   * (`needsFile`): shown, followed on the server, sent once picked again. Returns the ids added.
+   */
+  restore(files: readonly PersistedFile[]): string[];
+  /**
+   * Files picked again: each source that matches a file waiting for its bytes (name, size,
+   * modification time; content hash where known) goes on from what storage holds. The rest come
+   * back as `unmatched`, for the caller to add as new uploads.
+   */
+  reattach(sources: readonly UploadSource[], options?: ReattachOptions): Promise<ReattachResult>;
   start(): void;
   /** Stops new requests and aborts those in flight; stored parts are kept. */
   pause(fileId?: string): void;

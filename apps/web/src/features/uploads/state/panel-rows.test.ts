@@ -31,6 +31,10 @@ const file = (id: string, over: Partial<FileState> = {}): FileState => ({
   addedAt: 0,
   sha256: null,
   duplicateOf: null,
+  lastModified: 0,
+  uploadId: null,
+  storedParts: [],
+  needsFile: false,
   ...over,
 });
 

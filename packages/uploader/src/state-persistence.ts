@@ -1,0 +1,117 @@
+import { isKept, type PersistedFile, STATE_VERSION, toPersisted } from "./persisted-state.js";
+import type { UploadStateDb } from "./state-db.js";
+import type { FileState, UploadStore } from "./store.js";
+
+/**
+ * How long changes are collected before one write. Progress alone never causes a write (bytes are
+ * not what a resume needs: storage tells which parts it holds); a status, id or stored part does,
+ * and a burst of them (a thousand files registered at once) becomes one write.
+ */
+export const DEFAULT_PERSIST_DELAY_MS = 500;
+
+export type StatePersistenceOptions = {
+  store: UploadStore;
+  db: UploadStateDb;
+  userId: string;
+  tabKey: string;
+  delayMs?: number;
+  /** A persistent file handle for a file, kept with it (see `PersistedFile.handle`). */
+  handleOf?: (fileId: string) => unknown;
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * Keeps this tab's record in IndexedDB in step with the engine's store: the files that still have
+ * bytes to send, written in batches. Finished files leave the record with the next write.
+ */
+export class StatePersistence {
+  readonly #o: StatePersistenceOptions;
+  /** Per file: the state object last projected and its projection (bytes left out), to spot real changes cheaply. */
+  readonly #seen = new Map<string, { state: FileState; key: string }>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #writing: Promise<void> | null = null;
+  #dirty = false;
+  #stopped = false;
+  readonly #unsubscribe: () => void;
+
+  constructor(options: StatePersistenceOptions) {
+    this.#o = options;
+    this.#unsubscribe = options.store.subscribe((state, previous) => {
+      if (state.files !== previous.files) this.#schedule();
+    });
+    this.#schedule();
+  }
+
+  /** Something outside the store changed what is kept (a handle arrived). */
+  markDirty(): void {
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /** Writes now if anything changed; resolves when the record is on disk. */
+  async flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    while (this.#writing) await this.#writing;
+    const files = this.#collect();
+    if (!files) return;
+    const record = {
+      tabKey: this.#o.tabKey,
+      userId: this.#o.userId,
+      version: STATE_VERSION,
+      savedAt: Date.now(),
+      files,
+    };
+    this.#writing = this.#o.db
+      .save(record as Parameters<UploadStateDb["save"]>[0])
+      .catch((error: unknown) => (this.#o.onError ?? console.warn)(error))
+      .finally(() => {
+        this.#writing = null;
+      });
+    await this.#writing;
+  }
+
+  /** Stops writing (the last changes are written first). */
+  async stop(): Promise<void> {
+    this.#unsubscribe();
+    await this.flush();
+    this.#stopped = true;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => void this.flush(), this.#o.delayMs ?? DEFAULT_PERSIST_DELAY_MS);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** The files to keep, or null when nothing that matters changed since the last write. */
+  #collect(): PersistedFile[] | null {
+    const { files, order } = this.#o.store.getState();
+    let changed = this.#dirty;
+    const ids = new Set<string>();
+    for (const id of order) {
+      const file = files[id];
+      if (!file || !isKept(file)) continue;
+      ids.add(id);
+      const seen = this.#seen.get(id);
+      if (seen?.state === file) continue; // a row object is replaced only when the file changed
+      const key = projectionKey(file);
+      if (seen?.key !== key) changed = true;
+      this.#seen.set(id, { state: file, key });
+    }
+    for (const id of this.#seen.keys()) {
+      if (ids.has(id)) continue;
+      this.#seen.delete(id);
+      changed = true;
+    }
+    this.#dirty = false;
+    if (!changed) return null;
+    return [...ids].map((id) => toPersisted(files[id] as FileState, this.#o.handleOf?.(id)));
+  }
+}
+
+/** What a resume needs, as a comparable string: everything kept but the bytes sent. */
+function projectionKey(file: FileState): string {
+  const { bytesSent: _bytes, ...rest } = toPersisted(file);
+  return JSON.stringify(rest);
+}

@@ -1,0 +1,204 @@
+import "fake-indexeddb/auto";
+import { openDB } from "idb";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  bytesSource,
+  createUploader,
+  openUploadStateDb,
+  type PersistedFile,
+  STATE_VERSION,
+  StatePersistence,
+  sha256OfSource,
+  type UploaderOptions,
+  type UploadSource,
+  type UploadStateDb,
+} from "../src/index.js";
+import { gate, memoryBackend } from "./support/memory-backend.js";
+
+const MiB = 1024 * 1024;
+let dbCounter = 0;
+let dbName = "";
+let db: UploadStateDb;
+
+/** A file with content: the i-th byte is a function of the seed, so two seeds give different bytes. */
+function photo(name: string, bytes: number, seed = 1, lastModified = 1_700_000_000_000): UploadSource {
+  const data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) data[i] = (i * seed + seed) & 0xff;
+  return { ...bytesSource(data, { name, type: "image/jpeg" }), lastModified };
+}
+
+function engine(backend: ReturnType<typeof memoryBackend>, options: Partial<UploaderOptions> = {}) {
+  return createUploader({
+    api: backend.api,
+    transport: backend.transport,
+    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
+    progressReportMs: 0,
+    limits: { maxActiveFiles: 1, maxRequests: 1 },
+    ...options,
+  });
+}
+
+async function readTabs(): Promise<{ tabKey: string; files: PersistedFile[] }[]> {
+  const raw = await openDB(dbName);
+  const all = (await raw.getAll("tabs")) as { tabKey: string; files: PersistedFile[] }[];
+  raw.close();
+  return all;
+}
+
+beforeEach(async () => {
+  dbName = `state-test-${++dbCounter}`;
+  db = (await openUploadStateDb(dbName))!;
+});
+afterEach(() => db.close());
+
+describe("upload state across pages", () => {
+  it("keeps unfinished files in IndexedDB, in batches, and drops finished ones", async () => {
+    const backend = memoryBackend();
+    const hold = gate();
+    backend.hooks.put = ({ attempt }) => (backend.puts.length === 0 && attempt === 1 ? { hold: hold.promise } : {});
+    const uploader = engine(backend);
+    const save = vi.spyOn(db, "save");
+    const persistence = new StatePersistence({
+      store: uploader.store,
+      db,
+      userId: "user_a",
+      tabKey: "tab1",
+      delayMs: 5,
+    });
+    const ids = uploader.add([photo("a.jpg", 1000), photo("b.jpg", 2000, 2)]);
+    await vi.waitFor(() => expect(uploader.store.getState().files[ids[0]!]?.status).toBe("UPLOADING"));
+    await persistence.flush();
+    const [tab] = await readTabs();
+    expect(tab?.files.map((f) => [f.name, f.size, f.lastModified, f.jobId !== null, f.photoId !== null])).toEqual([
+      ["a.jpg", 1000, 1_700_000_000_000, true, true],
+      ["b.jpg", 2000, 1_700_000_000_000, true, true],
+    ]);
+    const writes = save.mock.calls.length;
+    // Bytes moving are not worth a write; nothing else changed.
+    uploader.store.setState((s) => ({ files: { ...s.files, [ids[0]!]: { ...s.files[ids[0]!]!, bytesSent: 500 } } }));
+    await persistence.flush();
+    expect(save.mock.calls.length).toBe(writes);
+
+    hold.open();
+    await uploader.whenIdle();
+    await persistence.flush();
+    expect((await readTabs())[0]?.files).toEqual([]);
+    await persistence.stop();
+    uploader.destroy();
+  });
+
+  it("restores a reloaded tab's files and, once picked again, sends only the missing parts", async () => {
+    const backend = memoryBackend();
+    const big = photo("big.jpg", 40 * MiB, 3);
+    const small = photo("small.jpg", 3000, 4);
+    const never = gate();
+    backend.hooks.put = ({ partNumber }) => (partNumber >= 3 ? { hold: never.promise } : {});
+    const first = engine(backend);
+    const persistence = new StatePersistence({ store: first.store, db, userId: "user_a", tabKey: "old", delayMs: 5 });
+    const [bigId, smallId] = first.add([big, small]);
+    // The page dies after two parts of the big file are stored.
+    await vi.waitFor(() => expect(first.store.getState().files[bigId!]?.storedParts.length).toBe(2), {
+      timeout: 20_000,
+    });
+    first.destroy();
+    await persistence.stop();
+    const putsBefore = backend.puts.length;
+    backend.hooks.put = () => ({});
+
+    const adopted = await db.adoptOrphans("user_a", "new", new Set());
+    expect(adopted.map((f) => f.id)).toEqual([bigId, smallId]);
+    expect(adopted[0]).toMatchObject({ method: "MULTIPART", storedParts: [1, 2] });
+    expect(await db.adoptOrphans("user_a", "other", new Set(["new"]))).toEqual([]); // a live tab's files stay its own
+
+    const second = engine(backend);
+    expect(second.restore(adopted)).toEqual([bigId, smallId]);
+    await second.whenIdle();
+    expect(second.store.getState().files[bigId!]).toMatchObject({ needsFile: true, status: "UPLOADING" });
+
+    const stranger = photo("new.jpg", 500, 9);
+    const result = await second.reattach([small, big, stranger], { hash: (s) => sha256OfSource(s) });
+    expect(result.resumed.sort()).toEqual([bigId, smallId].sort());
+    expect(result.unmatched).toEqual([stranger]);
+    await second.whenIdle();
+    const files = second.store.getState().files;
+    expect(files[bigId!]).toMatchObject({ status: "PROCESSING", needsFile: false });
+    expect(files[smallId!]?.status).toBe("PROCESSING");
+    // Only what storage lacked went out again: not the big file's first two parts.
+    const bigPhoto = files[bigId!]!.photoId;
+    const resent = backend.puts.slice(putsBefore).filter((p) => p.ok);
+    const bigParts = resent.filter((p) => p.photoId === bigPhoto).map((p) => p.partNumber);
+    expect(bigParts.sort()).toEqual([3, 4, 5]);
+    expect(resent.filter((p) => p.photoId === files[smallId!]!.photoId)).toHaveLength(1);
+    expect(backend.calls.filter((c) => c.name === "createJob")).toHaveLength(1);
+    second.destroy();
+  });
+
+  it("takes a file whose content hash differs for a new upload", async () => {
+    const backend = memoryBackend();
+    const original = photo("same.jpg", 1000, 5);
+    const id = "f_restored";
+    const saved: PersistedFile = {
+      id,
+      name: "same.jpg",
+      type: "image/jpeg",
+      size: 1000,
+      lastModified: original.lastModified ?? 0,
+      sha256: await sha256OfSource(original),
+      status: "QUEUED",
+      jobId: null,
+      photoId: null,
+      method: null,
+      uploadId: null,
+      partCount: 0,
+      storedParts: [],
+      bytesSent: 0,
+      priority: 0,
+      addedAt: 0,
+    };
+    const uploader = engine(backend);
+    uploader.restore([saved]);
+    const edited = photo("same.jpg", 1000, 6);
+    const result = await uploader.reattach([edited], { hash: (s) => sha256OfSource(s) });
+    expect(result).toEqual({ resumed: [], unmatched: [edited] });
+    const again = await uploader.reattach([original], { hash: (s) => sha256OfSource(s) });
+    expect(again.resumed).toEqual([id]);
+    await uploader.whenIdle();
+    expect(uploader.store.getState().files[id]?.status).toBe("PROCESSING");
+    uploader.destroy();
+  });
+
+  it("ignores corrupt and outdated records with a note, and never throws", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const raw = await openDB(dbName);
+    await raw.put("tabs", { tabKey: "corrupt", userId: "user_a", version: STATE_VERSION, files: [{ id: 3 }] });
+    await raw.put("tabs", { tabKey: "old", userId: "user_a", version: 0, savedAt: 0, files: [] });
+    await raw.put("tabs", { tabKey: "junk" });
+    await raw.put("tabs", { tabKey: "theirs", userId: "user_b", version: STATE_VERSION, savedAt: 0, files: [] });
+    raw.close();
+    await expect(db.adoptOrphans("user_a", "mine", new Set())).resolves.toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(3);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContain(
+      `Upload state from an earlier page ignored (version 0, expected ${STATE_VERSION}).`,
+    );
+    // Dropped, so they are not noted again; another user's record is left alone.
+    expect((await readTabs()).map((t) => t.tabKey)).toEqual(["theirs"]);
+    warn.mockRestore();
+  });
+
+  it("works without IndexedDB and with a database from a newer version of the app", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const newer = await openDB(`${dbName}-newer`, 99);
+    newer.close();
+    await expect(openUploadStateDb(`${dbName}-newer`)).resolves.toBeNull();
+    expect(warn).toHaveBeenCalledOnce();
+    const saved = globalThis.indexedDB;
+    // @ts-expect-error: a browser without IndexedDB
+    delete globalThis.indexedDB;
+    try {
+      await expect(openUploadStateDb(`${dbName}-none`)).resolves.toBeNull();
+    } finally {
+      globalThis.indexedDB = saved;
+      warn.mockRestore();
+    }
+  });
+});
