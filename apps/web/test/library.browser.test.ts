@@ -17,7 +17,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   await prepareWebBuild();
-  server = await startServer();
+  // Not the default 30, so the Trash page's text is seen to come from the server.
+  server = await startServer({ TRASH_RETENTION_DAYS: "14" });
   browser = await launchBrowser();
 });
 
@@ -147,6 +148,46 @@ describe("the library at 1280 × 800", () => {
     }
   });
 
+  it("moves the focus between tiles with the arrow keys, by row with ↑/↓, visibly", async () => {
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(WAIT.timeout);
+    try {
+      const { page, token } = await signUp(context, "arrows");
+      await seed(token, PHOTOS);
+      await page.reload();
+      const grid = page.getByTestId("photo-grid");
+      await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("4");
+      const focused = () =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return { name: el?.getAttribute("aria-label"), visible: Boolean(el?.matches(":focus-visible")) };
+        });
+      // Rows by month: [beach-sunset, beach-morning] · [city] · [dog].
+      await page.getByRole("button", { name: "beach-sunset.jpg" }).focus();
+      await page.keyboard.press("ArrowRight");
+      await expect.poll(focused, WAIT).toEqual({ name: "beach-morning.jpg", visible: true });
+      await page.keyboard.press("ArrowDown"); // the row below is shorter: its last photo
+      await expect.poll(focused, WAIT).toEqual({ name: "city.jpg", visible: true });
+      await page.keyboard.press("ArrowDown");
+      await expect.poll(focused, WAIT).toEqual({ name: "dog.jpg", visible: true });
+      await page.keyboard.press("ArrowDown"); // the end: stays
+      await page.keyboard.press("ArrowUp");
+      await expect.poll(focused, WAIT).toEqual({ name: "city.jpg", visible: true });
+      await page.keyboard.press("ArrowUp");
+      await expect.poll(focused, WAIT).toEqual({ name: "beach-sunset.jpg", visible: true });
+      await page.keyboard.press("ArrowLeft"); // the start: stays
+      expect(await focused()).toEqual({ name: "beach-sunset.jpg", visible: true });
+      // The focus ring is drawn (a box shadow from the ring utilities), and Enter opens that photo.
+      const ring = await page.evaluate(() => getComputedStyle(document.activeElement as Element).boxShadow);
+      expect(ring).not.toBe("none");
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "grid-arrow-focus-1280.png") });
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.getByTestId("viewer-filename").innerText(), WAIT).toBe("beach-sunset.jpg");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("moves photos to Trash from the viewer and the grid, restores and deletes forever; Recent and search follow", async () => {
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(WAIT.timeout);
@@ -180,6 +221,9 @@ describe("the library at 1280 × 800", () => {
       await page.getByRole("link", { name: "Trash" }).first().click();
       await page.waitForURL(`${server.url}/trash`);
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("3");
+      await expect
+        .poll(() => page.getByTestId("trash-retention").innerText(), WAIT)
+        .toBe("Photos in Trash are deleted forever after 14 days.");
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, "trash-1280.png") });
       await page.getByLabel("Select city.jpg").check({ force: true }); // the box is drawn by its label
       await page.getByRole("button", { name: "Restore" }).click();
@@ -190,6 +234,7 @@ describe("the library at 1280 × 800", () => {
       expect((await api(token, "GET", `/queries/photos/${ids[3]}`)).status).toBe(404);
       await page.getByRole("button", { name: "Empty Trash" }).click();
       await page.getByText("Trash is empty").waitFor(WAIT);
+      await page.getByText("Photos you delete show up here for 14 days.").waitFor(WAIT);
       expect((await api(token, "GET", `/queries/photos/${ids[1]}`)).status).toBe(404);
 
       // Search from the header box: results in the same grid.

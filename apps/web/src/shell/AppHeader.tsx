@@ -11,7 +11,10 @@ import { UserMenu } from "./UserMenu";
 export function AppHeader() {
   const picker = usePhotoPicker();
   return (
-    <header className="flex h-16 shrink-0 items-center gap-2 border-line border-b bg-surface pr-2 sm:gap-4 md:pr-6">
+    <header
+      data-app-header
+      className="flex h-16 shrink-0 items-center gap-2 border-line border-b bg-surface pr-2 sm:gap-4 md:pr-6"
+    >
       {/* Same width as the sidebar, so the logo sits above it and the search lines up with the page. */}
       <div className="flex shrink-0 items-center pl-3 md:w-60 md:pl-5">
         <Link href="/" aria-label="RapidPhoto home" className="rounded-lg">

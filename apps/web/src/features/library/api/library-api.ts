@@ -5,6 +5,7 @@ import {
   type PhotoSort,
   type PhotoView,
   RestoreResponse,
+  TrashInfo,
   TrashResponse,
 } from "@rapidphoto/protocol";
 import { apiRequest } from "@/lib/api/client";
@@ -16,6 +17,7 @@ export type PhotoListParams = { view: PhotoView; sort: PhotoSort; q?: string };
 export const libraryKeys = {
   list: (p: PhotoListParams) => [...photoKeys.all, "list", p.view, p.sort, p.q ?? ""] as const,
   detail: (photoId: string) => [...photoKeys.all, "detail", photoId] as const,
+  trashInfo: ["trash-info"] as const,
 };
 
 /** Photos per page: several screens of thumbnails, under the API's 200. */
@@ -37,6 +39,11 @@ export function fetchPhotosByIds(token: string, p: PhotoListParams, ids: readonl
 
 export function fetchPhoto(token: string, photoId: string, signal?: AbortSignal) {
   return apiRequest(`/queries/photos/${encodeURIComponent(photoId)}`, { token, signal, schema: PhotoDetail });
+}
+
+/** How long Trash keeps a photo (the server's TRASH_RETENTION_DAYS). */
+export function fetchTrashInfo(token: string, signal?: AbortSignal) {
+  return apiRequest("/queries/trash", { token, signal, schema: TrashInfo });
 }
 
 const selection = (photoIds: readonly string[]) => ({ photoIds });

@@ -12,6 +12,7 @@ import { plural } from "@/lib/format";
 import { useOpenPhoto } from "../hooks/use-open-photo";
 import { usePhotoList } from "../hooks/use-photo-list";
 import { useTrashActions } from "../hooks/use-trash-actions";
+import { useTrashRetentionText } from "../hooks/use-trash-info";
 import type { Grouping } from "../state/photo-groups";
 import { PhotoGrid } from "./PhotoGrid";
 import { PhotoViewer } from "./PhotoViewer";
@@ -39,6 +40,7 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
   const list = usePhotoList({ view, sort: q ? "uploaded" : page.sort, ...(q ? { q } : {}) });
   const { items } = list;
   const actions = useTrashActions();
+  const retention = useTrashRetentionText();
   const viewer = useOpenPhoto();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
 
@@ -141,8 +143,10 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
           )}
         </div>
       </div>
-      {view === "trash" && items.length > 0 && (
-        <p className="mb-4 text-muted text-sm">Photos in Trash are deleted forever after 30 days.</p>
+      {view === "trash" && items.length > 0 && retention && (
+        <p className="mb-4 text-muted text-sm" data-testid="trash-retention">
+          Photos in Trash are deleted forever after {retention}.
+        </p>
       )}
 
       {list.isPending ? (
@@ -161,7 +165,7 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
           </EmptyState>
         ) : view === "trash" ? (
           <EmptyState icon={Trash2} title="Trash is empty">
-            Photos you delete show up here for 30 days.
+            {retention ? `Photos you delete show up here for ${retention}.` : "Photos you delete show up here."}
           </EmptyState>
         ) : view === "recent" ? (
           <EmptyState icon={Clock} title="Nothing uploaded recently">

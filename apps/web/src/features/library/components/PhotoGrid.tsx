@@ -2,8 +2,9 @@
 
 import type { PhotoListItem } from "@rapidphoto/protocol";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Spinner } from "@/components/ui/Spinner";
+import { isGridKey, moveInGrid } from "../state/grid-keys";
 import { type Grouping, layoutRows } from "../state/photo-groups";
 import { PhotoTile } from "./PhotoTile";
 
@@ -86,8 +87,34 @@ export function PhotoGrid({
     if (hasMore && !loadingMore && lastShown >= rows.length - OVERSCAN_ROWS * 2) loadMore();
   }, [hasMore, loadingMore, lastShown, rows.length, loadMore]);
 
+  // Arrow keys move the focus between tiles; a tile out of view is scrolled in (drawn), then focused.
+  const [focusTarget, setFocusTarget] = useState<number | null>(null);
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    const from = (event.target as HTMLElement).dataset.photoIndex;
+    if (from === undefined || !isGridKey(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const to = moveInGrid(rows, Number(from), event.key);
+    if (!to) return;
+    virtualizer.scrollToIndex(to.row, { align: "auto" });
+    setFocusTarget(to.index);
+  };
+  useEffect(() => {
+    if (focusTarget === null) return;
+    const tile = container.current?.querySelector<HTMLElement>(`[data-photo-index="${focusTarget}"]`);
+    if (!tile) return; // not drawn yet: the next render (after the scroll) tries again
+    tile.focus({ preventScroll: true });
+    tile.scrollIntoView({ block: "nearest" });
+    setFocusTarget(null);
+  });
+
   return (
-    <section aria-label="Photos" data-testid="photo-grid" data-columns={columns} data-count={photos.length}>
+    <section
+      aria-label="Photos"
+      data-testid="photo-grid"
+      data-columns={columns}
+      data-count={photos.length}
+      onKeyDown={onKeyDown}
+    >
       <div ref={container} style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
         {items.map((item) => {
           const row = rows[item.index];

@@ -15,6 +15,7 @@ import { PANEL_TABS, type PanelTab, summarize } from "../state/panel-rows";
 import { setPanelMinimized, setPanelPosition, setPanelTab, useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { BatchSummary } from "./BatchSummary";
+import { FailureReasonBox } from "./FailureReasonBox";
 import { PanelActions } from "./PanelActions";
 import { UploadQueue } from "./UploadQueue";
 
@@ -31,7 +32,8 @@ const TAB_LABELS: Record<PanelTab, string> = { all: "All", active: "Active", com
 
 /**
  * The floating upload panel (plan §4): bottom-right, 400 px wide, draggable by its header,
- * minimizable to a pill, at most 600 px tall with the file list scrolling inside. Shown whenever
+ * minimizable to a pill, at most 600 px tall with the file list scrolling inside, never over the
+ * header (its max-height leaves the header's 64 px and margins free). Shown whenever
  * there is at least one upload to show.
  */
 export function UploadProgressPanel() {
@@ -42,7 +44,7 @@ export function UploadProgressPanel() {
   const rows = usePanelRows(session, tab);
   const ref = useRef<HTMLElement>(null);
   const commit = useCallback((p: Position) => setPanelPosition(p), []);
-  const { onPointerDown } = useDraggable(ref, position, commit);
+  const { onPointerDown } = useDraggable(ref, position, commit, minimized);
   const connection = useConnectionState();
 
   if (rows.counts.all === 0) return null;
@@ -61,7 +63,7 @@ export function UploadProgressPanel() {
       ref={ref}
       aria-label="Uploads"
       data-testid="upload-panel"
-      className={`fixed z-40 flex max-h-[min(600px,calc(100dvh-16px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60 ${SHEET_ON_PHONE}`}
+      className={`fixed z-40 flex max-h-[min(600px,calc(100dvh-96px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60 ${SHEET_ON_PHONE}`}
       style={placement}
     >
       <header
@@ -110,6 +112,7 @@ export function UploadProgressPanel() {
           ))}
         </Tabs.List>
         <Tabs.Content value={tab} className="flex min-h-0 flex-1 flex-col focus-visible:outline-none">
+          <FailureReasonBox />
           <UploadQueue ids={rows.ids} remote={rows.remote} tab={tab} />
         </Tabs.Content>
       </Tabs.Root>

@@ -11,8 +11,10 @@ import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/panel-rows";
+import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
+import { QueueHandle } from "./QueueHandle";
 
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
 export const ROW_HEIGHT = 72;
@@ -45,9 +47,12 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
   const percent = photoPercent(file);
   const retry = session.canRetry(file);
   const canCancel = !isTerminalPhoto(file.status);
+  const waiting = position !== null && file.status === "QUEUED" && !paused;
 
   return (
     <RowFrame
+      queuePosition={waiting ? position : undefined}
+      handle={waiting ? <QueueHandle id={id} name={file.name} position={position} /> : undefined}
       name={file.name}
       status={file.status}
       badge={paused ? "PAUSED" : file.status}
@@ -142,6 +147,9 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
 });
 
 function RowFrame(props: {
+  /** 1-based place among the waiting files, for a row that can be reordered. */
+  queuePosition?: number | undefined;
+  handle?: ReactNode;
   name: string;
   status: PhotoStatus;
   badge: Parameters<typeof JobStatusBadge>[0]["status"];
@@ -159,27 +167,51 @@ function RowFrame(props: {
       data-status={props.status}
       data-name={props.name}
       data-remote={props.remote ? "true" : undefined}
-      className="flex h-full flex-col justify-center gap-1.5 border-line/70 border-b px-4"
+      data-queue-position={props.queuePosition}
+      className="flex h-full flex-col justify-center gap-1.5 border-line/70 border-b px-4 data-[dragging]:opacity-50 data-[drop-target]:shadow-[inset_0_2px_0_var(--color-accent)]"
     >
       <div className="flex min-w-0 items-center gap-2">
-        <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />
+        {props.handle ?? <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />}
         <span className="min-w-0 flex-1 truncate font-medium text-fg text-sm" title={props.name}>
           {props.name}
         </span>
         <JobStatusBadge status={props.badge} />
         <span className="grid size-7 shrink-0 place-items-center">{props.action}</span>
       </div>
-      <ProgressBar percent={props.percent} tone={props.tone} label={`${props.name} progress`} />
-      <div className="flex min-w-0 items-center gap-3 text-xs">
-        <span
-          className={`min-w-0 flex-1 truncate ${props.failed ? "text-danger" : "text-muted"}`}
-          title={props.detail}
-          data-testid="upload-row-detail"
-        >
-          {props.detail}
-        </span>
-        <span className="shrink-0 text-subtle tabular-nums">{formatBytes(props.size)}</span>
-      </div>
+      {props.failed ? (
+        <FailureReason name={props.name} reason={props.detail} />
+      ) : (
+        <>
+          <ProgressBar percent={props.percent} tone={props.tone} label={`${props.name} progress`} />
+          <div className="flex min-w-0 items-center gap-3 text-xs">
+            <span className="min-w-0 flex-1 truncate text-muted" title={props.detail} data-testid="upload-row-detail">
+              {props.detail}
+            </span>
+            <span className="shrink-0 text-subtle tabular-nums">{formatBytes(props.size)}</span>
+          </div>
+        </>
+      )}
     </div>
+  );
+}
+
+/**
+ * A failure's reason, wrapping over two lines in the row; a button (Enter, a tap or a click) opens
+ * it in full below the panel's tabs, since a row has a fixed height and a tooltip needs a mouse.
+ */
+function FailureReason({ name, reason }: { name: string; reason: string }) {
+  const open = useUploadPanel((state) => state.openReason?.name === name && state.openReason.reason === reason);
+  return (
+    <button
+      type="button"
+      aria-expanded={open}
+      aria-controls="upload-failure-reason"
+      aria-label={`Why ${name} failed: ${reason}`}
+      data-testid="upload-row-detail"
+      onClick={() => showReason(open ? null : { name, reason })}
+      className="line-clamp-2 rounded-sm text-left text-danger text-xs leading-4 underline decoration-danger/40 decoration-dotted underline-offset-2 hover:decoration-danger"
+    >
+      {reason}
+    </button>
   );
 }

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import {
+  attentionRank,
   countInto,
   inTab,
   localCounts,
@@ -16,7 +17,7 @@ import type { UploadSession } from "../state/upload-session";
 import { useForeignJobs, useJobViews } from "./use-upload-jobs";
 
 export type PanelRows = {
-  /** Row keys of `tab`, this tab's files first (in the order added), then other tabs' photos. */
+  /** Row keys of `tab`, attention first (unfinished, failed, the rest), this tab's files before others' in each. */
   ids: string[];
   counts: TabCounts;
   /** Every row from elsewhere, by key. */
@@ -51,10 +52,21 @@ export function usePanelRows(session: UploadSession, tab: PanelTab): PanelRows {
     for (const row of remoteList) countInto(all, row.status);
     return all;
   }, [local, remoteList]);
-  const ids = useMemo(
-    () => [...localIds, ...remoteList.filter((row) => inTab(tab, row.status)).map((row) => row.key)],
-    [localIds, remoteList, tab],
-  );
+  // Attention first across both sources: this tab's and others' unfinished rows, then failed ones, then the rest.
+  const ids = useMemo(() => {
+    const remoteByRank: string[][] = [[], [], []];
+    for (const row of remoteList) if (inTab(tab, row.status)) remoteByRank[attentionRank(row.status)]!.push(row.key);
+    const running = tab === "all" || tab === "active" ? local.active : 0;
+    const failed = tab === "all" || tab === "failed" ? local.failed : 0;
+    return [
+      ...localIds.slice(0, running),
+      ...remoteByRank[0]!,
+      ...localIds.slice(running, running + failed),
+      ...remoteByRank[1]!,
+      ...localIds.slice(running + failed),
+      ...remoteByRank[2]!,
+    ];
+  }, [localIds, local, remoteList, tab]);
   const remote = useMemo(() => new Map(remoteList.map((row) => [row.key, row])), [remoteList]);
   return { ids, counts, remote };
 }

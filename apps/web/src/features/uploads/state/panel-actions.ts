@@ -1,6 +1,6 @@
 import { isTerminalPhoto } from "@rapidphoto/protocol";
-import type { RemoteRow } from "./panel-rows";
-import { clearRows, dismissJobs } from "./upload-panel-store";
+import { type RemoteRow, remoteRowKey } from "./panel-rows";
+import { clearPhotosForGood, clearRows, dismissJobs } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
 
 /**
@@ -15,12 +15,21 @@ export async function cancelAll(session: UploadSession, remote: Iterable<RemoteR
   await Promise.all([session.cancel(), ...[...jobs].map((jobId) => session.cancelElsewhere({ jobId }))]);
 }
 
-/** Removes completed rows; finished jobs stay cleared after a reload too. */
+/**
+ * Removes completed rows, and only those: failed ones stay, before and after a reload. A job whose
+ * every photo completed is dismissed whole; in a job that also has failures, the completed photos
+ * are cleared one by one (as the rows a reload will list them as), so the job's failed rows remain.
+ */
 export function clearCompleted(session: UploadSession, remote: Iterable<RemoteRow>): void {
   const rows = [...remote];
-  dismissJobs([...finishedLocalJobs(session), ...finishedRemoteJobs(rows)]);
+  const files = Object.values(session.uploader.store.getState().files);
+  dismissJobs([...finishedLocalJobs(session, true), ...finishedRemoteJobs(rows, true)]);
+  const completedPhotos = [
+    ...files.filter((f) => f.status === "COMPLETED" && f.photoId).map((f) => remoteRowKey(f.photoId as string)),
+    ...rows.filter((row) => row.status === "COMPLETED").map((row) => row.key),
+  ];
   session.uploader.clearCompleted();
-  clearRows(rows.filter((row) => row.status === "COMPLETED").map((row) => row.key));
+  clearPhotosForGood(completedPhotos);
 }
 
 /** Closes the panel when nothing is in flight: every row goes, and its jobs stay cleared. */
@@ -31,19 +40,23 @@ export function clearAll(session: UploadSession, remote: Iterable<RemoteRow>): v
   clearRows([...session.uploader.store.getState().order, ...rows.map((row) => row.key)]);
 }
 
-/** Jobs of this tab whose every file is finished. */
-function finishedLocalJobs(session: UploadSession): string[] {
+/** A photo that keeps its job listed: unfinished, or (when `completedOnly`) anything but completed. */
+const keepsJob = (status: RemoteRow["status"], completedOnly: boolean) =>
+  completedOnly ? status !== "COMPLETED" : !isTerminalPhoto(status);
+
+/** Jobs of this tab whose every file is finished (`completedOnly`: completed). */
+function finishedLocalJobs(session: UploadSession, completedOnly = false): string[] {
   const open = new Set<string>();
   const all = new Set<string>();
   for (const file of Object.values(session.uploader.store.getState().files)) {
     if (!file.jobId) continue;
     all.add(file.jobId);
-    if (!isTerminalPhoto(file.status)) open.add(file.jobId);
+    if (keepsJob(file.status, completedOnly)) open.add(file.jobId);
   }
   return [...all].filter((jobId) => !open.has(jobId));
 }
 
-function finishedRemoteJobs(rows: RemoteRow[]): string[] {
-  const open = new Set(rows.filter((row) => !isTerminalPhoto(row.status)).map((row) => row.jobId));
+function finishedRemoteJobs(rows: RemoteRow[], completedOnly = false): string[] {
+  const open = new Set(rows.filter((row) => keepsJob(row.status, completedOnly)).map((row) => row.jobId));
   return [...new Set(rows.map((row) => row.jobId))].filter((jobId) => !open.has(jobId));
 }

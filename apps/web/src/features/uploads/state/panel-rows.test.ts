@@ -61,12 +61,18 @@ const s = state(
 const none = new Set<string>();
 
 describe("panel rows", () => {
-  it("lists each tab's files in the order added, leaving hidden ones out", () => {
-    expect(localRowIds(s, none, "all")).toEqual(["a", "b", "c", "d", "e", "f"]);
-    expect(localRowIds(s, none, "active")).toEqual(["a", "b", "e"]);
+  it("lists each tab's files attention first (running, waiting in queue order, failed, the rest), leaving hidden ones out", () => {
+    expect(localRowIds(s, none, "all")).toEqual(["a", "e", "b", "d", "c", "f"]);
+    expect(localRowIds(s, none, "active")).toEqual(["a", "e", "b"]);
     expect(localRowIds(s, none, "completed")).toEqual(["c"]);
     expect(localRowIds(s, new Set(["d"]), "failed")).toEqual([]);
     expect(localCounts(s, none)).toEqual({ all: 6, active: 3, completed: 1, failed: 1 });
+  });
+
+  it("lists waiting files in the order they will be sent, as reordered", () => {
+    const waiting = state([file("p"), file("q"), file("r"), file("done", { status: "COMPLETED" })], ["r", "p", "q"]);
+    expect(localRowIds(waiting, none, "all")).toEqual(["r", "p", "q", "done"]);
+    expect(localRowIds(waiting, new Set(["p"]), "active")).toEqual(["r", "q"]);
   });
 
   it("gives queued files their place in the queue", () => {

@@ -32,14 +32,32 @@ export function countInto(counts: TabCounts, status: PhotoStatus): void {
   for (const tab of PANEL_TABS) if (inTab(tab, status)) counts[tab]++;
 }
 
-/** This tab's files shown in `tab`, in the order they were added. */
+/** Attention first: unfinished rows (0), then failed ones (1), then the rest (2). */
+export function attentionRank(status: PhotoStatus): 0 | 1 | 2 {
+  return !isTerminalPhoto(status) ? 0 : status === "FAILED" ? 1 : 2;
+}
+
+/**
+ * This tab's files shown in `tab`, attention first: unfinished files (those sending or processing in
+ * the order added, then the waiting ones in the order they will be sent, which reordering changes),
+ * then failed ones, then the rest, each in the order added. So in "All", finished rows never push
+ * active ones down, and the counts of ranks 0 and 1 are the tab counts "active" and "failed".
+ */
 export function localRowIds(state: UploadState, hidden: ReadonlySet<string>, tab: PanelTab): string[] {
-  const ids: string[] = [];
+  const running: string[] = [];
+  const failed: string[] = [];
+  const rest: string[] = [];
   for (const id of state.order) {
     const file = state.files[id];
-    if (file && !hidden.has(id) && inTab(tab, file.status)) ids.push(id);
+    if (!file || hidden.has(id) || !inTab(tab, file.status) || queuePosition(state, id) !== null) continue;
+    const rank = attentionRank(file.status);
+    (rank === 0 ? running : rank === 1 ? failed : rest).push(id);
   }
-  return ids;
+  const waiting = state.queue.filter((id) => {
+    const file = state.files[id];
+    return file && !hidden.has(id) && inTab(tab, file.status);
+  });
+  return [...running, ...waiting, ...failed, ...rest];
 }
 
 export function localCounts(state: UploadState, hidden: ReadonlySet<string>): TabCounts {

@@ -20,19 +20,42 @@ export interface UploadPanelState {
    * across a reload, where the dismissed jobs take over.
    */
   clearedRows: ReadonlySet<string>;
+  /**
+   * Completed photos cleared from jobs that also hold failed ones (remote row keys): the job stays
+   * listed for its failed rows, so after a reload these keys keep its completed rows out of sight.
+   */
+  clearedPhotos: string[];
+  /** The failed row whose full reason is open below the tabs, or null. */
+  openReason: { name: string; reason: string } | null;
 }
 
 /** Enough for weeks of cleared jobs; the server only lists a day's worth anyway. */
 const MAX_DISMISSED = 200;
+/** A day of big batches' worth of cleared photos (the server lists a day of jobs). */
+const MAX_CLEARED_PHOTOS = 5000;
 
 export const uploadPanelStore = createStore<UploadPanelState>()(
   persist(
     () =>
-      ({ tab: "all", minimized: false, position: null, dismissedJobs: [], clearedRows: new Set() }) as UploadPanelState,
+      ({
+        tab: "all",
+        minimized: false,
+        position: null,
+        dismissedJobs: [],
+        clearedRows: new Set(),
+        clearedPhotos: [],
+        openReason: null,
+      }) as UploadPanelState,
     {
       name: "rapidphoto.upload-panel",
       storage: createJSONStorage(() => localStorage),
-      partialize: ({ tab, dismissedJobs }) => ({ tab, dismissedJobs }),
+      partialize: ({ tab, dismissedJobs, clearedPhotos }) => ({ tab, dismissedJobs, clearedPhotos }),
+      // The photos cleared before the reload start out of sight again.
+      merge: (persisted, current) => {
+        const saved = (persisted ?? {}) as Partial<UploadPanelState>;
+        const clearedPhotos = Array.isArray(saved.clearedPhotos) ? saved.clearedPhotos : [];
+        return { ...current, ...saved, clearedPhotos, clearedRows: new Set(clearedPhotos) };
+      },
     },
   ),
 );
@@ -52,8 +75,19 @@ export function clearRows(keys: Iterable<string>): void {
   uploadPanelStore.setState({ clearedRows });
 }
 
-/** A new upload session (another user, or after sign-in) starts with every row in sight. */
-export const resetClearedRows = () => uploadPanelStore.setState({ clearedRows: new Set() });
+/** Takes rows of finished photos out of sight for good (after a reload too). */
+export function clearPhotosForGood(keys: readonly string[]): void {
+  if (keys.length === 0) return;
+  const clearedPhotos = [...uploadPanelStore.getState().clearedPhotos, ...keys].slice(-MAX_CLEARED_PHOTOS);
+  uploadPanelStore.setState({ clearedPhotos });
+  clearRows(keys);
+}
+
+/** A new upload session (another user, or after sign-in) starts with every row in sight but those cleared for good. */
+export const resetClearedRows = () =>
+  uploadPanelStore.setState((state) => ({ clearedRows: new Set(state.clearedPhotos), openReason: null }));
+
+export const showReason = (openReason: UploadPanelState["openReason"]) => uploadPanelStore.setState({ openReason });
 
 export function dismissJobs(jobIds: Iterable<string>): void {
   const known = new Set(uploadPanelStore.getState().dismissedJobs);
