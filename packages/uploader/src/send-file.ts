@@ -1,4 +1,5 @@
 import type { FinalizeRequest, UploadItem } from "@rapidphoto/protocol";
+import pLimit from "p-limit";
 import { linkSignals } from "./abort.js";
 import type { UploadApi } from "./api-client.js";
 import { URL_EXPIRY_MARGIN_MS } from "./constants.js";
@@ -80,10 +81,10 @@ async function sendMultipart(deps: SendDeps, file: SendFile, signal: AbortSignal
     linked.signal,
     () => deps.clock.now(),
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !linked.signal.aborted) {
-      const part = todo[next++]!;
+  const limit = pLimit(Math.max(1, deps.maxParallel()));
+  const sendPart = async (part: (typeof todo)[number]) => {
+    if (linked.signal.aborted) return;
+    try {
       const etag = await sendRange(
         deps,
         {
@@ -102,17 +103,15 @@ async function sendMultipart(deps: SendDeps, file: SendFile, signal: AbortSignal
       file.parts.set(part.partNumber, etag as string);
       signer.forget(part.partNumber);
       file.onPartDone?.(file.parts);
-    }
-  };
-  const workers = Array.from({ length: Math.min(todo.length, Math.max(1, deps.maxParallel())) }, () =>
-    worker().catch((error: unknown) => {
+    } catch (error) {
       if (!failFast.signal.aborted) failFast.abort(error);
       throw error;
-    }),
-  );
+    }
+  };
+  const sends = todo.map((part) => limit(sendPart, part));
   // Wait for every request to end before reporting, so nothing is still writing when the caller
   // tells the server to cancel or retries.
-  const results = await Promise.allSettled(workers);
+  const results = await Promise.allSettled(sends);
   linked.dispose();
   if (signal.aborted) throw signal.reason;
   if (results.some((r) => r.status === "rejected")) throw failFast.signal.reason;

@@ -1,4 +1,5 @@
 import { type DuplicateFile, MAX_FILES_PER_JOB, type NewFile, type UploadItem } from "@rapidphoto/protocol";
+import pLimit from "p-limit";
 import type { UploadApi } from "./api-client.js";
 import { ApiError } from "./errors.js";
 import { type RetryContext, withRetry } from "./retry.js";
@@ -79,19 +80,20 @@ export async function tellServerCancelled(
     ...work.jobs.map((jobId) => () => api.cancelJob(jobId, retry.signal)),
     ...work.photos.map((photoId) => () => api.cancelPhoto(photoId, retry.signal)),
   ];
-  let next = 0;
-  const worker = async () => {
-    while (next < calls.length) {
-      const call = calls[next++]!;
-      try {
-        await withRetry(call, retry);
-      } catch (error) {
+  const limit = pLimit(CANCEL_CONCURRENCY);
+  await Promise.all(
+    calls.map((call) =>
+      limit(async () => {
         if (retry.signal.aborted) return;
-        if (!(error instanceof ApiError && error.status === 409)) onError(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(calls.length, CANCEL_CONCURRENCY) }, worker));
+        try {
+          await withRetry(call, retry);
+        } catch (error) {
+          if (retry.signal.aborted) return;
+          if (!(error instanceof ApiError && error.status === 409)) onError(error);
+        }
+      }),
+    ),
+  );
 }
 
 /** Cancel calls at once: tiny requests, but a browser has ~6 connections and uploads may still be closing. */
