@@ -25,7 +25,7 @@ import { processingPlugin } from "./processing/processing-plugin.js";
 import type { Clock } from "./realtime/clock.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
-import { diskStorageRoutes } from "./storage/disk-storage-routes.js";
+import { diskStorageRoutes } from "./http/disk-storage-routes.js";
 import { storagePlugin } from "./storage/storage-plugin.js";
 import { queryRoutes } from "./uploads/query-routes.js";
 import { uploadExpiryPlugin } from "./uploads/upload-expiry-plugin.js";

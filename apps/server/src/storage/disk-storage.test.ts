@@ -9,7 +9,7 @@ import { describeStorageContract, quotedMd5, readAll, tamperSignature } from "..
 import { freePorts } from "../../testing/free-ports.js";
 import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
-import { diskStorageRoutes } from "./disk-storage-routes.js";
+import { diskStorageRoutes } from "../http/disk-storage-routes.js";
 import { STAGING_PREFIX, StorageError } from "./storage.js";
 
 type DiskServer = {

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, storageAppError } from "../http/app-error.js";
-import { attachmentDisposition } from "./content-disposition.js";
-import { BodyIncompleteError, BodySizeError } from "./disk-files.js";
-import type { DiskStorage } from "./disk-storage.js";
-import { StorageError } from "./storage.js";
-import { SignedUrlError } from "./url-signer.js";
+import { attachmentDisposition } from "../storage/content-disposition.js";
+import { BodyIncompleteError, BodySizeError } from "../storage/disk-files.js";
+import type { DiskStorage } from "../storage/disk-storage.js";
+import { StorageError } from "../storage/storage.js";
+import { SignedUrlError } from "../storage/url-signer.js";
+import { AppError, storageAppError } from "./app-error.js";
 
 const PREFLIGHT_MAX_AGE_SEC = 600; // browsers cap this anyway (Chromium: 2 h); 10 min keeps config changes quick
 
