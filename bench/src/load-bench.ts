@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { configureSharp, createHeicDecoder, processImage } from "@rapidphoto/server/testing/bench";
+import { makeTestJpeg } from "@rapidphoto/server/testing/jpeg";
 import pLimit from "p-limit";
-import { configureSharp, createHeicDecoder, processImage } from "../../apps/server/src/processing/image-pipeline.js";
-import { makeTestJpeg } from "../../apps/server/testing/generate-test-jpeg.js";
 import { type BenchResult, type Metric, round } from "./measure.js";
 import { startChildServer } from "./uploader-server.js";
 
@@ -109,7 +109,7 @@ async function runBackend(backend: Backend, options: LoadOptions, bareRate: numb
   const env: Record<string, string> = {};
   let drop: (() => Promise<void>) | null = null;
   if (backend === "postgres") {
-    const { createTempPostgresDatabase, REDIS_TEST_URL } = await import("../../apps/server/test/services.js");
+    const { createTempPostgresDatabase, REDIS_TEST_URL } = await import("@rapidphoto/server/testing");
     const db = await createTempPostgresDatabase();
     drop = db.drop;
     env.DATABASE_URL = db.url;

@@ -3,7 +3,7 @@
 // peak RSS (getrusage's maxrss) is a high-water mark for the whole process and cannot be reset.
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { configureSharp, createHeicDecoder, processImage } from "../../apps/server/src/processing/image-pipeline.js";
+import { configureSharp, createHeicDecoder, processImage } from "@rapidphoto/server/testing/bench";
 
 const [file, runsArg, warmupFile] = process.argv.slice(2);
 if (!file || !runsArg || !warmupFile)

@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { buildApp } from "../../apps/server/src/app.js";
-import { loadConfig } from "../../apps/server/src/config/config.js";
+import { startTestServer } from "@rapidphoto/server/testing";
 import { type BenchResult, median, round } from "./measure.js";
 import { type FanOutBurst, measureFanOut } from "./realtime-fanout.js";
 import {
@@ -27,15 +23,9 @@ const PLAN_TARGET_MS = 5_000;
  * server drops its socket, over raw WebSocket and over SockJS.
  */
 export async function realtimeBench(): Promise<BenchResult> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-bench-"));
   // --role=web: no processing worker polling the database in the background.
-  const config = loadConfig(
-    { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent", AUTH_RATE_LIMIT: "1000" },
-    ["--role=web"],
-  );
-  const app = await buildApp(config);
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const server = await startTestServer({ argv: ["--role=web"] });
+  const { app, url: origin } = server;
   try {
     const call = async (url: string, payload: object, token?: string) => {
       const res = await app.inject({
@@ -140,8 +130,7 @@ export async function realtimeBench(): Promise<BenchResult> {
       ],
     };
   } finally {
-    await app.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await server.close();
   }
 }
 

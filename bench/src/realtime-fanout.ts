@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type JobMessage, jobTopic } from "@rapidphoto/protocol";
+import type { EventBus } from "@rapidphoto/server/testing/bench";
 import { WebSocketServer } from "ws";
-import type { EventBus } from "../../apps/server/src/events/event-bus.js";
 import type { SubscriberCommand, SubscriberReport, SubscriberSet } from "./realtime-ipc.js";
 import { wallNow } from "./realtime-ipc.js";
 

@@ -1,8 +1,9 @@
 // The fan-out bench's subscribers, forked into their own process so reading and parsing 1,000
 // sockets does not run on the server's event loop (a browser never does). Lean on purpose: one
 // `ws` socket and, for STOMP, the server's own codec per connection; no @stomp/stompjs.
+
+import { createStompParser, encodeFrame } from "@rapidphoto/server/testing/bench";
 import { WebSocket } from "ws";
-import { createStompParser, encodeFrame } from "../../apps/server/src/realtime/stomp-codec.js";
 import type { SubscriberCommand, SubscriberReport, SubscriberSet } from "./realtime-ipc.js";
 import { wallNow } from "./realtime-ipc.js";
 

@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
+import { startTestServer } from "@rapidphoto/server/testing";
+import { configureSharp, createDiskStorage, createHeicDecoder, processImage } from "@rapidphoto/server/testing/bench";
+import { makeTestJpeg } from "@rapidphoto/server/testing/jpeg";
 import sharp from "sharp";
-import { buildApp } from "../../apps/server/src/app.js";
-import { loadConfig } from "../../apps/server/src/config/config.js";
-import { configureSharp, createHeicDecoder, processImage } from "../../apps/server/src/processing/image-pipeline.js";
-import { createDiskStorage } from "../../apps/server/src/storage/disk-storage.js";
-import { makeTestJpeg } from "../../apps/server/testing/generate-test-jpeg.js";
 import { type BenchResult, median, round, timeRuns } from "./measure.js";
 
 const MB = 1_000_000;
@@ -16,10 +12,8 @@ const MB = 1_000_000;
  * bare adapter, and processing throughput against the bare pipeline on the same photos.
  */
 export async function serverBench(): Promise<BenchResult> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-bench-"));
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", AUTH_RATE_LIMIT: "1000" }, []);
-  const app = await buildApp(config);
-  await app.ready();
+  const server = await startTestServer();
+  const { app, dataDir } = server;
   try {
     const call = async (method: "GET" | "POST", url: string, token?: string, payload?: unknown) => {
       const res = await app.inject({
@@ -98,9 +92,8 @@ export async function serverBench(): Promise<BenchResult> {
     const job = await call("POST", "/commands/upload-jobs", token, {
       files: photos.map((p, i) => ({ filename: `p${i}.jpg`, mimeType: "image/jpeg", bytes: p.length })),
     });
-    await app.listen({ port: 0, host: "127.0.0.1" });
     for (const [i, item] of job.items.entries()) {
-      const res = await fetch(rewrite(item.url, app), { method: "PUT", body: photos[i] });
+      const res = await fetch(item.url, { method: "PUT", body: photos[i] });
       if (!res.ok) throw new Error(`PUT ${res.status}`);
     }
     // Finalize all, then time from the last finalize until every photo is COMPLETED.
@@ -153,15 +146,6 @@ export async function serverBench(): Promise<BenchResult> {
       ],
     };
   } finally {
-    await app.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await server.close();
   }
-}
-
-/** Signed URLs carry PUBLIC_URL; point them at the port the bench app really listens on. */
-function rewrite(url: string, app: { server: { address(): unknown } }): string {
-  const address = app.server.address() as { port: number };
-  const u = new URL(url);
-  u.host = `127.0.0.1:${address.port}`;
-  return u.toString();
 }

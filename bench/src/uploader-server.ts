@@ -1,13 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../apps/server/testing/free-ports.js";
+import { startServerProcess } from "@rapidphoto/server/testing";
 
-const REPO = path.resolve(import.meta.dirname, "../..");
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux, what /proc/<pid>/stat counts in
-const START_TIMEOUT_MS = 60_000;
 
 /**
  * The real server (embedded defaults: PGlite, disk storage, unless `env` says otherwise) as a
@@ -31,79 +26,32 @@ export type ChildServer = {
 export async function startChildServer(
   options: { role?: "web" | "all"; env?: Record<string, string> } = {},
 ): Promise<ChildServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-bench-"));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "apps/server/src/main.ts", `--role=${options.role ?? "web"}`],
-    {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        PUBLIC_URL: url,
-        LOG_LEVEL: "warn",
-        AUTH_RATE_LIMIT: "1000",
-        ...options.env,
-      },
-      stdio: ["ignore", "inherit", "inherit"],
-    },
-  );
-  const close = async () => {
-    await stop(child);
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  const server = await startServerProcess({
+    argv: [`--role=${options.role ?? "web"}`],
+    env: { LOG_LEVEL: "warn", ...options.env },
+    output: "inherit",
+  });
   try {
-    await waitHealthy(url, child);
-    const res = await fetch(`${url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "uploader-bench@example.com", password: "benchmark password" }),
-    });
-    if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
-    const { token, userId } = (await res.json()) as { token: string; userId: string };
+    const { token, userId } = await server.register("uploader-bench@example.com", "benchmark password");
+    const pid = server.child.pid;
     return {
-      url,
+      url: server.url,
       token,
       userId,
-      cpuMs: () => processCpuMs(child.pid),
-      rssMiB: () => processMemoryMiB(child.pid, "VmRSS"),
-      peakRssMiB: () => processMemoryMiB(child.pid, "VmHWM"),
+      cpuMs: () => processCpuMs(pid),
+      rssMiB: () => processMemoryMiB(pid, "VmRSS"),
+      peakRssMiB: () => processMemoryMiB(pid, "VmHWM"),
       dropObjects: async () => {
         for (const dir of ["objects", "meta"]) {
-          await rm(path.join(dataDir, dir, "u", userId), { recursive: true, force: true });
+          await rm(path.join(server.dataDir, dir, "u", userId), { recursive: true, force: true });
         }
       },
-      close,
+      close: server.stop,
     };
   } catch (error) {
-    await close();
+    await server.stop();
     throw error;
   }
-}
-
-async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`server not healthy after ${START_TIMEOUT_MS} ms`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** utime + stime from /proc/<pid>/stat (fields 14 and 15; the name in field 2 may hold spaces). */
@@ -130,5 +78,3 @@ async function processMemoryMiB(pid: number | undefined, field: "VmRSS" | "VmHWM
     return null;
   }
 }
-
-/** Not apps/server/test/helper.ts's: importing it would load the whole server into the client process. */

@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
 import { connect, eventually, stompClient, subscribed } from "./support/realtime-test-kit.js";
 import { sendBytes, waitForJob } from "./upload-client.js";
 

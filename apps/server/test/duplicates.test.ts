@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos, uploadJobs } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");

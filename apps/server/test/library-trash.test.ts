@@ -6,9 +6,9 @@ import { createTrashService } from "../src/library/trash-service.js";
 import { StorageError } from "../src/storage/storage.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
+import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
-import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 /**

@@ -3,7 +3,12 @@ import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
+import {
+  createTempPostgresDatabase,
+  postgresAvailable,
+  REDIS_TEST_URL,
+  serviceAvailable,
+} from "../testing/services.js";
 import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
 import { uploadAndFinalize } from "./upload-client.js";
 

@@ -5,7 +5,12 @@ import { createTokenService } from "../src/auth/tokens.js";
 import { users } from "../src/db/schema.js";
 import type { Clock } from "../src/realtime/clock.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, serviceAvailable } from "./services.js";
+import {
+  createTempPostgresDatabase,
+  postgresAvailable,
+  REDIS_TEST_URL,
+  serviceAvailable,
+} from "../testing/services.js";
 import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
 
 const JWT_SECRET = "socket-auth-test-secret-0123456789abcdef";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { freePort } from "../testing/free-ports.js";
-import { createTempPostgresDatabase, POSTGRES_ADMIN_URL, postgresAvailable } from "./services.js";
+import { createTempPostgresDatabase, POSTGRES_ADMIN_URL, postgresAvailable } from "../testing/services.js";
 
 describe("a server that cannot start", () => {
   let db: { url: string; drop(): Promise<void> } | undefined;

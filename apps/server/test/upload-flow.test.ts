@@ -4,9 +4,9 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
+import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
-import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "./services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const MB = 1_000_000;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { freePort, startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "./services.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const SERVER_DIR = path.resolve(import.meta.dirname, "..");

@@ -4,9 +4,9 @@ import type { UploadItem } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
+import { serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
 import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
-import { serviceAvailable } from "./services.js";
 import { sendBytes, waitForJob } from "./upload-client.js";
 
 /**

@@ -6,7 +6,10 @@ export type ServerClient = {
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON an endpoint answers, checked by their assertions
   api(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   /** Registers a user (a fresh address unless one is given) and returns its token. */
-  register(email?: string, password?: string): Promise<{ token: string; userId: string; email: string }>;
+  register(
+    email?: string,
+    password?: string,
+  ): Promise<{ token: string; userId: string; email: string; expiresIn: number }>;
 };
 
 let userCounter = 0;
@@ -35,7 +38,7 @@ export function serverClient(url: string): ServerClient {
       const address = email ?? `user${++userCounter}-${process.pid}-${Date.now()}@example.com`;
       const res = await api("POST", "/api/auth/register", { body: { email: address, password } });
       if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return { token: res.body.token, userId: res.body.userId, email: res.body.email };
+      return { token: res.body.token, userId: res.body.userId, email: res.body.email, expiresIn: res.body.expiresIn };
     },
   };
 }

@@ -9,4 +9,12 @@ export { originalKey, stagingKey, thumbnailKey } from "../src/photos/storage-key
 export type { ServerClient } from "./api-client.js";
 export { freePort, freePorts } from "./free-ports.js";
 export { type ServerProcess, type ServerProcessOptions, startServerProcess } from "./server-process.js";
+/** The real PostgreSQL and Redis of the machine: availability checks and a throwaway database. */
+export {
+  createTempPostgresDatabase,
+  POSTGRES_ADMIN_URL,
+  postgresAvailable,
+  REDIS_TEST_URL,
+  serviceAvailable,
+} from "./services.js";
 export { startTestServer, type TestServer } from "./test-server.js";

@@ -33,6 +33,15 @@ export type ServerProcessOptions = {
   argv?: string[];
   /** "keep" the last lines for logs() (default), pass them through ("inherit"), or drop them. */
   output?: "keep" | "inherit" | "ignore";
+  /**
+   * A module to run instead of src/main.ts (absolute path): a wrapper that starts the app itself
+   * from the same environment, e.g. to report what the server saw over IPC.
+   */
+  entry?: string;
+  /** Opens an IPC channel to the child (`child.send`, `child.on("message")`). */
+  ipc?: boolean;
+  /** A command the node process runs under, e.g. ["taskset", "-c", "1"] to pin it to a core. */
+  runUnder?: string[];
 };
 
 /**
@@ -45,7 +54,10 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const url = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-server-"));
   const output = opts.output ?? "keep";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...(opts.argv ?? [])], {
+  const node = [process.execPath, "--import", "tsx", opts.entry ?? "src/main.ts", ...(opts.argv ?? [])];
+  const [command, ...args] = [...(opts.runUnder ?? []), ...node] as [string, ...string[]];
+  const stdio = output === "keep" ? (["ignore", "pipe", "pipe"] as const) : ([output, output, output] as const);
+  const child = spawn(command, args, {
     cwd: SERVER_DIR,
     env: {
       ...process.env,
@@ -56,7 +68,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
       AUTH_RATE_LIMIT: "1000",
       ...opts.env,
     },
-    stdio: output === "keep" ? ["ignore", "pipe", "pipe"] : output,
+    stdio: opts.ipc ? [...stdio, "ipc"] : [...stdio],
   });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {

@@ -1,13 +1,12 @@
 /**
- * The real server (apps/server's own config and buildApp, embedded PGlite and disk storage, the
+ * The real server (startTestServer from the environment startServerProcess gave it: embedded PGlite and disk storage, the
  * processing worker on) as a child process of the browser bench, so it can be pinned to its own
  * core. Beside serving, it tells the parent over IPC what the server saw of the armed run: the first
  * storage PUT, the last one answered, and when every photo was stored (PROCESSING) and COMPLETED.
  * It only listens (a `request` listener and a bus subscription); nothing in the server changes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { buildApp } from "../../../apps/server/src/app.js";
-import { loadConfig } from "../../../apps/server/src/config/config.js";
+import { startTestServer } from "@rapidphoto/server/testing";
 import type { ChildMessage, ParentMessage, ServerSeen } from "./server-ipc.js";
 
 const send = (message: ChildMessage) => process.send?.(message);
@@ -22,8 +21,9 @@ type Armed = {
 };
 let armed: Armed | null = null;
 
-const config = loadConfig();
-const app = await buildApp(config);
+// The parent's startServerProcess chose PORT, DATA_DIR and PUBLIC_URL; they override the helper's own.
+const server = await startTestServer({ env: process.env });
+const { app } = server;
 
 app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
   if (!armed || req.method !== "PUT" || !req.url?.startsWith("/storage/")) return;
@@ -83,12 +83,9 @@ process.on("message", (message: ParentMessage) => {
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    app.close().then(
+    server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   });
 }
-
-await app.listen({ port: config.port, host: config.host });
-send({ type: "ready" });

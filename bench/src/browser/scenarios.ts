@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makeTestJpeg } from "../../../apps/server/testing/generate-test-jpeg.js";
+import { makeTestJpeg } from "@rapidphoto/server/testing/jpeg";
 
 export type Scenario = {
   name: string;

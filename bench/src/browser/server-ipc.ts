@@ -16,7 +16,6 @@ export type ServerSeen = {
 export type ParentMessage = { type: "arm"; userId: string; count: number } | { type: "disarm" };
 
 export type ChildMessage =
-  | { type: "ready" }
   | { type: "armed" }
   | { type: "stored"; seen: ServerSeen }
   | { type: "finished"; seen: ServerSeen };

@@ -1,13 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { freePort } from "../../../apps/server/testing/free-ports.js";
+import { startServerProcess } from "@rapidphoto/server/testing";
 import type { ChildMessage, ParentMessage, ServerSeen } from "./server-ipc.js";
-
-const REPO = path.resolve(import.meta.dirname, "../../..");
-const START_TIMEOUT_MS = 120_000;
-const LOG_LINES_KEPT = 100;
 
 export type BenchUser = { token: string; userId: string; email: string; expiresIn: number };
 
@@ -29,61 +23,19 @@ export type BenchServer = {
  * when given, so its CPU does not compete with the browser's on a 2-core machine.
  */
 export async function startBenchServer(cpus: string | null): Promise<BenchServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-browser-bench-"));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const node = [process.execPath, "--import", "tsx", "bench/src/browser/bench-server.ts"];
-  const [command, ...args] = cpus ? ["taskset", "-c", cpus, ...node] : node;
-  const child = spawn(command as string, args, {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      PUBLIC_URL: url,
-      LOG_LEVEL: "warn",
-      LOG_FORMAT: "json",
-      AUTH_RATE_LIMIT: "10000",
-    },
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  const server = await startServerProcess({
+    entry: path.join(import.meta.dirname, "bench-server.ts"),
+    ipc: true,
+    runUnder: cpus ? ["taskset", "-c", cpus] : [],
+    env: { LOG_LEVEL: "warn", LOG_FORMAT: "json", AUTH_RATE_LIMIT: "10000" },
   });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - LOG_LINES_KEPT));
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const logs = () => lines.join("\n");
-
-  const close = async () => {
-    await stop(child);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(child, "ready", START_TIMEOUT_MS);
-  } catch (error) {
-    await close();
-    throw new Error(`${(error as Error).message}\n--- server output ---\n${logs()}`);
-  }
-
-  let users = 0;
+  const { child } = server;
   return {
-    url,
+    url: server.url,
     pid: child.pid as number,
-    logs,
-    close,
-    async register() {
-      const email = `browser-bench-${Date.now()}-${++users}@example.com`;
-      const res = await fetch(`${url}/api/auth/register`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email, password: "benchmark password" }),
-      });
-      if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
-      return { ...((await res.json()) as Omit<BenchUser, "email">), email };
-    },
+    logs: server.logs,
+    close: server.stop,
+    register: () => server.register(undefined, "benchmark password"),
     async arm(userId, count) {
       const armed = waitFor(child, "armed", 10_000);
       child.send({ type: "arm", userId, count } satisfies ParentMessage);
@@ -125,13 +77,4 @@ function waitFor<T extends ChildMessage["type"]>(
     child.on("message", onMessage);
     child.once("exit", onExit);
   });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -3,8 +3,8 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempPostgresDatabase, postgresAvailable } from "../../test/services.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../../testing/services.js";
 import { users } from "../db/schema.js";
 import { createTokenService } from "./tokens.js";
 

@@ -1,9 +1,9 @@
 import { DrizzleQueryError } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempPostgresDatabase, postgresAvailable } from "../../test/services.js";
 import { captureLogger } from "../../test/support/capture-logger.js";
 import { eventually } from "../../test/support/realtime-test-kit.js";
+import { createTempPostgresDatabase, postgresAvailable } from "../../testing/services.js";
 import { isDatabaseUnavailable } from "./database-errors.js";
 import { PostgresPool } from "./postgres-pool.js";
 
