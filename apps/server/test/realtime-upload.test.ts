@@ -3,12 +3,7 @@ import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import {
-  createTempPostgresDatabase,
-  postgresAvailable,
-  REDIS_TEST_URL,
-  serviceAvailable,
-} from "../testing/services.js";
+import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from "../testing/services.js";
 import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
 import { uploadAndFinalize } from "./upload-client.js";
 
@@ -122,14 +117,7 @@ describe("two instances sharing PostgreSQL and Redis", () => {
 
   beforeAll(async () => {
     if (!(await postgresAvailable())) return;
-    const redisUp = await serviceAvailable("Redis at 127.0.0.1:6379", async () => {
-      const { Redis } = await import("ioredis");
-      const r = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      await r.connect();
-      await r.ping();
-      r.disconnect();
-    });
-    if (!redisUp) return;
+    if (!(await redisAvailable())) return;
     const db = await createTempPostgresDatabase();
     drop = db.drop;
     const env = {

@@ -5,12 +5,7 @@ import { createTokenService } from "../src/auth/tokens.js";
 import { users } from "../src/db/schema.js";
 import type { Clock } from "../src/realtime/clock.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import {
-  createTempPostgresDatabase,
-  postgresAvailable,
-  REDIS_TEST_URL,
-  serviceAvailable,
-} from "../testing/services.js";
+import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from "../testing/services.js";
 import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
 
 const JWT_SECRET = "socket-auth-test-secret-0123456789abcdef";
@@ -152,14 +147,7 @@ describe("sign out everywhere across instances", () => {
 
   beforeAll(async () => {
     if (!(await postgresAvailable())) return;
-    const redisUp = await serviceAvailable("Redis at 127.0.0.1:6379", async () => {
-      const { Redis } = await import("ioredis");
-      const r = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      await r.connect();
-      await r.ping();
-      r.disconnect();
-    });
-    if (!redisUp) return;
+    if (!(await redisAvailable())) return;
     const db = await createTempPostgresDatabase();
     drop = db.drop;
     const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, JWT_SECRET };

@@ -15,6 +15,7 @@ export {
   POSTGRES_ADMIN_URL,
   postgresAvailable,
   REDIS_TEST_URL,
+  redisAvailable,
   serviceAvailable,
 } from "./services.js";
 export { startTestServer, type TestServer } from "./test-server.js";

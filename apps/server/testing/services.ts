@@ -28,6 +28,16 @@ export async function postgresAvailable(): Promise<boolean> {
   });
 }
 
+export async function redisAvailable(): Promise<boolean> {
+  return serviceAvailable("Redis at 127.0.0.1:6379", async () => {
+    const { Redis } = await import("ioredis");
+    const r = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await r.connect();
+    await r.ping();
+    r.disconnect();
+  });
+}
+
 /** A fresh, empty database for one test file, dropped afterwards. */
 export async function createTempPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rp_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
