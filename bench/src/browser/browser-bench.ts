@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- browser [--scenario NAME]… [--rounds N] [--contender ui|bare|uppy]… [--no-pin] [--report-only]`
+ * `npm run bench -- browser [--scenario NAME]… [--rounds N] [--contender ui|ui-nohash|bare|uppy]… [--no-pin] [--report-only]`
  *
  * Our web app against a bare page (and Uppy's Dashboard, when installed) in one headless Chromium,
  * each picking the same generated JPEGs through its own file chooser and uploading them to a fresh
@@ -12,7 +12,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium } from "playwright-core";
-import { bareContender, type Contender, type ContenderName, uiContender, uppyContender } from "./contenders.js";
+import {
+  bareContender,
+  type Contender,
+  type ContenderName,
+  uiContender,
+  uiNoHashContender,
+  uppyContender,
+} from "./contenders.js";
 import { type BatchSample, heapAfterGcMB, measureBatch, measuredPage } from "./measure-run.js";
 import { probeScript } from "./page-probe.js";
 import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
@@ -150,7 +157,8 @@ function summaryLine(scenario: Scenario, record: RunRecord): string {
   return (
     `${scenario.name} r${record.round} ${record.contender}: stored ${f(last.storedMs)} ms, completed ${f(last.serverCompletedMs)}` +
     ` (page ${f(last.uiCompletedMs)}), first byte ${f(last.firstByteMs)}, task ${f(last.taskMs)} script ${f(last.scriptMs)},` +
-    ` long tasks ${last.longTasks} (max ${f(last.longestTaskMs)}), frame p95 ${f(last.frameP95Ms)}, heap ${last.heapAfterGcMB?.toFixed(1)} MB`
+    ` long tasks ${last.longTasks} (max ${f(last.longestTaskMs)}), frame p95 ${f(last.frameP95Ms)}, heap ${last.heapAfterGcMB?.toFixed(1)} MB` +
+    (last.hashMBps === undefined ? "" : `, hashing ${last.hashMBps.toFixed(0)} MB/s in the worker`)
   );
 }
 
@@ -168,12 +176,13 @@ async function pickContenders(names: string[] | undefined): Promise<Contender[]>
   const picked: Contender[] = [];
   for (const name of wanted) {
     if (name === "ui") picked.push(uiContender);
+    else if (name === "ui-nohash") picked.push(uiNoHashContender);
     else if (name === "bare") picked.push(bareContender);
     else if (name === "uppy") {
       const uppy = await uppyContender();
       if (uppy) picked.push(uppy);
       else if (names?.length) throw new Error("--contender uppy: the Uppy packages are not installed in bench/");
-    } else throw new Error(`unknown contender ${name}: ui, bare, uppy`);
+    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, bare, uppy`);
   }
   return picked;
 }

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { BARE_PAGE } from "./bare-page.js";
 
-export type ContenderName = "ui" | "bare" | "uppy";
+export type ContenderName = "ui" | "ui-nohash" | "bare" | "uppy";
 
 /** How the bench opens a contender's page and its file chooser. */
 export type Contender = {
@@ -33,6 +33,20 @@ export const uiContender: Contender = {
     await page.getByRole("button", { name: "Upload", exact: true }).waitFor(PAGE_TIMEOUT);
   },
   pick: (page) => page.getByRole("button", { name: "Upload", exact: true }).click(),
+};
+
+/**
+ * Our UI with content hashing turned off for this browser (the web app's `rapidphoto.hashing` switch):
+ * what hashing costs is `ui` against this, interleaved in the same run.
+ */
+export const uiNoHashContender: Contender = {
+  name: "ui-nohash",
+  showsCompleted: true,
+  async open(page, origin) {
+    await page.addInitScript({ content: `localStorage.setItem("rapidphoto.hashing", "off");` });
+    await uiContender.open(page, origin);
+  },
+  pick: uiContender.pick,
 };
 
 export const bareContender: Contender = {

@@ -35,6 +35,8 @@ export type BatchSample = {
   taskAfterStoredMs?: number;
   afterStoredShare?: number;
   heapAfterGcMB?: number;
+  /** SHA-256 throughput of the page's hashing worker over this batch (MB of files / worker time). */
+  hashMBps?: number;
 };
 
 type Metrics = Record<string, number>;
@@ -56,6 +58,14 @@ export async function measuredPage(page: Page): Promise<MeasuredPage> {
         resolveDone = resolve;
       }),
   };
+}
+
+/** The hashing worker's running totals, as the web app's worker hasher records them (worker-hasher.ts). */
+async function hashing(page: Page): Promise<{ ms: number; bytes: number }> {
+  const sum = await page.evaluate(
+    () => (globalThis as { __rapidphotoHashing?: { ms: number; bytes: number } }).__rapidphotoHashing,
+  );
+  return sum ?? { ms: 0, bytes: 0 };
 }
 
 async function metrics(cdp: CDPSession): Promise<Metrics> {
@@ -119,6 +129,7 @@ export async function measureBatch(
   await contender.pick(page);
   const chooser = await chooserShown;
 
+  const hashBefore = await hashing(page);
   const before = await metrics(cdp);
   const selectedAt = Date.now();
   let storedSeen: ServerSeen | undefined;
@@ -137,7 +148,10 @@ export async function measureBatch(
       (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
     )) as ProbeReadout;
     const heap = await heapAfterGcMB(cdp);
+    const hashAfter = await hashing(page);
+    const hashMs = hashAfter.ms - hashBefore.ms;
     return {
+      ...(hashMs > 0 ? { hashMBps: (hashAfter.bytes - hashBefore.bytes) / 1e6 / (hashMs / 1000) } : {}),
       files: files.length,
       ...serverFigures(finished, selectedAt),
       storedMs: (storedSeen.lastStoredAt as number) - selectedAt,

@@ -38,6 +38,7 @@ const FIGURES: [Figure, string, string][] = [
   ["frameP95Ms", "frame interval p95", "ms"],
   ["frameMaxMs", "frame interval max", "ms"],
   ["heapAfterGcMB", "heap after GC", "MB"],
+  ["hashMBps", "SHA-256 in the worker", "MB/s"],
 ];
 /** Figures whose UI/bare ratio is meaningful (bare's own value is not ~0 by construction). */
 const RATIO_FIGURES = new Set<Figure>([
@@ -142,6 +143,12 @@ function goals(results: BrowserResults): Goal[] {
   add("selection → first byte ≤ 300 ms at 1,000 files", fb1k, `${fmt(fb1k)} ms`, (v) => v <= 300);
   const fb10k = ui("10000x20KB", "firstByteMs");
   add("selection → first byte ≤ 1 s at 10,000 files", fb10k, `${fmt(fb10k)} ms`, (v) => v <= 1000);
+  // Content hashing (issue 11): its cost is `ui` against `ui-nohash`, interleaved in the same run.
+  for (const name of ["100x2MB", "1000x150KB", "4x40MB"]) {
+    const stored = vs(name, "storedMs", "ui-nohash");
+    if (stored !== undefined)
+      add(`hashing: all stored ≤ 1.05× hashing off at ${name}`, stored, `${fmt(stored, "×")}×`, (v) => v <= 1.05);
+  }
   const heap = s["heap-5x100"] ? heapGrowth(s["heap-5x100"], "ui").growth : undefined;
   add("heap growth < 1 MB over 5 batches", heap, `${fmt(heap, "MB")} MB`, (v) => v < 1);
   return out;

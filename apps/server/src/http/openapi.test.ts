@@ -78,9 +78,25 @@ describe("OpenAPI document", () => {
     expect(create?.requestBody?.content["application/json"]?.schema).toMatchObject({
       properties: { files: { type: "array", maxItems: 1000 } },
     });
-    expect(create?.responses["201"]?.content?.["application/json"]?.schema).toMatchObject({
-      properties: { jobId: { type: "string" }, items: { type: "array" } },
+    expect(create?.requestBody?.content["application/json"]?.schema).toMatchObject({
+      properties: { files: { items: { properties: { sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } } },
     });
+    const created = create?.responses["201"]?.content?.["application/json"]?.schema;
+    expect(created).toMatchObject({
+      properties: {
+        items: { type: "array" },
+        // The dedupe answer: files already in the caller's library, and no job when all of them were.
+        duplicates: {
+          type: "array",
+          items: {
+            properties: { index: { type: "integer" }, photoId: { type: "string" }, inTrash: { type: "boolean" } },
+            required: expect.arrayContaining(["index", "clientId", "photoId", "status", "inTrash"]),
+          },
+        },
+      },
+      required: expect.arrayContaining(["jobId", "items", "duplicates"]),
+    });
+    expect(JSON.stringify((created as { properties: { jobId: unknown } }).properties.jobId)).toContain("null");
     const photos = doc.paths["/queries/photos"]?.get;
     expect(photos?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
       "query:cursor",

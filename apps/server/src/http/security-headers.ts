@@ -32,8 +32,10 @@ async function securityHeaders(app: FastifyInstance, opts: SecurityHeadersOption
         // Next's static export puts its router payload in a couple of inline <script>s per page
         // (self.__next_f.push(...)); a static file cannot carry a per-request nonce, so those
         // exact scripts are allowed by their hashes, computed from the build at start. No
-        // 'unsafe-inline' and no 'unsafe-eval' for scripts.
-        scriptSrc: ["'self'", ...scriptHashes],
+        // 'unsafe-inline' and no 'unsafe-eval' for scripts. 'wasm-unsafe-eval' lets the upload's
+        // hashing worker compile its SHA-256 WebAssembly (hash-wasm; SubtleCrypto is missing on plain
+        // HTTP); it allows compiling WebAssembly only, never eval() or new Function().
+        scriptSrc: ["'self'", ...scriptHashes, "'wasm-unsafe-eval'"],
         scriptSrcAttr: ["'none'"],
         // Styles only: the toast library (sonner) injects its stylesheet as a <style> element at
         // run time. Inline styles cannot run code; scripts stay hash-only.

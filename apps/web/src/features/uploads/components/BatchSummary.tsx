@@ -49,6 +49,8 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
   else if (failed > 0)
     headline = `${completed.toLocaleString("en-US")} uploaded, ${failed.toLocaleString("en-US")} failed`;
   else if (completed > 0) headline = `All ${completed.toLocaleString("en-US")} uploaded`;
+  else if (local.duplicateCount > 0)
+    headline = `${local.duplicateCount.toLocaleString("en-US")} already in your library`;
   else headline = "Nothing uploading";
 
   return (
@@ -70,6 +72,12 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
         <p className="min-w-0 flex-1 truncate text-muted text-xs tabular-nums">
           {completed.toLocaleString("en-US")} of {total.toLocaleString("en-US")} done
           {failed > 0 && <span className="text-danger"> · {failed.toLocaleString("en-US")} failed</span>}
+          {local.duplicateCount > 0 && (
+            <span data-testid="upload-duplicates">
+              {" "}
+              · {local.duplicateCount.toLocaleString("en-US")} already in library
+            </span>
+          )}
           {local.bytesTotal > 0 && (
             <span>
               {" "}

@@ -1,8 +1,11 @@
 import type { JobStatus, PhotoStatus } from "@rapidphoto/protocol";
 import { memo } from "react";
 
-/** What a badge can say: a photo's or a job's status, or "paused" (a client-side state of a photo). */
-export type BadgeStatus = PhotoStatus | JobStatus | "PAUSED";
+/**
+ * What a badge can say: a photo's or a job's status, or a client-side state of a file: paused, or
+ * already in the library (nothing sent).
+ */
+export type BadgeStatus = PhotoStatus | JobStatus | "PAUSED" | "DUPLICATE";
 
 const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
   QUEUED: { label: "Queued", className: "bg-hover text-muted" },
@@ -12,6 +15,7 @@ const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
   FAILED: { label: "Failed", className: "bg-danger-soft text-danger" },
   CANCELLED: { label: "Cancelled", className: "bg-hover text-subtle" },
   PAUSED: { label: "Paused", className: "bg-warning-soft text-warning" },
+  DUPLICATE: { label: "In library", className: "bg-info-soft text-info" },
   IN_PROGRESS: { label: "In progress", className: "bg-accent-soft text-accent" },
   COMPLETED_WITH_ERRORS: { label: "Some failed", className: "bg-warning-soft text-warning" },
 };

@@ -2,7 +2,7 @@
 
 import { isAwaitingBytes, isTerminalPhoto, type PhotoStatus, photoPercent } from "@rapidphoto/protocol";
 import { type FileState, selectFile } from "@rapidphoto/uploader";
-import { FileImage, RotateCcw, X } from "lucide-react";
+import { ArchiveRestore, FileImage, RotateCcw, X } from "lucide-react";
 import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
@@ -42,6 +42,7 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
     useCallback((state) => queuePosition(state, id), [id]),
   );
   if (!file) return null;
+  if (file.duplicateOf) return <DuplicateRow file={file} />;
 
   const paused = file.paused && isAwaitingBytes(file.status);
   const percent = photoPercent(file);
@@ -71,6 +72,55 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
     />
   );
 });
+
+/**
+ * A picked file the library already holds (same bytes): nothing was sent. One in Trash can be
+ * restored from here rather than uploaded again.
+ */
+function DuplicateRow({ file }: { file: FileState }) {
+  const session = useUploadSession();
+  const [restore, setRestore] = useState<"idle" | "busy" | "done">("idle");
+  const original = file.duplicateOf!;
+  const inTrash = original.inTrash && restore !== "done";
+  const onRestore = async () => {
+    setRestore("busy");
+    try {
+      await session.restoreFromTrash(original.photoId);
+      setRestore("done");
+    } catch (error) {
+      setRestore("idle");
+      toast.error(`Couldn't restore ${file.name}`, { description: (error as Error).message });
+    }
+  };
+  const detail = inTrash
+    ? "Already in library · in Trash"
+    : restore === "done"
+      ? "Already in library · restored from Trash"
+      : "Already in library";
+  return (
+    <RowFrame
+      name={file.name}
+      status={file.status}
+      badge="DUPLICATE"
+      percent={100}
+      tone="muted"
+      size={file.bytesTotal}
+      detail={detail}
+      failed={false}
+      duplicate
+      action={
+        inTrash ? (
+          <IconButton
+            icon={ArchiveRestore}
+            label={`Restore ${file.name} from Trash`}
+            disabled={restore === "busy"}
+            onClick={() => void onRestore()}
+          />
+        ) : null
+      }
+    />
+  );
+}
 
 function detailFor(file: FileState, percent: number, position: number | null, paused: boolean): string {
   switch (file.status) {
@@ -159,6 +209,7 @@ function RowFrame(props: {
   detail: string;
   failed: boolean;
   remote?: boolean;
+  duplicate?: boolean;
   action: ReactNode;
 }) {
   return (
@@ -168,6 +219,7 @@ function RowFrame(props: {
       data-name={props.name}
       data-remote={props.remote ? "true" : undefined}
       data-queue-position={props.queuePosition}
+      data-duplicate={props.duplicate ? "true" : undefined}
       className="flex h-full flex-col justify-center gap-1.5 border-line/70 border-b px-4 data-[dragging]:opacity-50 data-[drop-target]:shadow-[inset_0_2px_0_var(--color-accent)]"
     >
       <div className="flex min-w-0 items-center gap-2">

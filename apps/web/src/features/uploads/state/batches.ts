@@ -7,7 +7,10 @@ import { plural } from "@/lib/format";
  * so: COMPLETED after processing, FAILED, or CANCELLED.
  */
 
-export type BatchResult = { completed: number; failed: number; cancelled: number };
+export type BatchResult = { completed: number; failed: number; cancelled: number; duplicates: number };
+
+/** A file's outcome as a batch counts it: its status, or DUPLICATE when the library already had it (nothing sent). */
+export type BatchFileStatus = PhotoStatus | "DUPLICATE";
 
 export class BatchTracker {
   readonly #batches: Set<string>[] = [];
@@ -23,19 +26,20 @@ export class BatchTracker {
   }
 
   /** Batches whose every file is done, removed from tracking. A file no longer known counts as cancelled. */
-  settle(statusOf: (id: string) => PhotoStatus | undefined): BatchResult[] {
+  settle(statusOf: (id: string) => BatchFileStatus | undefined): BatchResult[] {
     const results: BatchResult[] = [];
     for (let i = this.#batches.length - 1; i >= 0; i--) {
       const batch = this.#batches[i]!;
-      const result: BatchResult = { completed: 0, failed: 0, cancelled: 0 };
+      const result: BatchResult = { completed: 0, failed: 0, cancelled: 0, duplicates: 0 };
       let done = true;
       for (const id of batch) {
         const status = statusOf(id);
-        if (status !== undefined && !isTerminalPhoto(status)) {
+        if (status !== undefined && status !== "DUPLICATE" && !isTerminalPhoto(status)) {
           done = false;
           break;
         }
-        if (status === "COMPLETED") result.completed++;
+        if (status === "DUPLICATE") result.duplicates++;
+        else if (status === "COMPLETED") result.completed++;
         else if (status === "FAILED") result.failed++;
         else result.cancelled++;
       }
@@ -51,8 +55,20 @@ export class BatchTracker {
   }
 }
 
-/** The toast for a finished batch, or null when there is nothing to say (everything was cancelled). */
+/**
+ * The toast for a finished batch, or null when there is nothing to say (everything was cancelled).
+ * Files the library already had are added after a "·": "12 uploaded · 3 already in your library".
+ */
 export function batchMessage(r: BatchResult): { kind: "success" | "warning" | "error"; title: string } | null {
+  const message = uploadMessage(r);
+  if (r.duplicates === 0) return message;
+  const already = `${r.duplicates.toLocaleString("en-US")} already in your library`;
+  if (!message) return { kind: "success", title: `${plural(r.duplicates, "photo")} already in your library` };
+  const title = r.failed === 0 ? `${r.completed.toLocaleString("en-US")} uploaded` : message.title;
+  return { kind: message.kind, title: `${title} · ${already}` };
+}
+
+function uploadMessage(r: BatchResult): { kind: "success" | "warning" | "error"; title: string } | null {
   if (r.completed === 0 && r.failed === 0) return null;
   if (r.failed === 0) return { kind: "success", title: `${plural(r.completed, "photo")} uploaded` };
   if (r.completed === 0) return { kind: "error", title: `${plural(r.failed, "photo")} failed` };

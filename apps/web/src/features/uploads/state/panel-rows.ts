@@ -32,6 +32,11 @@ export function countInto(counts: TabCounts, status: PhotoStatus): void {
   for (const tab of PANEL_TABS) if (inTab(tab, status)) counts[tab]++;
 }
 
+/** A file the library already had ("Already in library") is listed under All only: it was neither uploaded nor failed. */
+function fileInTab(tab: PanelTab, file: FileState): boolean {
+  return file.duplicateOf ? tab === "all" : inTab(tab, file.status);
+}
+
 /** Attention first: unfinished rows (0), then failed ones (1), then the rest (2). */
 export function attentionRank(status: PhotoStatus): 0 | 1 | 2 {
   return !isTerminalPhoto(status) ? 0 : status === "FAILED" ? 1 : 2;
@@ -49,13 +54,13 @@ export function localRowIds(state: UploadState, hidden: ReadonlySet<string>, tab
   const rest: string[] = [];
   for (const id of state.order) {
     const file = state.files[id];
-    if (!file || hidden.has(id) || !inTab(tab, file.status) || queuePosition(state, id) !== null) continue;
+    if (!file || hidden.has(id) || !fileInTab(tab, file) || queuePosition(state, id) !== null) continue;
     const rank = attentionRank(file.status);
     (rank === 0 ? running : rank === 1 ? failed : rest).push(id);
   }
   const waiting = state.queue.filter((id) => {
     const file = state.files[id];
-    return file && !hidden.has(id) && inTab(tab, file.status);
+    return file && !hidden.has(id) && fileInTab(tab, file);
   });
   return [...running, ...waiting, ...failed, ...rest];
 }
@@ -64,7 +69,8 @@ export function localCounts(state: UploadState, hidden: ReadonlySet<string>): Ta
   const counts = emptyTabCounts();
   for (const id of state.order) {
     const file = state.files[id];
-    if (file && !hidden.has(id)) countInto(counts, file.status);
+    if (!file || hidden.has(id)) continue;
+    for (const tab of PANEL_TABS) if (fileInTab(tab, file)) counts[tab]++;
   }
   return counts;
 }

@@ -1,4 +1,4 @@
-import { isInLibrary } from "@rapidphoto/protocol";
+import { isInLibrary, RestoreResponse } from "@rapidphoto/protocol";
 import {
   createApiClient,
   createUploader,
@@ -9,7 +9,9 @@ import {
   type UploadState,
 } from "@rapidphoto/uploader";
 import type { QueryClient } from "@tanstack/react-query";
+import { apiRequest } from "@/lib/api/client";
 import { API_URL } from "@/lib/config";
+import { createWorkerHasher } from "../hashing/worker-hasher";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
@@ -33,6 +35,8 @@ export interface UploadSession {
   cancel(fileId?: string): Promise<void>;
   /** Cancels a photo or a whole job this tab has no file for (started elsewhere): the server aborts its upload. */
   cancelElsewhere(target: { photoId: string } | { jobId: string }): Promise<void>;
+  /** Takes a photo out of Trash (a picked file that was already there, "Already in library"). */
+  restoreFromTrash(photoId: string): Promise<void>;
   destroy(): void;
 }
 
@@ -50,7 +54,10 @@ export type UploadSessionOptions = {
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
   const getToken = () => options.getToken();
   const api = createApiClient({ baseUrl: API_URL, getToken });
-  const uploader = createUploader({ api, transport: createXhrTransport() });
+  /** The File behind a source that wraps one (toSource), so the worker can be handed the File itself. */
+  const blobs = new WeakMap<UploadSource, Blob>();
+  const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
+  const uploader = createUploader({ api, transport: createXhrTransport(), hasher: hashing?.hasher });
   /** Aborted by destroy: calls the session makes for the panel end with it. */
   const life = new AbortController();
   const live = new LiveSync({
@@ -67,7 +74,11 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     if (state.files === previous.files) return;
     const changed = enteredLibrary(state.files, previous.files);
     if (changed.length) options.onLibraryChanged(changed);
-    for (const result of batches.settle((id) => state.files[id]?.status)) options.onBatchSettled(result);
+    const statusOf = (id: string) => {
+      const file = state.files[id];
+      return file?.duplicateOf ? "DUPLICATE" : file?.status;
+    };
+    for (const result of batches.settle(statusOf)) options.onBatchSettled(result);
   });
 
   /**
@@ -81,7 +92,13 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     uploader,
     live,
     add(photos) {
-      const ids = uploader.add(photos.map(toSource));
+      const ids = uploader.add(
+        photos.map((photo) => {
+          const source = toSource(photo);
+          if (source !== photo.file) blobs.set(source, photo.file);
+          return source;
+        }),
+      );
       batches.track(ids);
       return ids;
     },
@@ -100,8 +117,15 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     cancel: (fileId) => uploader.cancel(fileId),
     cancelElsewhere: (target) =>
       "jobId" in target ? api.cancelJob(target.jobId, life.signal) : api.cancelPhoto(target.photoId, life.signal),
+    async restoreFromTrash(photoId) {
+      const token = getToken() ?? "";
+      const body = { photoIds: [photoId] };
+      await apiRequest("/commands/photos/restore", { token, body, schema: RestoreResponse, signal: life.signal });
+      options.onLibraryChanged([photoId]);
+    },
     destroy() {
       life.abort();
+      hashing?.dispose();
       stopWatching();
       live.destroy();
       uploader.destroy();
@@ -115,6 +139,18 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
 function toSource({ file, type }: AcceptedPhoto): UploadSource {
   if (file.type === type) return file;
   return { name: file.name, type, size: file.size, slice: (start, end) => file.slice(start, end) };
+}
+
+/**
+ * Content-hash dedupe is on unless turned off for this browser (`localStorage["rapidphoto.hashing"]
+ * = "off"`): the browser benchmark measures the upload with and without it in the same run.
+ */
+function hashingEnabled(): boolean {
+  try {
+    return globalThis.localStorage?.getItem("rapidphoto.hashing") !== "off";
+  } catch {
+    return true;
+  }
 }
 
 /** Whether one of this tab's photos reached the library's statuses (or moved between them) in this frame. */
