@@ -119,6 +119,11 @@ describe("picking photos already in the library", () => {
     expect(declared.map((f) => f.filename).sort()).toEqual(["a.jpg", "b.jpg", "c.jpg", "d.jpg"]);
     expect(declared.every((f) => /^[0-9a-f]{64}$/.test(f.sha256 ?? ""))).toBe(true);
     expect(puts).toHaveLength(1);
+    // Hashed by the Worker (it alone records its time), not by the fallback on the page's thread.
+    const hashedInWorker = await page.evaluate(
+      () => (globalThis as { __rapidphotoHashing?: { files: number } }).__rapidphotoHashing?.files ?? 0,
+    );
+    expect(hashedInWorker).toBeGreaterThanOrEqual(4);
     const library = await listed(token, "library");
     expect(library.map((p) => p.filename).sort()).toEqual(["a.jpg", "b.jpg", "d.jpg"]);
     expect(library.find((p) => p.filename === "a.jpg")!.photoId).toBe(
