@@ -7,9 +7,9 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { describeStorageContract, quotedMd5, readAll, tamperSignature } from "../../test/support/storage-contract.js";
 import { freePorts } from "../../testing/free-ports.js";
+import { diskStorageRoutes } from "../http/disk-storage-routes.js";
 import { installErrorHandling } from "../http/error-handler.js";
 import { createDiskStorage, DISK_STORAGE_PREFIX, type DiskStorage } from "./disk-storage.js";
-import { diskStorageRoutes } from "../http/disk-storage-routes.js";
 import { STAGING_PREFIX, StorageError } from "./storage.js";
 
 type DiskServer = {
