@@ -156,7 +156,8 @@ function summaryLine(scenario: Scenario, record: RunRecord): string {
   const f = (n: number | undefined) => (n === undefined ? "-" : Math.round(n));
   return (
     `${scenario.name} r${record.round} ${record.contender}: stored ${f(last.storedMs)} ms, completed ${f(last.serverCompletedMs)}` +
-    ` (page ${f(last.uiCompletedMs)}), first byte ${f(last.firstByteMs)}, task ${f(last.taskMs)} script ${f(last.scriptMs)},` +
+    ` (page ${f(last.uiCompletedMs)}), first byte ${f(last.firstByteMs)}, task ${f(last.taskMs)} script ${f(last.scriptMs)}` +
+    ` (after stored ${f(last.taskAfterStoredMs)}), style ${f(last.styleMs)}/${last.recalcStyleCount} layout ${f(last.layoutMs)}/${last.layoutCount},` +
     ` long tasks ${last.longTasks} (max ${f(last.longestTaskMs)}), frame p95 ${f(last.frameP95Ms)}, heap ${last.heapAfterGcMB?.toFixed(1)} MB` +
     (last.hashMBps === undefined ? "" : `, hashing ${last.hashMBps.toFixed(0)} MB/s in the worker`)
   );

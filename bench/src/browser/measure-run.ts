@@ -31,6 +31,9 @@ export type BatchSample = {
   scriptMs?: number;
   layoutMs?: number;
   styleMs?: number;
+  /** Style recalcs and layouts over the window (CDP counts: steadier than durations on a loaded machine). */
+  recalcStyleCount?: number;
+  layoutCount?: number;
   /** Task time after the server had every photo's bytes, and its share of the time before. */
   taskAfterStoredMs?: number;
   afterStoredShare?: number;
@@ -213,6 +216,8 @@ function cdpFigures(before: Metrics, stored: Metrics, after: Metrics): Partial<B
     scriptMs: delta("ScriptDuration"),
     layoutMs: delta("LayoutDuration"),
     styleMs: delta("RecalcStyleDuration"),
+    recalcStyleCount: (after.RecalcStyleCount ?? 0) - (before.RecalcStyleCount ?? 0),
+    layoutCount: (after.LayoutCount ?? 0) - (before.LayoutCount ?? 0),
     taskAfterStoredMs: afterStored,
     afterStoredShare: upload > 0 ? afterStored / upload : 0,
   };

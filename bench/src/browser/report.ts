@@ -30,6 +30,8 @@ const FIGURES: [Figure, string, string][] = [
   ["scriptMs", "script time", "ms"],
   ["styleMs", "style recalc", "ms"],
   ["layoutMs", "layout", "ms"],
+  ["recalcStyleCount", "style recalcs", "count"],
+  ["layoutCount", "layouts", "count"],
   ["taskAfterStoredMs", "task time after last byte", "ms"],
   ["afterStoredShare", "… as share of the upload's", "×"],
   ["longTasks", "long tasks > 50 ms", "count"],

@@ -67,6 +67,12 @@ export const SPEED_TIME_CONSTANT_MS = 3_000;
  */
 export const HIDDEN_FLUSH_MS = 250;
 
+/**
+ * Byte progress alone reaches the store at most this often in a browser (status changes still come
+ * on the next frame): five updates a second read as live, and the bars glide between them.
+ */
+export const PROGRESS_FLUSH_MS = 200;
+
 /** Node transport writes the body in chunks of this size, so progress events come every 64 KiB. */
 export const NODE_CHUNK_BYTES = 64 * 1024;
 

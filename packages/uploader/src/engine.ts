@@ -30,7 +30,7 @@ import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import type { PersistedFile } from "./persisted-state.js";
 import { ProgressReporter } from "./progress-reporter.js";
-import { defaultScheduler } from "./scheduler.js";
+import { defaultProgressScheduler, defaultScheduler } from "./scheduler.js";
 import { chunkForJobs, planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
 import { createUploadStore, type FileState, StoreWriter, type UploadStore } from "./store.js";
@@ -57,7 +57,10 @@ class Engine implements Uploader {
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
     this.#onError = o.onError ?? (() => {});
-    const writer = new StoreWriter(this.store, o.scheduler ?? defaultScheduler());
+    // A scheduler given by the caller (tests) paces progress too; by default progress waits longer.
+    const writer = o.scheduler
+      ? new StoreWriter(this.store, o.scheduler)
+      : new StoreWriter(this.store, defaultScheduler(), defaultProgressScheduler());
     const limits = {
       maxActiveFiles: o.limits?.maxActiveFiles ?? C.DEFAULT_MAX_ACTIVE_FILES,
       maxRequests: o.limits?.maxRequests ?? C.DEFAULT_MAX_REQUESTS,
@@ -94,7 +97,7 @@ class Engine implements Uploader {
       reporter:
         reportMs > 0 ? new ProgressReporter(o.api, reportMs, (e) => this.#onError(e, { action: "progress" })) : null,
       meter: new TransferMeter(
-        (speed) => writer.setRoot({ speed }),
+        (speed) => writer.setRoot({ speed }, { progress: true }),
         () => queue.activeCount > 0,
       ),
       idle: new IdleTracker(queue),
@@ -303,7 +306,7 @@ class Engine implements Uploader {
   #onBytes(r: FileRecord, delta: number, live: boolean): void {
     if (live) this.#p.meter.add(delta);
     const sent = r.progress.sent;
-    this.#p.writer.patchFile(r.id, { bytesSent: sent });
+    this.#p.writer.patchProgress(r.id, { bytesSent: sent });
     const plan = r.upload;
     if (plan && !r.finalizing) this.#p.reporter?.update(plan.jobId, plan.photoId, sent, r.progress.total);
   }

@@ -1,4 +1,4 @@
-import { HIDDEN_FLUSH_MS } from "./constants.js";
+import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS } from "./constants.js";
 
 /** Runs a callback "soon": once per animation frame in a browser, on the next turn in Node. */
 export type FrameScheduler = (callback: () => void) => void;
@@ -28,4 +28,17 @@ export function defaultScheduler(): FrameScheduler {
   }
   if (typeof setImmediate === "function") return (callback) => setImmediate(callback);
   return (callback) => setTimeout(callback, 0);
+}
+
+/**
+ * For writes that only move bytes: in a browser, the first frame after PROGRESS_FLUSH_MS (or the
+ * timer alone in a background tab); in Node, the same as defaultScheduler.
+ */
+export function defaultProgressScheduler(): FrameScheduler {
+  const frame = defaultScheduler();
+  const g = globalThis as FrameGlobals;
+  if (typeof g.requestAnimationFrame !== "function") return frame;
+  return (callback) => {
+    setTimeout(() => frame(callback), PROGRESS_FLUSH_MS);
+  };
 }

@@ -79,6 +79,34 @@ describe("StoreWriter", () => {
     expect(store.getState().order).toEqual(["a", "b"]);
   });
 
+  it("holds byte progress for the slower progress flush, unless a status write flushes it sooner", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const progress = manualScheduler();
+    const writer = new StoreWriter(store, frames.schedule, progress.schedule);
+    writer.addFile(file("a"));
+    writer.addFile(file("b"));
+    frames.runFrame();
+    let notifications = 0;
+    store.subscribe(() => notifications++);
+    for (let sent = 1; sent <= 50; sent++) writer.patchProgress("a", { bytesSent: sent });
+    writer.setRoot({ speed: 10 }, { progress: true });
+    expect(frames.pending).toBe(0);
+    expect(progress.pending).toBe(1);
+    progress.runFrame();
+    expect(notifications).toBe(1);
+    expect(store.getState()).toMatchObject({ speed: 10, files: { a: { bytesSent: 50 } } });
+
+    writer.patchProgress("a", { bytesSent: 60 });
+    writer.patchFile("b", { status: "UPLOADING" });
+    frames.runFrame();
+    expect(notifications).toBe(2);
+    expect(store.getState().files.a?.bytesSent).toBe(60);
+    expect(store.getState().files.b?.status).toBe("UPLOADING");
+    progress.runFrame(); // nothing left to write: no notification
+    expect(notifications).toBe(2);
+  });
+
   it("replaces only the objects of files that changed", () => {
     const store = createUploadStore();
     const frames = manualScheduler();

@@ -82,6 +82,12 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed">>;
  * object is replaced only when that file changed, so a row subscribed to its own file re-renders
  * only for its own changes. Status writes never move a file backwards (DESIGN §5) unless the
  * engine says so, which it does for exactly one thing: a retry.
+ *
+ * Byte progress alone (`patchProgress`, `setRoot(…, { progress: true })`) waits for the slower
+ * `scheduleProgress` (a few times a second in a browser): with six requests in flight it changes
+ * every frame, and re-rendering the panel 60 times a second for it costs more main-thread time than
+ * the upload itself. Anything else (a status, a new file) still flushes on the next frame, taking
+ * the pending progress with it.
  */
 export class StoreWriter {
   readonly #files = new Map<string, Partial<FileState>>();
@@ -91,10 +97,12 @@ export class StoreWriter {
   #root: RootPatch = {};
   #lazyRoot: (() => RootPatch) | null = null;
   #scheduled = false;
+  #progressScheduled = false;
 
   constructor(
     readonly store: UploadStore,
     private readonly schedule: FrameScheduler,
+    private readonly scheduleProgress: FrameScheduler = schedule,
   ) {}
 
   /** The file as it will be after the next flush. */
@@ -118,7 +126,16 @@ export class StoreWriter {
   }
 
   patchFile(id: string, patch: Partial<FileState>, options: { allowBackward?: boolean } = {}): void {
-    if (this.#removed.has(id) || (!this.#files.has(id) && !(id in this.store.getState().files))) return;
+    if (this.#write(id, patch, options)) this.#request();
+  }
+
+  /** Bytes moved (bytesSent, partsDone): flushed with the next write that matters, or a few times a second. */
+  patchProgress(id: string, patch: Pick<Partial<FileState>, "bytesSent" | "partsDone">): void {
+    if (this.#write(id, patch, {})) this.#requestProgress();
+  }
+
+  #write(id: string, patch: Partial<FileState>, options: { allowBackward?: boolean }): boolean {
+    if (this.#removed.has(id) || (!this.#files.has(id) && !(id in this.store.getState().files))) return false;
     let next = patch;
     const current = patch.status !== undefined && !options.allowBackward ? this.file(id) : undefined;
     if (current && patch.status !== undefined && !movesForward(current.status, patch.status)) {
@@ -126,9 +143,9 @@ export class StoreWriter {
       const { status: _status, error: _error, ...rest } = patch;
       next = rest;
     }
-    if (Object.keys(next).length === 0) return;
+    if (Object.keys(next).length === 0) return false;
     this.#files.set(id, { ...this.#files.get(id), ...next });
-    this.#request();
+    return true;
   }
 
   removeFiles(ids: Iterable<string>): void {
@@ -144,9 +161,10 @@ export class StoreWriter {
     this.#request();
   }
 
-  setRoot(patch: RootPatch): void {
+  setRoot(patch: RootPatch, options: { progress?: boolean } = {}): void {
     this.#root = { ...this.#root, ...patch };
-    this.#request();
+    if (options.progress) this.#requestProgress();
+    else this.#request();
   }
 
   /** A root value that is costly to compute (the waiting order): computed once, at flush. */
@@ -188,6 +206,15 @@ export class StoreWriter {
     if (this.#scheduled) return;
     this.#scheduled = true;
     this.schedule(() => this.flush());
+  }
+
+  #requestProgress(): void {
+    if (this.#scheduled || this.#progressScheduled) return;
+    this.#progressScheduled = true;
+    this.scheduleProgress(() => {
+      this.#progressScheduled = false;
+      this.flush();
+    });
   }
 }
 

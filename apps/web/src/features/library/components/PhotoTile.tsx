@@ -1,9 +1,8 @@
 "use client";
 
 import type { PhotoListItem } from "@rapidphoto/protocol";
-import { Check, ImageOff } from "lucide-react";
+import { Check, Hourglass, ImageOff } from "lucide-react";
 import { memo } from "react";
-import { Spinner } from "@/components/ui/Spinner";
 import { stableThumbnail } from "../state/stable-thumbnail";
 
 type TileProps = {
@@ -52,8 +51,10 @@ export const PhotoTile = memo(function PhotoTile({ photo, index, selected, selec
             Couldn't process
           </span>
         ) : (
+          // A still icon, not a spinner: hundreds of tiles can be processing at once, and every
+          // spinning SVG costs a style recalc and a repaint on the main thread every frame.
           <span className="flex size-full flex-col items-center justify-center gap-2 text-subtle text-xs">
-            <Spinner className="size-5 text-accent" />
+            <Hourglass aria-hidden="true" className="size-5 text-accent" />
             Processing…
           </span>
         )}

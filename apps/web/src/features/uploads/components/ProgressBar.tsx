@@ -36,7 +36,7 @@ export const ProgressBar = memo(function ProgressBar({
       className={`h-1.5 w-full overflow-hidden rounded-full bg-line ${className}`}
     >
       <div
-        className={`h-full w-full origin-left rounded-full duration-150 ease-linear motion-safe:transition-transform ${TONES[tone]}`}
+        className={`h-full w-full origin-left rounded-full duration-200 ease-linear motion-safe:transition-transform ${TONES[tone]}`}
         style={{ transform: `scaleX(${value / 100})` }}
       />
     </div>

@@ -19,6 +19,9 @@ import { QueueHandle } from "./QueueHandle";
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
 export const ROW_HEIGHT = 72;
 
+/** One element for every row: React skips rendering it again when the row re-renders. */
+const FILE_ICON = <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />;
+
 function toneFor(status: PhotoStatus, paused: boolean): ProgressTone {
   if (status === "COMPLETED") return "done";
   if (status === "FAILED") return "failed";
@@ -223,7 +226,7 @@ function RowFrame(props: {
       className="flex h-full flex-col justify-center gap-1.5 border-line/70 border-b px-4 data-[dragging]:opacity-50 data-[drop-target]:shadow-[inset_0_2px_0_var(--color-accent)]"
     >
       <div className="flex min-w-0 items-center gap-2">
-        {props.handle ?? <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />}
+        {props.handle ?? FILE_ICON}
         <span className="min-w-0 flex-1 truncate font-medium text-fg text-sm" title={props.name}>
           {props.name}
         </span>
