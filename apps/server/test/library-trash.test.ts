@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrashService } from "../src/library/trash-service.js";
 import { StorageError } from "../src/storage/storage.js";
@@ -8,7 +8,7 @@ import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
-import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
+import { type SwiftTestServer, startSwiftTestServer, swiftClient, swiftStorageEnv } from "./s3/swift-test-server.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 /**
@@ -400,12 +400,7 @@ librarySuite("library and Trash on PostgreSQL + S3 (Swift s3api)", async () => {
   });
   if (!up || !swift) return null;
   const bucket = uniqueBucketName();
-  const s3 = new S3Client({
-    endpoint: swift.endpoint,
-    region: swift.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
-  });
+  const s3 = swiftClient(swift);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const db = await createTempPostgresDatabase();
   cleanup = async () => {
@@ -416,12 +411,7 @@ librarySuite("library and Trash on PostgreSQL + S3 (Swift s3api)", async () => {
   const server = await startTestServer({
     env: {
       DATABASE_URL: db.url,
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: swift.endpoint,
-      S3_REGION: swift.region,
-      S3_ACCESS_KEY_ID: swift.accessKeyId,
-      S3_SECRET_ACCESS_KEY: swift.secretAccessKey,
-      S3_FORCE_PATH_STYLE: "true",
+      ...swiftStorageEnv(swift, bucket),
     },
   });
   const listObjects = async () => {

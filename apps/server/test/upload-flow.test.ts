@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable, serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
-import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
+import { type SwiftTestServer, startSwiftTestServer, swiftClient, swiftStorageEnv } from "./s3/swift-test-server.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const MB = 1_000_000;
@@ -120,23 +120,13 @@ describe("full upload on PostgreSQL + S3 (Swift s3api)", () => {
     if (!swiftUp || !swift) return;
     const db = await createTempPostgresDatabase();
     dropDb = db.drop;
-    s3 = new S3Client({
-      endpoint: swift.endpoint,
-      region: swift.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
-    });
+    s3 = swiftClient(swift);
     bucket = uniqueBucketName();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     server = await startTestServer({
       env: {
         DATABASE_URL: db.url,
-        S3_BUCKET: bucket,
-        S3_ENDPOINT: swift.endpoint,
-        S3_REGION: swift.region,
-        S3_ACCESS_KEY_ID: swift.accessKeyId,
-        S3_SECRET_ACCESS_KEY: swift.secretAccessKey,
-        S3_FORCE_PATH_STYLE: "true",
+        ...swiftStorageEnv(swift, bucket),
       },
     });
     ready = true;

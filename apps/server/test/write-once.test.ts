@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { UploadItem } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
 import { serviceAvailable } from "../testing/services.js";
 import { destroyBucket, uniqueBucketName } from "./s3/s3-bucket.js";
-import { type SwiftTestServer, startSwiftTestServer } from "./s3/swift-test-server.js";
+import { type SwiftTestServer, startSwiftTestServer, swiftClient, swiftStorageEnv } from "./s3/swift-test-server.js";
 import { sendBytes, waitForJob } from "./upload-client.js";
 
 /**
@@ -128,12 +128,7 @@ writeOnceSuite("write-once originals on S3 (Swift s3api)", async () => {
   });
   if (!up || !swift) return null;
   const bucket = uniqueBucketName();
-  const s3 = new S3Client({
-    endpoint: swift.endpoint,
-    region: swift.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
-  });
+  const s3 = swiftClient(swift);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   bucketCleanup = async () => {
     await destroyBucket(s3, bucket);
@@ -141,12 +136,7 @@ writeOnceSuite("write-once originals on S3 (Swift s3api)", async () => {
   };
   return startTestServer({
     env: {
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: swift.endpoint,
-      S3_REGION: swift.region,
-      S3_ACCESS_KEY_ID: swift.accessKeyId,
-      S3_SECRET_ACCESS_KEY: swift.secretAccessKey,
-      S3_FORCE_PATH_STYLE: "true",
+      ...swiftStorageEnv(swift, bucket),
     },
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { S3Client } from "@aws-sdk/client-s3";
 import { freePorts } from "../../testing/free-ports.js";
 
 const run = promisify(execFile);
@@ -57,4 +58,26 @@ export async function startSwiftTestServer(): Promise<SwiftTestServer> {
       cause: err,
     });
   }
+}
+
+/** A client for the Swift test server's s3api. */
+export function swiftClient(swift: SwiftTestServer): S3Client {
+  return new S3Client({
+    endpoint: swift.endpoint,
+    region: swift.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
+  });
+}
+
+/** The environment that points the server's storage at `bucket` on the Swift test server. */
+export function swiftStorageEnv(swift: SwiftTestServer, bucket: string): Record<string, string> {
+  return {
+    S3_BUCKET: bucket,
+    S3_ENDPOINT: swift.endpoint,
+    S3_REGION: swift.region,
+    S3_ACCESS_KEY_ID: swift.accessKeyId,
+    S3_SECRET_ACCESS_KEY: swift.secretAccessKey,
+    S3_FORCE_PATH_STYLE: "true",
+  };
 }
