@@ -103,6 +103,7 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     publish,
     logger: app.log,
     onPhotosReady: () => app.processing?.wake(),
+    maxFilesPerJob: config.maxFilesPerJob,
   });
   const queries = createUploadQueries({ db: database.db });
   const library = createLibraryQueries({ db: database.db, storage });

@@ -12,6 +12,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, message: "The request is not valid." },
   BAD_JSON: { status: 400, message: "The request body is not valid JSON." },
+  /** details: {maxFiles}: the server's limit (MAX_FILES_PER_JOB), so a client can split by it. */
+  TOO_MANY_FILES: { status: 400, message: "Too many files for one upload job." },
   INVALID_CREDENTIALS: { status: 401, message: "Email or password is incorrect." },
   UNAUTHENTICATED: { status: 401, message: "Sign in to continue." },
   TOKEN_EXPIRED: { status: 401, message: "Your session has expired. Sign in again." },

@@ -21,6 +21,15 @@ export const DEFAULT_MAX_REQUESTS = 6;
  */
 export const DEFAULT_MAX_ACTIVE_FILES = 10;
 
+/**
+ * A selection larger than one job (the server's per-job limit, 1,000 files by default) is
+ * registered a job at a time: the next job is created when fewer than this many registered files
+ * are left waiting, so its URLs are signed shortly before they are used. Creating a 1,000-file job
+ * takes 0.2–1.5 s on the server (bench: server, load); in that time the engine starts a few hundred
+ * small files at most, so the queue never runs dry at a job boundary.
+ */
+export const DEFAULT_REGISTER_AHEAD = 300;
+
 /** Parts signed per request: enough to cover every request slot once, small enough to sign just in time. */
 export const DEFAULT_SIGN_BATCH = 10;
 
@@ -53,8 +62,13 @@ export const DEFAULT_STALL_MAX_TIMEOUT_MS = 120_000;
  */
 export const DEFAULT_MAX_STALLS = 5;
 
-/** Server progress reports per job at most every this often: "a few per second", never per frame. */
-export const DEFAULT_PROGRESS_REPORT_MS = 500;
+/**
+ * Server progress reports: at most one request per tab this often, for the photos whose bytes
+ * moved since the last one and that have been on their way at least this long (a file sent
+ * faster says all there is to say with its finalize). Other tabs see bars move every second or
+ * two; the server's sender lease (two minutes) is kept by far fewer.
+ */
+export const DEFAULT_PROGRESS_REPORT_MS = 1_500;
 
 /** Speed is sampled this often while bytes move; the EMA below smooths the samples. */
 export const SPEED_SAMPLE_MS = 500;

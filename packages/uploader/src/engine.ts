@@ -20,18 +20,20 @@ import {
   createRecord,
   type FileRecord,
   initialFileState,
+  newClientId,
   type PhotoReport,
   releaseSource,
   validateSource,
 } from "./file-record.js";
 import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles } from "./file-restore.js";
 import { HashPipeline } from "./hash-pipeline.js";
+import { JobRegistrar } from "./job-registrar.js";
 import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import type { PersistedFile } from "./persisted-state.js";
 import { ProgressReporter } from "./progress-reporter.js";
 import { defaultProgressScheduler, defaultScheduler } from "./scheduler.js";
-import { chunkForJobs, planCancelCalls, tellServerCancelled } from "./server-calls.js";
+import { planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
 import { createUploadStore, type FileState, StoreWriter, type UploadStore } from "./store.js";
 import { type QueueLimits, TaskQueue } from "./task-queue.js";
@@ -68,6 +70,22 @@ class Engine implements Uploader {
     const queue = new TaskQueue(limits, (id) => startFile(this.#p, id));
     const network = o.network ?? defaultNetworkMonitor();
     const reportMs = o.progressReportMs ?? C.DEFAULT_PROGRESS_REPORT_MS;
+    const idle = new IdleTracker(queue);
+    const jobs = new JobRegistrar(
+      {
+        register: (chunk) =>
+          registerChunk(this.#p, chunk).then((cancelled) => {
+            void this.#tellCancelled({ jobs: [], photos: cancelled });
+          }),
+        waiting: () => queue.waitingCount,
+        file: (r) => writer.file(r.id),
+        busy: (delta) => {
+          idle.registrations += delta;
+          idle.check();
+        },
+      },
+      { maxFiles: o.maxFilesPerJob, ahead: o.registerAhead ?? C.DEFAULT_REGISTER_AHEAD },
+    );
     this.#p = {
       records: new Map(),
       byPhoto: new Map(),
@@ -95,17 +113,25 @@ class Engine implements Uploader {
         maxParallel: () => queue.limits.maxRequests,
       },
       reporter:
-        reportMs > 0 ? new ProgressReporter(o.api, reportMs, (e) => this.#onError(e, { action: "progress" })) : null,
+        reportMs > 0
+          ? new ProgressReporter(
+              o.api,
+              reportMs,
+              (e) => this.#onError(e, { action: "progress" }),
+              () => (o.clock ?? systemClock).now(),
+            )
+          : null,
       meter: new TransferMeter(
         (speed) => writer.setRoot({ speed }, { progress: true }),
         () => queue.activeCount > 0,
       ),
-      idle: new IdleTracker(queue),
+      idle,
       hashing: null,
+      jobs,
       life: this.#life.signal,
     };
     this.#hasher = o.hasher ?? null;
-    if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#registerNow(chunk));
+    if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#p.jobs.registerNow(chunk));
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
       queue.setBlocked(!online); // offline: start nothing new; requests in flight fail without using up tries
@@ -117,12 +143,13 @@ class Engine implements Uploader {
 
   add(sources: readonly UploadSource[], options: { priority?: number } = {}): string[] {
     const now = Date.now();
+    const batch = { priority: options.priority ?? 0, batchId: newClientId("b"), addedAt: now };
     const valid: FileRecord[] = [];
     const ids: string[] = [];
     for (const source of sources) {
       const r = createRecord(source, (record, delta, live) => this.#onBytes(record, delta, live));
       this.#p.records.set(r.id, r);
-      this.#p.writer.addFile(initialFileState(r.id, source, options.priority ?? 0, now));
+      this.#p.writer.addFile(initialFileState(r.id, source, batch));
       ids.push(r.id);
       const invalid = validateSource(source);
       if (!invalid) valid.push(r);
@@ -169,6 +196,7 @@ class Engine implements Uploader {
       this.#p.writer.patchFile(r.id, { paused: false });
       enqueue(this.#p, r);
     }
+    this.#p.jobs.pump(); // resumed files not registered yet go with the next job
   }
 
   async cancel(fileId?: string): Promise<void> {
@@ -265,6 +293,7 @@ class Engine implements Uploader {
 
   destroy(): void {
     this.#life.abort(new UploadStoppedError("destroy"));
+    this.#p.jobs.stop();
     for (const r of this.#p.records.values()) {
       r.controller?.abort(new UploadStoppedError("destroy"));
       releaseSource(r);
@@ -320,12 +349,7 @@ class Engine implements Uploader {
     // A retried file already has its hash (or none could be read): it is registered at once.
     const unhashed = this.#p.hashing ? records.filter((r) => this.#file(r)?.sha256 === null) : [];
     if (unhashed.length > 0) this.#p.hashing!.add(unhashed, priority);
-    const rest = unhashed.length > 0 ? records.filter((r) => this.#file(r)?.sha256 !== null) : records;
-    for (const chunk of chunkForJobs(rest)) void this.#registerNow(chunk);
-  }
-
-  #registerNow(chunk: FileRecord[]): Promise<void> {
-    return registerChunk(this.#p, chunk).then((cancelled) => this.#tellCancelled({ jobs: [], photos: cancelled }));
+    this.#p.jobs.add(unhashed.length > 0 ? records.filter((r) => this.#file(r)?.sha256 !== null) : records);
   }
 
   #tellCancelled(work: { jobs: string[]; photos: string[] }): Promise<void> {

@@ -4,6 +4,7 @@ import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError
 import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
 import { type RunFile, type RunnerDeps, type RunOutcome, runFile } from "./file-runner.js";
 import type { HashPipeline } from "./hash-pipeline.js";
+import { type JobRegistrar, tooManyFiles } from "./job-registrar.js";
 import { mergePhotoReport, newJob } from "./merge.js";
 import type { ProgressReporter } from "./progress-reporter.js";
 import type { RetryContext } from "./retry.js";
@@ -30,6 +31,8 @@ export type EngineParts = {
   idle: IdleTracker;
   /** Hashes files before they are registered; null when the engine was given no hasher. */
   hashing: HashPipeline | null;
+  /** Registers added files as jobs, a job at a time as the queue drains. */
+  jobs: JobRegistrar;
   /** Aborted by destroy. */
   life: AbortSignal;
 };
@@ -72,6 +75,7 @@ export function forgetProgress(parts: EngineParts, r: FileRecord): void {
 export function queueChanged(parts: EngineParts): void {
   parts.writer.setRootLazy(() => ({ queue: parts.queue.waitingIds() }));
   parts.hashing?.queueChanged(); // fewer files waiting to be sent: maybe time for the next job
+  parts.jobs.pump(); // the queue may have run low: the next job of a large selection is due
 }
 
 export function fail(parts: EngineParts, r: FileRecord, reason: FailureReason): void {
@@ -168,9 +172,11 @@ export function applyPhotoReport(parts: EngineParts, r: FileRecord, report: Phot
   }
 }
 
-/** Registers a chunk of files as one job and queues them. Returns the photo ids of files cancelled meanwhile. */
+/**
+ * Registers a chunk of files as one job and queues them. Returns the photo ids of files cancelled
+ * meanwhile; throws only a TOO_MANY_FILES refusal (the job-registrar splits the chunk).
+ */
 export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Promise<string[]> {
-  parts.idle.registrations++;
   const cancelled: string[] = [];
   const isCancelled = (r: FileRecord) => fileOf(parts, r)?.status === "CANCELLED";
   try {
@@ -201,10 +207,10 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
       planUpload(parts, r, jobId, item);
     }
   } catch (error) {
+    // Refused for holding more files than the server's limit: the registrar splits and asks again.
+    const limit = tooManyFiles(error);
+    if (limit !== null && limit < chunk.length) throw error;
     if (!parts.life.aborted) for (const r of chunk) if (!isCancelled(r)) fail(parts, r, toFailureReason(error));
-  } finally {
-    parts.idle.registrations--;
-    parts.idle.check();
   }
   return cancelled;
 }

@@ -35,9 +35,9 @@ export type PhotoReport = { status: PhotoStatus; errorMessage?: string | null; s
 let counter = 0;
 
 /** Client ids: unique in this page, short, and no use to anyone else (not a file name or path). */
-function newFileId(): string {
+export function newClientId(prefix: "f" | "b" = "f"): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
-  return `f_${Date.now().toString(36)}_${counter.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  return `${prefix}_${Date.now().toString(36)}_${counter.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Checks a file against the server's rules before it is sent, so one bad file cannot sink a batch of 1000. */
@@ -47,7 +47,12 @@ export function validateSource(source: UploadSource): FailureReason | null {
   return { code: "INVALID_FILE", message: result.error.issues[0]?.message ?? "This file cannot be uploaded." };
 }
 
-export function initialFileState(id: string, source: UploadSource, priority: number, addedAt: number): FileState {
+export function initialFileState(
+  id: string,
+  source: UploadSource,
+  options: { priority: number; batchId: string; addedAt: number },
+): FileState {
+  const { priority, batchId, addedAt } = options;
   return {
     id,
     name: source.name,
@@ -64,6 +69,7 @@ export function initialFileState(id: string, source: UploadSource, priority: num
     partsDone: 0,
     retries: 0,
     error: null,
+    batchId,
     seqFloor: 0,
     addedAt,
     sha256: null,
@@ -88,7 +94,7 @@ export function createRecord(
   restored?: { id: string; size: number },
 ): FileRecord {
   const record: FileRecord = {
-    id: restored?.id ?? newFileId(),
+    id: restored?.id ?? newClientId(),
     source,
     progress: new FileProgress(restored?.size ?? source?.size ?? 0, (delta, live) => onBytes(record, delta, live)),
     upload: null,

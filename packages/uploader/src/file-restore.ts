@@ -1,6 +1,6 @@
 import type { UploadItem } from "@rapidphoto/protocol";
 import { type EngineParts, planUpload } from "./file-lifecycle.js";
-import type { FileRecord } from "./file-record.js";
+import { type FileRecord, newClientId } from "./file-record.js";
 import { matchByFingerprint } from "./fingerprint.js";
 import { newJob } from "./merge.js";
 import type { PersistedFile } from "./persisted-state.js";
@@ -19,13 +19,14 @@ export type NewRecord = (id: string, size: number) => FileRecord;
 export function restoreFiles(parts: EngineParts, files: readonly PersistedFile[], newRecord: NewRecord): string[] {
   const added: string[] = [];
   const jobs = new Map<string, number>();
+  const batchId = newClientId("b"); // what comes back from one restore is one batch
   for (const f of files) {
     if (parts.records.has(f.id)) continue;
     const r = newRecord(f.id, f.size);
     parts.records.set(f.id, r);
     if (f.photoId) parts.byPhoto.set(f.photoId, f.id);
     if (f.jobId) jobs.set(f.jobId, (jobs.get(f.jobId) ?? 0) + 1);
-    parts.writer.addFile(restoredState(f));
+    parts.writer.addFile(restoredState(f, batchId));
     added.push(f.id);
   }
   // The engine follows these jobs again: pushes and fetched views bring the photos' real statuses
@@ -34,7 +35,7 @@ export function restoreFiles(parts: EngineParts, files: readonly PersistedFile[]
   return added;
 }
 
-function restoredState(f: PersistedFile): FileState {
+function restoredState(f: PersistedFile, batchId: string): FileState {
   return {
     id: f.id,
     name: f.name,
@@ -51,6 +52,7 @@ function restoredState(f: PersistedFile): FileState {
     partsDone: f.storedParts.length,
     retries: 0,
     error: null,
+    batchId,
     seqFloor: 0,
     addedAt: f.addedAt,
     lastModified: f.lastModified,

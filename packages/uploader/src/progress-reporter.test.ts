@@ -19,63 +19,102 @@ function fakeApi() {
   return { api, sent, answers };
 }
 
+const INTERVAL = 1_000;
+
 describe("ProgressReporter", () => {
   let reporter: ProgressReporter | null = null;
+  let now = 0;
   afterEach(() => reporter?.stop());
+  /** A reporter flushed by hand, on a clock the test moves. */
+  const make = (api: UploadApi, onError?: (error: unknown) => void) => {
+    now = 0;
+    reporter = new ProgressReporter(api, INTERVAL, onError, () => now);
+    return reporter;
+  };
 
-  it("keeps one request per job in flight and sends the latest value per photo next", async () => {
+  it("reports a photo only once it has been on its way a whole interval: a fast file is never reported", () => {
+    const { api, sent } = fakeApi();
+    const r = make(api);
+    r.update("job_a", "ph_fast", 10, 100);
+    r.update("job_a", "ph_slow", 10, 100);
+    now = INTERVAL - 1;
+    r.flush();
+    expect(sent).toEqual([]);
+    r.forget("job_a", "ph_fast"); // finalized within the interval
+    now = INTERVAL;
+    r.flush();
+    expect(sent).toEqual([{ jobId: "job_a", updates: [{ photoId: "ph_slow", bytesSent: 10, bytesTotal: 100 }] }]);
+  });
+
+  it("keeps one request in flight for the whole tab, sends the latest value next, and only what changed", async () => {
     const { api, sent, answers } = fakeApi();
-    reporter = new ProgressReporter(api, 60_000); // flushed by hand
-    reporter.update("job_a", "ph_1", 10, 100);
-    reporter.flush();
-    expect(sent).toEqual([{ jobId: "job_a", updates: [{ photoId: "ph_1", bytesSent: 10, bytesTotal: 100 }] }]);
+    const r = make(api);
+    r.update("job_a", "ph_1", 10, 100);
+    r.update("job_a", "ph_2", 10, 100);
+    r.update("job_b", "ph_3", 10, 100);
+    now = INTERVAL;
+    r.flush();
+    expect(sent).toEqual([
+      {
+        jobId: "job_a",
+        updates: [
+          { photoId: "ph_1", bytesSent: 10, bytesTotal: 100 },
+          { photoId: "ph_2", bytesSent: 10, bytesTotal: 100 },
+        ],
+      },
+    ]);
 
-    reporter.update("job_a", "ph_1", 20, 100);
-    reporter.update("job_a", "ph_1", 150, 100); // clamped to the total
-    reporter.flush();
-    expect(sent).toHaveLength(1); // the first request is still out
+    r.update("job_a", "ph_1", 20, 100);
+    r.update("job_a", "ph_1", 150, 100); // clamped to the total
+    r.flush();
+    expect(sent).toHaveLength(1); // the first request is still out, and no other job goes meanwhile
 
     answers[0]!.resolve();
     await tick();
-    reporter.flush();
-    expect(sent[1]).toEqual({ jobId: "job_a", updates: [{ photoId: "ph_1", bytesSent: 100, bytesTotal: 100 }] });
+    r.flush(); // job_b's turn
+    expect(sent[1]).toEqual({ jobId: "job_b", updates: [{ photoId: "ph_3", bytesSent: 10, bytesTotal: 100 }] });
+    answers[1]!.resolve();
+    await tick();
+    r.flush(); // job_a again, with only the photo whose bytes moved
+    expect(sent[2]).toEqual({ jobId: "job_a", updates: [{ photoId: "ph_1", bytesSent: 100, bytesTotal: 100 }] });
+    answers[2]!.resolve();
+    await tick();
+    r.flush(); // nothing moved since
+    expect(sent).toHaveLength(3);
   });
 
-  it("drops a forgotten photo's pending report", () => {
-    const { api, sent } = fakeApi();
-    reporter = new ProgressReporter(api, 60_000);
-    reporter.update("job_a", "ph_1", 10, 100);
-    reporter.update("job_a", "ph_2", 5, 100);
-    reporter.forget("job_a", "ph_1");
-    reporter.flush();
-    expect(sent).toEqual([{ jobId: "job_a", updates: [{ photoId: "ph_2", bytesSent: 5, bytesTotal: 100 }] }]);
-  });
-
-  it("takes a 409 (every photo moved on) as expected and reports other failures", async () => {
-    const { api, answers } = fakeApi();
+  it("takes a 409 (every photo moved on) as expected, forgets those photos, and reports other failures", async () => {
+    const { api, sent, answers } = fakeApi();
     const errors: unknown[] = [];
-    reporter = new ProgressReporter(api, 60_000, (error) => errors.push(error));
-    reporter.update("job_a", "ph_1", 10, 100);
-    reporter.update("job_b", "ph_2", 10, 100);
-    reporter.flush();
-    const failure = new ApiError(503, "SERVICE_UNAVAILABLE", "down");
+    const r = make(api, (error) => errors.push(error));
+    r.update("job_a", "ph_1", 10, 100);
+    r.update("job_b", "ph_2", 10, 100);
+    now = INTERVAL;
+    r.flush();
     answers[0]!.reject(new ApiError(409, "ILLEGAL_TRANSITION", "moved on"));
+    await tick();
+    r.flush();
+    const failure = new ApiError(503, "SERVICE_UNAVAILABLE", "down");
     answers[1]!.reject(failure);
     await tick();
     expect(errors).toEqual([failure]);
+    // The failed report is said again; the photo that moved on is not.
+    r.flush();
+    expect(sent.map((b) => b.jobId)).toEqual(["job_a", "job_b", "job_b"]);
   });
 
   it("sends nothing and reports nothing once stopped", async () => {
     const { api, sent, answers } = fakeApi();
     const errors: unknown[] = [];
-    reporter = new ProgressReporter(api, 60_000, (error) => errors.push(error));
-    reporter.update("job_a", "ph_1", 10, 100);
-    reporter.flush();
-    reporter.stop();
+    const r = make(api, (error) => errors.push(error));
+    r.update("job_a", "ph_1", 10, 100);
+    now = INTERVAL;
+    r.flush();
+    r.stop();
     answers[0]!.reject(new Error("aborted"));
     await tick();
-    reporter.update("job_a", "ph_1", 20, 100);
-    reporter.flush();
+    r.update("job_a", "ph_1", 20, 100);
+    r.flush();
     expect(sent).toHaveLength(1);
     expect(errors).toEqual([]);
   });

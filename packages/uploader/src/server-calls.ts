@@ -1,4 +1,4 @@
-import { type DuplicateFile, MAX_FILES_PER_JOB, type NewFile, type UploadItem } from "@rapidphoto/protocol";
+import type { DuplicateFile, NewFile, UploadItem } from "@rapidphoto/protocol";
 import pLimit from "p-limit";
 import type { UploadApi } from "./api-client.js";
 import { ApiError } from "./errors.js";
@@ -8,13 +8,6 @@ import { type RetryContext, withRetry } from "./retry.js";
 
 /** Items and duplicates keyed by our client id; `jobId` is null when every file was a duplicate. */
 type Registration = { jobId: string | null; items: Map<string, UploadItem>; duplicates: Map<string, DuplicateFile> };
-
-/** Files per job: the server's limit, so 5,000 files become five jobs rather than one refusal. */
-export function chunkForJobs<T>(files: readonly T[], size = MAX_FILES_PER_JOB): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < files.length; i += size) chunks.push(files.slice(i, i + size));
-  return chunks;
-}
 
 /** Creates one job for `files`; items come back keyed by our client id. */
 export async function registerJob(

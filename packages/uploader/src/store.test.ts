@@ -34,6 +34,7 @@ function file(id: string, patch: Partial<FileState> = {}): FileState {
     partsDone: 0,
     retries: 0,
     error: null,
+    batchId: "b_1",
     seqFloor: 0,
     addedAt: 0,
     sha256: null,

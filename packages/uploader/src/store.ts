@@ -24,6 +24,8 @@ export type FileState = {
   /** Failed tries in the current run, for "retrying…" hints. */
   retries: number;
   error: FailureReason | null;
+  /** Files added in one `add` call share it: one batch to the user, however many jobs carry it. */
+  batchId: string;
   /** Pushes with `seq` at or below this are older than the user's last retry and are ignored. */
   seqFloor: number;
   addedAt: number;

@@ -29,7 +29,11 @@ export type UploaderOptions = {
   /** Backoff and stall detection run on it; the system clock by default (tests pass a manual one). */
   clock?: Clock;
   signBatch?: number;
-  /** Server progress reports per job at most this often; 0 turns them off. */
+  /** Files per job; a server with a lower limit says so when refusing a larger job, and the engine follows. */
+  maxFilesPerJob?: number;
+  /** The next job of a large selection is created when fewer registered files than this wait (DEFAULT_REGISTER_AHEAD). */
+  registerAhead?: number;
+  /** At most one server progress report per this often; 0 turns them off. */
   progressReportMs?: number;
   /** Rewrites signed URLs before use (a dev proxy; tests put a fault-injecting proxy here). */
   rewriteUrl?: (url: string) => string;
@@ -47,7 +51,10 @@ export type UploaderOptions = {
 
 export interface Uploader {
   readonly store: UploadStore;
-  /** Queues files; returns their ids (the store's keys). An invalid file is added as FAILED with the reason. */
+  /**
+   * Queues files as one batch (`FileState.batchId`); returns their ids (the store's keys). An invalid
+   * file is added as FAILED with the reason. Files are registered with the server a job at a time.
+   */
   add(sources: readonly UploadSource[], options?: { priority?: number }): string[];
   /**
    * Files saved by an earlier page (see StatePersistence), back in the store without their bytes

@@ -1,6 +1,6 @@
 import type { JobView, PhotoMessage } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
-import { bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
+import { ApiError, bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
 import { gate, memoryBackend } from "./support/memory-backend.js";
 
 const jpeg = (name: string, bytes = 1000) => bytesSource(new Uint8Array(bytes), { name, type: "image/jpeg" });
@@ -48,6 +48,89 @@ describe("engine", () => {
     expect(jobs.map((c) => (c.args as { files: unknown[] }).files.length)).toEqual([1000, 1]);
     expect(state().files[ids.at(-1)!]).toMatchObject({ status: "FAILED", error: { code: "INVALID_FILE" } });
     expect(ids.slice(0, -1).every((id) => state().files[id]!.status === "PROCESSING")).toBe(true);
+  });
+
+  it("creates the jobs of a large selection one at a time, as the queue drains, as one batch", async () => {
+    const { backend, uploader, state } = setup({
+      limits: { maxActiveFiles: 1, maxRequests: 1 },
+      maxFilesPerJob: 10,
+      registerAhead: 3,
+    });
+    // How many files had been sent when each job was asked for.
+    const sentAtCreate: number[] = [];
+    const createJob = backend.api.createJob;
+    backend.api.createJob = (body, signal) => {
+      sentAtCreate.push(backend.puts.length);
+      return createJob(body, signal);
+    };
+    const ids = uploader.add(Array.from({ length: 25 }, (_, i) => jpeg(`${i}.jpg`, 10)));
+    await uploader.whenIdle();
+    const jobs = backend.calls.filter((c) => c.name === "createJob");
+    expect(jobs.map((c) => (c.args as { files: unknown[] }).files.length)).toEqual([10, 10, 5]);
+    // Just in time: the next job only once fewer than 3 registered files were left waiting.
+    expect(sentAtCreate[0]).toBe(0);
+    expect(sentAtCreate[1]).toBeGreaterThanOrEqual(10 - 3);
+    expect(sentAtCreate[2]).toBeGreaterThanOrEqual(20 - 3);
+    const files = ids.map((id) => state().files[id]!);
+    expect(files.every((f) => f.status === "PROCESSING")).toBe(true);
+    expect(new Set(files.map((f) => f.jobId)).size).toBe(3);
+    expect(new Set(files.map((f) => f.batchId)).size).toBe(1);
+    // Files in the same order as added, job after job.
+    expect(jobs.flatMap((c) => (c.args as { files: { filename: string }[] }).files.map((f) => f.filename))).toEqual(
+      files.map((f) => f.name),
+    );
+  });
+
+  it("splits by the server's own limit when it refuses a job as too large", async () => {
+    const { backend, uploader, state } = setup();
+    const createJob = backend.api.createJob;
+    backend.api.createJob = (body, signal) =>
+      body.files.length > 4
+        ? Promise.reject(new ApiError(400, "TOO_MANY_FILES", "At most 4 files per upload job.", { maxFiles: 4 }))
+        : createJob(body, signal);
+    const ids = uploader.add(Array.from({ length: 10 }, (_, i) => jpeg(`${i}.jpg`, 10)));
+    await uploader.whenIdle();
+    const jobs = backend.calls.filter((c) => c.name === "createJob");
+    expect(jobs.map((c) => (c.args as { files: unknown[] }).files.length)).toEqual([4, 4, 2]);
+    expect(ids.every((id) => state().files[id]!.status === "PROCESSING")).toBe(true);
+  });
+
+  it("pause, resume and cancel of a batch act on all of its jobs, registered or not yet", async () => {
+    const { backend, uploader, state } = setup({
+      limits: { maxActiveFiles: 2, maxRequests: 2 },
+      maxFilesPerJob: 10,
+      registerAhead: 3,
+    });
+    const held = gate();
+    backend.hooks.put = () => ({ hold: held.promise });
+    const ids = uploader.add(Array.from({ length: 25 }, (_, i) => jpeg(`${i}.jpg`, 10)));
+    const file = (i: number) => state().files[ids[i]!]!;
+    while (file(0)?.status !== "UPLOADING") await tick();
+    uploader.pause();
+    held.open();
+    await uploader.whenIdle();
+    const created = () => backend.calls.filter((c) => c.name === "createJob").map((c) => c.args);
+    expect(created()).toHaveLength(1); // paused files are not registered
+    expect(ids.every((_, i) => file(i).paused)).toBe(true);
+
+    // Resumed: the first job finishes, the second is created and its files hang mid-way.
+    const firstJob = file(0).jobId;
+    const stuck = gate();
+    backend.hooks.put = ({ photoId }) =>
+      backend.photos.get(photoId)?.jobId === firstJob ? {} : { hold: stuck.promise };
+    uploader.resume();
+    while (file(10)?.status !== "UPLOADING") await tick();
+    const cancelling = uploader.cancel();
+    stuck.open();
+    await cancelling;
+    await uploader.whenIdle();
+    expect(ids.map((_, i) => file(i).status)).toEqual([
+      ...Array(10).fill("PROCESSING"),
+      ...Array(15).fill("CANCELLED"),
+    ]);
+    // The second job is cancelled in one call; the files never registered need none, nor a job.
+    expect(backend.calls.filter((c) => c.name === "cancelJob").map((c) => c.args)).toEqual([{ jobId: file(10).jobId }]);
+    expect(created()).toHaveLength(2);
   });
 
   it("starts files in priority order and follows a reorder", async () => {

@@ -86,6 +86,14 @@ describe("configuration", () => {
     expect(problemsOf({ TRASH_RETENTION_DAYS: "forever" })[0]).toMatch(/^TRASH_RETENTION_DAYS=/);
   });
 
+  it("holds at most 1,000 files per upload job unless MAX_FILES_PER_JOB says fewer", () => {
+    expect(loadConfig({}, []).maxFilesPerJob).toBe(1000);
+    expect(loadConfig({ MAX_FILES_PER_JOB: "10" }, []).maxFilesPerJob).toBe(10);
+    for (const bad of ["0", "1001", "2.5", "many"]) {
+      expect(problemsOf({ MAX_FILES_PER_JOB: bad }), bad).toEqual([expect.stringMatching(/^MAX_FILES_PER_JOB=/)]);
+    }
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", REDIS_URL: "" }, []).databaseUrl).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { z } from "zod";
 import { parseTrustProxy, type TrustProxy } from "./trust-proxy.js";
 
@@ -57,6 +58,16 @@ const EnvSchema = z.object({
     .positive()
     .max(24 * 30)
     .default(24),
+  /**
+   * Files one upload job may hold (the protocol's limit at most). Clients split a larger selection
+   * into several jobs; a lower value makes that cheap to exercise in tests.
+   */
+  MAX_FILES_PER_JOB: z.coerce
+    .number({ message: "must be a number" })
+    .int({ message: "must be a whole number" })
+    .min(1, { message: `must be between 1 and ${MAX_FILES_PER_JOB}` })
+    .max(MAX_FILES_PER_JOB, { message: `must be between 1 and ${MAX_FILES_PER_JOB}` })
+    .default(MAX_FILES_PER_JOB),
   /** Photos in Trash longer than this are deleted forever (originals and renditions). */
   TRASH_RETENTION_DAYS: z.coerce
     .number()
@@ -94,6 +105,7 @@ export type Config = {
   worker: { concurrency: number | undefined; leaseMs: number };
   uploadExpiryMs: number;
   trashRetentionMs: number;
+  maxFilesPerJob: number;
   role: Role;
 };
 
@@ -155,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
     uploadExpiryMs: e.UPLOAD_EXPIRY_HOURS * 60 * 60 * 1000,
     trashRetentionMs: e.TRASH_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    maxFilesPerJob: e.MAX_FILES_PER_JOB,
     role,
   };
 }

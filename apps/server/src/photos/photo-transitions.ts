@@ -1,5 +1,5 @@
 import { COUNT_FIELD, canTransition, deriveJobStatus, type JobEvent, type PhotoStatus } from "@rapidphoto/protocol";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
@@ -108,21 +108,4 @@ export async function applyTransitions(
   events.push({ userId: job.userId, kind: "status", message: jobMessage(updatedJob, now) });
   for (const event of events) await opts.publish(event);
   return { job: updatedJob, changed, events };
-}
-
-/**
- * Records upload bytes for a batch of photos in one statement: monotonic (a late report never
- * lowers a count), and not a seq bump (progress is coalesced, so it must not look like a gap).
- */
-export async function recordBytes(tx: Tx, bytesByPhoto: ReadonlyMap<string, number>): Promise<PhotoRow[]> {
-  if (bytesByPhoto.size === 0) return [];
-  const cases = [...bytesByPhoto].map(([id, bytes]) => sql`when ${id} then ${bytes}::bigint`);
-  return tx
-    .update(photos)
-    .set({
-      bytesSent: sql`greatest(${photos.bytesSent}, case ${photos.id} ${sql.join(cases, sql` `)} end)`,
-      updatedAt: new Date(),
-    })
-    .where(inArray(photos.id, [...bytesByPhoto.keys()]))
-    .returning();
 }

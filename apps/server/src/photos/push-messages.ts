@@ -22,7 +22,11 @@ export function progressPercent(photo: Pick<PhotoRow, "status" | "bytes" | "byte
   return photoPercent({ status: photo.status as PhotoStatus, bytesSent: photo.bytesSent, bytesTotal: photo.bytes });
 }
 
-export function photoMessage(photo: PhotoRow, seq: number, at: Date): PhotoMessage {
+export function photoMessage(
+  photo: Pick<PhotoRow, "id" | "jobId" | "status" | "bytes" | "bytesSent" | "errorMessage">,
+  seq: number,
+  at: Date,
+): PhotoMessage {
   const done = isStored(photo.status as PhotoStatus);
   return {
     type: "photo",

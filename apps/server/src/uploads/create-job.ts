@@ -7,6 +7,7 @@ import {
   SINGLE_PUT_MAX_BYTES,
 } from "@rapidphoto/protocol";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
 import { jobMessage } from "../photos/push-messages.js";
 import { originalKey } from "../photos/storage-keys.js";
@@ -27,8 +28,12 @@ export async function createJob(
   request: CreateJobRequest,
 ): Promise<CreateJobResponse> {
   const { db, storage } = ctx;
+  if (request.files.length > ctx.maxFilesPerJob) {
+    const maxFiles = ctx.maxFilesPerJob;
+    throw new AppError("TOO_MANY_FILES", `At most ${maxFiles} files per upload job.`, { maxFiles });
+  }
   const jobId = newId("job");
-  const now = new Date();
+  const now = ctx.now();
   const declared = [...new Set(request.files.flatMap((f) => (f.sha256 ? [f.sha256] : [])))];
   const known = await findKnownPhotos(db, userId, declared);
   const duplicates: DuplicateFile[] = [];

@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import { photos } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { createKeyedLock } from "../storage/keyed-lock.js";
+import { holdJobLeases } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
 
@@ -64,6 +65,8 @@ export function createFinalize(ctx: UploadContext) {
         throw error;
       }
       ctx.onPhotosReady?.();
+      // The tab that finalizes is alive and sending this job: its photos queued behind stay held.
+      await holdJobLeases(ctx, photo.jobId);
       return { photoId, status: "PROCESSING" as const };
     });
   };

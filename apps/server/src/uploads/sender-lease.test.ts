@@ -1,7 +1,9 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uploadAndFinalize } from "../../test/upload-client.js";
+import { sendBytes, uploadAndFinalize } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
+import { photos } from "../db/schema.js";
 import { DEFAULT_SENDER_LEASE_MS } from "./upload-context.js";
 import { createUploadQueries } from "./upload-queries.js";
 import { createUploadService } from "./upload-service.js";
@@ -31,6 +33,11 @@ function services() {
   };
 }
 
+const leaseOf = async (photoId: string) =>
+  (
+    await server.app.database.db.select({ until: photos.senderLeaseUntil }).from(photos).where(eq(photos.id, photoId))
+  )[0]?.until?.getTime();
+
 const waiting = async (queries: ReturnType<typeof services>["queries"], jobId: string) =>
   (await queries.getJob(alice.userId, jobId)).photos.map((p) => p.waitingForFile);
 
@@ -45,9 +52,15 @@ describe("the sender lease", () => {
     const [a, b, c] = job.items.map((i) => i.photoId) as [string, string, string];
     expect(await waiting(queries, jobId)).toEqual([false, false, false]);
 
-    // Still sending a after a minute: the tab holds the whole job, so b and c stay held too.
+    // Still sending a: while more than half of the lease is left, a report renews no other photo.
+    const created = await leaseOf(b);
+    tick(30_000);
+    await uploads.reportProgress(alice.userId, { jobId, updates: [{ photoId: a, bytesSent: 5, bytesTotal: 100 }] });
+    expect(await leaseOf(b)).toBe(created);
+    // Past half of it, the tab holds the whole job again: b and c stay held too.
     tick(MINUTE);
     await uploads.reportProgress(alice.userId, { jobId, updates: [{ photoId: a, bytesSent: 10, bytesTotal: 100 }] });
+    expect(await leaseOf(b)).toBe(clock.getTime() + DEFAULT_SENDER_LEASE_MS);
     tick(DEFAULT_SENDER_LEASE_MS - 1);
     expect(await waiting(queries, jobId)).toEqual([false, false, false]);
 
@@ -62,6 +75,25 @@ describe("the sender lease", () => {
     await uploads.sign(alice.userId, b);
     await uploads.signParts(alice.userId, c, [1]);
     expect(await waiting(queries, jobId)).toEqual([false, false, false]);
+    // The tab gives up: nothing of this job is left waiting for the expiry below.
+    await uploads.cancelJob(alice.userId, jobId);
+  });
+
+  it("keeps the job's other photos held when a photo is finalized past half of the lease", async () => {
+    clock = new Date();
+    const { uploads, queries } = services();
+    const bytes = await makeTestJpeg({ width: 32, height: 32 });
+    const job = await uploads.createJob(alice.userId, {
+      files: [jpeg("first.jpg", bytes.length), jpeg("next.jpg", 50)],
+    });
+    const jobId = job.jobId as string;
+    const [first, next] = job.items as [(typeof job.items)[number], (typeof job.items)[number]];
+    tick(MINUTE + 1);
+    await uploads.finalize(alice.userId, first.photoId, await sendBytes(server, alice.token, first, bytes));
+    expect(await leaseOf(next.photoId)).toBe(clock.getTime() + DEFAULT_SENDER_LEASE_MS);
+    tick(DEFAULT_SENDER_LEASE_MS - 1);
+    expect((await waiting(queries, jobId))[1]).toBe(false);
+    await uploads.cancelJob(alice.userId, jobId);
   });
 
   it("never calls a job completed while a photo waits, and expires the waiting photo to a final state", async () => {
@@ -88,7 +120,7 @@ describe("the sender lease", () => {
     const expireAfter = 24 * 60 * MINUTE;
     expect(await uploads.expireStaleUploads(expireAfter)).toBe(0);
     tick(expireAfter);
-    expect(await uploads.expireStaleUploads(expireAfter)).toBeGreaterThanOrEqual(1);
+    expect(await uploads.expireStaleUploads(expireAfter)).toBe(1);
     const view = await queries.getJob(alice.userId, jobId);
     expect(view.status).toBe("COMPLETED_WITH_ERRORS");
     expect(view.photos[1]).toMatchObject({

@@ -35,6 +35,28 @@ const createJob = (token: string, files: unknown[]) =>
   server.api("POST", "/commands/upload-jobs", { token, body: { files } });
 
 describe("create upload job", () => {
+  it("refuses more files than the configured job limit, naming the limit, and creates nothing", async () => {
+    const { database, storage, publishEvent, log } = server.app;
+    const limited = createUploadService({
+      db: database.db,
+      storage,
+      publish: publishEvent,
+      logger: log,
+      maxFilesPerJob: 2,
+    });
+    const file = (filename: string) => ({ filename, mimeType: "image/jpeg" as const, bytes: 100 });
+    const before = await rowCounts();
+    await expect(
+      limited.createJob(alice.userId, { files: [file("a.jpg"), file("b.jpg"), file("c.jpg")] }),
+    ).rejects.toMatchObject({
+      code: "TOO_MANY_FILES",
+      statusCode: 400,
+      details: { maxFiles: 2 },
+    });
+    expect(await rowCounts()).toEqual(before);
+    expect((await limited.createJob(alice.userId, { files: [file("a.jpg"), file("b.jpg")] })).items).toHaveLength(2);
+  });
+
   it("picks a single PUT up to 5 MiB and multipart above, with parts of at least 8 MiB", async () => {
     const res = await createJob(alice.token, [
       { ...jpeg("small.jpg", 5 * MiB), clientId: "c1" },
@@ -300,6 +322,12 @@ describe("progress", () => {
     expect(over.status).toBe(400);
     const stranger = await progress([{ photoId: "ph_AAAAAAAAAAAAAAAAAAAA", bytesSent: 1, bytesTotal: 10 }]);
     expect(stranger.status).toBe(404);
+    // One unknown photo in a report fails all of it, and nothing is recorded.
+    const partly = await progress([
+      { photoId: a.photoId, bytesSent: 950, bytesTotal: 1000 },
+      { photoId: "ph_AAAAAAAAAAAAAAAAAAAA", bytesSent: 1, bytesTotal: 10 },
+    ]);
+    expect(partly.status).toBe(404);
     job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
     expect(job.photos[0].progressPercent).toBe(90);
   });

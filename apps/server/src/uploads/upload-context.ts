@@ -1,4 +1,4 @@
-import type { JobEvent } from "@rapidphoto/protocol";
+import { type JobEvent, MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { and, eq } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import pLimit from "p-limit";
@@ -20,6 +20,8 @@ export type UploadServiceDeps = {
   ttl?: { putSeconds?: number; partSeconds?: number };
   /** How long a photo counts as held by a sending client after its last progress or sign call. */
   senderLeaseMs?: number;
+  /** Files one job may hold (config MAX_FILES_PER_JOB); the protocol's limit when unset. */
+  maxFilesPerJob?: number;
   /** The clock for sender leases and expiry (tests inject one). */
   now?: () => Date;
 };
@@ -51,9 +53,15 @@ export function createUploadContext(deps: UploadServiceDeps) {
   return {
     ...deps,
     now,
+    maxFilesPerJob: deps.maxFilesPerJob ?? MAX_FILES_PER_JOB,
     partTtl,
     /** The sender lease a call from the sending client sets. */
     leaseUntil: () => new Date(now().getTime() + senderLeaseMs),
+    /**
+     * A held lease is renewed only once less than half of it is left: a tab reports and finalizes
+     * many times a minute, and rewriting every waiting photo's lease each time is all cost.
+     */
+    leaseRenewBefore: () => new Date(now().getTime() + senderLeaseMs / 2),
     ...createUploadStorage({ storage: deps.storage, logger: deps.logger, putTtl }),
 
     /** Applies transitions in their own transaction (which publishes their events before commit). */

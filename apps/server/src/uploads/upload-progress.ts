@@ -5,91 +5,110 @@ import {
   type ProgressRequest,
   type ProgressResponse,
 } from "@rapidphoto/protocol";
-import { and, eq, gte, inArray, or } from "drizzle-orm";
-import { type PhotoRow, photos, uploadJobs } from "../db/schema.js";
+import { and, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
+import { photos } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
-import { applyTransitions, recordBytes } from "../photos/photo-transitions.js";
 import { photoMessage } from "../photos/push-messages.js";
+import { renewedLease } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 
 /**
- * Records the bytes a client has sent and pushes them as progress. A photo's first report moves it
- * from QUEUED to UPLOADING; reports for photos no longer uploading are ignored and named.
+ * Records the bytes a client has sent and pushes them as progress. A report is on the hot path
+ * (one a second or two per sending tab), so the common case is one statement: record the bytes of
+ * the reported photos (monotonic, never past the photo's size), renew the sender lease where it is
+ * due (sender-lease.ts), and read the job's seq for the pushes. Only a photo's first report (QUEUED
+ * → UPLOADING, a status change) and a report naming photos that are no longer uploading take more.
  */
 export async function reportProgress(
   ctx: UploadContext,
   userId: string,
   request: ProgressRequest,
 ): Promise<ProgressResponse> {
-  const { db } = ctx;
-  await ctx.ownedJob(userId, request.jobId);
-  const ids = [...new Set(request.updates.map((u) => u.photoId))];
-  const rows = await db
-    .select()
-    .from(photos)
-    .where(and(eq(photos.jobId, request.jobId), inArray(photos.id, ids)));
-  if (rows.length !== ids.length) throw new AppError("PHOTO_NOT_FOUND", "Some photos are not part of this job.");
-  const byId = new Map(rows.map((r) => [r.id, r]));
-
-  const accepted: string[] = [];
-  const ignored: ProgressResponse["ignored"] = [];
+  const { jobId } = request;
   const latest = new Map<string, number>();
-  for (const u of request.updates) {
-    const photo = byId.get(u.photoId) as PhotoRow;
-    if (!isAwaitingBytes(photo.status as PhotoStatus)) {
-      ignored.push({ photoId: u.photoId, status: photo.status as PhotoStatus });
-      continue;
-    }
-    // bytesTotal is the client's view; never record more than the photo really has.
-    latest.set(u.photoId, Math.max(latest.get(u.photoId) ?? 0, Math.min(u.bytesSent, photo.bytes)));
-  }
-  if (latest.size === 0) {
+  for (const u of request.updates) latest.set(u.photoId, Math.max(latest.get(u.photoId) ?? 0, u.bytesSent));
+  const ids = [...latest.keys()];
+  const now = ctx.now();
+  const reported = inArray(photos.id, ids);
+  const bytesCases = sql.join(
+    [...latest].map(([id, bytes]) => sql`when ${id} then ${bytes}::bigint`),
+    sql` `,
+  );
+  // A report naming a photo that is not this caller's in this job changes nothing (404 below).
+  const allKnown = sql`(select count(*) from photos as named where named.job_id = ${jobId}
+    and named.user_id = ${userId} and named.id in ${ids}) = ${ids.length}`;
+
+  const rows = await ctx.db
+    .update(photos)
+    .set({
+      bytesSent: sql`case when ${reported}
+        then greatest(${photos.bytesSent}, least(case ${photos.id} ${bytesCases} end, ${photos.bytes}))
+        else ${photos.bytesSent} end`,
+      senderLeaseUntil: renewedLease(ctx),
+      updatedAt: sql`case when ${reported} then ${now.toISOString()}::timestamptz else ${photos.updatedAt} end`,
+    })
+    .where(
+      and(
+        eq(photos.jobId, jobId),
+        eq(photos.userId, userId),
+        inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
+        // The reported photos, and the job's others whose held lease is due (never a lapsed one).
+        or(reported, and(gte(photos.senderLeaseUntil, now), lt(photos.senderLeaseUntil, ctx.leaseRenewBefore()))),
+        allKnown,
+      ),
+    )
+    .returning({
+      id: photos.id,
+      jobId: photos.jobId,
+      status: photos.status,
+      bytes: photos.bytes,
+      bytesSent: photos.bytesSent,
+      errorMessage: photos.errorMessage,
+      seq: sql<number>`(select seq from upload_jobs where upload_jobs.id = ${jobId})`.mapWith(Number),
+    });
+
+  const sent = rows.filter((row) => latest.has(row.id));
+  const ignored = sent.length < ids.length ? await notUploading(ctx, userId, jobId, ids, sent) : [];
+  if (sent.length === 0) {
     throw new AppError("ILLEGAL_TRANSITION", "These photos are no longer uploading.", { ignored });
   }
 
-  await db.transaction(async (tx) => {
-    // Lock the job first, as every status change does: the seq read below is then current,
-    // and these events leave before any later change's.
-    const [job] = await tx
-      .select({ seq: uploadJobs.seq })
-      .from(uploadJobs)
-      .where(eq(uploadJobs.id, request.jobId))
-      .for("update");
-    let seq = job?.seq ?? 0;
-    const starting = [...latest].filter(([id]) => byId.get(id)?.status === "QUEUED");
-    if (starting.length) {
-      const result = await applyTransitions(
-        tx,
-        request.jobId,
-        starting.map(([photoId, bytesSent]) => ({
-          photoId,
-          to: "UPLOADING",
-          from: ["QUEUED"],
-          patch: { bytesSent },
-        })),
-        { onIllegal: "skip", publish: ctx.publish },
-      );
-      seq = result.job.seq;
-    }
-    // The reporting tab is sending these photos, and still holds the job's other photos it held
-    // (queued behind them); photos whose lease already lapsed wait for their own call.
-    const at = ctx.now();
-    await tx
-      .update(photos)
-      .set({ senderLeaseUntil: ctx.leaseUntil() })
-      .where(
-        and(
-          eq(photos.jobId, request.jobId),
-          inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
-          or(inArray(photos.id, [...latest.keys()]), gte(photos.senderLeaseUntil, at)),
-        ),
-      );
-    const now = new Date();
-    for (const row of await recordBytes(tx, latest)) {
-      if (row.status !== "UPLOADING") continue;
-      accepted.push(row.id);
-      await ctx.publish({ userId, kind: "progress", message: photoMessage(row, seq, now) });
-    }
-  });
-  return { accepted: accepted.length, ignored };
+  let seq = Math.max(...sent.map((row) => row.seq));
+  const starting = sent.filter((row) => row.status === "QUEUED");
+  let started = 0;
+  if (starting.length) {
+    // The bytes are recorded already; the transition publishes the new status with them.
+    const result = await ctx.transition(
+      jobId,
+      starting.map((row) => ({ photoId: row.id, to: "UPLOADING" as const, from: ["QUEUED" as const] })),
+      "skip",
+    );
+    seq = Math.max(seq, result.job.seq);
+    started = result.changed.length;
+  }
+  const uploading = sent.filter((row) => row.status === "UPLOADING");
+  for (const row of uploading) await ctx.publish({ userId, kind: "progress", message: photoMessage(row, seq, now) });
+  return { accepted: uploading.length + started, ignored };
+}
+
+/** The reported photos not recorded, with their status now; 404 when one is not the caller's in this job. */
+async function notUploading(
+  ctx: UploadContext,
+  userId: string,
+  jobId: string,
+  ids: string[],
+  sent: { id: string }[],
+): Promise<ProgressResponse["ignored"]> {
+  const recorded = new Set(sent.map((row) => row.id));
+  const found = await ctx.db
+    .select({ id: photos.id, status: photos.status })
+    .from(photos)
+    .where(and(eq(photos.jobId, jobId), eq(photos.userId, userId), inArray(photos.id, ids)));
+  if (found.length !== ids.length) {
+    await ctx.ownedJob(userId, jobId);
+    throw new AppError("PHOTO_NOT_FOUND", "Some photos are not part of this job.");
+  }
+  return found
+    .filter((row) => !recorded.has(row.id) && !isAwaitingBytes(row.status as PhotoStatus))
+    .map((row) => ({ photoId: row.id, status: row.status as PhotoStatus }));
 }

@@ -34,8 +34,13 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-export async function startHarness(options: { processing?: boolean } = {}): Promise<Harness> {
-  const server = await startTestServer({ argv: options.processing ? ["--role=all"] : ["--role=web"] });
+export async function startHarness(
+  options: { processing?: boolean; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const server = await startTestServer({
+    argv: options.processing ? ["--role=all"] : ["--role=web"],
+    env: options.env,
+  });
   const { token, userId } = await server.register();
   const proxy = await startFaultProxy(server.url);
   const dir = await mkdtemp(path.join(tmpdir(), "uploader-files-"));

@@ -6,7 +6,7 @@ import { useCallback, useMemo } from "react";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import { formatBytes, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
-import { localJobStatuses, type RemoteRow, summarize } from "../state/panel-rows";
+import { localBatchStatuses, type RemoteRow, summarize } from "../state/panel-rows";
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { JobStatusBadge } from "./JobStatusBadge";
@@ -24,9 +24,9 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
     useCallback((state) => summarize(state, hidden), [hidden]),
   );
   const speed = useStore(store, (state) => state.speed);
-  const jobs = useStore(
+  const batches = useStore(
     store,
-    useShallow((state) => localJobStatuses(state, hidden)),
+    useShallow((state) => localBatchStatuses(state, hidden)),
   );
   const elsewhere = useMemo(() => countPhotos(remote.values()), [remote]);
   const elsewhereSending = elsewhere.queuedCount + elsewhere.uploadingCount;
@@ -85,22 +85,25 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
             </span>
           )}
         </p>
-        <JobStatuses jobs={jobs} />
+        <BatchStatuses batches={batches} />
       </div>
     </div>
   );
 }
 
-/** Server-side status of this tab's upload jobs (one job per pick or drop): the latest, and how many more. */
-function JobStatuses({ jobs }: { jobs: readonly string[] }) {
-  const latest = jobs.at(-1);
+/**
+ * Server-side status of this tab's batches (one per pick or drop, however many jobs carry it): the
+ * latest, and how many more.
+ */
+function BatchStatuses({ batches }: { batches: readonly string[] }) {
+  const latest = batches.at(-1);
   if (!latest) return null;
   const status = latest.slice(latest.indexOf(":") + 1) as JobStatus;
-  const more = jobs.length - 1;
+  const more = batches.length - 1;
   return (
     <span
       className="flex shrink-0 items-center gap-1.5 text-[11px] text-subtle"
-      title="Status of the latest upload job on the server"
+      title="Status of the latest upload on the server"
       data-testid="job-status"
     >
       {more > 0 && `+${more} earlier`}

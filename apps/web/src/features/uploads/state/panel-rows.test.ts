@@ -3,6 +3,7 @@ import type { FileState, UploadState } from "@rapidphoto/uploader";
 import { describe, expect, it } from "vitest";
 import {
   activeLocalJobsKey,
+  localBatchStatuses,
   localCounts,
   localRowIds,
   ownJobsKey,
@@ -27,6 +28,7 @@ const file = (id: string, over: Partial<FileState> = {}): FileState => ({
   partsDone: 0,
   retries: 0,
   error: null,
+  batchId: "b_1",
   seqFloor: 0,
   addedAt: 0,
   sha256: null,
@@ -112,5 +114,27 @@ describe("panel rows", () => {
     expect(remoteRows([view], new Set(["a"]), new Set(["r:ph_3"]))).toEqual([
       { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING" },
     ]);
+  });
+
+  it("gives one status per batch, however many jobs carry it, counting files not registered yet as queued", () => {
+    const counts = { queuedCount: 0, uploadingCount: 0, processingCount: 0, failedCount: 0, cancelledCount: 0 };
+    const split = state([
+      file("a1", { batchId: "b_1", jobId: "job_1", status: "COMPLETED" }),
+      file("a2", { batchId: "b_1", jobId: "job_2", status: "FAILED" }),
+      file("a3", { batchId: "b_1", jobId: null, status: "QUEUED" }),
+      file("x", { batchId: "b_2", jobId: null, status: "FAILED" }), // refused before any job
+      file("c1", { batchId: "b_3", jobId: "job_3", status: "COMPLETED" }),
+    ]);
+    split.jobs = {
+      job_1: { jobId: "job_1", status: "COMPLETED", seq: 3, ...counts, totalCount: 1, completedCount: 1 },
+      job_2: { jobId: "job_2", status: "FAILED", seq: 3, ...counts, totalCount: 1, completedCount: 0, failedCount: 1 },
+      job_3: { jobId: "job_3", status: "COMPLETED", seq: 3, ...counts, totalCount: 1, completedCount: 1 },
+    };
+    expect(localBatchStatuses(split, none)).toEqual(["b_1:IN_PROGRESS", "b_3:COMPLETED"]);
+    // Once the last file's job is done, the batch is done with errors: one batch, not three jobs.
+    const done = { ...split, files: { ...split.files, a3: { ...split.files.a3!, jobId: "job_2" } } };
+    done.jobs = { ...split.jobs, job_2: { ...split.jobs.job_2!, totalCount: 2, completedCount: 1 } };
+    expect(localBatchStatuses(done, none)).toEqual(["b_1:COMPLETED_WITH_ERRORS", "b_3:COMPLETED"]);
+    expect(localBatchStatuses(done, new Set(["c1"]))).toEqual(["b_1:COMPLETED_WITH_ERRORS"]);
   });
 });

@@ -1,4 +1,4 @@
-import { isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
+import { deriveJobStatus, emptyCounts, isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
 import { computeTotals, type FileState, type Totals, type UploadState } from "@rapidphoto/uploader";
 
 /**
@@ -86,18 +86,36 @@ export function ownJobsKey(state: UploadState): string {
 }
 
 /**
- * The server's status of each job this tab started, in the order the jobs were started, as
- * strings ("job_…:IN_PROGRESS") so a selector's result compares by value. Jobs whose files were
- * all hidden are left out.
+ * The server's status of each batch this tab added (one pick or drop), in the order added, as
+ * strings ("b_…:IN_PROGRESS") so a selector's result compares by value. A batch larger than one
+ * job is carried by several jobs: its status is derived from their counts together, with the files
+ * not registered yet counted as queued, so the panel shows one batch however it was split. Batches
+ * whose files were all hidden are left out.
  */
-export function localJobStatuses(state: UploadState, hidden: ReadonlySet<string>): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
+export function localBatchStatuses(state: UploadState, hidden: ReadonlySet<string>): string[] {
+  const batches = new Map<string, { jobs: Set<string>; unregistered: number }>();
   for (const id of state.order) {
-    const jobId = state.files[id]?.jobId;
-    if (!jobId || hidden.has(id) || seen.has(jobId)) continue;
-    seen.add(jobId);
-    out.push(`${jobId}:${state.jobs[jobId]?.status ?? "QUEUED"}`);
+    const file = state.files[id];
+    if (!file || hidden.has(id)) continue;
+    let batch = batches.get(file.batchId);
+    if (!batch) {
+      batch = { jobs: new Set(), unregistered: 0 };
+      batches.set(file.batchId, batch);
+    }
+    if (file.jobId) batch.jobs.add(file.jobId);
+    else if (!isTerminalPhoto(file.status)) batch.unregistered++;
+  }
+  const out: string[] = [];
+  for (const [batchId, batch] of batches) {
+    if (batch.jobs.size === 0 && batch.unregistered === 0) continue; // refused before any job
+    const counts = emptyCounts();
+    counts.totalCount = counts.queuedCount = batch.unregistered;
+    for (const jobId of batch.jobs) {
+      const job = state.jobs[jobId];
+      if (!job) continue;
+      for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += job[key];
+    }
+    out.push(`${batchId}:${deriveJobStatus(counts)}`);
   }
   return out;
 }
