@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServerProcess } from "@rapidphoto/server/testing";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { ensureWebBuild } from "../../../scripts/build-web.mjs";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -41,4 +41,25 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/** The unfinished files the page keeps for after a reload (the engine's IndexedDB record), name and photo id. */
+export function savedUploads(page: Page): Promise<{ name: string; photoId: string | null }[]> {
+  return page.evaluate(
+    () =>
+      new Promise<{ name: string; photoId: string | null }[]>((resolve) => {
+        const open = indexedDB.open("rapidphoto-uploads");
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("tabs")) return resolve([]);
+          const all = db.transaction("tabs").objectStore("tabs").getAll();
+          all.onsuccess = () => {
+            const tabs = all.result as { files: { name: string; photoId: string | null }[] }[];
+            resolve(tabs.flatMap((t) => t.files.map((f) => ({ name: f.name, photoId: f.photoId }))));
+            db.close();
+          };
+        };
+        open.onerror = () => resolve([]);
+      }),
+  );
 }

@@ -5,7 +5,14 @@ import type { JobSummary, JobView } from "@rapidphoto/protocol";
 import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
+import {
+  launchBrowser,
+  prepareWebBuild,
+  type RunningServer,
+  SCREENSHOT_DIR,
+  savedUploads,
+  startServer,
+} from "./harness";
 
 /**
  * Uploading in a real Chromium against the real server: files picked in the page go through the
@@ -306,14 +313,18 @@ describe("uploading from the browser", () => {
     expect(failedOnServer.map((p) => p.status)).toEqual(["FAILED"]);
   });
 
-  it("shows another tab's upload after a reload, from the server's state", async () => {
+  it("after a reload, shows the unfinished upload as needing its file, and it can still be cancelled", async () => {
     await signUp("reload");
     await throttleUploads(500_000);
     await page.getByTestId("photo-picker-input").setInputFiles([bigFile, ...smallFiles.slice(0, 2)]);
     await expect.poll(() => row("big.jpg").getAttribute("data-status"), WAIT).toBe("UPLOADING");
+    // The engine's state is saved (IndexedDB) once the big file is registered.
+    await expect
+      .poll(async () => (await savedUploads(page)).some((f) => f.name === "big.jpg" && f.photoId !== null), WAIT)
+      .toBe(true);
 
     // Leaving while files are sending asks first; the reload then loses the files, and the panel
-    // comes back from GET /queries/upload-jobs?active=true.
+    // comes back from the saved state: the file is no longer in any tab, so it needs picking again.
     const dialogs: string[] = [];
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.type());
@@ -323,12 +334,9 @@ describe("uploading from the browser", () => {
     expect(dialogs).toEqual(["beforeunload"]);
     const big = row("big.jpg");
     await big.waitFor(WAIT);
-    expect(await big.getAttribute("data-remote")).toBe("true");
-    await expect
-      .poll(async () => (await big.getByTestId("upload-row-detail").textContent()) ?? "", WAIT)
-      .toMatch(/can't resume/);
-    await waitForText(page.getByTestId("upload-tab-count-all"), "3");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-remote.png") });
+    expect(await big.getAttribute("data-badge")).toBe("NEEDS_FILE");
+    await waitForText(big.getByTestId("upload-row-detail"), "Needs the file again · pick it again to finish");
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-needs-file.png") });
 
     // It can still be cancelled from here (on the server).
     await big.getByRole("button", { name: "Cancel big.jpg" }).click();

@@ -182,6 +182,16 @@ export const ProgressRequest = z.object({
 });
 export type ProgressRequest = z.infer<typeof ProgressRequest>;
 
+/**
+ * The sending client still holds these photos' files (queued or paused behind others): their sender
+ * lease is renewed, so other tabs do not show them as waiting for their file.
+ */
+export const HoldRequest = z.object({ photoIds: z.array(PhotoId).min(1).max(MAX_FILES_PER_JOB) });
+export type HoldRequest = z.infer<typeof HoldRequest>;
+/** `held`: photos still waiting for bytes whose lease was renewed; others (finished, not yours) are skipped. */
+export const HoldResponse = z.object({ held: z.number().int() });
+export type HoldResponse = z.infer<typeof HoldResponse>;
+
 export const CancelPhotoResponse = z.object({ photoId: PhotoId, status: PhotoStatus });
 export const CancelJobResponse = z.object({ jobId: JobId, status: JobStatus, cancelledCount: z.number().int() });
 export const RetryResponse = UploadItem;

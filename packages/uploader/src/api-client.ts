@@ -6,6 +6,8 @@ import {
   ErrorBody,
   type FinalizeRequest,
   FinalizeResponse,
+  type HoldRequest,
+  HoldResponse,
   JobView,
   type ProgressRequest,
   RetryResponse,
@@ -20,6 +22,8 @@ export interface UploadApi {
   signParts(photoId: string, partNumbers: number[], signal: AbortSignal): Promise<SignPartsResponse>;
   finalize(photoId: string, body: FinalizeRequest, signal: AbortSignal): Promise<FinalizeResponse>;
   reportProgress(body: ProgressRequest, signal: AbortSignal): Promise<void>;
+  /** Renews the sender lease of photos this client holds but is not sending now (POST /commands/upload/hold). */
+  holdPhotos(body: HoldRequest, signal: AbortSignal): Promise<void>;
   cancelPhoto(photoId: string, signal: AbortSignal): Promise<void>;
   cancelJob(jobId: string, signal: AbortSignal): Promise<void>;
   /**
@@ -110,6 +114,9 @@ export function createApiClient(options: ApiClientOptions): UploadApi {
       post(`${photo(photoId)}/parts`, { partNumbers }, SignPartsResponse, signal),
     finalize: (photoId, body, signal) => post(`${photo(photoId)}/finalize`, body, FinalizeResponse, signal),
     reportProgress: (body, signal) => post<void>("/commands/upload/progress", body, null, signal),
+    holdPhotos: async (body, signal) => {
+      await post("/commands/upload/hold", body, HoldResponse, signal);
+    },
     cancelPhoto: async (photoId, signal) => {
       await post(`${photo(photoId)}/cancel`, {}, CancelPhotoResponse, signal);
     },

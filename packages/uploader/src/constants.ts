@@ -92,3 +92,9 @@ export const NODE_CHUNK_BYTES = 64 * 1024;
 
 /** Error bodies from storage are read only this far: enough for an S3 or JSON error, never a page. */
 export const MAX_ERROR_BODY_CHARS = 4_096;
+
+/**
+ * How often the engine tells the server it still holds files it is not sending yet (queued behind
+ * others, paused): well inside the server's two-minute sender lease, so a missed beat or two is fine.
+ */
+export const DEFAULT_HOLD_INTERVAL_MS = 30_000;

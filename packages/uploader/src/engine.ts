@@ -28,6 +28,7 @@ import {
 import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles } from "./file-restore.js";
 import { HashPipeline } from "./hash-pipeline.js";
 import { JobRegistrar } from "./job-registrar.js";
+import { LeaseHeartbeat } from "./lease-heartbeat.js";
 import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import type { PersistedFile } from "./persisted-state.js";
@@ -55,6 +56,7 @@ class Engine implements Uploader {
   #started: boolean;
   #unstarted: FileRecord[] = [];
   readonly #hasher: Hasher | null;
+  readonly #heartbeat: LeaseHeartbeat | null;
 
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
@@ -131,6 +133,11 @@ class Engine implements Uploader {
       life: this.#life.signal,
     };
     this.#hasher = o.hasher ?? null;
+    const holdMs = o.holdIntervalMs ?? C.DEFAULT_HOLD_INTERVAL_MS;
+    this.#heartbeat =
+      holdMs > 0
+        ? new LeaseHeartbeat(o.api, this.#p.records, writer, holdMs, (e) => this.#onError(e, { action: "hold" }))
+        : null;
     if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#p.jobs.registerNow(chunk));
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
@@ -299,6 +306,7 @@ class Engine implements Uploader {
       releaseSource(r);
     }
     this.#p.reporter?.stop();
+    this.#heartbeat?.stop();
     this.#p.meter.stop();
     this.#unsubscribe();
     this.#p.writer.flush();

@@ -35,12 +35,14 @@ export type UploaderOptions = {
   registerAhead?: number;
   /** At most one server progress report per this often; 0 turns them off. */
   progressReportMs?: number;
+  /** How often the server hears that files waiting here are still held (sender lease); 0 turns it off. */
+  holdIntervalMs?: number;
   /** Rewrites signed URLs before use (a dev proxy; tests put a fault-injecting proxy here). */
   rewriteUrl?: (url: string) => string;
   /** Register and send files as soon as they are added (default). Otherwise wait for `start()`. */
   autoStart?: boolean;
   /** Best-effort work that failed (progress reports, cancel notices); uploads are not affected. */
-  onError?: (error: unknown, context: { action: "progress" | "cancel" }) => void;
+  onError?: (error: unknown, context: { action: "progress" | "cancel" | "hold" }) => void;
   random?: () => number;
   /**
    * Hashes each file (sha256) before its job is created, so files already in the user's library are

@@ -45,6 +45,28 @@ async function readTabs(): Promise<{ tabKey: string; files: PersistedFile[] }[]>
   return all;
 }
 
+/** A saved file as an earlier page left it: never registered, with its content hash. */
+async function restoredFile(original = photo("same.jpg", 1000, 5)): Promise<PersistedFile> {
+  return {
+    id: "f_restored",
+    name: original.name,
+    type: "image/jpeg",
+    size: original.size,
+    lastModified: original.lastModified ?? 0,
+    sha256: await sha256OfSource(original),
+    status: "QUEUED",
+    jobId: null,
+    photoId: null,
+    method: null,
+    uploadId: null,
+    partCount: 0,
+    storedParts: [],
+    bytesSent: 0,
+    priority: 0,
+    addedAt: 0,
+  };
+}
+
 beforeEach(async () => {
   dbName = `state-test-${++dbCounter}`;
   db = (await openUploadStateDb(dbName))!;
@@ -133,28 +155,35 @@ describe("upload state across pages", () => {
     second.destroy();
   });
 
+  it("keeps the sender lease of files it holds but does not send, and not of files it lacks", async () => {
+    const backend = memoryBackend();
+    const hold = gate();
+    backend.hooks.put = () => ({ hold: hold.promise });
+    const uploader = engine(backend, { holdIntervalMs: 5 });
+    const [sending, queued, paused] = uploader.add([
+      photo("a.jpg", 100),
+      photo("b.jpg", 100, 2),
+      photo("c.jpg", 100, 3),
+    ]);
+    const restored = { ...(await restoredFile()), id: "f_gone", photoId: "ph_restored000", jobId: "job_restored00" };
+    uploader.restore([restored]);
+    await vi.waitFor(() => expect(uploader.store.getState().files[sending!]?.status).toBe("UPLOADING"));
+    uploader.pause(paused);
+    const photoOf = (id: string) => uploader.store.getState().files[id]!.photoId;
+    const held = () =>
+      backend.calls
+        .filter((c) => c.name === "holdPhotos")
+        .map((c) => [...(c.args as { photoIds: string[] }).photoIds].sort());
+    await vi.waitFor(() => expect(held().at(-1)).toEqual([photoOf(queued!), photoOf(paused!)].sort()));
+    hold.open();
+    uploader.destroy();
+  });
+
   it("takes a file whose content hash differs for a new upload", async () => {
     const backend = memoryBackend();
     const original = photo("same.jpg", 1000, 5);
     const id = "f_restored";
-    const saved: PersistedFile = {
-      id,
-      name: "same.jpg",
-      type: "image/jpeg",
-      size: 1000,
-      lastModified: original.lastModified ?? 0,
-      sha256: await sha256OfSource(original),
-      status: "QUEUED",
-      jobId: null,
-      photoId: null,
-      method: null,
-      uploadId: null,
-      partCount: 0,
-      storedParts: [],
-      bytesSent: 0,
-      priority: 0,
-      addedAt: 0,
-    };
+    const saved = await restoredFile(original);
     const uploader = engine(backend);
     uploader.restore([saved]);
     const edited = photo("same.jpg", 1000, 6);

@@ -129,4 +129,25 @@ describe("the sender lease", () => {
       errorMessage: "The upload did not finish in time. Retry to send it again.",
     });
   });
+
+  it("holds photos a tab keeps without sending them (heartbeat), its own and still waiting only", async () => {
+    clock = new Date();
+    const { uploads, queries } = services();
+    const bob = await server.register();
+    const job = await uploads.createJob(alice.userId, { files: [jpeg("q.jpg", 100), jpeg("p.jpg", 100)] });
+    const jobId = job.jobId as string;
+    const [queued, paused] = job.items.map((i) => i.photoId) as [string, string];
+    // Past the lease with nothing sent: the heartbeat revives both (the tab holds the files, it only slept).
+    tick(DEFAULT_SENDER_LEASE_MS + 1);
+    expect(await waiting(queries, jobId)).toEqual([true, true]);
+    expect(await uploads.holdPhotos(alice.userId, { photoIds: [queued, paused] })).toEqual({ held: 2 });
+    expect(await waiting(queries, jobId)).toEqual([false, false]);
+    // Another user holds nothing of alice's; nothing changes and nothing is revealed.
+    tick(DEFAULT_SENDER_LEASE_MS + 1);
+    expect(await uploads.holdPhotos(bob.userId, { photoIds: [queued] })).toEqual({ held: 0 });
+    expect(await waiting(queries, jobId)).toEqual([true, true]);
+    // Through HTTP: an empty list is refused.
+    const bad = await server.api("POST", "/commands/upload/hold", { token: alice.token, body: { photoIds: [] } });
+    expect(bad.status).toBe(400);
+  });
 });

@@ -5,6 +5,8 @@ import {
   CreateJobResponse,
   FinalizeRequest,
   FinalizeResponse,
+  HoldRequest,
+  HoldResponse,
   JobId,
   PhotoId,
   ProgressRequest,
@@ -72,6 +74,20 @@ export const uploadRoutes: FastifyPluginAsyncZod<{ auth: AuthService; uploads: U
     },
     async (request, reply) =>
       reply.code(202).send(await uploads.reportProgress(currentUser(request).userId, request.body)),
+  );
+
+  app.post(
+    "/upload/hold",
+    {
+      schema: {
+        tags,
+        summary: "Renew the sender lease of photos this client holds but is not sending yet (heartbeat)",
+        security: SIGNED_IN,
+        body: HoldRequest,
+        response: { 200: HoldResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => uploads.holdPhotos(currentUser(request).userId, request.body),
   );
 
   app.post(

@@ -3,6 +3,7 @@ import { createFinalize } from "./finalize-upload.js";
 import { cancelJob, cancelPhoto, retryPhoto } from "./upload-cancel.js";
 import { createUploadContext, type UploadServiceDeps } from "./upload-context.js";
 import { expireStaleUploads } from "./upload-expiry.js";
+import { holdPhotos } from "./upload-hold.js";
 import { reportProgress } from "./upload-progress.js";
 import { sign, signParts } from "./upload-signing.js";
 
@@ -22,6 +23,7 @@ export function createUploadService(deps: UploadServiceDeps) {
     sign: sign.bind(null, ctx),
     finalize: createFinalize(ctx),
     reportProgress: reportProgress.bind(null, ctx),
+    holdPhotos: holdPhotos.bind(null, ctx),
     cancelPhoto: cancelPhoto.bind(null, ctx),
     cancelJob: cancelJob.bind(null, ctx),
     retryPhoto: retryPhoto.bind(null, ctx),

@@ -116,6 +116,9 @@ export function memoryBackend() {
       if (hooks.finalize) await hooks.finalize;
       return { photoId, status: "PROCESSING" };
     },
+    async holdPhotos(body) {
+      log("holdPhotos", body);
+    },
     async reportProgress(body) {
       log("reportProgress", body);
       hooks.reportProgress?.(body);

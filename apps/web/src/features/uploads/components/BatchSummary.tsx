@@ -10,6 +10,7 @@ import { localBatchStatuses, type RemoteRow, summarize } from "../state/panel-ro
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { JobStatusBadge } from "./JobStatusBadge";
+import { NeedsFileActions } from "./NeedsFileActions";
 import { ProgressBar } from "./ProgressBar";
 
 /**
@@ -29,7 +30,10 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
     useShallow((state) => localBatchStatuses(state, hidden)),
   );
   const elsewhere = useMemo(() => countPhotos(remote.values()), [remote]);
-  const elsewhereSending = elsewhere.queuedCount + elsewhere.uploadingCount;
+  const elsewhereStranded = useMemo(() => [...remote.values()].filter((row) => row.waitingForFile).length, [remote]);
+  // Only photos some tab still holds (their sender's lease is live) are "uploading in another tab".
+  const elsewhereSending = elsewhere.queuedCount + elsewhere.uploadingCount - elsewhereStranded;
+  const needsFile = local.needsFileCount + elsewhereStranded;
 
   const total = local.totalCount + elsewhere.totalCount;
   const completed = local.completedCount + elsewhere.completedCount;
@@ -43,6 +47,8 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
   if (local.sendingCount > 0)
     headline = `${sending.toLocaleString("en-US")} uploading (${formatPercent(local.percent)})`;
   else if (elsewhereSending > 0) headline = `${elsewhereSending.toLocaleString("en-US")} uploading in another tab`;
+  else if (needsFile > 0)
+    headline = `${needsFile.toLocaleString("en-US")} ${needsFile === 1 ? "needs its" : "need their"} file again`;
   else if (local.pausedCount > 0)
     headline = `${local.pausedCount.toLocaleString("en-US")} paused (${formatPercent(local.percent)})`;
   else if (processing > 0) headline = `${processing.toLocaleString("en-US")} processing`;
@@ -64,7 +70,7 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
         </p>
       </div>
       <ProgressBar
-        percent={local.bytesTotal > 0 ? local.percent : total > 0 && sending + processing === 0 ? 100 : 0}
+        percent={local.bytesTotal > 0 ? local.percent : total > 0 && sending + processing + needsFile === 0 ? 100 : 0}
         tone={local.sendingCount + local.pausedCount === 0 && failed > 0 && completed === 0 ? "failed" : "active"}
         label="Overall upload progress"
       />
@@ -87,6 +93,7 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
         </p>
         <BatchStatuses batches={batches} />
       </div>
+      {needsFile > 0 && <NeedsFileActions session={session} count={needsFile} />}
     </div>
   );
 }

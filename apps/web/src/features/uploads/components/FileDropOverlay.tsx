@@ -3,6 +3,7 @@
 import { CloudUpload } from "lucide-react";
 import { useEffect, useState } from "react";
 import { usePhotoPicker } from "../hooks/use-photo-picker";
+import { dropHandles } from "../state/file-handles";
 
 const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes("Files") ?? false;
 
@@ -38,8 +39,11 @@ export function FileDropOverlay() {
       event.preventDefault();
       depth = 0;
       setOver(false);
+      // Handles must be asked for now: the drop's items are emptied once this handler returns.
+      const handles = dropHandles(event.dataTransfer?.items);
       const files = Array.from(event.dataTransfer?.files ?? []);
-      if (files.length > 0) picker.add(files);
+      if (files.length > 0)
+        picker.add(files, new Map(files.map((file, i) => [file, handles.then((h) => h[i] ?? null)])));
     };
     window.addEventListener("dragenter", enter);
     window.addEventListener("dragover", overWindow);

@@ -2,10 +2,10 @@ import type { JobStatus, PhotoStatus } from "@rapidphoto/protocol";
 import { memo } from "react";
 
 /**
- * What a badge can say: a photo's or a job's status, or a client-side state of a file: paused, or
- * already in the library (nothing sent).
+ * What a badge can say: a photo's or a job's status, or a client-side state of a file: paused,
+ * already in the library (nothing sent), or waiting for its file to be picked again.
  */
-export type BadgeStatus = PhotoStatus | JobStatus | "PAUSED" | "DUPLICATE";
+export type BadgeStatus = PhotoStatus | JobStatus | "PAUSED" | "DUPLICATE" | "NEEDS_FILE";
 
 const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
   QUEUED: { label: "Queued", className: "bg-hover text-muted" },
@@ -16,6 +16,7 @@ const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
   CANCELLED: { label: "Cancelled", className: "bg-hover text-subtle" },
   PAUSED: { label: "Paused", className: "bg-warning-soft text-warning" },
   DUPLICATE: { label: "In library", className: "bg-info-soft text-info" },
+  NEEDS_FILE: { label: "Needs file", className: "bg-warning-soft text-warning" },
   IN_PROGRESS: { label: "In progress", className: "bg-accent-soft text-accent" },
   COMPLETED_WITH_ERRORS: { label: "Some failed", className: "bg-warning-soft text-warning" },
 };

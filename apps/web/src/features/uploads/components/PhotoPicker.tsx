@@ -13,7 +13,7 @@ export function PhotoPickerProvider({ children }: { children: ReactNode }) {
   const inputRef = useRef<HTMLInputElement>(null);
   const { addFiles } = useUpload();
   const picker = useMemo<PhotoPicker>(
-    () => ({ open: () => inputRef.current?.click(), add: (files) => void addFiles(files) }),
+    () => ({ open: () => inputRef.current?.click(), add: (files, handles) => addFiles(files, handles) }),
     [addFiles],
   );
 

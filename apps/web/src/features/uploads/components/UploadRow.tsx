@@ -16,6 +16,8 @@ import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
 import { QueueHandle } from "./QueueHandle";
 
+export const NEEDS_FILE_TEXT = "Needs the file again";
+
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
 export const ROW_HEIGHT = 72;
 
@@ -48,6 +50,7 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
   if (file.duplicateOf) return <DuplicateRow file={file} />;
 
   const paused = file.paused && isAwaitingBytes(file.status);
+  const needsFile = file.needsFile && isAwaitingBytes(file.status);
   const percent = photoPercent(file);
   const retry = session.canRetry(file);
   const canCancel = !isTerminalPhoto(file.status);
@@ -59,9 +62,9 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
       handle={waiting ? <QueueHandle id={id} name={file.name} position={position} /> : undefined}
       name={file.name}
       status={file.status}
-      badge={paused ? "PAUSED" : file.status}
+      badge={needsFile ? "NEEDS_FILE" : paused ? "PAUSED" : file.status}
       percent={percent}
-      tone={toneFor(file.status, paused)}
+      tone={toneFor(file.status, paused || needsFile)}
       size={file.bytesTotal}
       detail={detailFor(file, percent, position, paused)}
       failed={file.status === "FAILED"}
@@ -126,6 +129,8 @@ function DuplicateRow({ file }: { file: FileState }) {
 }
 
 function detailFor(file: FileState, percent: number, position: number | null, paused: boolean): string {
+  // Restored after a reload: this tab does not have the bytes, and no other tab is sending them.
+  if (file.needsFile && isAwaitingBytes(file.status)) return `${NEEDS_FILE_TEXT} · pick it again to finish`;
   switch (file.status) {
     case "QUEUED":
       if (paused) return "Paused";
@@ -158,16 +163,20 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
   if (!photo) return null;
 
   const active = !isTerminalPhoto(photo.status);
+  // The server knows whether some tab still sends the file (its lease): only then is it "in another tab".
+  const stranded = isAwaitingBytes(photo.status) && photo.waitingForFile === true;
   const detail =
     photo.status === "FAILED"
       ? `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`
-      : isAwaitingBytes(photo.status)
-        ? "Started in another tab or before a reload · can't resume here without the file"
-        : photo.status === "PROCESSING"
-          ? "Stored · processing on the server…"
-          : photo.status === "COMPLETED"
-            ? "Done"
-            : "Cancelled";
+      : stranded
+        ? `${NEEDS_FILE_TEXT} · no tab is sending it`
+        : isAwaitingBytes(photo.status)
+          ? "Uploading in another tab"
+          : photo.status === "PROCESSING"
+            ? "Stored · processing on the server…"
+            : photo.status === "COMPLETED"
+              ? "Done"
+              : "Cancelled";
   const cancel = async () => {
     setCancelling(true);
     try {
@@ -183,9 +192,9 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
     <RowFrame
       name={photo.filename}
       status={photo.status}
-      badge={photo.status}
+      badge={stranded ? "NEEDS_FILE" : photo.status}
       percent={photo.progressPercent}
-      tone={toneFor(photo.status, false)}
+      tone={toneFor(photo.status, stranded)}
       size={photo.bytes}
       detail={detail}
       failed={photo.status === "FAILED"}
@@ -219,6 +228,7 @@ function RowFrame(props: {
     <div
       data-testid="upload-row"
       data-status={props.status}
+      data-badge={props.badge}
       data-name={props.name}
       data-remote={props.remote ? "true" : undefined}
       data-queue-position={props.queuePosition}

@@ -2,6 +2,7 @@ import { useCallback } from "react";
 import { toast } from "sonner";
 import { listNames, plural } from "@/lib/format";
 import { acceptedMimeType, partitionPhotos } from "../state/accepted-files";
+import type { FileHandle } from "../state/file-handles";
 import { useUploadSession } from "./use-upload-session";
 
 /**
@@ -13,7 +14,7 @@ export function useUpload() {
   const session = useUploadSession();
 
   const addFiles = useCallback(
-    (files: Iterable<File>): string[] => {
+    (files: Iterable<File>, handles?: ReadonlyMap<File, Promise<FileHandle | null>>): void => {
       const { photos, rejected } = partitionPhotos(files);
       if (rejected.length > 0) {
         const names = rejected.map((file) => file.name);
@@ -21,8 +22,8 @@ export function useUpload() {
           description: `${listNames(names)} ${rejected.length === 1 ? "isn't an image" : "aren't images"} RapidPhoto takes (JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF, TIFF).`,
         });
       }
-      if (photos.length === 0) return [];
-      return session.add(photos.map((file) => ({ file, type: acceptedMimeType(file) as string })));
+      if (photos.length === 0) return;
+      session.add(photos.map((file) => ({ file, type: acceptedMimeType(file) as string, handle: handles?.get(file) })));
     },
     [session],
   );

@@ -1,4 +1,11 @@
-import { deriveJobStatus, emptyCounts, isTerminalPhoto, type JobView, type PhotoStatus } from "@rapidphoto/protocol";
+import {
+  deriveJobStatus,
+  emptyCounts,
+  isTerminalJob,
+  isTerminalPhoto,
+  type JobView,
+  type PhotoStatus,
+} from "@rapidphoto/protocol";
 import { computeTotals, type FileState, type Totals, type UploadState } from "@rapidphoto/uploader";
 
 /**
@@ -93,15 +100,16 @@ export function ownJobsKey(state: UploadState): string {
  * whose files were all hidden are left out.
  */
 export function localBatchStatuses(state: UploadState, hidden: ReadonlySet<string>): string[] {
-  const batches = new Map<string, { jobs: Set<string>; unregistered: number }>();
+  const batches = new Map<string, { jobs: Set<string>; unregistered: number; unfinished: boolean }>();
   for (const id of state.order) {
     const file = state.files[id];
     if (!file || hidden.has(id)) continue;
     let batch = batches.get(file.batchId);
     if (!batch) {
-      batch = { jobs: new Set(), unregistered: 0 };
+      batch = { jobs: new Set(), unregistered: 0, unfinished: false };
       batches.set(file.batchId, batch);
     }
+    if (!isTerminalPhoto(file.status)) batch.unfinished = true;
     if (file.jobId) batch.jobs.add(file.jobId);
     else if (!isTerminalPhoto(file.status)) batch.unregistered++;
   }
@@ -115,7 +123,9 @@ export function localBatchStatuses(state: UploadState, hidden: ReadonlySet<strin
       if (!job) continue;
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += job[key];
     }
-    out.push(`${batchId}:${deriveJobStatus(counts)}`);
+    const status = deriveJobStatus(counts);
+    // Never shown finished while one of this tab's files in it is not (a push may lag).
+    out.push(`${batchId}:${batch.unfinished && isTerminalJob(status) ? "IN_PROGRESS" : status}`);
   }
   return out;
 }
@@ -144,7 +154,14 @@ function jobsKey(state: UploadState, include: (file: FileState) => boolean): str
   return [...jobs].sort().join(",");
 }
 
-export type RemoteRow = { key: string; jobId: string; photoId: string; status: PhotoStatus };
+export type RemoteRow = {
+  key: string;
+  jobId: string;
+  photoId: string;
+  status: PhotoStatus;
+  /** No tab is sending it (the sender's lease lapsed): it needs its file picked again. */
+  waitingForFile: boolean;
+};
 
 export const remoteRowKey = (photoId: string) => `r:${photoId}`;
 
@@ -162,7 +179,8 @@ export function remoteRows(
     for (const p of view.photos) {
       const key = remoteRowKey(p.photoId);
       if (hidden.has(key) || (p.clientId !== null && ownFileIds.has(p.clientId))) continue;
-      rows.push({ key, jobId: view.jobId, photoId: p.photoId, status: p.status });
+      const waitingForFile = p.waitingForFile === true;
+      rows.push({ key, jobId: view.jobId, photoId: p.photoId, status: p.status, waitingForFile });
     }
   }
   return rows;

@@ -1,4 +1,4 @@
-import { isInLibrary, RestoreResponse } from "@rapidphoto/protocol";
+import { isAwaitingBytes, isInLibrary, RestoreResponse } from "@rapidphoto/protocol";
 import {
   createApiClient,
   createUploader,
@@ -14,7 +14,9 @@ import { API_URL } from "@/lib/config";
 import { createWorkerHasher } from "../hashing/worker-hasher";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
+import { type FileHandle, filesFromHandles } from "./file-handles";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
+import { startUploadPersistence, type UploadPersistence } from "./upload-persistence";
 
 /**
  * The upload engine of one signed-in session (DESIGN §8) and what the web app keeps beside it:
@@ -26,8 +28,19 @@ export interface UploadSession {
   readonly userId: string;
   readonly uploader: Uploader;
   readonly live: LiveSync;
-  /** Queues accepted photos (already checked by the caller) as one batch; returns the engine's ids. */
-  add(photos: readonly AcceptedPhoto[]): string[];
+  /**
+   * Queues accepted photos (already checked by the caller) as one batch. Photos that match files
+   * restored from an earlier page (waiting for their file) go on with those files instead of
+   * starting again; the rest are new uploads.
+   */
+  add(photos: readonly AcceptedPhoto[]): void;
+  /** Restored files waiting for their bytes that a kept file handle could give back. */
+  hasHandle(fileId: string): boolean;
+  /**
+   * "Resume N uploads": reads the kept handles (one permission prompt; must run in a click) and
+   * sends what is missing. Files it could not read stay waiting for the person to pick them again.
+   */
+  resumeFromHandles(): Promise<{ resumed: number; missing: number }>;
   /** One failed file, or every failed file in sight. */
   retry(fileId?: string): void;
   /** Whether the engine can try a failed file again (see canRetry). */
@@ -40,7 +53,8 @@ export interface UploadSession {
   destroy(): void;
 }
 
-export type AcceptedPhoto = { file: File; type: string };
+/** A photo to upload; `handle` resolves to its persistent file handle where the browser gives one (a drop in Chromium). */
+export type AcceptedPhoto = { file: File; type: string; handle?: Promise<FileHandle | null> };
 
 export type UploadSessionOptions = {
   userId: string;
@@ -69,6 +83,44 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     onLibraryChanged: options.onLibraryChanged,
   });
   const batches = new BatchTracker();
+  let persistence: UploadPersistence | null = null;
+  void startUploadPersistence(uploader, options.userId, life.signal).then((started) => {
+    if (life.signal.aborted) started?.stop();
+    else persistence = started;
+  });
+
+  const keepHandles = (ids: readonly string[], photos: readonly AcceptedPhoto[]) => {
+    photos.forEach((photo, i) => {
+      const id = ids[i];
+      if (id && photo.handle) void photo.handle.then((h) => h && persistence?.keepHandle(id, h));
+    });
+  };
+  const addNew = (photos: readonly AcceptedPhoto[]) => {
+    const ids = uploader.add(
+      photos.map((photo) => {
+        const source = toSource(photo);
+        if (source !== photo.file) blobs.set(source, photo.file);
+        return source;
+      }),
+    );
+    batches.track(ids);
+    keepHandles(ids, photos);
+  };
+  /** Picked or read again: matched files resume, the rest start as new uploads. */
+  const reattach = async (photos: readonly AcceptedPhoto[]) => {
+    const sources = photos.map((photo) => {
+      const source = toSource(photo);
+      if (source !== photo.file) blobs.set(source, photo.file);
+      return source;
+    });
+    const { resumed, unmatched } = await uploader.reattach(sources);
+    if (life.signal.aborted) return;
+    batches.track(resumed);
+    const fresh = new Set(unmatched);
+    const resumedPhotos = photos.filter((_, i) => !fresh.has(sources[i]!));
+    keepHandles(resumed, resumedPhotos);
+    addNew(photos.filter((_, i) => fresh.has(sources[i]!)));
+  };
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
     if (state.files === previous.files) return;
@@ -85,22 +137,30 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
    * Any failed file but one the API refuses outright (a retry cannot fix the file itself). The engine
    * holds the file until it is done, so a photo the server failed is sent again for the same photo.
    */
-  const canRetry = (file: FileState) => file.status === "FAILED" && file.error?.code !== "INVALID_FILE";
+  const canRetry = (file: FileState) =>
+    file.status === "FAILED" && file.error?.code !== "INVALID_FILE" && !file.needsFile;
 
   return {
     userId: options.userId,
     uploader,
     live,
     add(photos) {
-      const ids = uploader.add(
-        photos.map((photo) => {
-          const source = toSource(photo);
-          if (source !== photo.file) blobs.set(source, photo.file);
-          return source;
-        }),
-      );
-      batches.track(ids);
-      return ids;
+      if (waitingForFile(uploader.store.getState()).length === 0) addNew(photos);
+      else void reattach(photos);
+    },
+    hasHandle: (fileId) => persistence?.handles.has(fileId) ?? false,
+    async resumeFromHandles() {
+      const handles = new Map<string, FileHandle>();
+      for (const file of waitingForFile(uploader.store.getState())) {
+        const handle = persistence?.handles.get(file.id);
+        if (handle) handles.set(file.id, handle);
+      }
+      const { files, missing } = await filesFromHandles(handles);
+      // Read back with the type of its first pick (a HEIC's own type may be blank).
+      const state = uploader.store.getState();
+      const photos = [...files].map(([id, file]) => ({ file, type: state.files[id]?.type ?? file.type }));
+      await reattach(photos);
+      return { resumed: files.size, missing: missing.length };
     },
     retry(fileId) {
       const { files, order } = uploader.store.getState();
@@ -126,6 +186,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     destroy() {
       life.abort();
       hashing?.dispose();
+      persistence?.stop();
       stopWatching();
       live.destroy();
       uploader.destroy();
@@ -135,10 +196,26 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   };
 }
 
+/** Files restored from an earlier page that still wait for their bytes. */
+export function waitingForFile(state: UploadState): FileState[] {
+  const waiting: FileState[] = [];
+  for (const id of state.order) {
+    const file = state.files[id];
+    if (file?.needsFile && isAwaitingBytes(file.status)) waiting.push(file);
+  }
+  return waiting;
+}
+
 /** The engine sends `type` as the photo's MIME type; a HEIC with an empty `type` gets the one from its name. */
 function toSource({ file, type }: AcceptedPhoto): UploadSource {
   if (file.type === type) return file;
-  return { name: file.name, type, size: file.size, slice: (start, end) => file.slice(start, end) };
+  return {
+    name: file.name,
+    type,
+    size: file.size,
+    lastModified: file.lastModified,
+    slice: (start, end) => file.slice(start, end),
+  };
 }
 
 /**

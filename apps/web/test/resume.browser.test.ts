@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { JobSummary, JobView, PhotoDetail } from "@rapidphoto/protocol";
+import type { Browser, BrowserContext, Page, Request, Route } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
+import { launchBrowser, prepareWebBuild, type RunningServer, savedUploads, startServer } from "./harness";
+
+/**
+ * Uploads survive the page: a reload or a closed tab mid-batch leaves the unfinished photos saved
+ * in IndexedDB; the next page shows them as needing their file, and picking the files again sends
+ * only what storage lacks. Storage PUTs are held with page.route (no sleeps), so "mid-batch" is a
+ * condition, not a moment.
+ */
+
+const PASSWORD = "correct horse battery";
+const SESSION_KEY = "rapidphoto.session";
+const WAIT = { timeout: 30_000 };
+const LONG = { timeout: 150_000, interval: 250 };
+
+const SMALL_COUNT = 10;
+/** Over the 8 MiB part size: a multipart upload of two parts. */
+const BIG_BYTES = 9_000_000;
+/** Storage PUTs let through before the rest are held: the batch is then part stored, part not. */
+const LET_THROUGH = 5;
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let fileDir: string;
+let files: string[];
+let totalBytes = 0;
+
+beforeAll(async () => {
+  await prepareWebBuild();
+  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-resume-test-"));
+  files = [];
+  for (let i = 0; i < SMALL_COUNT; i++) {
+    const file = path.join(fileDir, `resume-${String(i).padStart(2, "0")}.jpg`);
+    await writeFile(file, await makeTestJpeg({ width: 640, height: 480, targetBytes: 200_000 }));
+    files.push(file);
+  }
+  const big = path.join(fileDir, "resume-big.jpg");
+  await writeFile(big, await makeTestJpeg({ width: 2000, height: 1500, targetBytes: BIG_BYTES }));
+  files.push(big);
+  for (const file of files) totalBytes += (await readFile(file)).byteLength;
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (fileDir) await rm(fileDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(WAIT.timeout);
+  page = await context.newPage();
+});
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === "fail") console.log(`--- server output ---\n${server.logs()}`);
+  await context?.close();
+});
+
+const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+const isStoragePut = (request: Request) => request.method() === "PUT" && request.url().includes("/storage/");
+
+async function signUp(label: string): Promise<string> {
+  await page.goto("/register");
+  await page.getByLabel("Email").fill(uniqueEmail(label));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${server.url}/`);
+  await page.getByTestId("empty-library").waitFor(WAIT);
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "{}").token as string, SESSION_KEY);
+}
+
+async function api<T>(token: string, url: string): Promise<T> {
+  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status, url).toBe(200);
+  return (await response.json()) as T;
+}
+
+async function serverPhotos(token: string): Promise<JobView["photos"]> {
+  const { items } = await api<{ items: JobSummary[] }>(token, "/queries/upload-jobs?active=true");
+  const views = await Promise.all(items.map((job) => api<JobView>(token, `/queries/upload-jobs/${job.jobId}`)));
+  return views.flatMap((view) => view.photos);
+}
+
+/** Lets the first storage PUTs through and holds every later one until the page goes. */
+async function holdUploadsAfter(count: number, target: Page): Promise<{ passed: () => number }> {
+  let seen = 0;
+  let passed = 0;
+  await target.route("**/storage/**", async (route: Route) => {
+    if (route.request().method() !== "PUT" || seen++ < count) {
+      await route.continue();
+      if (route.request().method() === "PUT") passed++;
+      return;
+    }
+    // Held: never answered; the reload or close ends it.
+  });
+  return { passed: () => passed };
+}
+
+/** Photo ids of the unfinished files this browser keeps for later (null: not registered yet). */
+const savedPhotoIds = async (target: Page) => (await savedUploads(target)).map((f) => f.photoId);
+
+/** Bytes of the storage PUTs the page sends from now on. */
+function countSentBytes(target: Page) {
+  const requests: Request[] = [];
+  target.on("request", (request) => {
+    if (isStoragePut(request)) requests.push(request);
+  });
+  return async () => {
+    let bytes = 0;
+    for (const request of requests)
+      bytes += (await request.sizes().catch(() => ({ requestBodySize: 0 }))).requestBodySize;
+    return bytes;
+  };
+}
+
+/** Every photo COMPLETED exactly once on the server, with the original's exact bytes. */
+async function expectAllStoredOnce(token: string) {
+  await expect
+    .poll(async () => (await serverPhotos(token)).filter((p) => p.status === "COMPLETED").length, LONG)
+    .toBe(files.length);
+  const photos = await serverPhotos(token);
+  // No duplicate, and nothing left unfinished or failed beside the completed ones.
+  expect(photos.map((p) => p.filename).sort()).toEqual(files.map((f) => path.basename(f)).sort());
+  for (const photo of photos) {
+    const detail = await api<PhotoDetail>(token, `/queries/photos/${photo.photoId}`);
+    const local = await readFile(path.join(fileDir, photo.filename));
+    expect(detail.checksum, photo.filename).toBe(createHash("sha256").update(local).digest("hex"));
+    const original = await fetch(new URL(detail.downloadUrl as string, server.url));
+    expect(
+      createHash("sha256")
+        .update(Buffer.from(await original.arrayBuffer()))
+        .digest("hex"),
+    ).toBe(detail.checksum);
+  }
+}
+
+/** Mid-batch: some photos stored, every file registered and saved for later, the rest held. */
+async function startBatchAndHold(target: Page) {
+  const gate = await holdUploadsAfter(LET_THROUGH, target);
+  await target.getByTestId("photo-picker-input").setInputFiles(files);
+  await expect.poll(gate.passed, LONG).toBe(LET_THROUGH);
+  await expect
+    .poll(async () => {
+      const saved = await savedPhotoIds(target);
+      return saved.length > 0 && saved.length < files.length && saved.every((id) => id !== null);
+    }, LONG)
+    .toBe(true);
+}
+
+describe("resuming uploads after the page went away", () => {
+  it("reload mid-batch, then pick the files again: each photo completes once, sending only what was missing", async () => {
+    const token = await signUp("reload");
+    await startBatchAndHold(page);
+
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
+    await page.reload();
+    const panel = page.getByTestId("upload-panel");
+    await panel.waitFor(WAIT);
+    // Honest: the files are not here, no other tab sends them, so nothing claims to be uploading.
+    await expect
+      .poll(() => page.getByTestId("upload-headline").textContent(), WAIT)
+      .toMatch(/^\d+ need their file again$/);
+    const stranded = page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]');
+    await expect.poll(() => stranded.count(), WAIT).toBeGreaterThan(0);
+    expect(await stranded.first().getByTestId("upload-row-detail").textContent()).toBe(
+      "Needs the file again · pick it again to finish",
+    );
+    expect(await panel.textContent()).not.toContain("another tab");
+    expect(await page.getByTestId("job-status").textContent()).not.toContain("Completed");
+
+    // Pick the files again through the panel's own button.
+    const sent = countSentBytes(page);
+    const chooser = page.waitForEvent("filechooser");
+    await page.getByRole("button", { name: "Pick these files again" }).click();
+    await (await chooser).setFiles(files);
+    await expectAllStoredOnce(token);
+    await expect.poll(() => page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
+    const resent = await sent();
+    console.log(`[resume] re-sent ${resent} of ${totalBytes} bytes after the reload`);
+    expect(resent).toBeGreaterThan(0);
+    expect(resent).toBeLessThan(totalBytes * 0.9);
+  });
+
+  it("a tab closed mid-batch: a new tab shows the photos waiting and finishes them when the files are picked again", async () => {
+    const token = await signUp("closed");
+    await startBatchAndHold(page);
+    await page.close();
+
+    page = await context.newPage();
+    await page.goto("/");
+    await page.getByTestId("upload-panel").waitFor(WAIT);
+    await expect
+      .poll(() => page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)
+      .toBeGreaterThan(0);
+    expect(await page.getByTestId("job-status").textContent()).not.toContain("Completed");
+    await page.getByTestId("photo-picker-input").setInputFiles(files);
+    await expectAllStoredOnce(token);
+    await expect.poll(() => page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
+  });
+});
