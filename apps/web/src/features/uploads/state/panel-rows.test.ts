@@ -109,10 +109,12 @@ describe("panel rows", () => {
         { photoId: "ph_1", clientId: "f_other", status: "UPLOADING" },
         { photoId: "ph_2", clientId: "a", status: "UPLOADING" },
         { photoId: "ph_3", clientId: null, status: "FAILED" },
+        { photoId: "ph_4", clientId: "f_gone", status: "QUEUED", waitingForFile: true },
       ],
     } as unknown as JobView;
     expect(remoteRows([view], new Set(["a"]), new Set(["r:ph_3"]))).toEqual([
-      { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING" },
+      { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING", waitingForFile: false },
+      { key: "r:ph_4", jobId: "job_x", photoId: "ph_4", status: "QUEUED", waitingForFile: true },
     ]);
   });
 
@@ -136,5 +138,18 @@ describe("panel rows", () => {
     done.jobs = { ...split.jobs, job_2: { ...split.jobs.job_2!, totalCount: 2, completedCount: 1 } };
     expect(localBatchStatuses(done, none)).toEqual(["b_1:COMPLETED_WITH_ERRORS", "b_3:COMPLETED"]);
     expect(localBatchStatuses(done, new Set(["c1"]))).toEqual(["b_1:COMPLETED_WITH_ERRORS"]);
+  });
+
+  it("never shows a batch Completed while one of this tab's files in it is unfinished", () => {
+    const counts = { queuedCount: 0, uploadingCount: 0, processingCount: 0, failedCount: 0, cancelledCount: 0 };
+    const waiting = state([
+      file("a", { batchId: "b_1", jobId: "job_a", status: "COMPLETED" }),
+      file("b", { batchId: "b_1", jobId: "job_a", status: "QUEUED", needsFile: true }),
+    ]);
+    // A job view that claims every photo done (a stale count) while file b still needs its file.
+    waiting.jobs = {
+      job_a: { jobId: "job_a", status: "COMPLETED", seq: 1, ...counts, totalCount: 2, completedCount: 2 },
+    };
+    expect(localBatchStatuses(waiting, none)).toEqual(["b_1:IN_PROGRESS"]);
   });
 });

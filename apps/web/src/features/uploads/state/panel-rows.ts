@@ -109,7 +109,7 @@ export function localBatchStatuses(state: UploadState, hidden: ReadonlySet<strin
       batch = { jobs: new Set(), unregistered: 0, unfinished: false };
       batches.set(file.batchId, batch);
     }
-    if (!isTerminalPhoto(file.status)) batch.unfinished = true;
+    if (file.needsFile && !isTerminalPhoto(file.status)) batch.unfinished = true;
     if (file.jobId) batch.jobs.add(file.jobId);
     else if (!isTerminalPhoto(file.status)) batch.unregistered++;
   }
@@ -124,7 +124,7 @@ export function localBatchStatuses(state: UploadState, hidden: ReadonlySet<strin
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += job[key];
     }
     const status = deriveJobStatus(counts);
-    // Never shown finished while one of this tab's files in it is not (a push may lag).
+    // Never shown finished while a file of it waits to be picked again (the server still counts it).
     out.push(`${batchId}:${batch.unfinished && isTerminalJob(status) ? "IN_PROGRESS" : status}`);
   }
   return out;
