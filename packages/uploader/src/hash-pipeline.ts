@@ -1,7 +1,17 @@
 import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import type { Hasher } from "./content-hash.js";
-import type { EngineParts } from "./file-lifecycle.js";
 import type { FileRecord } from "./file-record.js";
+import type { StoreWriter } from "./store.js";
+import type { TaskQueue } from "./task-queue.js";
+
+/** What the pipeline uses of the engine's parts (named here: the engine's parts hold the pipeline). */
+export type HashPipelineParts = {
+  writer: Pick<StoreWriter, "patchFile" | "file">;
+  queue: Pick<TaskQueue, "waitingCount" | "limits">;
+  /** Counts files not yet registered, so the engine is not idle while they hash. */
+  idle: { registrations: number; check(): void };
+  life: AbortSignal;
+};
 
 /**
  * Hashes files before they are registered, without making anyone wait for all of them: files are
@@ -22,7 +32,7 @@ export class HashPipeline {
   #seq = 0;
 
   constructor(
-    private readonly parts: EngineParts,
+    private readonly parts: HashPipelineParts,
     private readonly hasher: Hasher,
     private readonly register: (chunk: FileRecord[]) => Promise<void>,
     /** Files hashed at once. One keeps the order strict and leaves the other cores to sending. */
