@@ -1,29 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, startServer } from "./harness";
+import { browserSuite } from "./harness";
 
 const WAIT = { timeout: 60_000 };
-
-let server: RunningServer;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  await prepareWebBuild();
-  server = await startServer();
-  browser = await launchBrowser();
-  dir = await mkdtemp(path.join(tmpdir(), "rapidphoto-csp-"));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 /** Every CSP violation the page reports, from the DOM event and from the console. */
 async function watchViolations(page: Page): Promise<string[]> {
@@ -43,9 +25,13 @@ async function watchViolations(page: Page): Promise<string[]> {
   return violations;
 }
 
+const suite = browserSuite({ dirPrefix: "rapidphoto-csp-" });
 describe("the app under its Content-Security-Policy", () => {
   it("signs up, uploads a photo, shows it live and as a thumbnail, with no CSP violation", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
+    const context = await suite.browser.newContext({
+      baseURL: suite.server.url,
+      viewport: { width: 1280, height: 800 },
+    });
     const page = await context.newPage();
     const violations = await watchViolations(page);
     try {
@@ -58,10 +44,10 @@ describe("the app under its Content-Security-Policy", () => {
       await page.getByLabel("Email").fill(`csp-${Date.now()}@example.com`);
       await page.getByLabel("Password").fill("correct horse battery");
       await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${server.url}/`);
+      await page.waitForURL(`${suite.server.url}/`);
       await page.getByTestId("empty-library").waitFor(WAIT);
 
-      const file = path.join(dir, "csp.jpg");
+      const file = path.join(suite.dir, "csp.jpg");
       await writeFile(file, await makeTestJpeg({ width: 640, height: 480 }));
       await page.getByTestId("photo-picker-input").setInputFiles([file]);
       await page.locator("[data-sonner-toast]").getByText("1 photo uploaded", { exact: true }).waitFor(WAIT);

@@ -1,11 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PhotoListResponse } from "@rapidphoto/protocol";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, startServer } from "./harness";
+import { browserSuite, signUpThroughUi } from "./harness";
 
 /**
  * Picking photos that are already in the library, in a real Chromium against the real server: the
@@ -16,53 +14,20 @@ import { launchBrowser, prepareWebBuild, type RunningServer, startServer } from 
 const WAIT = { timeout: 30_000 };
 const LONG = { timeout: 120_000, interval: 250 };
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let fileDir: string;
 const files: Record<"a" | "b" | "c" | "d", string> = { a: "", b: "", c: "", d: "" };
 
+const suite = browserSuite({ pages: true, dirPrefix: "rapidphoto-dedupe-test-" });
 beforeAll(async () => {
-  await prepareWebBuild();
-  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-dedupe-test-"));
   for (const [i, name] of (["a", "b", "c", "d"] as const).entries()) {
-    files[name] = path.join(fileDir, `${name}.jpg`);
+    files[name] = path.join(suite.dir, `${name}.jpg`);
     await writeFile(files[name], await makeTestJpeg({ width: 320 + i * 16, height: 240, targetBytes: 60_000 }));
   }
-  server = await startServer();
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (fileDir) await rm(fileDir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(WAIT.timeout);
-  page = await context.newPage();
-});
-
-afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") console.log(`--- server output ---\n${server.logs()}`);
-  await context?.close();
-});
-
-async function signUp(): Promise<string> {
-  await page.goto("/register");
-  await page.getByLabel("Email").fill(`dedupe-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.getByTestId("empty-library").waitFor(WAIT);
-  return page.evaluate(() => JSON.parse(localStorage.getItem("rapidphoto.session") ?? "{}").token as string);
-}
+const signUp = () => signUpThroughUi(suite.page, "dedupe");
 
 async function call<T>(token: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, {
+  const response = await fetch(`${suite.server.url}${url}`, {
     method: body === undefined ? "GET" : "POST",
     headers: {
       authorization: `Bearer ${token}`,
@@ -76,14 +41,14 @@ async function call<T>(token: string, url: string, body?: unknown): Promise<T> {
 
 const listed = async (token: string, view: "library" | "trash") =>
   (await call<PhotoListResponse>(token, `/queries/photos?in=${view}&limit=200`)).items;
-const toast = (text: string) => page.locator("[data-sonner-toast]").getByText(text, { exact: true });
+const toast = (text: string) => suite.page.locator("[data-sonner-toast]").getByText(text, { exact: true });
 const duplicateRow = (name: string) =>
-  page.locator(`[data-testid="upload-row"][data-duplicate="true"][data-name="${name}"]`);
+  suite.page.locator(`[data-testid="upload-row"][data-duplicate="true"][data-name="${name}"]`);
 
 describe("picking photos already in the library", () => {
   it("sends no byte of them, says so per row and in the toast, and offers to restore the one in Trash", async () => {
     const token = await signUp();
-    const picker = page.getByTestId("photo-picker-input");
+    const picker = suite.page.getByTestId("photo-picker-input");
     await picker.setInputFiles([files.a, files.b, files.c]);
     await expect
       .poll(async () => (await listed(token, "library")).filter((p) => p.status === "COMPLETED").length, LONG)
@@ -96,7 +61,7 @@ describe("picking photos already in the library", () => {
     // From here on, every storage PUT the page makes is counted.
     const puts: string[] = [];
     const jobBodies: { files: { filename: string; sha256?: string }[] }[] = [];
-    page.on("request", (request) => {
+    suite.page.on("request", (request) => {
       if (request.method() === "PUT") puts.push(request.url());
       if (request.method() === "POST" && new URL(request.url()).pathname === "/commands/upload-jobs") {
         jobBodies.push(request.postDataJSON());
@@ -112,7 +77,7 @@ describe("picking photos already in the library", () => {
     }
     const trashed = duplicateRow("c.jpg");
     expect(await trashed.getByTestId("upload-row-detail").textContent()).toBe("Already in library · in Trash");
-    await page.getByTestId("upload-duplicates").waitFor(WAIT);
+    await suite.page.getByTestId("upload-duplicates").waitFor(WAIT);
 
     // Hashes travelled with job creation; only d.jpg's bytes went to storage.
     const declared = jobBodies.flatMap((b) => b.files);
@@ -120,7 +85,7 @@ describe("picking photos already in the library", () => {
     expect(declared.every((f) => /^[0-9a-f]{64}$/.test(f.sha256 ?? ""))).toBe(true);
     expect(puts).toHaveLength(1);
     // Hashed by the Worker (it alone records its time), not by the fallback on the page's thread.
-    const hashedInWorker = await page.evaluate(
+    const hashedInWorker = await suite.page.evaluate(
       () => (globalThis as { __rapidphotoHashing?: { files: number } }).__rapidphotoHashing?.files ?? 0,
     );
     expect(hashedInWorker).toBeGreaterThanOrEqual(4);

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PhotoDetail, PhotoListResponse } from "@rapidphoto/protocol";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { IMAGE_FIXTURES, readFixture } from "../../server/testing/image-fixtures/catalogue";
-import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
+import { browserSuite, getJson, newContext, SCREENSHOT_DIR, signUpThroughUi } from "./harness";
 
 /**
  * An iPhone photo from a Windows or Linux browser: the file's `type` is empty, so the web app must
@@ -19,51 +18,23 @@ const PROCESSED = { timeout: 120_000, interval: 250 };
 const fixture = IMAGE_FIXTURES.heic;
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
-let server: RunningServer;
-let browser: Browser;
 let page: Page;
-let fileDir: string;
 
-beforeAll(async () => {
-  await prepareWebBuild();
-  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-heic-test-"));
-  server = await startServer();
-  browser = await launchBrowser();
-});
+const signUp = () => signUpThroughUi(page, "heic");
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (fileDir) await rm(fileDir, { recursive: true, force: true });
-});
+const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
 
-async function signUp(): Promise<string> {
-  await page.goto("/register");
-  await page.getByLabel("Email").fill(`heic-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.getByTestId("empty-library").waitFor(WAIT);
-  return page.evaluate(() => JSON.parse(localStorage.getItem("rapidphoto.session") ?? "{}").token as string);
-}
-
-async function api<T>(token: string, url: string): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status, url).toBe(200);
-  return (await response.json()) as T;
-}
-
+const suite = browserSuite({ dirPrefix: "rapidphoto-heic-test-" });
 describe("a HEIC photo from the browser", () => {
   it("is taken by its extension when the browser gives no type, and shows as an upright WebP thumbnail", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(WAIT.timeout);
+    const context = await newContext(suite);
     page = await context.newPage();
     try {
       const token = await signUp();
       const bytes = await readFixture(fixture.file);
       // Named as an iPhone names it. Chromium on Linux types a lowercase .heic as image/heif, but
       // leaves the uppercase .HEIC a phone writes untyped, as Windows browsers do.
-      const file = path.join(fileDir, "IMG_4032.HEIC");
+      const file = path.join(suite.dir, "IMG_4032.HEIC");
       await writeFile(file, bytes);
       // The types the page's picker is handed, recorded before the app's own handler clears the input.
       await page.evaluate(() => {

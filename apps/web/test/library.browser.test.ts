@@ -1,8 +1,8 @@
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
+import { browserSuite, newContext, SCREENSHOT_DIR } from "./harness";
 
 /**
  * The library as a person uses it: the grid by month taken, the viewer by keyboard (Enter, ←/→,
@@ -12,23 +12,13 @@ import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, sta
 const WAIT = { timeout: 30_000 };
 const PROCESSED = { timeout: 120_000, interval: 250 };
 
-let server: RunningServer;
-let browser: Browser;
-
+const suite = browserSuite({ env: { TRASH_RETENTION_DAYS: "14" } });
 beforeAll(async () => {
-  await prepareWebBuild();
   // Not the default 30, so the Trash page's text is seen to come from the server.
-  server = await startServer({ TRASH_RETENTION_DAYS: "14" });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 async function api(token: string, method: string, url: string, body?: unknown) {
-  const response = await fetch(`${server.url}${url}`, {
+  const response = await fetch(`${suite.server.url}${url}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
@@ -43,7 +33,7 @@ async function signUp(context: BrowserContext, name: string): Promise<{ page: Pa
   await page.getByLabel("Email").fill(`${name}-${Date.now()}@example.com`);
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${suite.server.url}/`);
   await page.getByTestId("empty-library").waitFor(WAIT);
   const token = await page.evaluate(
     () => JSON.parse(localStorage.getItem("rapidphoto.session") ?? "{}").token as string,
@@ -85,8 +75,7 @@ const PHOTOS = [
 
 describe("the library at 1280 × 800", () => {
   it("opens photos by keyboard, moves between them, survives a reload, and closes with Esc", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(WAIT.timeout);
+    const context = await newContext(suite);
     try {
       const { page, token } = await signUp(context, "viewer");
       await seed(token, PHOTOS);
@@ -149,8 +138,7 @@ describe("the library at 1280 × 800", () => {
   });
 
   it("moves the focus between tiles with the arrow keys, by row with ↑/↓, visibly", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(WAIT.timeout);
+    const context = await newContext(suite);
     try {
       const { page, token } = await signUp(context, "arrows");
       await seed(token, PHOTOS);
@@ -189,8 +177,7 @@ describe("the library at 1280 × 800", () => {
   });
 
   it("moves photos to Trash from the viewer and the grid, restores and deletes forever; Recent and search follow", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(WAIT.timeout);
+    const context = await newContext(suite);
     try {
       const { page, token } = await signUp(context, "trash");
       const ids = await seed(token, PHOTOS);
@@ -219,7 +206,7 @@ describe("the library at 1280 × 800", () => {
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("1");
 
       await page.getByRole("link", { name: "Trash" }).first().click();
-      await page.waitForURL(`${server.url}/trash`);
+      await page.waitForURL(`${suite.server.url}/trash`);
       await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe("3");
       await expect
         .poll(() => page.getByTestId("trash-retention").innerText(), WAIT)
@@ -257,8 +244,8 @@ describe("the library at 1280 × 800", () => {
 
 describe("the library on a phone (390 × 844)", () => {
   it("reaches every page from the bottom bar, fits the screen, and keeps touch targets ≥ 44 px", async () => {
-    const context = await browser.newContext({
-      baseURL: server.url,
+    const context = await suite.browser.newContext({
+      baseURL: suite.server.url,
       viewport: { width: 390, height: 844 },
       hasTouch: true,
       isMobile: true,
@@ -295,7 +282,7 @@ describe("the library on a phone (390 × 844)", () => {
         const box = await link.boundingBox();
         expect(box && box.height >= 44 && box.width >= 44, label).toBe(true);
         await link.tap();
-        await page.waitForURL(`${server.url}${url}`);
+        await page.waitForURL(`${suite.server.url}${url}`);
       }
       // Header controls are thumb-sized too.
       for (const control of [page.getByRole("button", { name: "Upload" }), page.getByRole("searchbox")]) {

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobSummary, JobView, PhotoDetail } from "@rapidphoto/protocol";
-import type { Browser, BrowserContext, Page, Request, Route } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page, Request, Route } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, savedUploads, startServer } from "./harness";
+import { browserSuite, getJson, savedUploads, signUpThroughUi } from "./harness";
 
 /**
  * Uploads survive the page: a reload or a closed tab mid-batch leaves the unfinished photos saved
@@ -15,8 +14,6 @@ import { launchBrowser, prepareWebBuild, type RunningServer, savedUploads, start
  * condition, not a moment.
  */
 
-const PASSWORD = "correct horse battery";
-const SESSION_KEY = "rapidphoto.session";
 const WAIT = { timeout: 30_000 };
 const LONG = { timeout: 150_000, interval: 250 };
 
@@ -26,67 +23,29 @@ const BIG_BYTES = 9_000_000;
 /** Storage PUTs let through before the rest are held: the batch is then part stored, part not. */
 const LET_THROUGH = 5;
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let fileDir: string;
 let files: string[];
 let totalBytes = 0;
 
+const suite = browserSuite({ pages: true, dirPrefix: "rapidphoto-resume-test-" });
 beforeAll(async () => {
-  await prepareWebBuild();
-  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-resume-test-"));
   files = [];
   for (let i = 0; i < SMALL_COUNT; i++) {
-    const file = path.join(fileDir, `resume-${String(i).padStart(2, "0")}.jpg`);
+    const file = path.join(suite.dir, `resume-${String(i).padStart(2, "0")}.jpg`);
     await writeFile(file, await makeTestJpeg({ width: 640, height: 480, targetBytes: 200_000 }));
     files.push(file);
   }
   // First, so its parts are among the PUTs let through: most of the batch's bytes are stored before the page goes.
-  const big = path.join(fileDir, "resume-big.jpg");
+  const big = path.join(suite.dir, "resume-big.jpg");
   await writeFile(big, await makeTestJpeg({ width: 2000, height: 1500, targetBytes: BIG_BYTES }));
   files.unshift(big);
   for (const file of files) totalBytes += (await readFile(file)).byteLength;
-  server = await startServer();
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (fileDir) await rm(fileDir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(WAIT.timeout);
-  page = await context.newPage();
-});
-
-afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") console.log(`--- server output ---\n${server.logs()}`);
-  await context?.close();
-});
-
-const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 const isStoragePut = (request: Request) => request.method() === "PUT" && request.url().includes("/storage/");
 
-async function signUp(label: string): Promise<string> {
-  await page.goto("/register");
-  await page.getByLabel("Email").fill(uniqueEmail(label));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.getByTestId("empty-library").waitFor(WAIT);
-  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "{}").token as string, SESSION_KEY);
-}
+const signUp = (label: string) => signUpThroughUi(suite.page, label);
 
-async function api<T>(token: string, url: string): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status, url).toBe(200);
-  return (await response.json()) as T;
-}
+const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
 
 async function serverPhotos(token: string): Promise<JobView["photos"]> {
   const { items } = await api<{ items: JobSummary[] }>(token, "/queries/upload-jobs?active=true");
@@ -136,9 +95,9 @@ async function expectAllStoredOnce(token: string) {
   expect(photos.map((p) => p.filename).sort()).toEqual(files.map((f) => path.basename(f)).sort());
   for (const photo of photos) {
     const detail = await api<PhotoDetail>(token, `/queries/photos/${photo.photoId}`);
-    const local = await readFile(path.join(fileDir, photo.filename));
+    const local = await readFile(path.join(suite.dir, photo.filename));
     expect(detail.checksum, photo.filename).toBe(createHash("sha256").update(local).digest("hex"));
-    const original = await fetch(new URL(detail.downloadUrl as string, server.url));
+    const original = await fetch(new URL(detail.downloadUrl as string, suite.server.url));
     expect(
       createHash("sha256")
         .update(Buffer.from(await original.arrayBuffer()))
@@ -167,32 +126,32 @@ describe("resuming uploads after the page went away", () => {
   // too relies on content-hash dedupe answering them as already in the library.)
   it("reload mid-batch, then pick the unfinished files again: each photo completes once, sending only what was missing", async () => {
     const token = await signUp("reload");
-    const unfinished = await startBatchAndHold(page);
+    const unfinished = await startBatchAndHold(suite.page);
 
-    await page.unrouteAll({ behavior: "ignoreErrors" });
-    page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
-    await page.reload();
-    const panel = page.getByTestId("upload-panel");
+    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
+    suite.page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
+    await suite.page.reload();
+    const panel = suite.page.getByTestId("upload-panel");
     await panel.waitFor(WAIT);
     // Honest: the files are not here, no other tab sends them, so nothing claims to be uploading.
     await expect
-      .poll(() => page.getByTestId("upload-headline").textContent(), WAIT)
+      .poll(() => suite.page.getByTestId("upload-headline").textContent(), WAIT)
       .toMatch(/^\d+ need their file again$/);
-    const stranded = page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]');
+    const stranded = suite.page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]');
     await expect.poll(() => stranded.count(), WAIT).toBeGreaterThan(0);
     expect(await stranded.first().getByTestId("upload-row-detail").textContent()).toBe(
       "Needs the file again · pick it again to finish",
     );
     expect(await panel.textContent()).not.toContain("another tab");
-    expect(await page.getByTestId("job-status").textContent()).not.toContain("Completed");
+    expect(await suite.page.getByTestId("job-status").textContent()).not.toContain("Completed");
 
     // Pick the files again through the panel's own button.
-    const sent = countSentBytes(page);
-    const chooser = page.waitForEvent("filechooser");
-    await page.getByRole("button", { name: "Pick these files again" }).click();
+    const sent = countSentBytes(suite.page);
+    const chooser = suite.page.waitForEvent("filechooser");
+    await suite.page.getByRole("button", { name: "Pick these files again" }).click();
     await (await chooser).setFiles(unfinished);
     await expectAllStoredOnce(token);
-    await expect.poll(() => page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
+    await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
     const resent = await sent();
     console.log(`[resume] re-sent ${resent} of ${totalBytes} bytes after the reload`);
     expect(resent).toBeGreaterThan(0);
@@ -203,18 +162,18 @@ describe("resuming uploads after the page went away", () => {
 
   it("a tab closed mid-batch: a new tab shows the photos waiting and finishes them when the files are picked again", async () => {
     const token = await signUp("closed");
-    const unfinished = await startBatchAndHold(page);
-    await page.close();
+    const unfinished = await startBatchAndHold(suite.page);
+    await suite.page.close();
 
-    page = await context.newPage();
-    await page.goto("/");
-    await page.getByTestId("upload-panel").waitFor(WAIT);
+    suite.page = await suite.context.newPage();
+    await suite.page.goto("/");
+    await suite.page.getByTestId("upload-panel").waitFor(WAIT);
     await expect
-      .poll(() => page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)
+      .poll(() => suite.page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)
       .toBeGreaterThan(0);
-    expect(await page.getByTestId("job-status").textContent()).not.toContain("Completed");
-    await page.getByTestId("photo-picker-input").setInputFiles(unfinished);
+    expect(await suite.page.getByTestId("job-status").textContent()).not.toContain("Completed");
+    await suite.page.getByTestId("photo-picker-input").setInputFiles(unfinished);
     await expectAllStoredOnce(token);
-    await expect.poll(() => page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
+    await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
   });
 });

@@ -1,11 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobSummary, JobView } from "@rapidphoto/protocol";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, prepareWebBuild, type RunningServer, SCREENSHOT_DIR, startServer } from "./harness";
+import { browserSuite, getJson, newContext, SCREENSHOT_DIR, signUpThroughUi } from "./harness";
 
 /**
  * A selection larger than one upload job. The server holds 10 files per job here
@@ -19,53 +18,28 @@ const COUNT = 25;
 const WAIT = { timeout: 30_000 };
 const LONG = { timeout: 180_000, interval: 250 };
 
-let server: RunningServer;
-let browser: Browser;
 let page: Page;
-let fileDir: string;
 let files: string[];
 
+const suite = browserSuite({ dirPrefix: "rapidphoto-split-test-", env: { MAX_FILES_PER_JOB: String(JOB_LIMIT) } });
 beforeAll(async () => {
-  await prepareWebBuild();
-  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-split-test-"));
   files = [];
   for (let i = 0; i < COUNT; i++) {
-    const file = path.join(fileDir, `split-${String(i).padStart(2, "0")}.jpg`);
+    const file = path.join(suite.dir, `split-${String(i).padStart(2, "0")}.jpg`);
     await writeFile(file, await makeTestJpeg({ width: 320, height: 240, targetBytes: 30_000 + i * 100 }));
     files.push(file);
   }
-  server = await startServer({ MAX_FILES_PER_JOB: String(JOB_LIMIT) });
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (fileDir) await rm(fileDir, { recursive: true, force: true });
-});
+const signUp = () => signUpThroughUi(page, "split");
 
-async function signUp(): Promise<string> {
-  await page.goto("/register");
-  await page.getByLabel("Email").fill(`split-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.getByTestId("empty-library").waitFor(WAIT);
-  return page.evaluate(() => JSON.parse(localStorage.getItem("rapidphoto.session") ?? "{}").token as string);
-}
-
-async function api<T>(token: string, url: string): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status, url).toBe(200);
-  return (await response.json()) as T;
-}
+const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
 
 const text = async (testId: string) => (await page.getByTestId(testId).textContent())?.trim();
 
 describe("a selection larger than one upload job", () => {
   it("becomes several jobs shown as one batch, and every photo is COMPLETED", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(WAIT.timeout);
+    const context = await newContext(suite);
     page = await context.newPage();
     try {
       const token = await signUp();

@@ -1,18 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobSummary, JobView } from "@rapidphoto/protocol";
-import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Locator, Page, WebSocketRoute } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import {
-  launchBrowser,
-  prepareWebBuild,
-  type RunningServer,
-  SCREENSHOT_DIR,
-  savedUploads,
-  startServer,
-} from "./harness";
+import { browserSuite, getJson, SCREENSHOT_DIR, savedUploads, signUpThroughUi } from "./harness";
 
 /**
  * Uploading in a real Chromium against the real server: files picked in the page go through the
@@ -20,8 +12,6 @@ import {
  * library shows the thumbnails the worker made. No timing assertions: the machine is shared.
  */
 
-const PASSWORD = "correct horse battery";
-const SESSION_KEY = "rapidphoto.session";
 /** playwright-core has no web-first assertions; these wait like Playwright's auto-wait. */
 const WAIT = { timeout: 30_000 };
 /** Uploading and processing 100+ photos on a busy 2-core machine. */
@@ -32,72 +22,32 @@ const SMALL_BYTES = 250_000;
 /** Over the 8 MiB part size, so the multipart upload has two parts, both sent by XHR. */
 const BIG_BYTES = 9_000_000;
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let fileDir: string;
 let smallFiles: string[];
 let bigFile: string;
 let notAnImage: string;
 
+const suite = browserSuite({ pages: true, dirPrefix: "rapidphoto-upload-test-" });
 beforeAll(async () => {
-  await prepareWebBuild();
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  fileDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-upload-test-"));
   smallFiles = [];
   for (let i = 0; i < SMALL_COUNT; i++) {
-    const file = path.join(fileDir, `photo-${String(i).padStart(3, "0")}.jpg`);
+    const file = path.join(suite.dir, `photo-${String(i).padStart(3, "0")}.jpg`);
     await writeFile(file, await makeTestJpeg({ width: 640, height: 480, targetBytes: SMALL_BYTES }));
     smallFiles.push(file);
   }
-  bigFile = path.join(fileDir, "big.jpg");
+  bigFile = path.join(suite.dir, "big.jpg");
   await writeFile(bigFile, await makeTestJpeg({ width: 2000, height: 1500, targetBytes: BIG_BYTES }));
   // Text with a .jpg name: accepted by type, stored, then failed by the worker (not decodable).
-  notAnImage = path.join(fileDir, "notes.jpg");
+  notAnImage = path.join(suite.dir, "notes.jpg");
   await writeFile(notAnImage, "These are notes, not a photo.\n".repeat(200));
-  server = await startServer();
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (fileDir) await rm(fileDir, { recursive: true, force: true });
-});
+const countText = (tab: string) => suite.page.getByTestId(`upload-tab-count-${tab}`).textContent();
+const toast = (text: string) => suite.page.locator("[data-sonner-toast]").getByText(text, { exact: true });
+const row = (name: string) => suite.page.locator(`[data-testid="upload-row"][data-name="${name}"]`);
 
-beforeEach(async () => {
-  context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(WAIT.timeout);
-  page = await context.newPage();
-});
+const signUp = (label: string) => signUpThroughUi(suite.page, label);
 
-afterEach(async ({ task }) => {
-  // A failure here is often the server's: show what it said.
-  if (task.result?.state === "fail") console.log(`--- server output ---\n${server.logs()}`);
-  await context?.close();
-});
-
-const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-const countText = (tab: string) => page.getByTestId(`upload-tab-count-${tab}`).textContent();
-const toast = (text: string) => page.locator("[data-sonner-toast]").getByText(text, { exact: true });
-const row = (name: string) => page.locator(`[data-testid="upload-row"][data-name="${name}"]`);
-
-async function signUp(label: string): Promise<string> {
-  await page.goto("/register");
-  await page.getByLabel("Email").fill(uniqueEmail(label));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.getByTestId("empty-library").waitFor(WAIT);
-  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "{}").token as string, SESSION_KEY);
-}
-
-async function api<T>(token: string, url: string): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status, url).toBe(200);
-  return (await response.json()) as T;
-}
+const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
 
 /** Every photo of the caller's recent jobs, as the server sees them. */
 async function serverPhotos(token: string): Promise<JobView["photos"]> {
@@ -122,7 +72,7 @@ function watchPushes(target: Page) {
 
 /** Values the overall progress bar took, recorded in the page as they change. */
 async function recordOverallProgress(): Promise<() => Promise<number[]>> {
-  await page.evaluate(() => {
+  await suite.page.evaluate(() => {
     const bar = document.querySelector('[data-testid="upload-summary"] [role="progressbar"]');
     const values: number[] = [];
     (window as unknown as { __progress: number[] }).__progress = values;
@@ -133,7 +83,7 @@ async function recordOverallProgress(): Promise<() => Promise<number[]>> {
       attributeFilter: ["aria-valuenow"],
     });
   });
-  return () => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
+  return () => suite.page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
 }
 
 async function waitForText(locator: Locator, expected: string, options = WAIT) {
@@ -142,7 +92,7 @@ async function waitForText(locator: Locator, expected: string, options = WAIT) {
 
 /** Slows the page's uploads (bytes per second) so a test can act while files are mid-flight. */
 async function throttleUploads(bytesPerSecond: number) {
-  const cdp = await context.newCDPSession(page);
+  const cdp = await suite.context.newCDPSession(suite.page);
   await cdp.send("Network.enable");
   await cdp.send("Network.emulateNetworkConditions", {
     offline: false,
@@ -155,26 +105,26 @@ async function throttleUploads(bytesPerSecond: number) {
 
 describe("uploading from the browser", () => {
   it(`uploads ${SMALL_COUNT + 1} photos (one multipart) with live progress, server statuses, a toast and thumbnails`, async () => {
-    const pushes = watchPushes(page); // before the library opens its socket
+    const pushes = watchPushes(suite.page); // before the library opens its socket
     const token = await signUp("batch");
     const partPuts: string[] = [];
-    page.on("request", (request) => {
+    suite.page.on("request", (request) => {
       if (request.method() === "PUT" && request.url().includes("partNumber=")) partPuts.push(request.url());
     });
 
     const total = SMALL_COUNT + 1;
-    await page.getByTestId("photo-picker-input").setInputFiles([...smallFiles, bigFile]);
-    const panel = page.getByTestId("upload-panel");
+    await suite.page.getByTestId("photo-picker-input").setInputFiles([...smallFiles, bigFile]);
+    const panel = suite.page.getByTestId("upload-panel");
     await panel.waitFor(WAIT);
     const progress = await recordOverallProgress();
-    await waitForText(page.getByTestId("upload-tab-count-all"), String(total));
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-progress.png") });
+    await waitForText(suite.page.getByTestId("upload-tab-count-all"), String(total));
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-progress.png") });
 
-    await waitForText(page.getByTestId("upload-tab-count-completed"), String(total), LONG);
+    await waitForText(suite.page.getByTestId("upload-tab-count-completed"), String(total), LONG);
     expect(await countText("active")).toBe("0");
     expect(await countText("failed")).toBe("0");
     await toast(`${total} photos uploaded`).waitFor(WAIT);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-done.png") });
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-done.png") });
 
     // Progress rose from where it was first seen to 100, never backwards.
     const values = await progress();
@@ -191,15 +141,15 @@ describe("uploading from the browser", () => {
     console.log(`[upload] ${total} files: ${pushes.messages} STOMP messages, ${pushes.completed} of them COMPLETED`);
 
     // The library holds every photo, but the windowed grid draws only the rows near the screen.
-    const tiles = page.getByTestId("photo-tile");
-    const grid = page.getByTestId("photo-grid");
+    const tiles = suite.page.getByTestId("photo-tile");
+    const grid = suite.page.getByTestId("photo-grid");
     await expect.poll(() => grid.getAttribute("data-count"), WAIT).toBe(String(total));
     await expect.poll(() => tiles.count(), WAIT).toBeGreaterThanOrEqual(12);
     expect(await tiles.count()).toBeLessThan(total);
     await expect
       .poll(
         () =>
-          page.evaluate(() =>
+          suite.page.evaluate(() =>
             [...document.querySelectorAll<HTMLImageElement>('[data-testid="photo-grid"] img')]
               .slice(0, 12)
               .every((img) => img.complete && img.naturalWidth > 0),
@@ -210,8 +160,8 @@ describe("uploading from the browser", () => {
     // Scrolled to the end, the last photo is drawn, and still not every tile is in the DOM.
     await expect
       .poll(async () => {
-        await page.locator("main").evaluate((main) => main.scrollTo(0, main.scrollHeight));
-        return page.evaluate(() =>
+        await suite.page.locator("main").evaluate((main) => main.scrollTo(0, main.scrollHeight));
+        return suite.page.evaluate(() =>
           Math.max(
             ...[...document.querySelectorAll("[data-photo-index]")].map((el) =>
               Number(el.getAttribute("data-photo-index")),
@@ -223,10 +173,10 @@ describe("uploading from the browser", () => {
     expect(await tiles.count()).toBeLessThan(total);
 
     // Minimize to the pill and back.
-    await page.getByRole("button", { name: "Minimize uploads" }).click();
-    const pill = page.getByTestId("upload-pill");
+    await suite.page.getByRole("button", { name: "Minimize uploads" }).click();
+    const pill = suite.page.getByTestId("upload-pill");
     await pill.waitFor(WAIT);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-minimized.png") });
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-minimized.png") });
     await pill.click();
     await panel.waitFor(WAIT);
 
@@ -234,11 +184,11 @@ describe("uploading from the browser", () => {
     const before = await panel.boundingBox();
     const header = panel.locator("header");
     const box = (await header.boundingBox())!;
-    await page.mouse.move(box.x + 60, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x - 400, box.y - 300, { steps: 5 });
-    await page.mouse.move(-500, -500, { steps: 5 });
-    await page.mouse.up();
+    await suite.page.mouse.move(box.x + 60, box.y + box.height / 2);
+    await suite.page.mouse.down();
+    await suite.page.mouse.move(box.x - 400, box.y - 300, { steps: 5 });
+    await suite.page.mouse.move(-500, -500, { steps: 5 });
+    await suite.page.mouse.up();
     const after = (await panel.boundingBox())!;
     expect(after.x).toBeLessThan(before!.x);
     expect(after.x).toBeGreaterThanOrEqual(0);
@@ -250,8 +200,8 @@ describe("uploading from the browser", () => {
     // Slow uploads down so the big file is still on its way when it is cancelled.
     const cdp = await throttleUploads(1_000_000);
 
-    await page.getByTestId("photo-picker-input").setInputFiles([bigFile, notAnImage, ...smallFiles.slice(0, 3)]);
-    await page.getByTestId("upload-panel").waitFor(WAIT);
+    await suite.page.getByTestId("photo-picker-input").setInputFiles([bigFile, notAnImage, ...smallFiles.slice(0, 3)]);
+    await suite.page.getByTestId("upload-panel").waitFor(WAIT);
     const big = row("big.jpg");
     await expect.poll(() => big.getAttribute("data-status"), WAIT).toBe("UPLOADING");
     await expect
@@ -259,12 +209,12 @@ describe("uploading from the browser", () => {
       .toMatch(/^[1-9]\d?%/);
     // Pause all stops sending and keeps what was sent; resume carries on.
     const badge = big.locator("span[data-status]");
-    await page.getByRole("button", { name: "Pause all" }).click();
+    await suite.page.getByRole("button", { name: "Pause all" }).click();
     await expect.poll(() => badge.getAttribute("data-status"), WAIT).toBe("PAUSED");
     await expect
-      .poll(async () => (await page.getByTestId("upload-headline").textContent()) ?? "", WAIT)
+      .poll(async () => (await suite.page.getByTestId("upload-headline").textContent()) ?? "", WAIT)
       .toMatch(/paused/);
-    await page.getByRole("button", { name: "Resume all" }).click();
+    await suite.page.getByRole("button", { name: "Resume all" }).click();
     await expect.poll(() => badge.getAttribute("data-status"), WAIT).toBe("UPLOADING");
 
     await big.getByRole("button", { name: "Cancel big.jpg" }).click();
@@ -285,26 +235,26 @@ describe("uploading from the browser", () => {
     const serverMessage = (await serverPhotos(token)).find((p) => p.filename === "notes.jpg")?.errorMessage;
     expect(serverMessage).toMatch(/not a readable image/);
     await waitForText(notes.getByTestId("upload-row-detail"), serverMessage!);
-    await waitForText(page.getByTestId("upload-tab-count-completed"), "3", LONG);
+    await waitForText(suite.page.getByTestId("upload-tab-count-completed"), "3", LONG);
     await toast("3 uploaded, 1 failed").waitFor(WAIT);
 
-    await page.getByRole("tab", { name: /Failed/ }).click();
-    await waitForText(page.getByTestId("upload-tab-count-failed"), "1");
-    expect(await page.getByTestId("upload-row").count()).toBe(1);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-failed.png") });
+    await suite.page.getByRole("tab", { name: /Failed/ }).click();
+    await waitForText(suite.page.getByTestId("upload-tab-count-failed"), "1");
+    expect(await suite.page.getByTestId("upload-row").count()).toBe(1);
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-failed.png") });
 
     // Retry sends the file again for the same photo; the server fails it again, and says so again.
     // (A small file can fail again within a frame or two, so the brief QUEUED is not waited for:
     // the retry and the second finalize of the same photo are.)
     const notesId = (await serverPhotos(token)).find((p) => p.filename === "notes.jpg")!.photoId;
     const sentAgain = (step: "retry" | "finalize") =>
-      page.waitForResponse((r) => r.url().endsWith(`/commands/upload/${notesId}/${step}`) && r.ok(), WAIT);
+      suite.page.waitForResponse((r) => r.url().endsWith(`/commands/upload/${notesId}/${step}`) && r.ok(), WAIT);
     const retried = sentAgain("retry");
     const finalized = sentAgain("finalize");
     await notes.getByRole("button", { name: "Retry notes.jpg" }).click();
     await retried;
     await finalized;
-    await page.getByRole("tab", { name: /All/ }).click();
+    await suite.page.getByRole("tab", { name: /All/ }).click();
     await expect.poll(() => notes.getAttribute("data-status"), LONG).toBe("FAILED");
     await waitForText(notes.getByTestId("upload-row-detail"), serverMessage!);
     await toast("1 photo failed").waitFor(WAIT);
@@ -316,27 +266,27 @@ describe("uploading from the browser", () => {
   it("after a reload, shows the unfinished upload as needing its file, and it can still be cancelled", async () => {
     await signUp("reload");
     await throttleUploads(500_000);
-    await page.getByTestId("photo-picker-input").setInputFiles([bigFile, ...smallFiles.slice(0, 2)]);
+    await suite.page.getByTestId("photo-picker-input").setInputFiles([bigFile, ...smallFiles.slice(0, 2)]);
     await expect.poll(() => row("big.jpg").getAttribute("data-status"), WAIT).toBe("UPLOADING");
     // The engine's state is saved (IndexedDB) once the big file is registered.
     await expect
-      .poll(async () => (await savedUploads(page)).some((f) => f.name === "big.jpg" && f.photoId !== null), WAIT)
+      .poll(async () => (await savedUploads(suite.page)).some((f) => f.name === "big.jpg" && f.photoId !== null), WAIT)
       .toBe(true);
 
     // Leaving while files are sending asks first; the reload then loses the files, and the panel
     // comes back from the saved state: the file is no longer in any tab, so it needs picking again.
     const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
+    suite.page.on("dialog", (dialog) => {
       dialogs.push(dialog.type());
       void dialog.accept();
     });
-    await page.reload();
+    await suite.page.reload();
     expect(dialogs).toEqual(["beforeunload"]);
     const big = row("big.jpg");
     await big.waitFor(WAIT);
     expect(await big.getAttribute("data-badge")).toBe("NEEDS_FILE");
     await waitForText(big.getByTestId("upload-row-detail"), "Needs the file again · pick it again to finish");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-needs-file.png") });
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-needs-file.png") });
 
     // It can still be cancelled from here (on the server).
     await big.getByRole("button", { name: "Cancel big.jpg" }).click();
@@ -349,20 +299,20 @@ describe("when the live connection drops", () => {
     // Every SockJS transport goes through these routes, so a "network" drop can be made and held.
     let blocked = false;
     const sockets: WebSocketRoute[] = [];
-    await page.routeWebSocket(/\/ws\//, (socket) => {
+    await suite.page.routeWebSocket(/\/ws\//, (socket) => {
       if (blocked) return socket.close();
       sockets.push(socket, socket.connectToServer());
     });
-    await page.route(/\/ws\//, (route) => (blocked ? route.abort() : route.continue()));
+    await suite.page.route(/\/ws\//, (route) => (blocked ? route.abort() : route.continue()));
     const jobFetches: string[] = [];
-    page.on("request", (request) => {
+    suite.page.on("request", (request) => {
       if (/\/queries\/upload-jobs\/job_/.test(request.url())) jobFetches.push(request.url());
     });
 
     await signUp("reconnect");
     const cdp = await throttleUploads(100_000);
-    await page.getByTestId("photo-picker-input").setInputFiles(smallFiles.slice(0, 3));
-    const connection = page.getByTestId("connection-state");
+    await suite.page.getByTestId("photo-picker-input").setInputFiles(smallFiles.slice(0, 3));
+    const connection = suite.page.getByTestId("connection-state");
     await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("connected");
 
     blocked = true;
@@ -371,7 +321,7 @@ describe("when the live connection drops", () => {
     await waitForText(connection, "Reconnecting…");
     const polledFrom = jobFetches.length;
     await expect.poll(() => jobFetches.length, WAIT).toBeGreaterThanOrEqual(polledFrom + 2);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-reconnecting.png") });
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-reconnecting.png") });
 
     blocked = false;
     await expect.poll(() => connection.getAttribute("data-state"), WAIT).toBe("connected");
@@ -381,7 +331,7 @@ describe("when the live connection drops", () => {
       downloadThroughput: -1,
       uploadThroughput: -1,
     });
-    await waitForText(page.getByTestId("upload-tab-count-completed"), "3", LONG);
+    await waitForText(suite.page.getByTestId("upload-tab-count-completed"), "3", LONG);
   });
 });
 
@@ -389,7 +339,7 @@ describe("dropping files", () => {
   it("takes files dropped anywhere on the library, with a full-window overlay, and names the ones it skips", async () => {
     await signUp("drop");
     const drag = (type: "dragenter" | "drop") =>
-      page.evaluate((eventType) => {
+      suite.page.evaluate((eventType) => {
         const w = window as unknown as { __drop?: DataTransfer };
         if (!w.__drop) {
           w.__drop = new DataTransfer();
@@ -401,13 +351,13 @@ describe("dropping files", () => {
       }, type);
 
     await drag("dragenter");
-    await page.getByTestId("drop-overlay").waitFor(WAIT);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-drop-overlay.png") });
+    await suite.page.getByTestId("drop-overlay").waitFor(WAIT);
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-drop-overlay.png") });
     await drag("drop");
-    await page.getByTestId("drop-overlay").waitFor({ state: "hidden", ...WAIT });
+    await suite.page.getByTestId("drop-overlay").waitFor({ state: "hidden", ...WAIT });
     await row("dropped.jpg").waitFor(WAIT);
     await toast("1 file skipped").waitFor(WAIT);
-    await page.getByText(/readme\.txt isn't an image RapidPhoto takes/).waitFor(WAIT);
+    await suite.page.getByText(/readme\.txt isn't an image RapidPhoto takes/).waitFor(WAIT);
   });
 });
 
@@ -416,20 +366,20 @@ describe("a long upload list", () => {
   it("renders only the rows in view while 100 files upload, and the last one when scrolled to", async () => {
     await signUp("perf");
     const files = smallFiles.slice(0, 100);
-    await page.getByTestId("photo-picker-input").setInputFiles(files);
-    await page.getByTestId("upload-panel").waitFor(WAIT);
-    await waitForText(page.getByTestId("upload-tab-count-all"), "100");
-    const rowsWhileUploading = await page.getByTestId("upload-row").count();
-    await waitForText(page.getByTestId("upload-tab-count-completed"), "100", LONG);
+    await suite.page.getByTestId("photo-picker-input").setInputFiles(files);
+    await suite.page.getByTestId("upload-panel").waitFor(WAIT);
+    await waitForText(suite.page.getByTestId("upload-tab-count-all"), "100");
+    const rowsWhileUploading = await suite.page.getByTestId("upload-row").count();
+    await waitForText(suite.page.getByTestId("upload-tab-count-completed"), "100", LONG);
 
     // The list is virtualized, and scrolling to its end renders the last file.
     expect(rowsWhileUploading).toBeGreaterThan(0);
     expect(rowsWhileUploading).toBeLessThan(files.length);
-    await page.getByRole("list", { name: "Uploads" }).evaluate((list) => {
+    await suite.page.getByRole("list", { name: "Uploads" }).evaluate((list) => {
       const scroller = list.parentElement as HTMLElement;
       scroller.scrollTop = scroller.scrollHeight;
     });
     await row("photo-099.jpg").waitFor(WAIT);
-    expect(await page.getByTestId("upload-row").count()).toBeLessThan(files.length);
+    expect(await suite.page.getByTestId("upload-row").count()).toBeLessThan(files.length);
   });
 });
