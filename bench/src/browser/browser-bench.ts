@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.js";
 import {
   bareContender,
   type Contender,
@@ -28,16 +29,6 @@ import { type BenchServer, startBenchServer } from "./server-process.js";
 
 const SERVER_CPU = "0";
 const BROWSER_CPU = "1";
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const SESSION_KEY = "rapidphoto.session";
 
 export async function browserBench(argv: string[]): Promise<void> {

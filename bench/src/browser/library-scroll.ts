@@ -13,18 +13,10 @@ import type { PhotoListResponse } from "@rapidphoto/protocol";
 import { startTestServer } from "@rapidphoto/server/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type Metric, round, saveResult } from "../measure.js";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.js";
 import { seedLibrary } from "./library-seed.js";
 import { type ScrollSample, scrollAndMeasure, summarizeSamples } from "./scroll-probe.js";
 
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const VIEWPORT = { width: 1280, height: 800 };
 const LOAD_TIMEOUT_MS = 300_000;
 
@@ -47,7 +39,7 @@ export async function libraryScrollBench(argv: string[]): Promise<void> {
   await ((await import(script)) as { ensureWebBuild: () => Promise<unknown> }).ensureWebBuild();
 
   const server = await startTestServer({ env: { LOG_LEVEL: "warn" } });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
   try {
     const user = await server.register();
     console.log(`seeding ${count} photos…`);
