@@ -11,14 +11,9 @@ import type { UploadContext } from "./upload-context.js";
  * lease is renewed only once less than half of it is left: most calls renew nothing.
  */
 
-/** The job's waiting photos whose held lease is due for renewal. */
-export function heldLeaseDue(ctx: UploadContext, jobId: string): SQL {
-  return and(
-    eq(photos.jobId, jobId),
-    inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
-    gte(photos.senderLeaseUntil, ctx.now()),
-    lt(photos.senderLeaseUntil, ctx.leaseRenewBefore()),
-  ) as SQL;
+/** A lease still held (not lapsed) with less than half of it left: due for renewal. */
+export function heldLeaseDue(ctx: UploadContext): SQL {
+  return and(gte(photos.senderLeaseUntil, ctx.now()), lt(photos.senderLeaseUntil, ctx.leaseRenewBefore())) as SQL;
 }
 
 /** The lease after a call: renewed when it is due (or missing), otherwise left as it is. */
@@ -29,5 +24,8 @@ export function renewedLease(ctx: UploadContext): SQL<Date> {
 
 /** After a finalize: the job's other held photos stay held (one statement, usually touching no row). */
 export async function holdJobLeases(ctx: UploadContext, jobId: string): Promise<void> {
-  await ctx.db.update(photos).set({ senderLeaseUntil: ctx.leaseUntil() }).where(heldLeaseDue(ctx, jobId));
+  await ctx.db
+    .update(photos)
+    .set({ senderLeaseUntil: ctx.leaseUntil() })
+    .where(and(eq(photos.jobId, jobId), inArray(photos.status, [...AWAITING_BYTES_STATUSES]), heldLeaseDue(ctx)));
 }

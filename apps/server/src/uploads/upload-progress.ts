@@ -5,11 +5,11 @@ import {
   type ProgressRequest,
   type ProgressResponse,
 } from "@rapidphoto/protocol";
-import { and, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { photos } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { photoMessage } from "../photos/push-messages.js";
-import { renewedLease } from "./sender-lease.js";
+import { heldLeaseDue, renewedLease } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 
 /**
@@ -53,7 +53,7 @@ export async function reportProgress(
         eq(photos.userId, userId),
         inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
         // The reported photos, and the job's others whose held lease is due (never a lapsed one).
-        or(reported, and(gte(photos.senderLeaseUntil, now), lt(photos.senderLeaseUntil, ctx.leaseRenewBefore()))),
+        or(reported, heldLeaseDue(ctx)),
         allKnown,
       ),
     )
