@@ -1,3 +1,4 @@
+import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBytes, uploadAndFinalize } from "../../test/upload-client.js";
@@ -146,8 +147,26 @@ describe("the sender lease", () => {
     tick(DEFAULT_SENDER_LEASE_MS + 1);
     expect(await uploads.holdPhotos(bob.userId, { photoIds: [queued] })).toEqual({ held: 0 });
     expect(await waiting(queries, jobId)).toEqual([true, true]);
+    // A photo no longer waiting for bytes (cancelled) is skipped, its lease left as it was; a photo
+    // named twice is held once.
+    await uploads.cancelPhoto(alice.userId, paused);
+    const pausedLease = await leaseOf(paused);
+    tick(MINUTE);
+    expect(await uploads.holdPhotos(alice.userId, { photoIds: [queued, paused, queued] })).toEqual({ held: 1 });
+    expect(await leaseOf(queued)).toBe(clock.getTime() + DEFAULT_SENDER_LEASE_MS);
+    expect(await leaseOf(paused)).toBe(pausedLease);
     // Through HTTP: an empty list is refused.
-    const bad = await server.api("POST", "/commands/upload/hold", { token: alice.token, body: { photoIds: [] } });
+    const hold = (body: unknown, token: string | null = alice.token) =>
+      server.api("POST", "/commands/upload/hold", { ...(token ? { token } : {}), body });
+    const bad = await hold({ photoIds: [] });
     expect(bad.status).toBe(400);
+    // As are more ids than one job may hold, an id that is not a photo id, and a caller not signed in.
+    expect((await hold({ photoIds: Array(MAX_FILES_PER_JOB + 1).fill(queued) })).status).toBe(400);
+    expect((await hold({ photoIds: ["not-a-photo"] })).status).toBe(400);
+    expect((await hold({ photoIds: [queued] }, null)).status).toBe(401);
+    const ok = await hold({ photoIds: [queued, paused] });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ held: 1 });
+    await uploads.cancelJob(alice.userId, jobId);
   });
 });
