@@ -57,6 +57,24 @@ describe("create upload job", () => {
     expect((await limited.createJob(alice.userId, { files: [file("a.jpg"), file("b.jpg")] })).items).toHaveLength(2);
   });
 
+  it("takes the job limit from MAX_FILES_PER_JOB and names it in the 400 a client splits by", async () => {
+    const limited = await startTestServer({ env: { MAX_FILES_PER_JOB: "2" } });
+    try {
+      const carol = await limited.register();
+      const files = [jpeg("a.jpg", 100), jpeg("b.jpg", 100), jpeg("c.jpg", 100)];
+      const res = await limited.api("POST", "/commands/upload-jobs", { token: carol.token, body: { files } });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: "TOO_MANY_FILES", details: { maxFiles: 2 } });
+      const two = await limited.api("POST", "/commands/upload-jobs", {
+        token: carol.token,
+        body: { files: files.slice(0, 2) },
+      });
+      expect(two.status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("picks a single PUT up to 5 MiB and multipart above, with parts of at least 8 MiB", async () => {
     const res = await createJob(alice.token, [
       { ...jpeg("small.jpg", 5 * MiB), clientId: "c1" },
