@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTrashService } from "../src/library/trash-service.js";
 import { StorageError } from "../src/storage/storage.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
@@ -246,6 +246,41 @@ function librarySuite(label: string, start: () => Promise<Backend | null>) {
       await command(alice, "photos/trash", [b!]);
       await command(alice, "trash/empty");
       expect(await view(jobId)).toMatchObject({ totalCount: 0, completedCount: 0, status: "COMPLETED", totalBytes: 0 });
+    });
+
+    it("two deletes forever of one photo racing past storage leave its job counted once less", async ({ skip }) => {
+      if (!ready) skip();
+      const [a, b] = await upload(alice, ["race-a.jpg", "race-b.jpg"]);
+      const jobId = jobOf.get(a!)!;
+      await command(alice, "photos/trash", [a!]);
+      const storage = server.app.storage;
+      const realDelete = storage.delete.bind(storage);
+      const asked: string[] = [];
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // Both requests mark the photo and reach its objects before either removes its row.
+      storage.delete = async (key, opts) => {
+        asked.push(key);
+        await gate;
+        return realDelete(key, opts);
+      };
+      let both: Promise<{ status: number }[]>;
+      try {
+        both = Promise.all([
+          command(alice, "photos/delete-forever", [a!]),
+          command(alice, "photos/delete-forever", [a!]),
+        ]);
+        await vi.waitFor(() => expect(new Set(asked).size).toBeLessThan(asked.length), { timeout: 60_000 });
+      } finally {
+        release();
+        storage.delete = realDelete;
+      }
+      expect((await both).map((res) => res.status)).toEqual([200, 200]);
+      const view = (await server.api("GET", `/queries/upload-jobs/${jobId}`, { token: alice.token })).body;
+      expect(view).toMatchObject({ totalCount: 1, completedCount: 1, status: "COMPLETED" });
+      expect(view.photos.map((p: { photoId: string }) => p.photoId)).toEqual([b]);
     });
 
     it("Trash's settings say how many days a photo stays (TRASH_RETENTION_DAYS)", async ({ skip }) => {
