@@ -3,43 +3,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenService } from "../src/auth/tokens.js";
 import { users } from "../src/db/schema.js";
-import type { Clock } from "../src/realtime/clock.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from "../testing/services.js";
+import { manualClock } from "./support/manual-clock.js";
 import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
 
 const JWT_SECRET = "socket-auth-test-secret-0123456789abcdef";
 const tokens = createTokenService(new TextEncoder().encode(JWT_SECRET));
 const REVALIDATE_MS = 60_000;
-
-/** A clock that moves only when told: `advance` runs the timers that came due, `set` runs none. */
-function manualClock(start = Date.now()) {
-  let now = start;
-  const timers = new Set<{ at: number; callback: () => void }>();
-  const clock: Clock = {
-    now: () => now,
-    setTimeout(callback, ms) {
-      const timer = { at: now + ms, callback };
-      timers.add(timer);
-      return () => timers.delete(timer);
-    },
-  };
-  return {
-    clock,
-    /** Time passes as if the process were busy: nothing fires. */
-    set(to: number) {
-      now = to;
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const timer of [...timers].sort((a, b) => a.at - b.at)) {
-        if (timer.at > now || !timers.has(timer)) continue;
-        timers.delete(timer);
-        timer.callback();
-      }
-    },
-  };
-}
 
 /** A raw STOMP client, connected as `token` and subscribed to the user's queue. */
 async function connected(server: TestServer, token: string) {
