@@ -47,11 +47,6 @@ export class HashPipeline {
     this.#pump();
   }
 
-  /** Files waiting for their hash or their job. */
-  get pending(): number {
-    return this.#waiting.length + this.#hashing + this.#ready.length;
-  }
-
   #pump(): void {
     while (this.#hashing < this.concurrency && this.#waiting.length > 0) {
       const { r } = this.#waiting.shift()!;

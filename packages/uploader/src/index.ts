@@ -27,9 +27,8 @@ export {
   UploadStoppedError,
 } from "./errors.js";
 export type { ReattachOptions, ReattachResult } from "./file-restore.js";
-export { matchByFingerprint } from "./fingerprint.js";
 export type { NetworkMonitor } from "./network.js";
-export { PersistedFile, parseTabRecord, STATE_VERSION, TabRecord } from "./persisted-state.js";
+export { PersistedFile, STATE_VERSION } from "./persisted-state.js";
 export { etaSeconds } from "./progress.js";
 export type { RetryPolicy } from "./retry.js";
 export type { FrameScheduler } from "./scheduler.js";

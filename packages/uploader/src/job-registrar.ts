@@ -27,6 +27,7 @@ export class JobRegistrar {
   /** Files added but not registered yet, in the order added. */
   #backlog: FileRecord[] = [];
   #registering = false;
+  /** Files per job: the protocol's limit, or the lower one a server answered with. */
   #maxFiles: number;
   readonly #ahead: number;
   #stopped = false;
@@ -37,11 +38,6 @@ export class JobRegistrar {
   ) {
     this.#maxFiles = options.maxFiles ?? MAX_FILES_PER_JOB;
     this.#ahead = options.ahead;
-  }
-
-  /** Files per job: the protocol's limit, or the lower one a server answered with. */
-  get maxFiles(): number {
-    return this.#maxFiles;
   }
 
   add(records: readonly FileRecord[]): void {
