@@ -165,7 +165,7 @@ class Engine implements Uploader {
         releaseSource(r); // a retry cannot fix the file itself
       }
     }
-    this.#register(valid, options.priority ?? 0);
+    this.#register(valid);
     return ids;
   }
 
@@ -269,6 +269,7 @@ class Engine implements Uploader {
     if (!this.#p.records.has(fileId)) return;
     this.#p.queue.setPriority(fileId, priority);
     this.#p.writer.patchFile(fileId, { priority });
+    this.#p.hashing?.reprioritized();
     queueChanged(this.#p);
   }
 
@@ -348,7 +349,7 @@ class Engine implements Uploader {
     if (plan && !r.finalizing) this.#p.reporter?.update(plan.jobId, plan.photoId, sent, r.progress.total);
   }
 
-  #register(records: FileRecord[], priority = 0): void {
+  #register(records: FileRecord[]): void {
     if (records.length === 0) return;
     if (!this.#started) {
       this.#unstarted.push(...records);
@@ -356,7 +357,7 @@ class Engine implements Uploader {
     }
     // A retried file already has its hash (or none could be read): it is registered at once.
     const unhashed = this.#p.hashing ? records.filter((r) => this.#file(r)?.sha256 === null) : [];
-    if (unhashed.length > 0) this.#p.hashing!.add(unhashed, priority);
+    if (unhashed.length > 0) this.#p.hashing!.add(unhashed);
     this.#p.jobs.add(unhashed.length > 0 ? records.filter((r) => this.#file(r)?.sha256 !== null) : records);
   }
 

@@ -25,7 +25,9 @@ export type HashPipelineParts = {
  * takes all of them (up to the server's 1,000 per job).
  */
 export class HashPipeline {
-  #waiting: { r: FileRecord; priority: number; seq: number }[] = [];
+  /** Files to hash; in send order when `#sorted` (`priority` is the store's, read at the last sort). */
+  #waiting: { r: FileRecord; seq: number; priority: number }[] = [];
+  #sorted = true;
   #ready: FileRecord[] = [];
   #hashing = 0;
   #registering = false;
@@ -39,15 +41,25 @@ export class HashPipeline {
     private readonly concurrency = 1,
   ) {}
 
-  add(records: readonly FileRecord[], priority: number): void {
-    for (const r of records) this.#waiting.push({ r, priority, seq: this.#seq++ });
-    // Higher priority first, then the order added: the order the queue will send them in.
-    this.#waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+  add(records: readonly FileRecord[]): void {
+    for (const r of records) this.#waiting.push({ r, seq: this.#seq++, priority: 0 });
+    this.#sorted = false;
     this.parts.idle.registrations += records.length;
     this.#pump();
   }
 
+  /** A file's priority changed (the store holds it): files not hashed yet follow it. */
+  reprioritized(): void {
+    this.#sorted = false;
+  }
+
   #pump(): void {
+    if (!this.#sorted && this.#waiting.length > 1) {
+      // Higher priority first, then the order added: the order the queue will send them in.
+      for (const w of this.#waiting) w.priority = this.parts.writer.file(w.r.id)?.priority ?? 0;
+      this.#waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    }
+    this.#sorted = true;
     while (this.#hashing < this.concurrency && this.#waiting.length > 0) {
       const { r } = this.#waiting.shift()!;
       if (this.#skip(r)) continue;

@@ -134,6 +134,37 @@ describe("engine: content-hash dedupe", () => {
     expect(order).toEqual(["a.jpg", "urgent.jpg", "b.jpg"]);
   });
 
+  it("follows the store's priority: a change made while files wait for their hash, and an add before start()", async () => {
+    const order: string[] = [];
+    const held = gate();
+    const { uploader } = setup({
+      hasher: async (source, signal) => {
+        order.push(source.name);
+        if (order.length === 1) await held.promise;
+        return inThreadHasher(source, signal);
+      },
+    });
+    const [, , c] = uploader.add([photo("a.jpg", 1), photo("b.jpg", 2), photo("c.jpg", 3)]);
+    uploader.setPriority(c!, 5); // while a.jpg is being hashed
+    held.open();
+    await uploader.whenIdle();
+    expect(order).toEqual(["a.jpg", "c.jpg", "b.jpg"]);
+
+    const names: string[] = [];
+    const { uploader: later } = setup({
+      autoStart: false,
+      hasher: (source, signal) => {
+        names.push(source.name);
+        return inThreadHasher(source, signal);
+      },
+    });
+    later.add([photo("d.jpg", 4)]);
+    later.add([photo("urgent.jpg", 5)], { priority: 5 });
+    later.start();
+    await later.whenIdle();
+    expect(names).toEqual(["urgent.jpg", "d.jpg"]);
+  });
+
   it("registers a file whose hash cannot be read without one, and skips files cancelled while hashing", async () => {
     const held = gate();
     const { backend, uploader } = setup({
