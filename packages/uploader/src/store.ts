@@ -113,7 +113,8 @@ export class StoreWriter {
     const base = this.store.getState().files[id];
     const pending = this.#files.get(id);
     if (!pending) return base;
-    return base ? { ...base, ...pending } : (pending as FileState);
+    // A copy either way: pending patches are merged into in place (#write).
+    return { ...base, ...pending } as FileState;
   }
 
   job(jobId: string): JobState | undefined {
@@ -145,8 +146,11 @@ export class StoreWriter {
       const { status: _status, error: _error, ...rest } = patch;
       next = rest;
     }
-    if (Object.keys(next).length === 0) return false;
-    this.#files.set(id, { ...this.#files.get(id), ...next });
+    if (!hasKeys(next)) return false;
+    // Merged in place: every progress event comes here, and the patch is the writer's own object.
+    const pending = this.#files.get(id);
+    if (pending) Object.assign(pending, next);
+    else this.#files.set(id, { ...next });
     return true;
   }
 
