@@ -109,6 +109,45 @@ describe("upload state across pages", () => {
     uploader.destroy();
   });
 
+  it("writes a handle that arrives later (markDirty) and reports a failed write instead of throwing", async () => {
+    const backend = memoryBackend();
+    const hold = gate();
+    backend.hooks.put = () => ({ hold: hold.promise });
+    const uploader = engine(backend);
+    const handles = new Map<string, unknown>();
+    const errors: unknown[] = [];
+    const persistence = new StatePersistence({
+      store: uploader.store,
+      db,
+      userId: "user_a",
+      tabKey: "tab1",
+      delayMs: 5,
+      handleOf: (id) => handles.get(id),
+      onError: (error) => errors.push(error),
+    });
+    const [id] = uploader.add([photo("a.jpg", 1000)]);
+    await vi.waitFor(() => expect(uploader.store.getState().files[id!]?.status).toBe("UPLOADING"));
+    await persistence.flush();
+    expect((await readTabs())[0]?.files[0]?.handle).toBeUndefined();
+    const save = vi.spyOn(db, "save");
+    await persistence.flush();
+    expect(save).not.toHaveBeenCalled(); // nothing changed
+
+    handles.set(id!, { kind: "file", name: "a.jpg" });
+    persistence.markDirty();
+    await persistence.flush();
+    expect((await readTabs())[0]?.files[0]).toMatchObject({ id, handle: { kind: "file", name: "a.jpg" } });
+
+    const refused = new Error("QuotaExceededError");
+    save.mockRejectedValueOnce(refused);
+    persistence.markDirty();
+    await expect(persistence.flush()).resolves.toBeUndefined();
+    expect(errors).toEqual([refused]);
+    hold.open();
+    await persistence.stop();
+    uploader.destroy();
+  });
+
   it("restores a reloaded tab's files and, once picked again, sends only the missing parts", async () => {
     const backend = memoryBackend();
     const big = photo("big.jpg", 40 * MiB, 3);
