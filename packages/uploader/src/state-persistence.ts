@@ -26,8 +26,11 @@ export type StatePersistenceOptions = {
  */
 export class StatePersistence {
   readonly #o: StatePersistenceOptions;
-  /** Per file: the state object last projected and its projection (bytes left out), to spot real changes cheaply. */
-  readonly #seen = new Map<string, { state: FileState; key: string }>();
+  /**
+   * Per file: the state object last projected, its stored form, and that form as a string with the
+   * bytes left out, to spot real changes cheaply. A write takes the stored forms from here.
+   */
+  readonly #seen = new Map<string, { state: FileState; persisted: PersistedFile; key: string }>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> | null = null;
   #dirty = false;
@@ -95,9 +98,10 @@ export class StatePersistence {
       ids.add(id);
       const seen = this.#seen.get(id);
       if (seen?.state === file) continue; // a row object is replaced only when the file changed
-      const key = projectionKey(file);
+      const persisted = toPersisted(file);
+      const key = projectionKey(persisted);
       if (seen?.key !== key) changed = true;
-      this.#seen.set(id, { state: file, key });
+      this.#seen.set(id, { state: file, persisted, key });
     }
     for (const id of this.#seen.keys()) {
       if (ids.has(id)) continue;
@@ -106,12 +110,16 @@ export class StatePersistence {
     }
     this.#dirty = false;
     if (!changed) return null;
-    return [...ids].map((id) => toPersisted(files[id] as FileState, this.#o.handleOf?.(id)));
+    return [...ids].map((id) => {
+      const { persisted } = this.#seen.get(id)!;
+      const handle = this.#o.handleOf?.(id);
+      return handle === undefined ? persisted : { ...persisted, handle };
+    });
   }
 }
 
 /** What a resume needs, as a comparable string: everything kept but the bytes sent. */
-function projectionKey(file: FileState): string {
-  const { bytesSent: _bytes, ...rest } = toPersisted(file);
+function projectionKey(persisted: PersistedFile): string {
+  const { bytesSent: _bytes, ...rest } = persisted;
   return JSON.stringify(rest);
 }
