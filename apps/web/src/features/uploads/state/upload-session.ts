@@ -95,31 +95,30 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
       if (id && photo.handle) void photo.handle.then((h) => h && persistence?.keepHandle(id, h));
     });
   };
-  const addNew = (photos: readonly AcceptedPhoto[]) => {
-    const ids = uploader.add(
-      photos.map((photo) => {
-        const source = toSource(photo);
-        if (source !== photo.file) blobs.set(source, photo.file);
-        return source;
-      }),
-    );
+  /** The engine's source for each photo; a wrapped one remembers its File for the hashing worker. */
+  const sourcesOf = (photos: readonly AcceptedPhoto[]) =>
+    photos.map((photo) => {
+      const source = toSource(photo);
+      if (source !== photo.file) blobs.set(source, photo.file);
+      return source;
+    });
+  const addNew = (photos: readonly AcceptedPhoto[], sources = sourcesOf(photos)) => {
+    const ids = uploader.add(sources);
     batches.track(ids);
     keepHandles(ids, photos);
   };
   /** Picked or read again: matched files resume, the rest start as new uploads. */
   const reattach = async (photos: readonly AcceptedPhoto[]) => {
-    const sources = photos.map((photo) => {
-      const source = toSource(photo);
-      if (source !== photo.file) blobs.set(source, photo.file);
-      return source;
-    });
+    const sources = sourcesOf(photos);
     const { resumed, unmatched } = await uploader.reattach(sources);
     if (life.signal.aborted) return;
     batches.track(resumed);
     const fresh = new Set(unmatched);
-    const resumedPhotos = photos.filter((_, i) => !fresh.has(sources[i]!));
-    keepHandles(resumed, resumedPhotos);
-    addNew(photos.filter((_, i) => fresh.has(sources[i]!)));
+    const isFresh = (_: unknown, i: number) => fresh.has(sources[i]!);
+    const matched = photos.filter((photo, i) => !isFresh(photo, i));
+    keepHandles(resumed, matched);
+    // The unmatched keep the sources the engine just saw, rather than being wrapped a second time.
+    addNew(photos.filter(isFresh), sources.filter(isFresh));
   };
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
