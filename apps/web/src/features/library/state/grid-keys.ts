@@ -17,15 +17,11 @@ export function moveInGrid(
   index: number,
   key: GridKey,
 ): { index: number; row: number } | null {
-  const here = rows.findIndex(
-    (r) => r.kind === "tiles" && index >= r.firstIndex && index < r.firstIndex + r.photos.length,
-  );
+  const here = rowOf(rows, index);
   if (here < 0) return null;
   if (key === "ArrowLeft" || key === "ArrowRight") {
     const target = index + (key === "ArrowRight" ? 1 : -1);
-    const row = rows.findIndex(
-      (r) => r.kind === "tiles" && target >= r.firstIndex && target < r.firstIndex + r.photos.length,
-    );
+    const row = rowOf(rows, target);
     return row < 0 ? null : { index: target, row };
   }
   const current = rows[here] as Extract<GridRow, { kind: "tiles" }>;
@@ -37,4 +33,9 @@ export function moveInGrid(
     return { index: r.firstIndex + Math.min(column, r.photos.length - 1), row };
   }
   return null;
+}
+
+/** The row (of `rows`) holding the photo at `index`, or -1. */
+function rowOf(rows: readonly GridRow[], index: number): number {
+  return rows.findIndex((r) => r.kind === "tiles" && index >= r.firstIndex && index < r.firstIndex + r.photos.length);
 }
