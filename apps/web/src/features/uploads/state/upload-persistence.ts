@@ -29,20 +29,18 @@ export async function startUploadPersistence(
   const tabKey = newTabKey();
   // Held before looking at other tabs' records, so a tab opening at the same moment sees us alive.
   const release = await holdTabLock(tabKey);
+  /** Lets the lock go (another tab may take this tab's record over) and closes the database. */
+  const close = () => {
+    release();
+    db.close();
+  };
   const handles = new Map<string, FileHandle>();
   let persistence: StatePersistence | null = null;
-  const stop = () => {
-    void (persistence?.stop() ?? Promise.resolve()).finally(() => {
-      release();
-      db.close();
-    });
-  };
   try {
     const restored = await db.adoptOrphans(userId, tabKey, await liveTabKeys());
     if (signal.aborted) {
       // The session ended meanwhile: give the files back by letting the lock go with the record.
-      release();
-      db.close();
+      close();
       return null;
     }
     for (const file of restored) if (isFileHandle(file.handle)) handles.set(file.id, file.handle);
@@ -56,8 +54,7 @@ export async function startUploadPersistence(
     });
   } catch (error) {
     console.warn("Uploads from an earlier page could not be restored:", error);
-    release();
-    db.close();
+    close();
     return null;
   }
   // The last changes before a reload or close: written while the page still runs.
@@ -71,7 +68,7 @@ export async function startUploadPersistence(
     },
     stop() {
       window.removeEventListener("pagehide", onHide);
-      stop();
+      void (persistence?.stop() ?? Promise.resolve()).finally(close);
     },
   };
 }
