@@ -112,7 +112,7 @@ export function UploadProgressPanel() {
           ))}
         </Tabs.List>
         <Tabs.Content value={tab} className="flex min-h-0 flex-1 flex-col focus-visible:outline-none">
-          <FailureReasonBox />
+          <FailureReasonBox remote={rows.remote} />
           <UploadQueue ids={rows.ids} remote={rows.remote} tab={tab} />
         </Tabs.Content>
       </Tabs.Root>

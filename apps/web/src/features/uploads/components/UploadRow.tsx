@@ -10,7 +10,7 @@ import { IconButton } from "@/components/ui/IconButton";
 import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
-import { queuePosition } from "../state/panel-rows";
+import { queuePosition, remoteRowKey } from "../state/panel-rows";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
@@ -23,6 +23,13 @@ export const ROW_HEIGHT = 72;
 
 /** One element for every row: React skips rendering it again when the row re-renders. */
 const FILE_ICON = <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />;
+
+/** What a failed file of this tab says. */
+export const localFailure = (file: FileState) => file.error?.message ?? "The upload failed.";
+
+/** What a failed photo of a job started elsewhere says: only the tab holding its file can retry it. */
+export const remoteFailure = (photo: { errorMessage: string | null }) =>
+  `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`;
 
 function toneFor(status: PhotoStatus, paused: boolean): ProgressTone {
   if (status === "COMPLETED") return "done";
@@ -58,6 +65,7 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
 
   return (
     <RowFrame
+      rowKey={id}
       queuePosition={waiting ? position : undefined}
       handle={waiting ? <QueueHandle id={id} name={file.name} position={position} /> : undefined}
       name={file.name}
@@ -105,6 +113,7 @@ function DuplicateRow({ file }: { file: FileState }) {
       : "Already in library";
   return (
     <RowFrame
+      rowKey={file.id}
       name={file.name}
       status={file.status}
       badge="DUPLICATE"
@@ -146,7 +155,7 @@ function detailFor(file: FileState, percent: number, position: number | null, pa
     case "COMPLETED":
       return "Done";
     case "FAILED":
-      return file.error?.message ?? "The upload failed.";
+      return localFailure(file);
     case "CANCELLED":
       return "Cancelled";
   }
@@ -167,7 +176,7 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
   const stranded = isAwaitingBytes(photo.status) && photo.waitingForFile === true;
   const detail =
     photo.status === "FAILED"
-      ? `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`
+      ? remoteFailure(photo)
       : stranded
         ? `${NEEDS_FILE_TEXT} · no tab is sending it`
         : isAwaitingBytes(photo.status)
@@ -190,6 +199,7 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
 
   return (
     <RowFrame
+      rowKey={remoteRowKey(photoId)}
       name={photo.filename}
       status={photo.status}
       badge={stranded ? "NEEDS_FILE" : photo.status}
@@ -209,6 +219,8 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
 });
 
 function RowFrame(props: {
+  /** The row's key in the panel (an engine file id, or a remote row key). */
+  rowKey: string;
   /** 1-based place among the waiting files, for a row that can be reordered. */
   queuePosition?: number | undefined;
   handle?: ReactNode;
@@ -244,7 +256,7 @@ function RowFrame(props: {
         <span className="grid size-7 shrink-0 place-items-center">{props.action}</span>
       </div>
       {props.failed ? (
-        <FailureReason name={props.name} reason={props.detail} />
+        <FailureReason rowKey={props.rowKey} name={props.name} reason={props.detail} />
       ) : (
         <>
           <ProgressBar percent={props.percent} tone={props.tone} label={`${props.name} progress`} />
@@ -264,8 +276,8 @@ function RowFrame(props: {
  * A failure's reason, wrapping over two lines in the row; a button (Enter, a tap or a click) opens
  * it in full below the panel's tabs, since a row has a fixed height and a tooltip needs a mouse.
  */
-function FailureReason({ name, reason }: { name: string; reason: string }) {
-  const open = useUploadPanel((state) => state.openReason?.name === name && state.openReason.reason === reason);
+function FailureReason({ rowKey, name, reason }: { rowKey: string; name: string; reason: string }) {
+  const open = useUploadPanel((state) => state.openReason === rowKey);
   return (
     <button
       type="button"
@@ -273,7 +285,7 @@ function FailureReason({ name, reason }: { name: string; reason: string }) {
       aria-controls="upload-failure-reason"
       aria-label={`Why ${name} failed: ${reason}`}
       data-testid="upload-row-detail"
-      onClick={() => showReason(open ? null : { name, reason })}
+      onClick={() => showReason(open ? null : rowKey)}
       className="line-clamp-2 rounded-sm text-left text-danger text-xs leading-4 underline decoration-danger/40 decoration-dotted underline-offset-2 hover:decoration-danger"
     >
       {reason}

@@ -25,8 +25,11 @@ export interface UploadPanelState {
    * listed for its failed rows, so after a reload these keys keep its completed rows out of sight.
    */
   clearedPhotos: string[];
-  /** The failed row whose full reason is open below the tabs, or null. */
-  openReason: { name: string; reason: string } | null;
+  /**
+   * The key of the failed row whose full reason is open below the tabs, or null. Only the key: the
+   * name and reason are read from the row's owner (engine or job view), so they never go stale.
+   */
+  openReason: string | null;
 }
 
 /** Enough for weeks of cleared jobs; the server only lists a day's worth anyway. */
