@@ -10,15 +10,20 @@ function headerBottom(): number {
   return document.querySelector("[data-app-header]")?.getBoundingClientRect().bottom ?? 0;
 }
 
-/** `position` moved into the window, below the header, for an element of this size. */
-export function clampToViewport(position: Position, width: number, height: number): Position {
-  const minTop = Math.max(0, headerBottom()) + EDGE_PX;
+/** `position` moved into the window, below the header (ending at `headerEnd`), for an element of this size. */
+function clampToViewport(position: Position, width: number, height: number, headerEnd = headerBottom()): Position {
+  const minTop = Math.max(0, headerEnd) + EDGE_PX;
   const maxLeft = Math.max(EDGE_PX, window.innerWidth - width - EDGE_PX);
   const maxTop = Math.max(minTop, window.innerHeight - height - EDGE_PX);
   return {
     left: Math.round(Math.min(Math.max(EDGE_PX, position.left), maxLeft)),
     top: Math.round(Math.min(Math.max(minTop, position.top), maxTop)),
   };
+}
+
+/** Shows `node` at `at`, whatever corner its CSS places it by. */
+function place(node: HTMLElement, at: Position): void {
+  Object.assign(node.style, { left: `${at.left}px`, top: `${at.top}px`, right: "auto", bottom: "auto" });
 }
 
 /**
@@ -45,14 +50,18 @@ export function useDraggable(
       const start = element.getBoundingClientRect();
       const [x0, y0] = [event.clientX, event.clientY];
       let last: Position = { left: start.left, top: start.top };
+      // Read once: the header does not move during a drag, and reading its box on every move
+      // (right after moving the element) would force a layout per pointer event.
+      const headerEnd = headerBottom();
       handle.setPointerCapture(event.pointerId);
       const move = (e: PointerEvent) => {
         last = clampToViewport(
           { left: start.left + e.clientX - x0, top: start.top + e.clientY - y0 },
           start.width,
           start.height,
+          headerEnd,
         );
-        Object.assign(element.style, { left: `${last.left}px`, top: `${last.top}px`, right: "auto", bottom: "auto" });
+        place(element, last);
       };
       const end = () => {
         handle.removeEventListener("pointermove", move);
@@ -76,8 +85,7 @@ export function useDraggable(
     if (!node || !position) return;
     const refit = () => {
       const rect = node.getBoundingClientRect();
-      const shown = clampToViewport(position, rect.width, rect.height);
-      Object.assign(node.style, { left: `${shown.left}px`, top: `${shown.top}px`, right: "auto", bottom: "auto" });
+      place(node, clampToViewport(position, rect.width, rect.height));
     };
     refit();
     const observer = new ResizeObserver(refit);
