@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { useStore } from "zustand";
 import { plural } from "@/lib/format";
 import { usePhotoPicker } from "../hooks/use-photo-picker";
-import { type UploadSession, waitingForFile } from "../state/upload-session";
+import type { UploadSession } from "../state/upload-session";
 
 /**
  * The way to finish uploads whose file no tab holds any more (a reload, a crash, a closed tab):
@@ -15,10 +15,7 @@ import { type UploadSession, waitingForFile } from "../state/upload-session";
 export function NeedsFileActions({ session, count }: { session: UploadSession; count: number }) {
   const picker = usePhotoPicker();
   const [resuming, setResuming] = useState(false);
-  const resumable = useStore(
-    session.uploader.store,
-    (state) => waitingForFile(state).filter((file) => session.hasHandle(file.id)).length,
-  );
+  const resumable = useStore(session.uploader.store, session.resumableCount);
 
   const resume = async () => {
     setResuming(true);

@@ -34,8 +34,11 @@ export interface UploadSession {
    * starting again; the rest are new uploads.
    */
   add(photos: readonly AcceptedPhoto[]): void;
-  /** Restored files waiting for their bytes that a kept file handle could give back. */
-  hasHandle(fileId: string): boolean;
+  /**
+   * How many restored files waiting for their bytes a kept file handle could give back. Cheap
+   * enough for a selector: without kept handles (most browsers, picked files) it reads no file.
+   */
+  resumableCount(state: UploadState): number;
   /**
    * "Resume N uploads": reads the kept handles (one permission prompt; must run in a click) and
    * sends what is missing. Files it could not read stay waiting for the person to pick them again.
@@ -147,7 +150,13 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
       if (waitingForFile(uploader.store.getState()).length === 0) addNew(photos);
       else void reattach(photos);
     },
-    hasHandle: (fileId) => persistence?.handles.has(fileId) ?? false,
+    resumableCount(state) {
+      const handles = persistence?.handles;
+      if (!handles?.size) return 0;
+      let count = 0;
+      for (const file of waitingForFile(state)) if (handles.has(file.id)) count++;
+      return count;
+    },
     async resumeFromHandles() {
       const handles = new Map<string, FileHandle>();
       for (const file of waitingForFile(uploader.store.getState())) {
