@@ -23,10 +23,15 @@ export async function cancelAll(session: UploadSession, remote: Iterable<RemoteR
 export function clearCompleted(session: UploadSession, remote: Iterable<RemoteRow>): void {
   const rows = [...remote];
   const files = Object.values(session.uploader.store.getState().files);
-  dismissJobs([...finishedLocalJobs(session, true), ...finishedRemoteJobs(rows, true)]);
+  const dismissed = new Set([...finishedLocalJobs(session, true), ...finishedRemoteJobs(rows, true)]);
+  dismissJobs(dismissed);
+  // A dismissed job hides all its photos already: only the others' completed photos are kept one by one.
+  const kept = (jobId: string | null) => jobId !== null && !dismissed.has(jobId);
   const completedPhotos = [
-    ...files.filter((f) => f.status === "COMPLETED" && f.photoId).map((f) => remoteRowKey(f.photoId as string)),
-    ...rows.filter((row) => row.status === "COMPLETED").map((row) => row.key),
+    ...files
+      .filter((f) => f.status === "COMPLETED" && f.photoId && kept(f.jobId))
+      .map((f) => remoteRowKey(f.photoId as string)),
+    ...rows.filter((row) => row.status === "COMPLETED" && kept(row.jobId)).map((row) => row.key),
   ];
   session.uploader.clearCompleted();
   clearPhotosForGood(completedPhotos);
