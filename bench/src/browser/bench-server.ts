@@ -26,8 +26,15 @@ const server = await startTestServer({ env: process.env });
 const { app } = server;
 
 app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-  if (!armed || req.method !== "PUT" || !req.url?.startsWith("/storage/")) return;
+  if (!armed) return;
   const run = armed;
+  if (req.url?.startsWith("/commands/") || req.url?.startsWith("/queries/")) {
+    // Issue 10 item 4 asks what the page's API traffic costs; progress reports are counted apart.
+    run.seen.apiRequests++;
+    if (req.method === "POST" && req.url === "/commands/upload/progress") run.seen.progressReports++;
+    return;
+  }
+  if (req.method !== "PUT" || !req.url?.startsWith("/storage/")) return;
   run.seen.puts++;
   run.seen.firstPutAt ??= Date.now();
   res.once("finish", () => {
@@ -70,7 +77,7 @@ process.on("message", (message: ParentMessage) => {
     armed = {
       userId: message.userId,
       count: message.count,
-      seen: { puts: 0, completed: 0, failed: 0 },
+      seen: { puts: 0, completed: 0, failed: 0, apiRequests: 0, progressReports: 0 },
       stored: new Set(),
       finished: new Set(),
       storedSent: false,

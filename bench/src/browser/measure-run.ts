@@ -38,6 +38,9 @@ export type BatchSample = {
   taskAfterStoredMs?: number;
   afterStoredShare?: number;
   heapAfterGcMB?: number;
+  /** JSON API requests the page made (/commands, /queries), and the progress reports among them. */
+  apiRequests?: number;
+  progressReports?: number;
   /** SHA-256 throughput of the page's hashing worker over this batch (MB of files / worker time). */
   hashMBps?: number;
 };
@@ -186,6 +189,8 @@ function serverFigures(seen: ServerSeen, selectedAt: number): Partial<BatchSampl
     firstByteMs: (seen.firstPutAt as number) - selectedAt,
     serverCompletedMs: (seen.lastFinishedAt as number) - selectedAt,
     failed: seen.failed,
+    apiRequests: seen.apiRequests,
+    progressReports: seen.progressReports,
   };
 }
 

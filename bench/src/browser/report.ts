@@ -41,6 +41,8 @@ const FIGURES: [Figure, string, string][] = [
   ["frameMaxMs", "frame interval max", "ms"],
   ["heapAfterGcMB", "heap after GC", "MB"],
   ["hashMBps", "SHA-256 in the worker", "MB/s"],
+  ["apiRequests", "API requests", "count"],
+  ["progressReports", "… of which progress reports", "count"],
 ];
 /** Figures whose UI/bare ratio is meaningful (bare's own value is not ~0 by construction). */
 const RATIO_FIGURES = new Set<Figure>([

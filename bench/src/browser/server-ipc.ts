@@ -11,6 +11,9 @@ export type ServerSeen = {
   lastFinishedAt?: number;
   completed: number;
   failed: number;
+  /** JSON API requests (/commands, /queries) the page made in the window, and how many were progress reports. */
+  apiRequests: number;
+  progressReports: number;
 };
 
 export type ParentMessage = { type: "arm"; userId: string; count: number } | { type: "disarm" };
