@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServerProcess } from "@rapidphoto/server/testing";
+import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { ensureWebBuild } from "../../../scripts/build-web.mjs";
@@ -31,19 +32,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 }
 
 /** The unfinished files the page keeps for after a reload (the engine's IndexedDB record), name and photo id. */

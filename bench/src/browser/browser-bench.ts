@@ -11,8 +11,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type Browser, chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.js";
 import {
   bareContender,
   type Contender,

@@ -11,9 +11,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { PhotoListResponse } from "@rapidphoto/protocol";
 import { startTestServer } from "@rapidphoto/server/testing";
+import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type Metric, round, saveResult } from "../measure.js";
-import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.js";
 import { seedLibrary } from "./library-seed.js";
 import { type ScrollSample, scrollAndMeasure, summarizeSamples } from "./scroll-probe.js";
 
