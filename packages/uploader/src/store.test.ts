@@ -1,5 +1,7 @@
-import type { JobMessage, PhotoMessage } from "@rapidphoto/protocol";
+import type { PhotoMessage } from "@rapidphoto/protocol";
+import { jobPush, photoPush } from "@rapidphoto/protocol/testing";
 import { describe, expect, it } from "vitest";
+import { fileState } from "../testing/index.js";
 import { mergeJobReport, mergePhotoReport, newJob } from "./merge.js";
 import { selectFile, selectTotals } from "./selectors.js";
 import { createUploadStore, type FileState, StoreWriter } from "./store.js";
@@ -17,50 +19,12 @@ function manualScheduler() {
   };
 }
 
-function file(id: string, patch: Partial<FileState> = {}): FileState {
-  return {
-    id,
-    name: `${id}.jpg`,
-    type: "image/jpeg",
-    bytesTotal: 100,
-    bytesSent: 0,
-    status: "QUEUED",
-    paused: false,
-    priority: 0,
-    jobId: "job_abcdefgh",
-    photoId: `ph_${id}xxxxxxxx`,
-    method: "PUT",
-    partCount: 1,
-    partsDone: 0,
-    retries: 0,
-    error: null,
-    batchId: "b_1",
-    seqFloor: 0,
-    addedAt: 0,
-    sha256: null,
-    duplicateOf: null,
-    lastModified: 0,
-    uploadId: null,
-    storedParts: [],
-    needsFile: false,
-    ...patch,
-  };
-}
+/** A file registered in job_abcdefgh, as most of these tests want it. */
+const file = (id: string, patch: Partial<FileState> = {}): FileState =>
+  fileState(id, { jobId: "job_abcdefgh", photoId: `ph_${id}xxxxxxxx`, ...patch });
 
-function photoMessage(patch: Partial<PhotoMessage>): PhotoMessage {
-  return {
-    type: "photo",
-    jobId: "job_abcdefgh",
-    photoId: "ph_axxxxxxxx",
-    status: "UPLOADING",
-    progressPercent: 0,
-    bytesSent: 0,
-    bytesTotal: 100,
-    seq: 1,
-    timestamp: new Date(0).toISOString(),
-    ...patch,
-  };
-}
+const photoMessage = (patch: Partial<PhotoMessage>): PhotoMessage =>
+  photoPush({ jobId: "job_abcdefgh", photoId: "ph_axxxxxxxx", ...patch });
 
 describe("StoreWriter", () => {
   it("coalesces any number of writes into one notification per frame", () => {
@@ -187,20 +151,8 @@ describe("merging server pushes", () => {
   });
 
   it("applies job counts only from newer messages", () => {
-    const message = (seq: number, completedCount: number): JobMessage => ({
-      type: "job",
-      jobId: "job_abcdefgh",
-      status: "IN_PROGRESS",
-      totalCount: 3,
-      queuedCount: 0,
-      uploadingCount: 3 - completedCount,
-      processingCount: 0,
-      completedCount,
-      failedCount: 0,
-      cancelledCount: 0,
-      seq,
-      timestamp: "",
-    });
+    const message = (seq: number, completedCount: number) =>
+      jobPush({ jobId: "job_abcdefgh", totalCount: 3, uploadingCount: 3 - completedCount, completedCount, seq });
     const job = mergeJobReport(newJob("job_abcdefgh", 3), message(5, 2));
     expect(job.completedCount).toBe(2);
     expect(mergeJobReport(job, message(4, 1))).toBe(job);

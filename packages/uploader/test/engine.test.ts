@@ -1,4 +1,5 @@
-import type { JobView, PhotoMessage } from "@rapidphoto/protocol";
+import type { PhotoMessage } from "@rapidphoto/protocol";
+import { jobView, jobViewPhoto, photoPush } from "@rapidphoto/protocol/testing";
 import { describe, expect, it } from "vitest";
 import { ApiError, bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
 import { gate, memoryBackend } from "./support/memory-backend.js";
@@ -21,21 +22,16 @@ function setup(options: Partial<UploaderOptions> = {}) {
   return { backend, uploader, state, file };
 }
 
-/** A photo push for `file` (registered), status UPLOADING unless `patch` says otherwise. */
-function push(file: { jobId: string | null; photoId: string | null }, patch: Partial<PhotoMessage>): PhotoMessage {
-  return {
-    type: "photo",
+/** A photo push for `file` (registered) with all its 1000 bytes sent, status UPLOADING unless `patch` says otherwise. */
+const push = (file: { jobId: string | null; photoId: string | null }, patch: Partial<PhotoMessage>): PhotoMessage =>
+  photoPush({
     jobId: file.jobId!,
     photoId: file.photoId!,
-    status: "UPLOADING",
     progressPercent: 100,
     bytesSent: 1000,
     bytesTotal: 1000,
-    seq: 1,
-    timestamp: "",
     ...patch,
-  };
-}
+  });
 
 describe("engine", () => {
   it("splits thousands of files into jobs of 1000 and refuses bad files alone", async () => {
@@ -182,21 +178,11 @@ describe("engine", () => {
     const [id] = uploader.add([jpeg("a.jpg")]);
     while (file(id!)?.status !== "UPLOADING" || file(id!)?.bytesSent === 0) await tick();
     const { jobId, photoId } = file(id!);
-    const push = (patch: Partial<PhotoMessage>): PhotoMessage => ({
-      type: "photo",
-      jobId: jobId!,
-      photoId: photoId!,
-      status: "UPLOADING",
-      progressPercent: 10,
-      bytesSent: 100,
-      bytesTotal: 1000,
-      seq: 1,
-      timestamp: "",
-      ...patch,
-    });
-    uploader.applyServerMessage(push({ status: "CANCELLED", seq: 7 }));
+    const pushed = (patch: Partial<PhotoMessage>) =>
+      push({ jobId, photoId }, { progressPercent: 10, bytesSent: 100, ...patch });
+    uploader.applyServerMessage(pushed({ status: "CANCELLED", seq: 7 }));
     await uploader.whenIdle();
-    uploader.applyServerMessage(push({ status: "UPLOADING", seq: 6 }));
+    uploader.applyServerMessage(pushed({ status: "UPLOADING", seq: 6 }));
     await tick();
     expect(file(id!).status).toBe("CANCELLED");
     expect(backend.puts.filter((p) => p.ok)).toEqual([]);
@@ -306,24 +292,22 @@ describe("engine", () => {
     const [a, b] = uploader.add([jpeg("a.jpg"), jpeg("b.jpg")]);
     await uploader.whenIdle();
     const { jobId } = file(a!);
-    const row = (id: string, status: "COMPLETED" | "UPLOADING") => ({
-      photoId: file(id).photoId!,
-      clientId: id,
-      filename: file(id).name,
-      bytes: 1000,
-      status,
-      progressPercent: 100,
-      errorMessage: null,
-    });
-    const view: JobView = {
+    const row = (id: string, status: "COMPLETED" | "UPLOADING") =>
+      jobViewPhoto({
+        photoId: file(id).photoId!,
+        clientId: id,
+        filename: file(id).name,
+        bytes: 1000,
+        status,
+        progressPercent: 100,
+      });
+    // Counts as the server last wrote them (one photo already processing), not as the rows say.
+    const view = jobView({
       jobId: jobId!,
-      status: "IN_PROGRESS",
-      ...{ totalCount: 2, queuedCount: 0, uploadingCount: 0, processingCount: 1, completedCount: 1 },
-      ...{ failedCount: 0, cancelledCount: 0, totalBytes: 2000, seq: 9 },
+      seq: 9,
+      ...{ uploadingCount: 0, processingCount: 1, completedCount: 1 },
       photos: [row(a!, "COMPLETED"), row(b!, "UPLOADING")],
-      createdAt: "",
-      updatedAt: "",
-    };
+    });
     uploader.applyJobView(view);
     uploader.applyJobView({ ...view, jobId: "job_elsewhere1", seq: 50 });
     await tick();
@@ -341,17 +325,7 @@ describe("engine", () => {
     uploader.start();
     await uploader.whenIdle();
     const { jobId, photoId } = file(a!);
-    uploader.applyServerMessage({
-      type: "photo",
-      jobId: jobId!,
-      photoId: photoId!,
-      status: "COMPLETED",
-      progressPercent: 100,
-      bytesSent: 1000,
-      bytesTotal: 1000,
-      seq: 3,
-      timestamp: "",
-    });
+    uploader.applyServerMessage(push({ jobId, photoId }, { status: "COMPLETED", seq: 3 }));
     await tick();
     uploader.clearCompleted();
     await tick();

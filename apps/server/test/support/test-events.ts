@@ -1,4 +1,5 @@
 import type { JobEvent, JobStatus, PhotoStatus } from "@rapidphoto/protocol";
+import { jobPush, photoPush } from "@rapidphoto/protocol/testing";
 import type { BusEvent } from "../../src/events/job-event.js";
 
 /** JobEvent builders for tests. Ids follow the protocol's shapes (`job_` + 8–40 alphanumerics). */
@@ -20,8 +21,7 @@ export function photoEvent(
   return {
     userId: options.userId ?? "alice",
     kind: options.kind ?? "progress",
-    message: {
-      type: "photo",
+    message: photoPush({
       jobId,
       photoId,
       status: options.status ?? "UPLOADING",
@@ -30,8 +30,7 @@ export function photoEvent(
       bytesTotal,
       ...(options.errorMessage === undefined ? {} : { errorMessage: options.errorMessage }),
       seq,
-      timestamp: new Date(0).toISOString(),
-    },
+    }),
   };
 }
 
@@ -39,20 +38,7 @@ export function jobEvent(jobId: string, seq: number, options: { userId?: string;
   return {
     userId: options.userId ?? "alice",
     kind: "status",
-    message: {
-      type: "job",
-      jobId,
-      status: options.status ?? "IN_PROGRESS",
-      totalCount: 2,
-      queuedCount: 0,
-      uploadingCount: 2,
-      processingCount: 0,
-      completedCount: 0,
-      failedCount: 0,
-      cancelledCount: 0,
-      seq,
-      timestamp: new Date(0).toISOString(),
-    },
+    message: jobPush({ jobId, status: options.status ?? "IN_PROGRESS", totalCount: 2, uploadingCount: 2, seq }),
   };
 }
 

@@ -1,56 +1,21 @@
-import type { JobMessage, JobView, PhotoMessage } from "@rapidphoto/protocol";
+import type { JobView, PhotoMessage } from "@rapidphoto/protocol";
+import { jobPush, jobView, jobViewPhoto, photoPush } from "@rapidphoto/protocol/testing";
 import { describe, expect, it } from "vitest";
 import { applyPushToJobView, newerJobView } from "./job-view";
 
-const view = (over: Partial<JobView> = {}): JobView => ({
-  jobId: "job_aaaaaaaaaaaa",
-  status: "IN_PROGRESS",
-  seq: 10,
-  totalCount: 2,
-  queuedCount: 0,
-  uploadingCount: 2,
-  processingCount: 0,
-  completedCount: 0,
-  failedCount: 0,
-  cancelledCount: 0,
-  totalBytes: 300,
-  photos: [
-    {
-      photoId: "ph_1",
-      clientId: "f_1",
-      filename: "a.jpg",
-      bytes: 100,
-      status: "UPLOADING",
-      progressPercent: 40,
-      errorMessage: null,
-    },
-    {
-      photoId: "ph_2",
-      clientId: "f_2",
-      filename: "b.jpg",
-      bytes: 200,
-      status: "UPLOADING",
-      progressPercent: 10,
-      errorMessage: null,
-    },
-  ],
-  createdAt: "2025-01-01T00:00:00.000Z",
-  updatedAt: "2025-01-01T00:00:01.000Z",
-  ...over,
-});
+/** Two photos uploading at seq 10: a.jpg (100 bytes, 40%) and b.jpg (200 bytes, 10%). */
+const view = (over: Partial<JobView> = {}): JobView =>
+  jobView({
+    seq: 10,
+    photos: [
+      jobViewPhoto({ photoId: "ph_1", clientId: "f_1", filename: "a.jpg", bytes: 100, progressPercent: 40 }),
+      jobViewPhoto({ photoId: "ph_2", clientId: "f_2", filename: "b.jpg", bytes: 200, progressPercent: 10 }),
+    ],
+    ...over,
+  });
 
-const photo = (over: Partial<PhotoMessage>): PhotoMessage => ({
-  type: "photo",
-  jobId: "job_aaaaaaaaaaaa",
-  photoId: "ph_1",
-  status: "UPLOADING",
-  progressPercent: 50,
-  bytesSent: 50,
-  bytesTotal: 100,
-  seq: 10,
-  timestamp: "2025-01-01T00:00:02.000Z",
-  ...over,
-});
+const photo = (over: Partial<PhotoMessage>): PhotoMessage =>
+  photoPush({ photoId: "ph_1", progressPercent: 50, bytesSent: 50, seq: 10, ...over });
 
 describe("job view and pushes", () => {
   it("replaces only the photo a push is about", () => {
@@ -77,13 +42,14 @@ describe("job view and pushes", () => {
 
   it("takes job counts only from a push at least as new as the view", () => {
     const v = view();
-    const job: JobMessage = {
-      type: "job",
+    const job = jobPush({
       jobId: v.jobId,
       status: "COMPLETED",
-      ...{ totalCount: v.totalCount, queuedCount: 0, uploadingCount: 0, processingCount: 0, completedCount: 2 },
-      ...{ failedCount: 0, cancelledCount: 0, seq: v.seq, timestamp: "2025-01-01T00:00:03.000Z" },
-    };
+      totalCount: v.totalCount,
+      uploadingCount: 0,
+      completedCount: 2,
+      seq: v.seq,
+    });
     expect(applyPushToJobView(v, { ...job, seq: 9 })).toBe(v);
     expect(applyPushToJobView(v, { ...job, seq: 14 })).toMatchObject({
       status: "COMPLETED",

@@ -1,4 +1,5 @@
 import type { JobSummary, JobView, PhotoMessage, PushMessage } from "@rapidphoto/protocol";
+import { jobPush, jobView, jobViewPhoto, photoPush } from "@rapidphoto/protocol/testing";
 import { QueryClient } from "@tanstack/react-query";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { uploadKeys } from "../api/upload-jobs";
@@ -39,36 +40,14 @@ class FakeRealtime implements RealtimeClient {
   }
 }
 
-const view = (seq: number, status: JobView["photos"][number]["status"] = "UPLOADING"): JobView => ({
-  jobId: JOB,
-  status: "IN_PROGRESS",
-  seq,
-  totalCount: 1,
-  queuedCount: 0,
-  uploadingCount: status === "UPLOADING" ? 1 : 0,
-  processingCount: 0,
-  completedCount: status === "COMPLETED" ? 1 : 0,
-  failedCount: 0,
-  cancelledCount: 0,
-  totalBytes: 100,
-  photos: [
-    { photoId: "ph_1", clientId: "f_1", filename: "a.jpg", bytes: 100, status, progressPercent: 0, errorMessage: null },
-  ],
-  createdAt: "2025-01-01T00:00:00.000Z",
-  updatedAt: "2025-01-01T00:00:00.000Z",
-});
+/** The job at `seq`, its one photo (ph_1) in `status`. */
+const view = (seq: number, status: JobView["photos"][number]["status"] = "UPLOADING"): JobView =>
+  jobView({ jobId: JOB, seq, photos: [jobViewPhoto({ photoId: "ph_1", status })] });
 
-const photo = (seq: number, status: PhotoMessage["status"], progressPercent = 0): PhotoMessage => ({
-  type: "photo",
-  jobId: JOB,
-  photoId: "ph_1",
-  status,
-  progressPercent,
-  bytesSent: progressPercent,
-  bytesTotal: 100,
-  seq,
-  timestamp: "2025-01-01T00:00:01.000Z",
-});
+const photo = (seq: number, status: PhotoMessage["status"], progressPercent = 0): PhotoMessage =>
+  photoPush({ jobId: JOB, photoId: "ph_1", status, progressPercent, bytesSent: progressPercent, seq });
+
+const jobMessage = (jobId: string, seq: number) => jobPush({ jobId, seq });
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -231,20 +210,3 @@ describe("LiveSync", () => {
     });
   });
 });
-
-function jobMessage(jobId: string, seq: number): Extract<PushMessage, { type: "job" }> {
-  return {
-    type: "job",
-    jobId,
-    status: "IN_PROGRESS",
-    totalCount: 1,
-    queuedCount: 0,
-    uploadingCount: 1,
-    processingCount: 0,
-    completedCount: 0,
-    failedCount: 0,
-    cancelledCount: 0,
-    seq,
-    timestamp: "2025-01-01T00:00:02.000Z",
-  };
-}

@@ -1,4 +1,5 @@
 import { STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
+import { jobPush } from "@rapidphoto/protocol/testing";
 import type { IStompSocket } from "@stomp/stompjs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
@@ -11,20 +12,7 @@ import {
 
 describe("parsePush", () => {
   it("accepts the protocol's push messages", () => {
-    const message = {
-      type: "job",
-      jobId: "job_aaaaaaaaaaaa",
-      status: "IN_PROGRESS",
-      totalCount: 2,
-      queuedCount: 1,
-      uploadingCount: 1,
-      processingCount: 0,
-      completedCount: 0,
-      failedCount: 0,
-      cancelledCount: 0,
-      seq: 3,
-      timestamp: "2025-01-01T00:00:00.000Z",
-    };
+    const message = jobPush({ totalCount: 2, queuedCount: 1, uploadingCount: 1, seq: 3 });
     expect(parsePush(JSON.stringify(message))).toEqual(message);
   });
 

@@ -1,4 +1,5 @@
 import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { fileState, uploadState } from "@rapidphoto/uploader/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createStore } from "zustand/vanilla";
 import { clearCompleted } from "./panel-actions";
@@ -7,7 +8,7 @@ import { uploadPanelStore } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
 
 const file = (id: string, jobId: string, status: FileState["status"]) =>
-  ({ id, name: `${id}.jpg`, jobId, photoId: `ph_${id}`, status }) as FileState;
+  fileState(id, { jobId, photoId: `ph_${id}`, status });
 
 const row = (photoId: string, jobId: string, status: RemoteRow["status"]): RemoteRow => ({
   key: `r:${photoId}`,
@@ -19,14 +20,7 @@ const row = (photoId: string, jobId: string, status: RemoteRow["status"]): Remot
 
 /** A session with only what the panel's actions read: the engine's files, and its clearCompleted. */
 function sessionWith(files: FileState[]) {
-  const state = {
-    files: Object.fromEntries(files.map((f) => [f.id, f])),
-    order: files.map((f) => f.id),
-    queue: [],
-    jobs: {},
-    online: true,
-    speed: 0,
-  } as unknown as UploadState;
+  const state = uploadState(files);
   const uploader = { store: createStore<UploadState>()(() => state), clearCompleted: vi.fn() };
   return { session: { uploader } as unknown as UploadSession, uploader };
 }

@@ -1,5 +1,6 @@
-import type { JobView } from "@rapidphoto/protocol";
-import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { jobView, jobViewPhoto } from "@rapidphoto/protocol/testing";
+import type { FileState } from "@rapidphoto/uploader";
+import { fileState, uploadState } from "@rapidphoto/uploader/testing";
 import { describe, expect, it } from "vitest";
 import {
   activeLocalJobsKey,
@@ -12,42 +13,8 @@ import {
   summarize,
 } from "./panel-rows";
 
-const file = (id: string, over: Partial<FileState> = {}): FileState => ({
-  id,
-  name: `${id}.jpg`,
-  type: "image/jpeg",
-  bytesTotal: 100,
-  bytesSent: 0,
-  status: "QUEUED",
-  paused: false,
-  priority: 0,
-  jobId: "job_a",
-  photoId: null,
-  method: "PUT",
-  partCount: 1,
-  partsDone: 0,
-  retries: 0,
-  error: null,
-  batchId: "b_1",
-  seqFloor: 0,
-  addedAt: 0,
-  sha256: null,
-  duplicateOf: null,
-  lastModified: 0,
-  uploadId: null,
-  storedParts: [],
-  needsFile: false,
-  ...over,
-});
-
-const state = (files: FileState[], queue: string[] = []): UploadState => ({
-  files: Object.fromEntries(files.map((f) => [f.id, f])),
-  order: files.map((f) => f.id),
-  queue,
-  jobs: {},
-  online: true,
-  speed: 0,
-});
+const file = (id: string, over: Partial<FileState> = {}): FileState => fileState(id, { jobId: "job_a", ...over });
+const state = uploadState;
 
 const s = state(
   [
@@ -103,15 +70,15 @@ describe("panel rows", () => {
   });
 
   it("lists other tabs' photos once, never one this tab is sending itself", () => {
-    const view = {
+    const view = jobView({
       jobId: "job_x",
       photos: [
-        { photoId: "ph_1", clientId: "f_other", status: "UPLOADING" },
-        { photoId: "ph_2", clientId: "a", status: "UPLOADING" },
-        { photoId: "ph_3", clientId: null, status: "FAILED" },
-        { photoId: "ph_4", clientId: "f_gone", status: "QUEUED", waitingForFile: true },
+        jobViewPhoto({ photoId: "ph_1", clientId: "f_other", status: "UPLOADING" }),
+        jobViewPhoto({ photoId: "ph_2", clientId: "a", status: "UPLOADING" }),
+        jobViewPhoto({ photoId: "ph_3", clientId: null, status: "FAILED" }),
+        jobViewPhoto({ photoId: "ph_4", clientId: "f_gone", status: "QUEUED", waitingForFile: true }),
       ],
-    } as unknown as JobView;
+    });
     expect(remoteRows([view], new Set(["a"]), new Set(["r:ph_3"]))).toEqual([
       { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING", waitingForFile: false },
       { key: "r:ph_4", jobId: "job_x", photoId: "ph_4", status: "QUEUED", waitingForFile: true },
