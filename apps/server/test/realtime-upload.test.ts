@@ -3,8 +3,8 @@ import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from "../testing/services.js";
 import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
+import { startTwoInstances, type TwoInstances } from "./support/two-instances.js";
 import { uploadAndFinalize } from "./upload-client.js";
 
 const parse = (m: IMessage) => JSON.parse(m.body) as PushMessage;
@@ -110,34 +110,24 @@ describe.each<Transport>(["sockjs-websocket", "websocket", "sockjs-xhr-streaming
 );
 
 describe("two instances sharing PostgreSQL and Redis", () => {
-  let a: TestServer | undefined;
-  let b: TestServer | undefined;
-  let drop: (() => Promise<void>) | undefined;
+  let pair: TwoInstances | undefined;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    if (!(await postgresAvailable())) return;
-    if (!(await redisAvailable())) return;
-    const db = await createTempPostgresDatabase();
-    drop = db.drop;
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: REDIS_TEST_URL,
-      JWT_SECRET: "shared-secret-for-two-instances-0123456789",
-    };
-    a = await startTestServer({ env, argv: ["--role=web"] }); // A never processes: B does
-    b = await startTestServer({ env });
+    // A never processes: B does.
+    pair = await startTwoInstances({
+      jwtSecret: "shared-secret-for-two-instances-0123456789",
+      argv: { a: ["--role=web"] },
+    });
   });
   afterAll(async () => {
     for (const c of clients) await c.deactivate();
-    await a?.close();
-    await b?.close();
-    await drop?.();
+    await pair?.close();
   });
 
   it("a client on instance A sees an upload finalized and processed on instance B", async ({ skip }) => {
-    if (!a || !b) skip();
-    const [sa, sb] = [a as TestServer, b as TestServer];
+    if (!pair) skip();
+    const { a: sa, b: sb } = pair as TwoInstances;
     expect(sa.app.events.kind).toBe("redis");
     const { token } = await sa.register();
     const sources = await Promise.all([1, 2, 3].map(() => makeTestJpeg({ width: 320, height: 240 })));

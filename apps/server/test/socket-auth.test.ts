@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenService } from "../src/auth/tokens.js";
 import { users } from "../src/db/schema.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from "../testing/services.js";
 import { manualClock } from "./support/manual-clock.js";
 import { connectFrame, eventually, rawStomp } from "./support/realtime-test-kit.js";
+import { startTwoInstances, type TwoInstances } from "./support/two-instances.js";
 
 const JWT_SECRET = "socket-auth-test-secret-0123456789abcdef";
 const tokens = createTokenService(new TextEncoder().encode(JWT_SECRET));
@@ -112,28 +112,16 @@ describe("socket authorisation follows the token", () => {
 });
 
 describe("sign out everywhere across instances", () => {
-  let a: TestServer | undefined;
-  let b: TestServer | undefined;
-  let drop: (() => Promise<void>) | undefined;
+  let pair: TwoInstances | undefined;
 
   beforeAll(async () => {
-    if (!(await postgresAvailable())) return;
-    if (!(await redisAvailable())) return;
-    const db = await createTempPostgresDatabase();
-    drop = db.drop;
-    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, JWT_SECRET };
-    a = await startTestServer({ env, argv: ["--role=web"] });
-    b = await startTestServer({ env, argv: ["--role=web"] });
+    pair = await startTwoInstances({ jwtSecret: JWT_SECRET, argv: { a: ["--role=web"], b: ["--role=web"] } });
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await drop?.();
-  });
+  afterAll(() => pair?.close());
 
   it("closes the user's sockets on every instance, through the event bus", async ({ skip }) => {
-    if (!a || !b) skip();
-    const [sa, sb] = [a as TestServer, b as TestServer];
+    if (!pair) skip();
+    const { a: sa, b: sb } = pair as TwoInstances;
     const { token } = await sa.register();
     const onA = await connected(sa, token);
     const onB = await connected(sb, token);
