@@ -36,7 +36,7 @@ import { ProgressReporter } from "./progress-reporter.js";
 import { defaultProgressScheduler, defaultScheduler } from "./scheduler.js";
 import { planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
-import { createUploadStore, type FileState, StoreWriter, type UploadStore } from "./store.js";
+import { createUploadStore, type FileState, type JobState, StoreWriter, type UploadStore } from "./store.js";
 import { type QueueLimits, TaskQueue } from "./task-queue.js";
 import { TransferMeter } from "./transfer-meter.js";
 import type { Uploader, UploaderOptions } from "./uploader.js";
@@ -292,6 +292,10 @@ class Engine implements Uploader {
   applyJobView(view: JobView): void {
     if (!this.#foldJob(view.jobId, view)) return;
     for (const photo of view.photos) this.#applyPhoto(photo.photoId, { ...photo, seq: view.seq });
+  }
+
+  job(jobId: string): JobState | undefined {
+    return this.#p.writer.job(jobId);
   }
 
   whenIdle(): Promise<void> {

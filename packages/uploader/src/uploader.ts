@@ -9,7 +9,7 @@ import type { RetryPolicy } from "./retry.js";
 import type { FrameScheduler } from "./scheduler.js";
 import type { UploadSource } from "./source.js";
 import type { StallPolicy } from "./stall-policy.js";
-import type { UploadStore } from "./store.js";
+import type { JobState, UploadStore } from "./store.js";
 import type { QueueLimits } from "./task-queue.js";
 import type { UploadTransport } from "./transport.js";
 
@@ -93,6 +93,12 @@ export interface Uploader {
    * `seq`. Pushes and views of jobs this engine did not register are ignored.
    */
   applyJobView(view: JobView): void;
+  /**
+   * A job this engine registered as it stands now, writes not yet in the store included (they reach
+   * it once a frame): its counts and the `seq` of the last push or view merged. Undefined for any
+   * other job.
+   */
+  job(jobId: string): JobState | undefined;
   /** Resolves when nothing is registering, waiting or running (paused and failed files wait for the user). */
   whenIdle(): Promise<void>;
   /** Stops everything without telling the server (page unload, tests). */

@@ -310,6 +310,10 @@ describe("engine", () => {
     });
     uploader.applyJobView(view);
     uploader.applyJobView({ ...view, jobId: "job_elsewhere1", seq: 50 });
+    // job() answers at once, before the store's next frame shows the merge.
+    expect(state().jobs[jobId!]?.seq).not.toBe(9);
+    expect(uploader.job(jobId!)).toMatchObject({ seq: 9, completedCount: 1 });
+    expect(uploader.job("job_elsewhere1")).toBeUndefined();
     await tick();
     expect(file(a!).status).toBe("COMPLETED");
     expect(file(b!).status).toBe("PROCESSING"); // a stale row never moves a file back

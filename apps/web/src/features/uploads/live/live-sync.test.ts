@@ -49,13 +49,20 @@ const photo = (seq: number, status: PhotoMessage["status"], progressPercent = 0)
 
 const jobMessage = (jobId: string, seq: number) => jobPush({ jobId, seq });
 
+/** The engine keeps the highest `seq` of its own jobs' pushes and views (mergeJobReport). */
+function engineTakes(report: { jobId: string; seq: number }) {
+  const job = owned.get(report.jobId);
+  if (job) job.seq = Math.max(job.seq, report.seq);
+}
+
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 let queryClient: QueryClient;
 let realtime: FakeRealtime;
 let applied: PushMessage[];
 let appliedViews: JobView[];
-let owned: Set<string>;
+/** This tab's jobs as the engine holds them: their `seq`, folded forward like the engine's merge does. */
+let owned: Map<string, { seq: number }>;
 let fetchJob: ReturnType<typeof vi.fn<(jobId: string, signal: AbortSignal) => Promise<JobView>>>;
 let libraryChanges: number;
 let sync: LiveSync;
@@ -65,14 +72,20 @@ beforeEach(() => {
   realtime = new FakeRealtime();
   applied = [];
   appliedViews = [];
-  owned = new Set();
+  owned = new Map();
   libraryChanges = 0;
   fetchJob = vi.fn(async () => view(5));
   sync = new LiveSync({
     queryClient,
-    apply: (m) => applied.push(m),
-    applyView: (v) => appliedViews.push(v),
-    ownsJob: (jobId) => owned.has(jobId),
+    apply: (m) => {
+      applied.push(m);
+      engineTakes(m);
+    },
+    applyView: (v) => {
+      appliedViews.push(v);
+      engineTakes(v);
+    },
+    ownJob: (jobId) => owned.get(jobId),
     fetchJob,
     onLibraryChanged: () => libraryChanges++,
     pollMs: 1_000,
@@ -106,7 +119,7 @@ describe("LiveSync", () => {
   });
 
   it("feeds this tab's own job to the engine alone: its fetched view and its pushes, never the cache", async () => {
-    owned.add(JOB);
+    owned.set(JOB, { seq: 0 });
     sync.track([JOB]);
     realtime.goLive();
     await flush();
@@ -190,6 +203,64 @@ describe("LiveSync", () => {
     await flush();
     await flush();
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.photos[0]).toMatchObject({ status: "FAILED" });
+  });
+
+  it("measures gaps against another tab's cached view, which keeps a push newer than a slow first fetch; duplicate and late pushes are ignored", async () => {
+    sync.track([JOB]);
+    let resolve!: (v: JobView) => void;
+    fetchJob.mockImplementationOnce(
+      () =>
+        new Promise((r) => {
+          resolve = r;
+        }),
+    );
+    realtime.goLive();
+    realtime.push(`/topic/job/${JOB}`, photo(9, "PROCESSING", 100)); // while the fetch (at 7) is out
+    resolve(view(7));
+    await flush();
+    await flush();
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(9);
+    fetchJob.mockClear();
+
+    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100));
+    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100)); // duplicate
+    realtime.push(`/topic/job/${JOB}`, photo(8, "UPLOADING", 50)); // late
+    await flush();
+    expect(fetchJob).not.toHaveBeenCalled();
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))).toMatchObject({
+      seq: 10,
+      photos: [{ status: "COMPLETED" }],
+    });
+    realtime.push(`/topic/job/${JOB}`, photo(12, "COMPLETED", 100)); // 11 never came
+    await flush();
+    expect(fetchJob).toHaveBeenCalledTimes(1);
+  });
+
+  it("measures gaps of this tab's job against the engine's seq, which keeps a push newer than a slow fetch", async () => {
+    owned.set(JOB, { seq: 0 });
+    sync.track([JOB]);
+    let resolve!: (v: JobView) => void;
+    fetchJob.mockImplementationOnce(
+      () =>
+        new Promise((r) => {
+          resolve = r;
+        }),
+    );
+    realtime.goLive();
+    realtime.push(`/topic/job/${JOB}`, photo(9, "PROCESSING", 100)); // while the fetch (at 7) is out
+    resolve(view(7));
+    await flush();
+    expect(appliedViews.map((v) => v.seq)).toEqual([7]);
+    fetchJob.mockClear();
+
+    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100));
+    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100)); // duplicate
+    realtime.push(`/topic/job/${JOB}`, photo(8, "UPLOADING", 50)); // late
+    await flush();
+    expect(fetchJob).not.toHaveBeenCalled();
+    realtime.push(`/topic/job/${JOB}`, photo(12, "COMPLETED", 100)); // 11 never came
+    await flush();
+    expect(fetchJob).toHaveBeenCalledTimes(1);
   });
 
   it("refreshes the list of jobs when the user queue announces one it does not know (another tab)", async () => {

@@ -27,11 +27,12 @@ export type LiveSyncOptions = {
   applyView(view: JobView): void;
   fetchJob(jobId: string, signal: AbortSignal): Promise<JobView>;
   /**
-   * A job this tab's engine registered. The engine is the one holder of such a job (its files'
-   * statuses, the job's counts and `seq`): pushes and fetched views of it go there and never into
-   * the query cache, and the session tells the library when one of its photos arrives there.
+   * A job this tab's engine registered (`uploader.job`), undefined for any other. The engine is the
+   * one holder of such a job (its files' statuses, the job's counts and `seq`): pushes and fetched
+   * views of it go there and never into the query cache, and the session tells the library when
+   * one of its photos arrives there.
    */
-  ownsJob(jobId: string): boolean;
+  ownJob(jobId: string): { seq: number } | undefined;
   /** A photo of a job from elsewhere reached the library or changed there; the photo list is stale. */
   /** Photos that reached the library or changed status there. */
   onLibraryChanged(photoIds: string[]): void;
@@ -46,7 +47,10 @@ export type LiveSyncOptions = {
  */
 export class LiveSync {
   readonly #o: LiveSyncOptions;
-  readonly #seq = new SeqTracker();
+  /** Gaps are measured against the `seq` of the job's one holder: the engine, or the cached view. */
+  readonly #seq = new SeqTracker(
+    (jobId) => this.#o.ownJob(jobId)?.seq ?? this.#o.queryClient.getQueryData<JobView>(uploadKeys.job(jobId))?.seq,
+  );
   /** Followed jobs → their topic unsubscribe (null while there is no connection). */
   readonly #jobs = new Map<string, (() => void) | null>();
   readonly #inflight = new Map<string, Promise<JobView>>();
@@ -117,7 +121,7 @@ export class LiveSync {
   resync(jobId: string): Promise<JobView> {
     const running = this.#inflight.get(jobId);
     if (running) return running;
-    const fetched = this.#o.ownsJob(jobId)
+    const fetched = this.#owns(jobId)
       ? this.#syncOwn(jobId)
       : this.#o.queryClient.fetchQuery({
           queryKey: uploadKeys.job(jobId),
@@ -140,7 +144,7 @@ export class LiveSync {
     let view = newerJobView(queryClient.getQueryData<JobView>(uploadKeys.job(jobId)), fetched);
     for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
     this.#early.delete(jobId);
-    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, fetched.seq);
+    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId);
     const moved = libraryMoved(before, view);
     if (moved.length) this.#o.onLibraryChanged(moved);
     return view;
@@ -150,8 +154,12 @@ export class LiveSync {
   async #syncOwn(jobId: string): Promise<JobView> {
     const view = await this.#o.fetchJob(jobId, this.#life.signal);
     this.#o.applyView(view);
-    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId, view.seq);
+    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId);
     return view;
+  }
+
+  #owns(jobId: string): boolean {
+    return this.#o.ownJob(jobId) !== undefined;
   }
 
   destroy(): void {
@@ -195,7 +203,7 @@ export class LiveSync {
   #absorb(message: PushMessage): void {
     const { queryClient } = this.#o;
     this.#o.apply(message); // the engine takes only its own jobs' (a push may beat its store's first frame)
-    if (this.#o.ownsJob(message.jobId)) return;
+    if (this.#owns(message.jobId)) return;
     const key = uploadKeys.job(message.jobId);
     if (queryClient.getQueryData<JobView>(key)) {
       queryClient.setQueryData<JobView>(key, (view) => view && applyPushToJobView(view, message));

@@ -1,43 +1,70 @@
 import { describe, expect, it } from "vitest";
 import { SeqTracker } from "./seq-tracker";
 
+/**
+ * A tracker over one holder of job_a's `seq` that folds like the engine and the cached job view do
+ * (the higher `seq` wins): `push` is a message observed and then taken by the holder, `fetched` a
+ * view merged into it and made the baseline.
+ */
+function tracked() {
+  const held = new Map<string, number>();
+  const t = new SeqTracker((jobId) => held.get(jobId));
+  const take = (seq: number) => held.set("job_a", Math.max(held.get("job_a") ?? 0, seq));
+  return {
+    t,
+    push(seq: number) {
+      const verdict = t.observe("job_a", seq);
+      take(seq);
+      return verdict;
+    },
+    fetched(seq: number) {
+      take(seq);
+      t.baseline("job_a");
+    },
+  };
+}
+
 describe("SeqTracker", () => {
   it("sees no gap before the job has a baseline", () => {
-    const t = new SeqTracker();
-    expect(t.observe("job_a", 7)).toBe("in-order");
+    const { push } = tracked();
+    expect(push(7)).toBe("in-order");
+    expect(push(12)).toBe("in-order");
+  });
+
+  it("sees no gap while the holder holds nothing of the job, baseline or not", () => {
+    const t = new SeqTracker(() => undefined);
+    t.baseline("job_a");
     expect(t.observe("job_a", 12)).toBe("in-order");
-    expect(t.last("job_a")).toBe(12);
   });
 
   it("flags a status message that skips a seq once synced, and only once", () => {
-    const t = new SeqTracker();
-    t.baseline("job_a", 5);
-    expect(t.observe("job_a", 6)).toBe("in-order");
-    expect(t.observe("job_a", 9)).toBe("gap");
-    expect(t.observe("job_a", 10)).toBe("in-order");
+    const { fetched, push } = tracked();
+    fetched(5);
+    expect(push(6)).toBe("in-order");
+    expect(push(9)).toBe("gap");
+    expect(push(10)).toBe("in-order");
   });
 
   it("treats progress messages, which repeat the current seq, and late duplicates as in order", () => {
-    const t = new SeqTracker();
-    t.baseline("job_a", 5);
-    expect(t.observe("job_a", 5)).toBe("in-order");
-    expect(t.observe("job_a", 5)).toBe("in-order");
-    expect(t.observe("job_a", 3)).toBe("in-order");
-    expect(t.last("job_a")).toBe(5);
+    const { fetched, push } = tracked();
+    fetched(5);
+    expect(push(5)).toBe("in-order");
+    expect(push(5)).toBe("in-order");
+    expect(push(3)).toBe("in-order");
+    expect(push(6)).toBe("in-order");
   });
 
-  it("keeps the newer of a fetched seq and the messages seen while it was fetched", () => {
-    const t = new SeqTracker();
-    t.observe("job_a", 9);
-    t.baseline("job_a", 7);
-    expect(t.last("job_a")).toBe(9);
-    expect(t.observe("job_a", 10)).toBe("in-order");
+  it("measures against the holder's seq, which keeps the newer of a fetched seq and the messages seen while it was fetched", () => {
+    const { fetched, push } = tracked();
+    push(9);
+    fetched(7);
+    expect(push(10)).toBe("in-order");
   });
 
   it("starts over after a reset (a new subscription)", () => {
-    const t = new SeqTracker();
-    t.baseline("job_a", 5);
+    const { t, fetched, push } = tracked();
+    fetched(5);
     t.reset("job_a");
-    expect(t.observe("job_a", 20)).toBe("in-order");
+    expect(push(20)).toBe("in-order");
   });
 });

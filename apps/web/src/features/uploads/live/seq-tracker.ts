@@ -1,44 +1,37 @@
 /**
- * Per-job `seq` bookkeeping for pushes (DESIGN §6, README "API notes"). Every status or count change
- * bumps a job's `seq` by one; progress messages repeat the current `seq`. So a message whose `seq` is
- * more than one past the last one seen means something was missed, and the job must be refetched.
+ * Gaps in a job's pushes (DESIGN §6, README "API notes"). Every status or count change bumps a job's
+ * `seq` by one; progress messages repeat the current `seq`. So a message whose `seq` is more than
+ * one past what the job's holder has seen means something was missed, and the job must be refetched.
  *
- * Until a job has a baseline (its first fetch after subscribing), nothing counts as a gap: the
- * subscription may have started in the middle of the job, and the baseline fetch covers that.
+ * The holder owns the `seq`: the engine for this tab's jobs, the cached job view for others (both
+ * fold pushes and fetched views forward only). This keeps only which jobs have a baseline: until a
+ * job's first fetch after subscribing, nothing counts as a gap, since the subscription may have
+ * started in the middle of the job and the baseline fetch covers that.
  */
 export type SeqVerdict = "in-order" | "gap";
 
-type JobSeq = { last: number; synced: boolean };
-
 export class SeqTracker {
-  readonly #jobs = new Map<string, JobSeq>();
+  /** The `seq` a job's holder is at, undefined while it holds nothing of the job. */
+  readonly #holderSeq: (jobId: string) => number | undefined;
+  readonly #synced = new Set<string>();
 
-  observe(jobId: string, seq: number): SeqVerdict {
-    const job = this.#jobs.get(jobId);
-    if (!job) {
-      this.#jobs.set(jobId, { last: seq, synced: false });
-      return "in-order";
-    }
-    const gap = job.synced && seq > job.last + 1;
-    job.last = Math.max(job.last, seq);
-    return gap ? "gap" : "in-order";
+  constructor(holderSeq: (jobId: string) => number | undefined) {
+    this.#holderSeq = holderSeq;
   }
 
-  /**
-   * A fetched job view at `seq`. Messages seen while the fetch ran are newer than it or equal, and
-   * were all delivered (the subscription was live before the fetch left), so the higher one wins.
-   */
-  baseline(jobId: string, seq: number): void {
-    const job = this.#jobs.get(jobId);
-    this.#jobs.set(jobId, { last: Math.max(job?.last ?? 0, seq), synced: true });
+  /** A push at `seq`, before its holder takes it. */
+  observe(jobId: string, seq: number): SeqVerdict {
+    const last = this.#holderSeq(jobId);
+    return this.#synced.has(jobId) && last !== undefined && seq > last + 1 ? "gap" : "in-order";
+  }
+
+  /** The job's view was fetched (and merged into its holder) since its subscription started. */
+  baseline(jobId: string): void {
+    this.#synced.add(jobId);
   }
 
   /** A new subscription starts over: messages may have been missed while it was gone. */
   reset(jobId: string): void {
-    this.#jobs.delete(jobId);
-  }
-
-  last(jobId: string): number | undefined {
-    return this.#jobs.get(jobId)?.last;
+    this.#synced.delete(jobId);
   }
 }

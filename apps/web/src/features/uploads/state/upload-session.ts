@@ -81,7 +81,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     queryClient: options.queryClient,
     apply: (message) => uploader.applyServerMessage(message),
     applyView: (view) => uploader.applyJobView(view),
-    ownsJob: (jobId) => jobId in uploader.store.getState().jobs,
+    ownJob: (jobId) => uploader.job(jobId),
     fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
   });
