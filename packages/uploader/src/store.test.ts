@@ -19,6 +19,13 @@ function manualScheduler() {
   };
 }
 
+/** A store and its writer, whose frames the test runs. */
+function framedWriter() {
+  const store = createUploadStore();
+  const frames = manualScheduler();
+  return { store, frames, writer: new StoreWriter(store, frames.schedule) };
+}
+
 /** A file registered in job_abcdefgh, as most of these tests want it. */
 const file = (id: string, patch: Partial<FileState> = {}): FileState =>
   fileState(id, { jobId: "job_abcdefgh", photoId: `ph_${id}xxxxxxxx`, ...patch });
@@ -28,9 +35,7 @@ const photoMessage = (patch: Partial<PhotoMessage>): PhotoMessage =>
 
 describe("StoreWriter", () => {
   it("coalesces any number of writes into one notification per frame", () => {
-    const store = createUploadStore();
-    const frames = manualScheduler();
-    const writer = new StoreWriter(store, frames.schedule);
+    const { store, frames, writer } = framedWriter();
     let notifications = 0;
     store.subscribe(() => notifications++);
     writer.addFile(file("a"));
@@ -73,9 +78,7 @@ describe("StoreWriter", () => {
   });
 
   it("replaces only the objects of files that changed", () => {
-    const store = createUploadStore();
-    const frames = manualScheduler();
-    const writer = new StoreWriter(store, frames.schedule);
+    const { store, frames, writer } = framedWriter();
     writer.addFile(file("a"));
     writer.addFile(file("b"));
     frames.runFrame();
@@ -89,9 +92,7 @@ describe("StoreWriter", () => {
   });
 
   it("never moves a status backwards, except for an explicit retry", () => {
-    const store = createUploadStore();
-    const frames = manualScheduler();
-    const writer = new StoreWriter(store, frames.schedule);
+    const { store, frames, writer } = framedWriter();
     writer.addFile(file("a", { status: "COMPLETED" }));
     writer.patchFile("a", { status: "PROCESSING", bytesSent: 100 }); // e.g. finalize's answer after the push
     writer.patchFile("a", { status: "FAILED", error: { code: "X", message: "late" } });
@@ -106,9 +107,7 @@ describe("StoreWriter", () => {
   });
 
   it("removes files and drops writes to removed files", () => {
-    const store = createUploadStore();
-    const frames = manualScheduler();
-    const writer = new StoreWriter(store, frames.schedule);
+    const { store, frames, writer } = framedWriter();
     writer.addFile(file("a"));
     writer.addFile(file("b"));
     frames.runFrame();
@@ -166,9 +165,7 @@ describe("merging server pushes", () => {
 
 describe("selectTotals", () => {
   it("sums bytes per job and overall, leaving cancelled files out, and is computed once per state", () => {
-    const store = createUploadStore();
-    const frames = manualScheduler();
-    const writer = new StoreWriter(store, frames.schedule);
+    const { store, frames, writer } = framedWriter();
     writer.addFile(file("a", { bytesSent: 100, status: "PROCESSING" }));
     writer.addFile(file("b", { bytesSent: 50, status: "UPLOADING", jobId: "job_other123" }));
     writer.addFile(file("c", { bytesSent: 20, status: "CANCELLED" }));

@@ -55,6 +55,45 @@ function engineTakes(report: { jobId: string; seq: number }) {
   if (job) job.seq = Math.max(job.seq, report.seq);
 }
 
+/** The next fetch of the job stays out until the test answers it with the returned function. */
+function holdNextFetch(): (view: JobView) => void {
+  let resolve: ((view: JobView) => void) | undefined;
+  fetchJob.mockImplementationOnce(
+    () =>
+      new Promise((r) => {
+        resolve = r;
+      }),
+  );
+  return (view) => resolve?.(view);
+}
+
+/**
+ * The job's first fetch answers at seq 7 after a push at 9 arrived (`afterFetch` checks its holder
+ * kept 9); then a push at 10, its duplicate and a late one at 8 fetch nothing, and one at 12 (11
+ * never came) fetches once.
+ */
+async function gapsAfterSlowFirstFetch(afterFetch: () => void) {
+  const topic = `/topic/job/${JOB}`;
+  sync.track([JOB]);
+  const resolve = holdNextFetch();
+  realtime.goLive();
+  realtime.push(topic, photo(9, "PROCESSING", 100)); // while the fetch (at 7) is out
+  resolve(view(7));
+  await flush();
+  await flush();
+  afterFetch();
+  fetchJob.mockClear();
+
+  realtime.push(topic, photo(10, "COMPLETED", 100));
+  realtime.push(topic, photo(10, "COMPLETED", 100)); // duplicate
+  realtime.push(topic, photo(8, "UPLOADING", 50)); // late
+  await flush();
+  expect(fetchJob).not.toHaveBeenCalled();
+  realtime.push(topic, photo(12, "COMPLETED", 100)); // 11 never came
+  await flush();
+  expect(fetchJob).toHaveBeenCalledTimes(1);
+}
+
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 let queryClient: QueryClient;
@@ -172,13 +211,7 @@ describe("LiveSync", () => {
 
   it("never lets a slow fetch take the cache behind what pushes already brought", async () => {
     sync.track([JOB]);
-    let resolve!: (v: JobView) => void;
-    fetchJob.mockImplementationOnce(
-      () =>
-        new Promise((r) => {
-          resolve = r;
-        }),
-    );
+    const resolve = holdNextFetch();
     realtime.goLive();
     queryClient.setQueryData(uploadKeys.job(JOB), view(8, "COMPLETED"));
     resolve(view(6));
@@ -189,13 +222,7 @@ describe("LiveSync", () => {
 
   it("folds pushes that arrive while the first fetch is out into its result", async () => {
     sync.track([JOB]);
-    let resolve!: (v: JobView) => void;
-    fetchJob.mockImplementationOnce(
-      () =>
-        new Promise((r) => {
-          resolve = r;
-        }),
-    );
+    const resolve = holdNextFetch();
     realtime.goLive();
     realtime.push(`/topic/job/${JOB}`, { ...photo(6, "FAILED"), errorMessage: "Not an image." });
     expect(applied[0]).toMatchObject({ type: "photo", status: "FAILED", seq: 6 });
@@ -206,61 +233,18 @@ describe("LiveSync", () => {
   });
 
   it("measures gaps against another tab's cached view, which keeps a push newer than a slow first fetch; duplicate and late pushes are ignored", async () => {
-    sync.track([JOB]);
-    let resolve!: (v: JobView) => void;
-    fetchJob.mockImplementationOnce(
-      () =>
-        new Promise((r) => {
-          resolve = r;
-        }),
-    );
-    realtime.goLive();
-    realtime.push(`/topic/job/${JOB}`, photo(9, "PROCESSING", 100)); // while the fetch (at 7) is out
-    resolve(view(7));
-    await flush();
-    await flush();
-    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(9);
-    fetchJob.mockClear();
-
-    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100));
-    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100)); // duplicate
-    realtime.push(`/topic/job/${JOB}`, photo(8, "UPLOADING", 50)); // late
-    await flush();
-    expect(fetchJob).not.toHaveBeenCalled();
+    await gapsAfterSlowFirstFetch(() => {
+      expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(9);
+    });
     expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))).toMatchObject({
-      seq: 10,
+      seq: 12,
       photos: [{ status: "COMPLETED" }],
     });
-    realtime.push(`/topic/job/${JOB}`, photo(12, "COMPLETED", 100)); // 11 never came
-    await flush();
-    expect(fetchJob).toHaveBeenCalledTimes(1);
   });
 
   it("measures gaps of this tab's job against the engine's seq, which keeps a push newer than a slow fetch", async () => {
     owned.set(JOB, { seq: 0 });
-    sync.track([JOB]);
-    let resolve!: (v: JobView) => void;
-    fetchJob.mockImplementationOnce(
-      () =>
-        new Promise((r) => {
-          resolve = r;
-        }),
-    );
-    realtime.goLive();
-    realtime.push(`/topic/job/${JOB}`, photo(9, "PROCESSING", 100)); // while the fetch (at 7) is out
-    resolve(view(7));
-    await flush();
-    expect(appliedViews.map((v) => v.seq)).toEqual([7]);
-    fetchJob.mockClear();
-
-    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100));
-    realtime.push(`/topic/job/${JOB}`, photo(10, "COMPLETED", 100)); // duplicate
-    realtime.push(`/topic/job/${JOB}`, photo(8, "UPLOADING", 50)); // late
-    await flush();
-    expect(fetchJob).not.toHaveBeenCalled();
-    realtime.push(`/topic/job/${JOB}`, photo(12, "COMPLETED", 100)); // 11 never came
-    await flush();
-    expect(fetchJob).toHaveBeenCalledTimes(1);
+    await gapsAfterSlowFirstFetch(() => expect(appliedViews.map((v) => v.seq)).toEqual([7]));
   });
 
   it("refreshes the list of jobs when the user queue announces one it does not know (another tab)", async () => {
