@@ -1,14 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  bytesSource,
-  computeTotals,
-  createUploader,
-  type Hasher,
-  inThreadHasher,
-  type UploaderOptions,
-} from "../src/index.js";
-import { gate, memoryBackend } from "./support/memory-backend.js";
+import { bytesSource, computeTotals, type Hasher, inThreadHasher, type UploaderOptions } from "../src/index.js";
+import { gate, memoryBackend, uploaderOn } from "./support/memory-backend.js";
 
 /** Files with distinct bytes, so each has its own hash. */
 const photo = (name: string, seed: number, bytes = 1000) =>
@@ -24,14 +17,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function setup(options: Partial<UploaderOptions> = {}) {
   const backend = memoryBackend();
-  const uploader = createUploader({
-    api: backend.api,
-    transport: backend.transport,
-    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
-    progressReportMs: 0,
-    hasher: inThreadHasher,
-    ...options,
-  });
+  const uploader = uploaderOn(backend, { hasher: inThreadHasher, ...options });
   const files = () => uploader.store.getState().files;
   const jobs = () =>
     backend.calls

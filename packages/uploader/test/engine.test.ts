@@ -1,21 +1,15 @@
 import type { PhotoMessage } from "@rapidphoto/protocol";
 import { jobView, jobViewPhoto, photoPush } from "@rapidphoto/protocol/testing";
 import { describe, expect, it } from "vitest";
-import { ApiError, bytesSource, createUploader, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
-import { gate, memoryBackend } from "./support/memory-backend.js";
+import { ApiError, bytesSource, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
+import { gate, memoryBackend, uploaderOn } from "./support/memory-backend.js";
 
 const jpeg = (name: string, bytes = 1000) => bytesSource(new Uint8Array(bytes), { name, type: "image/jpeg" });
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function setup(options: Partial<UploaderOptions> = {}) {
   const backend = memoryBackend();
-  const uploader = createUploader({
-    api: backend.api,
-    transport: backend.transport,
-    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
-    progressReportMs: 0,
-    ...options,
-  });
+  const uploader = uploaderOn(backend, options);
   const state = () => uploader.store.getState();
   /** Undefined until the first store flush after `add`. */
   const file = (id: string) => state().files[id] as ReturnType<typeof state>["files"][string];

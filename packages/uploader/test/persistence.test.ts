@@ -3,7 +3,6 @@ import { openDB } from "idb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bytesSource,
-  createUploader,
   openUploadStateDb,
   type PersistedFile,
   STATE_VERSION,
@@ -13,7 +12,7 @@ import {
   type UploadSource,
   type UploadStateDb,
 } from "../src/index.js";
-import { gate, memoryBackend } from "./support/memory-backend.js";
+import { gate, memoryBackend, uploaderOn } from "./support/memory-backend.js";
 
 const MiB = 1024 * 1024;
 let dbCounter = 0;
@@ -28,14 +27,7 @@ function photo(name: string, bytes: number, seed = 1, lastModified = 1_700_000_0
 }
 
 function engine(backend: ReturnType<typeof memoryBackend>, options: Partial<UploaderOptions> = {}) {
-  return createUploader({
-    api: backend.api,
-    transport: backend.transport,
-    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
-    progressReportMs: 0,
-    limits: { maxActiveFiles: 1, maxRequests: 1 },
-    ...options,
-  });
+  return uploaderOn(backend, { limits: { maxActiveFiles: 1, maxRequests: 1 }, ...options });
 }
 
 async function readTabs(): Promise<{ tabKey: string; files: PersistedFile[] }[]> {

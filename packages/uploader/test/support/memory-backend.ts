@@ -6,7 +6,15 @@ import {
   SINGLE_PUT_MAX_BYTES,
   type UploadItem,
 } from "@rapidphoto/protocol";
-import { ApiError, NetworkError, type UploadApi, type UploadTransport } from "../../src/index.js";
+import {
+  ApiError,
+  createUploader,
+  NetworkError,
+  type UploadApi,
+  type Uploader,
+  type UploaderOptions,
+  type UploadTransport,
+} from "../../src/index.js";
 import type { PutRequest, PutResponse } from "../../src/transport.js";
 
 /**
@@ -186,4 +194,18 @@ export function gate() {
     open = resolve;
   });
   return { promise, open };
+}
+
+/** An engine on `backend` that retries at once and sends no progress reports, unless `options` say otherwise. */
+export function uploaderOn(
+  backend: ReturnType<typeof memoryBackend>,
+  options: Partial<UploaderOptions> = {},
+): Uploader {
+  return createUploader({
+    api: backend.api,
+    transport: backend.transport,
+    retry: { baseDelayMs: 1, maxDelayMs: 2, attempts: 3 },
+    progressReportMs: 0,
+    ...options,
+  });
 }
