@@ -1,6 +1,7 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
 // `npm run bench -- library-scroll [--photos N]`: scrolling a 10,000-photo library, against plain <img> tiles.
+// `npm run bench -- reconnect [--trials N] [--outage S]`: the live connection back after an outage.
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
 // `npm run bench -- load [--users N] [--files M] [--per-user K] [--backend embedded|postgres]…`:
 // many users uploading at once (src/load-bench.ts); e.g. `--users 5 --files 20` for a quick try.
@@ -31,6 +32,12 @@ if (wanted[0] === "browser") {
 if (wanted[0] === "library-scroll") {
   const { libraryScrollBench } = await import("./src/browser/library-scroll.js");
   await libraryScrollBench(wanted.slice(1));
+  process.exit(0);
+}
+// How soon the page's live connection is back after an outage (src/browser/reconnect-bench.ts).
+if (wanted[0] === "reconnect") {
+  const { reconnectBench } = await import("./src/browser/reconnect-bench.js");
+  await reconnectBench(wanted.slice(1));
   process.exit(0);
 }
 // The load bench likewise: it takes options, and 50 × 100 photos on two backends takes a while.

@@ -7,6 +7,7 @@
 /** Where a photo's bytes live in storage, for tests that look there directly. */
 export { originalKey, stagingKey, thumbnailKey } from "../src/photos/storage-keys.js";
 export type { ServerClient } from "./api-client.js";
+export { type CuttableProxy, startCuttableProxy } from "./cuttable-proxy.js";
 export { freePort, freePorts } from "./free-ports.js";
 export { type ServerProcess, type ServerProcessOptions, startServerProcess } from "./server-process.js";
 /** The real PostgreSQL and Redis of the machine: availability checks and a throwaway database. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type CuttableProxy, startCuttableProxy } from "../../test/cuttable-proxy.js";
 import { REDIS_TEST_URL, skipWithoutRedis } from "../../test/support/redis-test-support.js";
+import { type CuttableProxy, startCuttableProxy } from "../../testing/cuttable-proxy.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
 
