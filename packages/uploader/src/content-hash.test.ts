@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { sha256OfSource } from "./content-hash.js";
 import { bytesSource } from "./source.js";
 
 const nodeSha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+/** Streaming through hash-wasm, as over plain HTTP or for a file past the whole-file limit. */
+const streamed = (chunkBytes: number) => ({ chunkBytes, subtle: null });
 
 describe("sha256OfSource", () => {
   const bytes = new Uint8Array(10_000).map((_, i) => (i * 7919) % 251);
@@ -11,20 +13,54 @@ describe("sha256OfSource", () => {
   it("hashes across chunk boundaries to the same digest as one pass", async () => {
     const source = bytesSource(bytes, { name: "a.jpg", type: "image/jpeg" });
     for (const chunk of [1_000, 3_333, 10_000, 1 << 22]) {
-      expect(await sha256OfSource(source, undefined, chunk)).toBe(nodeSha256(bytes));
+      expect(await sha256OfSource(source, undefined, streamed(chunk))).toBe(nodeSha256(bytes));
     }
   });
 
   it("reads Blob slices like a browser File", async () => {
     const blob = new Blob([bytes]);
     const source = { size: blob.size, slice: (start: number, end: number) => blob.slice(start, end) };
-    expect(await sha256OfSource(source, undefined, 4_096)).toBe(nodeSha256(bytes));
+    expect(await sha256OfSource(source, undefined, streamed(4_096))).toBe(nodeSha256(bytes));
+    expect(await sha256OfSource(source)).toBe(nodeSha256(bytes)); // natively, whole
   });
 
   it("stops when aborted", async () => {
     const source = bytesSource(bytes, { name: "a.jpg", type: "image/jpeg" });
     const abort = new AbortController();
     abort.abort(new Error("picked again"));
-    await expect(sha256OfSource(source, abort.signal, 1_000)).rejects.toThrow("picked again");
+    await expect(sha256OfSource(source, abort.signal, streamed(1_000))).rejects.toThrow("picked again");
+    await expect(sha256OfSource(source, abort.signal)).rejects.toThrow("picked again");
+  });
+
+  it("digests natively and whole up to the limit, streams past it, and both give the same digest", async () => {
+    const subtle = { digest: vi.fn((algorithm: string, data: BufferSource) => crypto.subtle.digest(algorithm, data)) };
+    for (const size of [0, 1, 4_999, 5_000, 5_001, 10_000]) {
+      const part = bytes.subarray(0, size);
+      const source = { size, slice: vi.fn((start: number, end: number) => part.subarray(start, end)) };
+      subtle.digest.mockClear();
+      const digest = await sha256OfSource(source, undefined, { subtle, wholeFileMaxBytes: 5_000, chunkBytes: 1_024 });
+      expect(digest).toBe(nodeSha256(part));
+      if (size <= 5_000) {
+        expect(subtle.digest).toHaveBeenCalledTimes(1);
+        expect(source.slice.mock.calls).toEqual([[0, size]]);
+      } else {
+        expect(subtle.digest).not.toHaveBeenCalled();
+        expect(source.slice).toHaveBeenCalledTimes(Math.ceil(size / 1_024));
+      }
+    }
+  });
+
+  it("stops a whole-file read that the abort overtook, before the digest", async () => {
+    const abort = new AbortController();
+    const subtle = { digest: vi.fn() };
+    const source = {
+      size: bytes.length,
+      slice: async () => {
+        abort.abort(new Error("cancelled"));
+        return bytes;
+      },
+    };
+    await expect(sha256OfSource(source, abort.signal, { subtle })).rejects.toThrow("cancelled");
+    expect(subtle.digest).not.toHaveBeenCalled();
   });
 });

@@ -1,11 +1,13 @@
 /// <reference lib="webworker" />
-import { sha256OfSource } from "@rapidphoto/uploader";
+// The hashing module alone, not the package's index: this worker's bundle holds no engine code.
+import { sha256OfSource } from "@rapidphoto/uploader/content-hash";
 import type { HashReply, HashRequest } from "./hash-messages";
 
 /**
- * The upload engine's hasher, off the page's thread: reads each file chunk by chunk and hashes it
- * with hash-wasm (SubtleCrypto is missing over plain HTTP and cannot hash a stream). A File posted
- * here is a handle, not a copy of its bytes.
+ * The upload engine's hasher, off the page's thread: SubtleCrypto on the whole file where the page
+ * is a secure context and the file is not huge, hash-wasm chunk by chunk otherwise (content-hash.ts).
+ * A File posted here is a handle, not a copy of its bytes; requests overlap (one file is read while
+ * another is digested) as the engine sends them.
  */
 declare const self: DedicatedWorkerGlobalScope;
 

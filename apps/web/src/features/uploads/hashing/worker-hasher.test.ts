@@ -104,3 +104,28 @@ describe("createWorkerHasher", () => {
     expect(FakeWorker.made[0]!.posted).toHaveLength(1);
   });
 });
+
+describe("createWorkerHasher warm", () => {
+  it("starts the one worker before any file, which the first file then uses", async () => {
+    vi.stubGlobal("Worker", FakeWorker);
+    const { hasher, warm } = createWorkerHasher();
+    expect(FakeWorker.made).toHaveLength(0);
+    warm();
+    warm();
+    expect(FakeWorker.made).toHaveLength(1);
+    expect(FakeWorker.made[0]!.posted).toEqual([]);
+    const pending = hasher(blob("one") as unknown as File, new AbortController().signal);
+    expect(FakeWorker.made).toHaveLength(1);
+    const [request] = FakeWorker.made[0]!.posted;
+    FakeWorker.made[0]!.reply({ id: request!.id, sha256: "aa", ms: 1 });
+    await expect(pending).resolves.toBe("aa");
+  });
+
+  it("does nothing where Workers are missing: files are then hashed on the page", async () => {
+    vi.stubGlobal("Worker", undefined);
+    const { hasher, warm } = createWorkerHasher();
+    expect(() => warm()).not.toThrow();
+    const file = blob("photo");
+    await expect(hasher(file as unknown as File, new AbortController().signal)).resolves.toBe(await expected(file));
+  });
+});

@@ -2,12 +2,17 @@ import { type Hasher, inThreadHasher, type UploadSource } from "@rapidphoto/uplo
 import type { HashReply, HashRequest } from "./hash-messages";
 
 /**
- * The engine's hasher for the browser: one dedicated Worker, started on the first file and ended by
- * `dispose`. Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
+ * The engine's hasher for the browser: one dedicated Worker, started by `warm` (or the first file)
+ * and ended by `dispose`. Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
  * `blobOf` finds the File behind a wrapped source (a HEIC given its type from its name).
  */
 export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | undefined = () => undefined): {
   hasher: Hasher;
+  /**
+   * Starts the worker before any file is picked: loading its script and starting its thread took a
+   * good part of the time from selection to the first byte when it waited for the first file.
+   */
+  warm(): void;
   dispose(): void;
 } {
   let worker: Worker | null = null;
@@ -77,6 +82,9 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
 
   return {
     hasher,
+    warm() {
+      start();
+    },
     dispose() {
       worker?.terminate();
       worker = null;
