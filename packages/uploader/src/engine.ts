@@ -138,7 +138,10 @@ class Engine implements Uploader {
       holdMs > 0
         ? new LeaseHeartbeat(o.api, this.#p.records, writer, holdMs, (e) => this.#onError(e, { action: "hold" }))
         : null;
-    if (o.hasher) this.#p.hashing = new HashPipeline(this.#p, o.hasher, (chunk) => this.#p.jobs.registerNow(chunk));
+    if (o.hasher) {
+      const register = (chunk: FileRecord[]) => this.#p.jobs.registerNow(chunk);
+      this.#p.hashing = new HashPipeline(this.#p, o.hasher, register, o.hashConcurrency ?? 1);
+    }
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
       queue.setBlocked(!online); // offline: start nothing new; requests in flight fail without using up tries

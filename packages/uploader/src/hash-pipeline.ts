@@ -15,11 +15,16 @@ export type HashPipelineParts = {
 
 /**
  * Hashes files before they are registered, without making anyone wait for all of them: files are
- * hashed one after another in the order they will be sent (priority, then the order added), and the
- * hashed ones are registered as a job whenever the engine is about to run out of files to send —
- * so the first job holds the first file hashed, and hashing goes on while the first bytes go out.
- * A selection of many files thus becomes a few jobs rather than one; each carries its files'
- * sha256, and the server answers the ones already in the library as duplicates (no byte is sent).
+ * hashed in the order they will be sent (priority, then the order added), and the hashed ones are
+ * registered as a job whenever the engine is about to run out of files to send — so the first job
+ * holds the first file hashed, and hashing goes on while the first bytes go out. A selection of
+ * many files thus becomes a few jobs rather than one; each carries its files' sha256, and the server
+ * answers the ones already in the library as duplicates (no byte is sent).
+ *
+ * Jobs grow: while registered files still wait to be sent, a job is only created once at least
+ * twice as many files as the previous one are hashed (see #flush). Each job costs a server round
+ * trip and the page's work for one more job, and when hashing runs barely ahead of sending, "register
+ * whatever is hashed whenever the queue runs low" made jobs of one or two files all batch long.
  *
  * One registration is in flight at a time: while it runs, more files get hashed, and the next job
  * takes all of them (up to the server's 1,000 per job).
@@ -32,12 +37,17 @@ export class HashPipeline {
   #hashing = 0;
   #registering = false;
   #seq = 0;
+  /** Files the next job waits for while registered files are still waiting to be sent. */
+  #nextJobFiles = 0;
 
   constructor(
     private readonly parts: HashPipelineParts,
     private readonly hasher: Hasher,
     private readonly register: (chunk: FileRecord[]) => Promise<void>,
-    /** Files hashed at once. One keeps the order strict and leaves the other cores to sending. */
+    /**
+     * Files hashed at once. One keeps the order strict; two let one file be read while another is
+     * digested (the web app's worker takes both).
+     */
     private readonly concurrency = 1,
   ) {}
 
@@ -93,10 +103,14 @@ export class HashPipeline {
   #flush(): void {
     if (this.#registering || this.#ready.length === 0) return;
     const allHashed = this.#waiting.length === 0 && this.#hashing === 0;
-    // Fewer files waiting to be sent than can be sent at once: register what is hashed now.
-    const starving = this.parts.queue.waitingCount < this.parts.queue.limits.maxActiveFiles;
-    if (!allHashed && !starving && this.#ready.length < MAX_FILES_PER_JOB) return;
+    const { waitingCount, limits } = this.parts.queue;
+    // Nothing registered is left to start: sending would stall, so register what is hashed now.
+    const starving = waitingCount === 0;
+    // Running low (fewer waiting than can run at once): register once the job is worth its cost.
+    const enough = waitingCount < limits.maxActiveFiles && this.#ready.length >= this.#nextJobFiles;
+    if (!allHashed && !starving && !enough && this.#ready.length < MAX_FILES_PER_JOB) return;
     const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB);
+    this.#nextJobFiles = Math.min(MAX_FILES_PER_JOB, Math.max(limits.maxActiveFiles, 2 * chunk.length));
     this.#registering = true;
     void this.register(chunk).finally(() => {
       this.#registering = false;

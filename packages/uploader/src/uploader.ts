@@ -49,6 +49,8 @@ export type UploaderOptions = {
    * not sent (content-hash dedupe). Without one, files are registered unhashed at once.
    */
   hasher?: Hasher;
+  /** Files hashed at once (default 1: strictly in send order). */
+  hashConcurrency?: number;
 };
 
 export interface Uploader {

@@ -74,7 +74,14 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   /** The File behind a source that wraps one (toSource), so the worker can be handed the File itself. */
   const blobs = new WeakMap<UploadSource, Blob>();
   const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
-  const uploader = createUploader({ api, transport: createXhrTransport(), hasher: hashing?.hasher });
+  hashing?.warm();
+  // Two files at once: the worker reads one while it digests the other.
+  const uploader = createUploader({
+    api,
+    transport: createXhrTransport(),
+    hasher: hashing?.hasher,
+    hashConcurrency: 2,
+  });
   /** Aborted by destroy: calls the session makes for the panel end with it. */
   const life = new AbortController();
   const live = new LiveSync({
