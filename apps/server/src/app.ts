@@ -20,15 +20,16 @@ import { webApp } from "./http/web-app.js";
 import { useZodSchemas } from "./http/zod-schemas.js";
 import { createLibraryQueries } from "./library/library-queries.js";
 import { libraryQueryRoutes, trashRoutes } from "./library/library-routes.js";
-import { createTrashService } from "./library/trash-service.js";
-import { trashSweepPlugin } from "./library/trash-sweep-plugin.js";
+import { createTrashService, TRASH_SWEEP_CHECK_MS } from "./library/trash-service.js";
+import { periodicTaskPlugin } from "./periodic-task-plugin.js";
 import { processingPlugin } from "./processing/processing-plugin.js";
 import type { Clock } from "./realtime/clock.js";
 import { realtimePlugin } from "./realtime/realtime-plugin.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { storagePlugin } from "./storage/storage-plugin.js";
+import { LEASE_LAPSE_CHECK_MS } from "./uploads/lease-lapse.js";
 import { queryRoutes } from "./uploads/query-routes.js";
-import { uploadExpiryPlugin } from "./uploads/upload-expiry-plugin.js";
+import { UPLOAD_EXPIRY_CHECK_MS } from "./uploads/upload-expiry.js";
 import { createUploadQueries } from "./uploads/upload-queries.js";
 import { uploadRoutes } from "./uploads/upload-routes.js";
 import { createUploadService } from "./uploads/upload-service.js";
@@ -109,11 +110,22 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
   const library = createLibraryQueries({ db: database.db, storage });
   const trash = createTrashService({ db: database.db, storage, logger: app.log });
   if (config.role !== "web") {
-    await app.register(uploadExpiryPlugin, {
-      expire: (olderThanMs) => uploads.expireStaleUploads(olderThanMs),
-      olderThanMs: config.uploadExpiryMs,
+    // Sweeps every processing instance may run: each locks or claims the rows it changes.
+    await app.register(periodicTaskPlugin, {
+      task: "expire abandoned uploads",
+      everyMs: UPLOAD_EXPIRY_CHECK_MS,
+      run: () => uploads.expireStaleUploads(config.uploadExpiryMs),
     });
-    await app.register(trashSweepPlugin, { sweep: (ms) => trash.sweep(ms), retentionMs: config.trashRetentionMs });
+    await app.register(periodicTaskPlugin, {
+      task: "announce lapsed sender leases",
+      everyMs: LEASE_LAPSE_CHECK_MS,
+      run: () => uploads.announceLapsedLeases(),
+    });
+    await app.register(periodicTaskPlugin, {
+      task: "empty expired photos from Trash",
+      everyMs: TRASH_SWEEP_CHECK_MS,
+      run: () => trash.sweep(config.trashRetentionMs),
+    });
   }
 
   if (config.role !== "worker") await openApiDocs(app);

@@ -25,6 +25,12 @@ export const PhotoMessage = z.object({
   bytesSent: z.number(),
   bytesTotal: z.number(),
   errorMessage: z.string().optional(),
+  /**
+   * On the push that says the photo's sender lease lapsed: it still waits for its bytes and no
+   * client is sending them (the tab was closed or reloaded), so the file must be picked again. Any
+   * later push about the photo means someone is on it again.
+   */
+  waitingForFile: z.boolean().optional(),
   seq: z.number().int(),
   timestamp: z.string(),
 });

@@ -19,6 +19,9 @@ import { type ObjectStorage, StorageError } from "../storage/storage.js";
 const TRASHABLE_STATUSES = ["COMPLETED", "FAILED"];
 // Objects of this many photos are removed at once: enough to keep S3 busy, few enough not to flood it.
 const PURGE_CONCURRENCY = 8;
+/** How often Trash is emptied of photos past their retention (and interrupted purges finished). */
+export const TRASH_SWEEP_CHECK_MS = 60 * 60 * 1000;
+
 // A purge still marked after this long was interrupted (storage failed, the process died): the sweep retries it.
 const STALE_PURGE_MS = 10 * 60 * 1000;
 const SWEEP_BATCH = 500;

@@ -1,4 +1,4 @@
-import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
+import { type JobEvent, MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBytes, uploadAndFinalize } from "../../test/upload-client.js";
@@ -167,6 +167,70 @@ describe("the sender lease", () => {
     const ok = await hold({ photoIds: [queued, paused] });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ held: 1 });
+    await uploads.cancelJob(alice.userId, jobId);
+  });
+
+  it("announces a lapsed lease once, as a push that says the photo waits for its file, until a sender holds it again", async () => {
+    clock = new Date();
+    const events: JobEvent[] = [];
+    const { database, storage, log } = server.app;
+    const now = () => clock;
+    const uploads = createUploadService({
+      db: database.db,
+      storage,
+      publish: async (event) => void events.push(event),
+      logger: log,
+      now,
+    });
+    const queries = createUploadQueries({ db: database.db, now });
+    const job = await uploads.createJob(alice.userId, { files: [jpeg("a.jpg", 100), jpeg("b.jpg", 100)] });
+    const jobId = job.jobId as string;
+    const [a, b] = job.items.map((i) => i.photoId) as [string, string];
+    events.length = 0; // the job's creation
+    const announced = () => events.filter((e) => e.message.jobId === jobId).map((e) => e.message);
+    const updatedAt = async () =>
+      (await database.db.select({ at: photos.updatedAt }).from(photos).where(eq(photos.jobId, jobId))).map((r) =>
+        r.at.getTime(),
+      );
+
+    // Still held: nothing to say.
+    tick(DEFAULT_SENDER_LEASE_MS - 1);
+    await uploads.announceLapsedLeases();
+    expect(announced()).toEqual([]);
+    const { seq } = await queries.getJob(alice.userId, jobId);
+    const touched = await updatedAt();
+
+    tick(2);
+    await uploads.announceLapsedLeases();
+    expect(announced()).toEqual([
+      expect.objectContaining({ type: "photo", photoId: a, status: "QUEUED", waitingForFile: true, seq: seq + 1 }),
+      expect.objectContaining({ type: "photo", photoId: b, status: "QUEUED", waitingForFile: true, seq: seq + 2 }),
+    ]);
+    expect(events.filter((e) => e.message.jobId === jobId).every((e) => e.kind === "status")).toBe(true);
+    const view = await queries.getJob(alice.userId, jobId);
+    expect(view.seq).toBe(seq + 2);
+    expect(view.photos.map((p) => p.waitingForFile)).toEqual([true, true]);
+    // The expiry of abandoned uploads still counts from the last real activity.
+    expect(await updatedAt()).toEqual(touched);
+
+    // Announced once, whichever instance sweeps next.
+    tick(MINUTE);
+    await uploads.announceLapsedLeases();
+    expect(announced()).toHaveLength(2);
+
+    // A sender for a again: held, and announced again only once its new lease lapses.
+    await uploads.reportProgress(alice.userId, { jobId, updates: [{ photoId: a, bytesSent: 5, bytesTotal: 100 }] });
+    expect(await waiting(queries, jobId)).toEqual([false, true]);
+    await uploads.announceLapsedLeases();
+    // (its progress went out as pushes that say someone is sending it)
+    expect(announced().filter((m) => m.type === "photo" && m.waitingForFile)).toHaveLength(2);
+    tick(DEFAULT_SENDER_LEASE_MS + 1);
+    await uploads.announceLapsedLeases();
+    expect(
+      announced()
+        .filter((m) => m.type === "photo" && m.waitingForFile)
+        .map((m) => "photoId" in m && m.photoId),
+    ).toEqual([a, b, a]);
     await uploads.cancelJob(alice.userId, jobId);
   });
 });

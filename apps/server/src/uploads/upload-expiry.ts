@@ -3,6 +3,9 @@ import { and, inArray, lt } from "drizzle-orm";
 import { type PhotoRow, photos } from "../db/schema.js";
 import type { UploadContext } from "./upload-context.js";
 
+/** How often abandoned uploads are looked for. */
+export const UPLOAD_EXPIRY_CHECK_MS = 10 * 60 * 1000;
+
 /**
  * Fails photos whose upload was abandoned (no progress, finalize or sign for `olderThanMs`), so
  * their jobs finish and their half-uploaded parts are removed. Safe to run on every instance.

@@ -1,5 +1,6 @@
 import { createJob } from "./create-job.js";
 import { createFinalize } from "./finalize-upload.js";
+import { announceLapsedLeases } from "./lease-lapse.js";
 import { cancelJob, cancelPhoto, retryPhoto } from "./upload-cancel.js";
 import { createUploadContext, type UploadServiceDeps } from "./upload-context.js";
 import { expireStaleUploads } from "./upload-expiry.js";
@@ -12,8 +13,8 @@ export type UploadService = ReturnType<typeof createUploadService>;
 
 /**
  * The upload commands (DESIGN §4), each in a file of its own: create a job, sign, report progress,
- * finalize, cancel, retry, and the expiry of abandoned uploads. Every status change goes through
- * photos/photo-transitions.ts.
+ * finalize, cancel, retry, the expiry of abandoned uploads and the announcement of lapsed sender
+ * leases. Every status change goes through photos/photo-transitions.ts.
  */
 export function createUploadService(deps: UploadServiceDeps) {
   const ctx = createUploadContext(deps);
@@ -28,5 +29,6 @@ export function createUploadService(deps: UploadServiceDeps) {
     cancelJob: cancelJob.bind(null, ctx),
     retryPhoto: retryPhoto.bind(null, ctx),
     expireStaleUploads: expireStaleUploads.bind(null, ctx),
+    announceLapsedLeases: announceLapsedLeases.bind(null, ctx),
   };
 }

@@ -58,6 +58,24 @@ describe("job view and pushes", () => {
     });
   });
 
+  it("marks a photo waiting for its file on a lapsed-lease push, until a newer push about it says otherwise", () => {
+    const before = view();
+    const lapsed = applyPushToJobView(before, photo({ progressPercent: 40, seq: 11, waitingForFile: true }));
+    expect(lapsed.photos[0]).toMatchObject({ status: "UPLOADING", progressPercent: 40, waitingForFile: true });
+    expect(lapsed.seq).toBe(11);
+    expect(lapsed.photos[1]).toBe(before.photos[1]);
+    // A push older than the view (sent before the lapse) changes nothing.
+    expect(applyPushToJobView(lapsed, photo({ progressPercent: 40, seq: 10 }))).toBe(lapsed);
+    // A sender again: its progress, at the job's current seq, clears the mark.
+    const resumed = applyPushToJobView(lapsed, photo({ progressPercent: 60, seq: 11 }));
+    expect(resumed.photos[0]).toMatchObject({ progressPercent: 60, waitingForFile: false });
+    // A fetched view's mark is cleared the same way.
+    const fetched = view({ photos: [{ ...view().photos[0]!, waitingForFile: true }] });
+    expect(
+      applyPushToJobView(fetched, photo({ status: "PROCESSING", progressPercent: 100, seq: 11 })).photos[0],
+    ).toMatchObject({ status: "PROCESSING", waitingForFile: false });
+  });
+
   it("keeps a cache that pushes took past a slower fetch", () => {
     const cached = view({ seq: 15 });
     expect(newerJobView(cached, view({ seq: 12 }))).toBe(cached);

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsync } from "fastify";
+import fp from "fastify-plugin";
+
+export type PeriodicTaskOptions = {
+  /** What the task does, for its log lines ("expire abandoned uploads"). */
+  task: string;
+  everyMs: number;
+  /** One run; resolves to how many things it handled (logged when not 0). */
+  run: () => Promise<number>;
+};
+
+/**
+ * Runs a sweep on a schedule while the app is up and stops it when the app closes: the expiry of
+ * abandoned uploads, Trash retention, the announcement of lapsed sender leases. A run that fails is
+ * logged and the next tick tries again; a tick that comes while the last run is still going is
+ * skipped, so a slow database never stacks runs up.
+ */
+const periodicTask: FastifyPluginAsync<PeriodicTaskOptions> = async (app, options) => {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    options
+      .run()
+      .then((handled) => handled && app.log.info({ task: options.task, handled }, "periodic task done"))
+      .catch((error: unknown) => app.log.warn({ err: error, task: options.task }, "periodic task failed"))
+      .finally(() => {
+        running = false;
+      });
+  }, options.everyMs);
+  timer.unref();
+  app.addHook("onClose", async () => clearInterval(timer));
+};
+
+export const periodicTaskPlugin = fp(periodicTask, { fastify: "5.x" });

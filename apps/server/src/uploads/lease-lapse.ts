@@ -1,0 +1,54 @@
+import { AWAITING_BYTES_STATUSES, type JobEvent } from "@rapidphoto/protocol";
+import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
+import { photos, uploadJobs } from "../db/schema.js";
+import { photoMessage } from "../photos/push-messages.js";
+import type { UploadContext } from "./upload-context.js";
+
+/** How often lapsed sender leases are looked for: a tab learns of a stranded photo this long after the lapse at most. */
+export const LEASE_LAPSE_CHECK_MS = 15_000;
+
+/**
+ * Tells the user's other tabs and devices that nobody is sending a photo any more: for each photo
+ * still waiting for bytes whose sender lease lapsed, a photo push with `waitingForFile: true` (its
+ * job's `seq` bumped, as for any change a job view shows), so an open panel shows "Needs the file
+ * again" without waiting for its next fetch of the job.
+ *
+ * The lease is cleared as it is announced (null reads as lapsed everywhere), so each lapse is
+ * announced once, whichever instance sweeps first; a sending call sets a new lease as before. The
+ * photo's `updatedAt` is left alone: the expiry of abandoned uploads goes by it.
+ */
+export async function announceLapsedLeases(ctx: UploadContext, limit = 500): Promise<number> {
+  const now = ctx.now();
+  const lapsed = and(
+    inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
+    isNotNull(photos.senderLeaseUntil),
+    lt(photos.senderLeaseUntil, now),
+  );
+  const found = await ctx.db.select({ id: photos.id, jobId: photos.jobId }).from(photos).where(lapsed).limit(limit);
+  const byJob = new Map<string, string[]>();
+  for (const p of found) byJob.set(p.jobId, [...(byJob.get(p.jobId) ?? []), p.id]);
+  let announced = 0;
+  for (const [jobId, ids] of byJob) {
+    announced += await ctx.db.transaction(async (tx) => {
+      // The job row locked, as for every change of its photos: pushes leave in seq order.
+      const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, jobId)).for("update");
+      if (!job) return 0;
+      const cleared = await tx
+        .update(photos)
+        .set({ senderLeaseUntil: null })
+        .where(and(eq(photos.jobId, jobId), inArray(photos.id, ids), lapsed))
+        .returning();
+      if (cleared.length === 0) return 0; // another instance announced them first, or a sender came back
+      let seq = job.seq;
+      const events: JobEvent[] = cleared.map((photo) => ({
+        userId: job.userId,
+        kind: "status",
+        message: { ...photoMessage(photo, ++seq, now), waitingForFile: true },
+      }));
+      await tx.update(uploadJobs).set({ seq }).where(eq(uploadJobs.id, jobId));
+      for (const event of events) await ctx.publish(event);
+      return cleared.length;
+    });
+  }
+  return announced;
+}
