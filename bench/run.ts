@@ -1,5 +1,6 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
+// `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace]`: one UI run recorded (CPU profile or trace).
 // `npm run bench -- library-scroll [--photos N]`: scrolling a 10,000-photo library, against plain <img> tiles.
 // `npm run bench -- reconnect [--trials N] [--outage S]`: the live connection back after an outage.
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
@@ -26,6 +27,12 @@ const wanted = process.argv.slice(2);
 if (wanted[0] === "browser") {
   const { browserBench } = await import("./src/browser/browser-bench.js");
   await browserBench(wanted.slice(1));
+  process.exit(0);
+}
+// One UI run with the renderer recorded, to find where its main-thread time goes (src/browser/profile-ui.ts).
+if (wanted[0] === "browser-profile") {
+  const { profileUi } = await import("./src/browser/profile-ui.js");
+  await profileUi(wanted.slice(1));
   process.exit(0);
 }
 // Scrolling a 10,000-photo library against plain <img> tiles (src/browser/library-scroll.ts).

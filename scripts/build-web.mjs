@@ -33,8 +33,11 @@ const INPUTS = [
   "packages/protocol/src",
   "packages/uploader/src",
 ];
-/** Next inlines NEXT_PUBLIC_* into the bundle, so a different value needs a different build. */
-const BUILD_ENV = ["NEXT_PUBLIC_API_URL"];
+/**
+ * Next inlines NEXT_PUBLIC_* into the bundle, so a different value needs a different build; an
+ * unminified build (for CPU profiles, next.config.ts) is a different build too.
+ */
+const BUILD_ENV = ["NEXT_PUBLIC_API_URL", "RAPIDPHOTO_WEB_UNMINIFIED"];
 /** Tests sit next to the code (STYLE §12) but are not part of the bundle. */
 const IGNORED = /\.test\.tsx?$/;
 /** Keep in step with apps/web/package.json "build" (webpack: see next.config.ts). */

@@ -15,8 +15,11 @@ const nextConfig: NextConfig = {
   // The workspace packages write ESM specifiers the NodeNext way ("./auth.js" for auth.ts). Webpack maps
   // them with extensionAlias; Turbopack has no equivalent yet (vercel/next.js#82945), hence `--webpack`
   // in the build and dev scripts.
-  webpack(config: { resolve: { extensionAlias?: Record<string, string[]> } }) {
+  webpack(config: { resolve: { extensionAlias?: Record<string, string[]> }; optimization?: { minimize?: boolean } }) {
     config.resolve.extensionAlias = { ".js": [".ts", ".tsx", ".js"] };
+    // `npm run bench -- browser-profile` builds without minifying, so a CPU profile names our functions.
+    if (process.env.RAPIDPHOTO_WEB_UNMINIFIED === "1")
+      config.optimization = { ...config.optimization, minimize: false };
     return config;
   },
 };

@@ -7,8 +7,7 @@
  * order rotating), each run has a fresh user, each scenario a fresh server; the server and the
  * browser are pinned to different cores. Results: bench/results/browser.{json,md}.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
@@ -23,12 +22,11 @@ import {
 } from "./contenders.js";
 import { type BatchSample, heapAfterGcMB, measureBatch, measuredPage } from "./measure-run.js";
 import { probeScript } from "./page-probe.js";
+import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
 import { SCENARIOS, type Scenario, scenarioFiles } from "./scenarios.js";
 import { type BenchServer, startBenchServer } from "./server-process.js";
 
-const SERVER_CPU = "0";
-const BROWSER_CPU = "1";
 const SESSION_KEY = "rapidphoto.session";
 
 export async function browserBench(argv: string[]): Promise<void> {
@@ -48,7 +46,8 @@ export async function browserBench(argv: string[]): Promise<void> {
   }
   const scenarios = pickScenarios(values.scenario);
   const rounds = Number(values.rounds ?? 2);
-  const pin = !values["no-pin"] && (await canPin());
+  const pinning = values["no-pin"] ? null : await pinHere();
+  const pin = pinning !== null;
   const contenders = await pickContenders(values.contender);
   const notes: string[] = [];
   if (!contenders.some((c) => c.name === "uppy") && !values.contender?.length) {
@@ -65,15 +64,13 @@ export async function browserBench(argv: string[]): Promise<void> {
     scenarios: {},
     notes,
   };
-  const wrapperDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-browser-bench-chromium-"));
   try {
-    const executablePath = pin ? await pinnedChromium(wrapperDir) : CHROMIUM;
-    if (pin) await pinSelf();
+    const executablePath = pinning ? await pinning.chromium() : CHROMIUM;
     for (const scenario of scenarios) {
       console.log(`\n## ${scenario.name}: generating files…`);
       const files = await scenarioFiles(scenario);
       const runs: RunRecord[] = [];
-      const server = await startBenchServer(pin ? SERVER_CPU : null);
+      const server = await startBenchServer(pinning ? SERVER_CPU : null);
       const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
       try {
         for (let round = 0; round < Math.min(rounds, scenario.maxRounds ?? rounds); round++) {
@@ -100,7 +97,7 @@ export async function browserBench(argv: string[]): Promise<void> {
       await writeReport(results);
     }
   } finally {
-    await rm(wrapperDir, { recursive: true, force: true });
+    await pinning?.cleanup();
   }
 }
 
@@ -179,33 +176,8 @@ async function pickContenders(names: string[] | undefined): Promise<Contender[]>
   return picked;
 }
 
-async function canPin(): Promise<boolean> {
-  const { availableParallelism } = await import("node:os");
-  if (availableParallelism() < 2) return false;
-  const { execFile } = await import("node:child_process");
-  return new Promise((resolve) => execFile("taskset", ["-p", String(process.pid)], (error) => resolve(!error)));
-}
-
-/** A launcher that starts Chromium (and so every process it forks) on the browser's core. */
-async function pinnedChromium(dir: string): Promise<string> {
-  const file = path.join(dir, "chromium-pinned.sh");
-  await writeFile(file, `#!/bin/sh\nexec taskset -c ${BROWSER_CPU} ${CHROMIUM} "$@"\n`);
-  await chmod(file, 0o755);
-  return file;
-}
-
-/** The bench's own process (Playwright's driver, CDP) stays off the browser's core. */
-async function pinSelf(): Promise<void> {
-  const { execFile } = await import("node:child_process");
-  await new Promise<void>((resolve, reject) =>
-    execFile("taskset", ["-a", "-p", "-c", SERVER_CPU, String(process.pid)], (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
-}
-
 /** scripts/build-web.mjs is plain JavaScript outside this tsconfig: loaded by path, typed here. */
-async function ensureWebBuild(): Promise<void> {
+export async function ensureWebBuild(): Promise<void> {
   const script = path.resolve(import.meta.dirname, "../../../scripts/build-web.mjs");
   const { ensureWebBuild: build } = (await import(script)) as { ensureWebBuild: () => Promise<unknown> };
   await build();

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace] [--no-pin]`
+ *
+ * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
+ * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
+ * (`--mode cpu`, the default) or a Chromium trace of the main thread's timeline (`--mode trace`).
+ * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
+ * names our functions. Prints where the time went before and after the last byte was stored, and
+ * writes the raw profile to .tmp/ for DevTools. Not a benchmark: figures are for finding costs.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
+import { type CDPSession, chromium } from "playwright-core";
+import { ensureWebBuild } from "./browser-bench.js";
+import { uiContender } from "./contenders.js";
+import { measuredPage } from "./measure-run.js";
+import { probeScript } from "./page-probe.js";
+import { pinHere, SERVER_CPU } from "./pinning.js";
+import { type ProfileNode, summarizeProfile, summarizeTrace, type TraceEvent } from "./profile-summary.js";
+import { SCENARIOS, scenarioFiles } from "./scenarios.js";
+import { startBenchServer } from "./server-process.js";
+
+const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
+const SESSION_KEY = "rapidphoto.session";
+/** 0.5 ms: fine enough to see a push handler, coarse enough for a 2-minute run. */
+const SAMPLING_US = 500;
+const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"];
+
+export async function profileUi(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: "string", default: "1000x150KB" },
+      mode: { type: "string", default: "cpu" },
+      "no-pin": { type: "boolean", default: false },
+    },
+  });
+  const scenario = SCENARIOS.find((s) => s.name === values.scenario);
+  if (!scenario) throw new Error(`unknown scenario ${values.scenario}`);
+  const mode = values.mode === "trace" ? "trace" : "cpu";
+  process.env.RAPIDPHOTO_WEB_UNMINIFIED = "1";
+  await ensureWebBuild();
+  const files = (await scenarioFiles(scenario)).slice(0, scenario.count);
+  const pin = values["no-pin"] ? null : await pinHere();
+  const server = await startBenchServer(pin ? SERVER_CPU : null);
+  const browser = await chromium.launch({
+    executablePath: pin ? await pin.chromium() : CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  try {
+    const user = await server.register();
+    const session = JSON.stringify({
+      token: user.token,
+      userId: user.userId,
+      email: user.email,
+      expiresAt: Date.now() + user.expiresIn * 1000,
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
+    const page = await context.newPage();
+    const target = await measuredPage(page);
+    await uiContender.open(page, server.url);
+    await page.waitForTimeout(1_000);
+    await page.evaluate((count) => {
+      (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
+    }, files.length);
+    const uiDone = target.uiDone();
+    const watch = await server.arm(user.userId, files.length);
+    const chooserShown = page.waitForEvent("filechooser");
+    await uiContender.pick(page);
+    const chooser = await chooserShown;
+
+    const recorder = mode === "cpu" ? await startCpu(target.cdp) : await startTrace(target.cdp);
+    const startedAt = Date.now();
+    await chooser.setFiles(files);
+    const stored = await watch.stored;
+    await watch.finished;
+    const doneAt = await uiDone;
+    const storedAfterMs = (stored.lastStoredAt as number) - startedAt;
+    console.log(`stored after ${storedAfterMs} ms, page showed all COMPLETED after ${doneAt - startedAt} ms`);
+    await mkdir(OUT, { recursive: true });
+    const file = path.join(OUT, `ui-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
+    console.log(await recorder.stop(file, storedAfterMs));
+    console.log(`raw ${mode === "cpu" ? "profile" : "trace"}: ${file}`);
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+    await pin?.cleanup();
+  }
+}
+
+type Recorder = { stop(file: string, splitAtMs: number): Promise<string> };
+
+async function startCpu(cdp: CDPSession): Promise<Recorder> {
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: SAMPLING_US });
+  await cdp.send("Profiler.start");
+  return {
+    async stop(file, splitAtMs) {
+      const { profile } = await cdp.send("Profiler.stop");
+      await writeFile(file, JSON.stringify(profile));
+      return summarizeProfile(profile as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, splitAtMs);
+    },
+  };
+}
+
+async function startTrace(cdp: CDPSession): Promise<Recorder> {
+  const events: TraceEvent[] = [];
+  cdp.on("Tracing.dataCollected", (data) => events.push(...(data.value as unknown as TraceEvent[])));
+  await cdp.send("Tracing.start", {
+    transferMode: "ReportEvents",
+    traceConfig: { includedCategories: TRACE_CATEGORIES, excludedCategories: ["*"] },
+  });
+  return {
+    async stop(file, splitAtMs) {
+      const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
+      await cdp.send("Tracing.end");
+      await complete;
+      await writeFile(file, JSON.stringify({ traceEvents: events }));
+      return summarizeTrace(events, splitAtMs);
+    },
+  };
+}
