@@ -26,6 +26,7 @@ import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
 import { SCENARIOS, type Scenario, scenarioFiles } from "./scenarios.js";
 import { type BenchServer, startBenchServer } from "./server-process.js";
+import { warmUpServer } from "./server-warm-up.js";
 
 const SESSION_KEY = "rapidphoto.session";
 
@@ -73,6 +74,7 @@ export async function browserBench(argv: string[]): Promise<void> {
       const server = await startBenchServer(pinning ? SERVER_CPU : null);
       const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
       try {
+        await warmUpServer(server, files);
         for (let round = 0; round < Math.min(rounds, scenario.maxRounds ?? rounds); round++) {
           // Rotate who goes first, so no contender always meets a warmer or more cluttered server.
           const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);

@@ -17,16 +17,19 @@ const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
  */
 const WHOLE_FILE_MAX_BYTES = 64 * 1024 * 1024;
 
+/** What is used of SubtleCrypto (typed here: the engine builds without the DOM's types, for Node). */
+export type NativeDigest = { digest(algorithm: "SHA-256", data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> };
+
 export type Sha256Options = {
   chunkBytes?: number;
   wholeFileMaxBytes?: number;
   /** The native digest; null forces streaming. Default: `crypto.subtle` where the context has it. */
-  subtle?: Pick<SubtleCrypto, "digest"> | null;
+  subtle?: NativeDigest | null;
 };
 
 /** `crypto.subtle` exists only in secure contexts (HTTPS, localhost) and in Node; plain HTTP has none. */
-function nativeSubtle(): Pick<SubtleCrypto, "digest"> | null {
-  return (globalThis as { crypto?: Crypto }).crypto?.subtle ?? null;
+function nativeSubtle(): NativeDigest | null {
+  return (globalThis as { crypto?: { subtle?: NativeDigest } }).crypto?.subtle ?? null;
 }
 
 /**
