@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 // The hashing module alone, not the package's index: this worker's bundle holds no engine code.
 import { sha256OfSource } from "@rapidphoto/uploader/content-hash";
+import { BusyTime } from "./busy-time";
 import type { HashReply, HashRequest } from "./hash-messages";
 
 /**
@@ -12,6 +13,8 @@ import type { HashReply, HashRequest } from "./hash-messages";
 declare const self: DedicatedWorkerGlobalScope;
 
 const running = new Map<number, AbortController>();
+/** Each reply's `ms`: the worker's busy time since the last reply (see busy-time.ts). */
+const busy = new BusyTime();
 
 self.onmessage = async (event: MessageEvent<HashRequest>) => {
   const message = event.data;
@@ -21,12 +24,13 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
   }
   const abort = new AbortController();
   running.set(message.id, abort);
-  const startedAt = performance.now();
+  busy.start(performance.now());
   let reply: HashReply;
   try {
     const sha256 = await sha256OfSource(message.blob, abort.signal);
-    reply = { id: message.id, sha256, ms: performance.now() - startedAt };
+    reply = { id: message.id, sha256, ms: busy.end(performance.now()) };
   } catch (error) {
+    busy.end(performance.now());
     reply = { id: message.id, error: error instanceof Error ? error.message : String(error) };
   } finally {
     running.delete(message.id);

@@ -94,7 +94,8 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
 }
 
 /**
- * Time the worker spent hashing, summed, for the browser benchmark (MB/s in the worker). A few
+ * The worker's busy time while hashing (overlapping files counted once), summed, for the browser
+ * benchmark (MB/s in the worker). A few
  * numbers on `globalThis`, read by the bench's page probe; nothing in the app reads them.
  */
 function recordHashTime(ms: number, bytes: number): void {
