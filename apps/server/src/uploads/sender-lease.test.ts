@@ -231,6 +231,18 @@ describe("the sender lease", () => {
         .filter((m) => m.type === "photo" && m.waitingForFile)
         .map((m) => "photoId" in m && m.photoId),
     ).toEqual([a, b, a]);
+
+    // The tab only slept: its heartbeat holds b again, and the other tabs hear it (once).
+    events.length = 0;
+    const { seq: current } = await queries.getJob(alice.userId, jobId);
+    expect(await uploads.holdPhotos(alice.userId, { photoIds: [b] })).toEqual({ held: 1 });
+    expect(events).toEqual([
+      expect.objectContaining({ kind: "progress", message: expect.objectContaining({ photoId: b, seq: current }) }),
+    ]);
+    expect(events[0]?.message).not.toHaveProperty("waitingForFile");
+    expect(await waiting(queries, jobId)).toEqual([true, false]);
+    await uploads.holdPhotos(alice.userId, { photoIds: [b] });
+    expect(events).toHaveLength(1);
     await uploads.cancelJob(alice.userId, jobId);
   });
 });
