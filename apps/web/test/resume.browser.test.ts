@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { JobSummary, JobView, PhotoDetail } from "@rapidphoto/protocol";
+import type { JobSummary, JobView, PhotoDetail, PhotoListResponse } from "@rapidphoto/protocol";
 import type { Page, Request, Route } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
@@ -122,8 +122,7 @@ async function startBatchAndHold(target: Page) {
 }
 
 describe("resuming uploads after the page went away", () => {
-  // The files still unfinished are picked again. (Picking those that finished before the reload
-  // too relies on content-hash dedupe answering them as already in the library.)
+  // The files still unfinished are picked again (the next test picks the finished ones too).
   it("reload mid-batch, then pick the unfinished files again: each photo completes once, sending only what was missing", async () => {
     const token = await signUp("reload");
     const unfinished = await startBatchAndHold(suite.page);
@@ -158,6 +157,55 @@ describe("resuming uploads after the page went away", () => {
     // What was stored before the reload is not sent again. (Part-level resume of one file is shown
     // by the engine's test; here the held PUTs decide which files were stored.)
     expect(resent).toBeLessThan(totalBytes);
+  });
+
+  it("reload mid-batch, then pick every file again, finished ones too: those are already in the library, no byte of theirs is sent, the rest complete once", async () => {
+    const token = await signUp("repick-all");
+    const unfinished = await startBatchAndHold(suite.page);
+    const finished = files.filter((f) => !unfinished.includes(f)).map((f) => path.basename(f));
+    expect(finished.length).toBeGreaterThan(0);
+    const waitingIds = new Set((await savedUploads(suite.page)).map((f) => f.photoId));
+
+    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
+    suite.page.on("dialog", (dialog) => void dialog.accept());
+    await suite.page.reload();
+    await suite.page.getByTestId("upload-panel").waitFor(WAIT);
+    await expect
+      .poll(() => suite.page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)
+      .toBeGreaterThan(0);
+
+    // From here on, every storage PUT and every job the page creates is recorded.
+    const puts: string[] = [];
+    const jobBodies: { files: { filename: string; sha256?: string }[] }[] = [];
+    suite.page.on("request", (request) => {
+      if (isStoragePut(request)) puts.push(request.url());
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/commands/upload-jobs") {
+        jobBodies.push(request.postDataJSON());
+      }
+    });
+    const chooser = suite.page.waitForEvent("filechooser");
+    await suite.page.getByRole("button", { name: "Pick these files again" }).click();
+    await (await chooser).setFiles(files);
+
+    for (const name of finished) {
+      const row = suite.page.locator(`[data-testid="upload-row"][data-duplicate="true"][data-name="${name}"]`);
+      await expect.poll(() => row.getByTestId("upload-row-detail").textContent(), LONG).toBe("Already in library");
+    }
+    await expectAllStoredOnce(token);
+    await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
+    // Only the finished files were registered again (with their hashes, which the server knew);
+    // the unfinished ones resumed their own photos, and every byte sent was theirs.
+    expect(jobBodies.flatMap((b) => b.files.map((f) => f.filename)).sort()).toEqual([...finished].sort());
+    expect(jobBodies.flatMap((b) => b.files).every((f) => /^[0-9a-f]{64}$/.test(f.sha256 ?? ""))).toBe(true);
+    expect(puts.length).toBeGreaterThan(0);
+    for (const url of puts)
+      expect(
+        [...waitingIds].some((id) => id !== null && url.includes(id)),
+        url,
+      ).toBe(true);
+    // No second copy in the library either.
+    const library = await api<PhotoListResponse>(token, "/queries/photos?in=library&limit=200");
+    expect(library.items.map((p) => p.filename).sort()).toEqual(files.map((f) => path.basename(f)).sort());
   });
 
   it("a tab closed mid-batch: a new tab shows the photos waiting and finishes them when the files are picked again", async () => {
