@@ -53,6 +53,15 @@ describe("periodic task", () => {
     finish(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(run).toHaveBeenCalledTimes(2);
-    await app.close();
+    // Closing waits for the run in progress.
+    let closed = false;
+    const closing = app.close().then(() => {
+      closed = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(closed).toBe(false);
+    finish(0);
+    await closing;
+    expect(closed).toBe(true);
   });
 });
