@@ -4,9 +4,9 @@ import { countPhotos, type JobStatus } from "@rapidphoto/protocol";
 import { etaSeconds } from "@rapidphoto/uploader";
 import { useCallback, useMemo } from "react";
 import { useStore } from "zustand";
-import { useShallow } from "zustand/react/shallow";
 import { formatBytes, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
-import { localBatchStatuses, type RemoteRow, summarize } from "../state/panel-rows";
+import { localBatchStatuses, summarize } from "../state/local-panel";
+import type { RemoteRow } from "../state/panel-rows";
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { JobStatusBadge } from "./JobStatusBadge";
@@ -15,7 +15,8 @@ import { ProgressBar } from "./ProgressBar";
 
 /**
  * "53 uploading (8%)" and the numbers behind it: files done and failed, bytes, speed, time left.
- * Re-renders once per frame while bytes move (the engine batches its writes per frame).
+ * Re-renders when a figure it shows changes: at most once per store flush (the engine batches its
+ * writes, several times a second).
  */
 export function BatchSummary({ session, remote }: { session: UploadSession; remote: ReadonlyMap<string, RemoteRow> }) {
   const store = session.uploader.store;
@@ -25,10 +26,7 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
     useCallback((state) => summarize(state, hidden), [hidden]),
   );
   const speed = useStore(store, (state) => state.speed);
-  const batches = useStore(
-    store,
-    useShallow((state) => localBatchStatuses(state, hidden)),
-  );
+  const batches = useStore(store, (state) => localBatchStatuses(state, hidden));
   const elsewhere = useMemo(() => countPhotos(remote.values()), [remote]);
   const elsewhereStranded = useMemo(() => [...remote.values()].filter((row) => row.waitingForFile).length, [remote]);
   // Only photos some tab still holds (their sender's lease is live) are "uploading in another tab".

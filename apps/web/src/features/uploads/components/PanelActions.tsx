@@ -3,8 +3,9 @@
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
+import { summarize } from "../state/local-panel";
 import { cancelAll, clearCompleted } from "../state/panel-actions";
-import { type RemoteRow, summarize, type TabCounts } from "../state/panel-rows";
+import type { RemoteRow, TabCounts } from "../state/panel-rows";
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 

@@ -1,6 +1,5 @@
 "use client";
 
-import { isAwaitingBytes } from "@rapidphoto/protocol";
 import { useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useState } from "react";
 import { toast } from "sonner";
@@ -12,6 +11,7 @@ import { throttleTrailing } from "@/lib/throttle";
 import { useLiveConnection } from "../hooks/use-live-connection";
 import { ConnectionContext, UploadSessionContext } from "../hooks/use-upload-session";
 import { batchMessage } from "../state/batches";
+import { isSending } from "../state/local-panel";
 import { createUploadSession, type UploadSession } from "../state/upload-session";
 
 /** A burst of photos finishing refreshes the library at most this often. */
@@ -78,9 +78,7 @@ function LiveConnection({ session, children }: { session: UploadSession; childre
 
 /** Closing or reloading the tab stops uploads still sending (the files live in this tab): ask first. */
 function useWarnBeforeLeaving(session: UploadSession) {
-  const sending = useStore(session.uploader.store, (state) =>
-    Object.values(state.files).some((f) => isAwaitingBytes(f.status) && !f.paused),
-  );
+  const sending = useStore(session.uploader.store, isSending);
   useEffect(() => {
     if (!sending) return;
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();

@@ -6,7 +6,7 @@ import { fetchMe, meQueryKey } from "@/lib/api/auth";
 import { API_URL } from "@/lib/config";
 import { sessionStore } from "@/lib/session/session-store";
 import { type ConnectionState, createRealtimeClient } from "../live/realtime-client";
-import { activeLocalJobsKey } from "../state/panel-rows";
+import { activeLocalJobsKey } from "../state/local-panel";
 import type { UploadSession } from "../state/upload-session";
 import { useForeignJobs } from "./use-upload-jobs";
 

@@ -1,12 +1,10 @@
 import { useMemo } from "react";
 import { useStore } from "zustand";
-import { useShallow } from "zustand/react/shallow";
+import { localCounts, localRowIds } from "../state/local-panel";
 import {
   attentionRank,
   countInto,
   inTab,
-  localCounts,
-  localRowIds,
   type PanelTab,
   type RemoteRow,
   remoteRows,
@@ -38,14 +36,9 @@ export function usePanelRows(session: UploadSession, tab: PanelTab): PanelRows {
   const views = useJobViews(session, foreignIds);
   const remoteList = useMemo(() => remoteRows(views, ownIds, hidden), [views, ownIds, hidden]);
 
-  const local = useStore(
-    store,
-    useShallow((state) => localCounts(state, hidden)),
-  );
-  const localIds = useStore(
-    store,
-    useShallow((state) => localRowIds(state, hidden, tab)),
-  );
+  // Worked out once per store state and kept while equal (local-panel.ts): compared by identity here.
+  const local = useStore(store, (state) => localCounts(state, hidden));
+  const localIds = useStore(store, (state) => localRowIds(state, hidden, tab));
 
   const counts = useMemo(() => {
     const all = { ...local };

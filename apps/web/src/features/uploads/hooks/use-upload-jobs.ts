@@ -4,7 +4,7 @@ import { useCallback, useMemo, useRef } from "react";
 import { useStore } from "zustand";
 import { useSession } from "@/lib/session/session-store";
 import { fetchActiveJobs, uploadKeys } from "../api/upload-jobs";
-import { ownJobsKey } from "../state/panel-rows";
+import { ownJobsKey } from "../state/local-panel";
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 

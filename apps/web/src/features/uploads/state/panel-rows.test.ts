@@ -1,74 +1,8 @@
 import { jobView, jobViewPhoto } from "@rapidphoto/protocol/testing";
-import type { FileState } from "@rapidphoto/uploader";
-import { fileState, uploadState } from "@rapidphoto/uploader/testing";
 import { describe, expect, it } from "vitest";
-import {
-  activeLocalJobsKey,
-  localBatchStatuses,
-  localCounts,
-  localRowIds,
-  ownJobsKey,
-  queuePosition,
-  remoteRows,
-  summarize,
-} from "./panel-rows";
-
-const file = (id: string, over: Partial<FileState> = {}): FileState => fileState(id, { jobId: "job_a", ...over });
-const state = uploadState;
-
-const s = state(
-  [
-    file("a", { status: "UPLOADING", bytesSent: 50 }),
-    file("b"),
-    file("c", { status: "COMPLETED", bytesSent: 100, jobId: "job_b" }),
-    file("d", { status: "FAILED", bytesSent: 30, jobId: "job_b" }),
-    file("e", { status: "PROCESSING", bytesSent: 100 }),
-    file("f", { status: "CANCELLED" }),
-  ],
-  ["b"],
-);
-const none = new Set<string>();
+import { remoteRows } from "./panel-rows";
 
 describe("panel rows", () => {
-  it("lists each tab's files attention first (running, waiting in queue order, failed, the rest), leaving hidden ones out", () => {
-    expect(localRowIds(s, none, "all")).toEqual(["a", "e", "b", "d", "c", "f"]);
-    expect(localRowIds(s, none, "active")).toEqual(["a", "e", "b"]);
-    expect(localRowIds(s, none, "completed")).toEqual(["c"]);
-    expect(localRowIds(s, new Set(["d"]), "failed")).toEqual([]);
-    expect(localCounts(s, none)).toEqual({ all: 6, active: 3, completed: 1, failed: 1 });
-  });
-
-  it("lists waiting files in the order they will be sent, as reordered", () => {
-    const waiting = state([file("p"), file("q"), file("r"), file("done", { status: "COMPLETED" })], ["r", "p", "q"]);
-    expect(localRowIds(waiting, none, "all")).toEqual(["r", "p", "q", "done"]);
-    expect(localRowIds(waiting, new Set(["p"]), "active")).toEqual(["r", "q"]);
-  });
-
-  it("gives queued files their place in the queue", () => {
-    expect(queuePosition(s, "b")).toBe(1);
-    expect(queuePosition(s, "a")).toBeNull();
-  });
-
-  it("follows jobs with work left, and knows which jobs are this tab's", () => {
-    expect(activeLocalJobsKey(s)).toBe("job_a");
-    expect(ownJobsKey(s)).toBe("job_a,job_b");
-  });
-
-  it("sums bytes over files still wanted, so the batch can reach 100%", () => {
-    const sum = summarize(s, none);
-    expect(sum).toMatchObject({
-      sendingCount: 2,
-      processingCount: 1,
-      completedCount: 1,
-      failedCount: 1,
-      cancelledCount: 1,
-      totalCount: 6,
-    });
-    expect(sum.bytesTotal).toBe(400); // a, b, c, e: failed and cancelled drop out
-    expect(sum.bytesSent).toBe(250);
-    expect(summarize(s, none)).toBe(sum); // computed once per state
-  });
-
   it("lists other tabs' photos once, never one this tab is sending itself", () => {
     const view = jobView({
       jobId: "job_x",
@@ -83,40 +17,5 @@ describe("panel rows", () => {
       { key: "r:ph_1", jobId: "job_x", photoId: "ph_1", status: "UPLOADING", waitingForFile: false },
       { key: "r:ph_4", jobId: "job_x", photoId: "ph_4", status: "QUEUED", waitingForFile: true },
     ]);
-  });
-
-  it("gives one status per batch, however many jobs carry it, counting files not registered yet as queued", () => {
-    const counts = { queuedCount: 0, uploadingCount: 0, processingCount: 0, failedCount: 0, cancelledCount: 0 };
-    const split = state([
-      file("a1", { batchId: "b_1", jobId: "job_1", status: "COMPLETED" }),
-      file("a2", { batchId: "b_1", jobId: "job_2", status: "FAILED" }),
-      file("a3", { batchId: "b_1", jobId: null, status: "QUEUED" }),
-      file("x", { batchId: "b_2", jobId: null, status: "FAILED" }), // refused before any job
-      file("c1", { batchId: "b_3", jobId: "job_3", status: "COMPLETED" }),
-    ]);
-    split.jobs = {
-      job_1: { jobId: "job_1", status: "COMPLETED", seq: 3, ...counts, totalCount: 1, completedCount: 1 },
-      job_2: { jobId: "job_2", status: "FAILED", seq: 3, ...counts, totalCount: 1, completedCount: 0, failedCount: 1 },
-      job_3: { jobId: "job_3", status: "COMPLETED", seq: 3, ...counts, totalCount: 1, completedCount: 1 },
-    };
-    expect(localBatchStatuses(split, none)).toEqual(["b_1:IN_PROGRESS", "b_3:COMPLETED"]);
-    // Once the last file's job is done, the batch is done with errors: one batch, not three jobs.
-    const done = { ...split, files: { ...split.files, a3: { ...split.files.a3!, jobId: "job_2" } } };
-    done.jobs = { ...split.jobs, job_2: { ...split.jobs.job_2!, totalCount: 2, completedCount: 1 } };
-    expect(localBatchStatuses(done, none)).toEqual(["b_1:COMPLETED_WITH_ERRORS", "b_3:COMPLETED"]);
-    expect(localBatchStatuses(done, new Set(["c1"]))).toEqual(["b_1:COMPLETED_WITH_ERRORS"]);
-  });
-
-  it("never shows a batch Completed while one of this tab's files in it is unfinished", () => {
-    const counts = { queuedCount: 0, uploadingCount: 0, processingCount: 0, failedCount: 0, cancelledCount: 0 };
-    const waiting = state([
-      file("a", { batchId: "b_1", jobId: "job_a", status: "COMPLETED" }),
-      file("b", { batchId: "b_1", jobId: "job_a", status: "QUEUED", needsFile: true }),
-    ]);
-    // A job view that claims every photo done (a stale count) while file b still needs its file.
-    waiting.jobs = {
-      job_a: { jobId: "job_a", status: "COMPLETED", seq: 1, ...counts, totalCount: 2, completedCount: 2 },
-    };
-    expect(localBatchStatuses(waiting, none)).toEqual(["b_1:IN_PROGRESS"]);
   });
 });
