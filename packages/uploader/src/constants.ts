@@ -82,8 +82,14 @@ export const SPEED_TIME_CONSTANT_MS = 3_000;
 export const HIDDEN_FLUSH_MS = 250;
 
 /**
- * Byte progress alone reaches the store at most this often in a browser (status changes still come
- * on the next frame): five updates a second read as live, and the bars glide between them.
+ * In a browser, the store takes writes (status changes, new files, pushes) at most this often: ten
+ * updates a second read as immediate, and a burst of pushes costs one render, not one per frame.
+ */
+export const STORE_FLUSH_GAP_MS = 100;
+
+/**
+ * Byte progress alone reaches the store at most this often in a browser (a status change takes the
+ * pending progress with it sooner): five updates a second read as live, and the bars glide between them.
  */
 export const PROGRESS_FLUSH_MS = 200;
 

@@ -33,7 +33,7 @@ import { mergeJobReport } from "./merge.js";
 import { defaultNetworkMonitor } from "./network.js";
 import type { PersistedFile } from "./persisted-state.js";
 import { ProgressReporter } from "./progress-reporter.js";
-import { defaultProgressScheduler, defaultScheduler } from "./scheduler.js";
+import { defaultSchedulers } from "./scheduler.js";
 import { planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
 import { createUploadStore, type FileState, type JobState, StoreWriter, type UploadStore } from "./store.js";
@@ -62,9 +62,8 @@ class Engine implements Uploader {
     this.store = o.store ?? createUploadStore();
     this.#onError = o.onError ?? (() => {});
     // A scheduler given by the caller (tests) paces progress too; by default progress waits longer.
-    const writer = o.scheduler
-      ? new StoreWriter(this.store, o.scheduler)
-      : new StoreWriter(this.store, defaultScheduler(), defaultProgressScheduler());
+    const schedulers = o.scheduler ? { write: o.scheduler, progress: o.scheduler } : defaultSchedulers();
+    const writer = new StoreWriter(this.store, schedulers.write, schedulers.progress);
     const limits = {
       maxActiveFiles: o.limits?.maxActiveFiles ?? C.DEFAULT_MAX_ACTIVE_FILES,
       maxRequests: o.limits?.maxRequests ?? C.DEFAULT_MAX_REQUESTS,

@@ -1,44 +1,75 @@
-import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS } from "./constants.js";
+import { type Clock, systemClock } from "./clock.js";
+import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS, STORE_FLUSH_GAP_MS } from "./constants.js";
 
 /** Runs a callback "soon": once per animation frame in a browser, on the next turn in Node. */
 export type FrameScheduler = (callback: () => void) => void;
 
+/** How the store writer flushes: any write, and writes that only move bytes. */
+export type StoreSchedulers = { write: FrameScheduler; progress: FrameScheduler };
+
 type FrameGlobals = { requestAnimationFrame?: (cb: () => void) => number };
 
 /**
- * requestAnimationFrame where there is one, with a timer as a fallback because background tabs get
- * no frames; setImmediate in Node (after I/O callbacks, so one turn's progress events coalesce).
- * Looked up when called, never at import.
+ * In a browser: a write reaches the store on the first animation frame at least STORE_FLUSH_GAP_MS
+ * after the previous flush, and byte progress alone PROGRESS_FLUSH_MS after it was made (then the
+ * same way). In Node: on the next turn (setImmediate, after I/O callbacks, so one turn's progress
+ * events coalesce). Looked up when called, never at import.
  */
-export function defaultScheduler(): FrameScheduler {
+export function defaultSchedulers(): StoreSchedulers {
   const g = globalThis as FrameGlobals;
-  if (typeof g.requestAnimationFrame === "function") {
-    const raf = g.requestAnimationFrame.bind(globalThis);
-    return (callback) => {
-      let done = false;
-      const once = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        callback();
-      };
-      const timer = setTimeout(once, HIDDEN_FLUSH_MS);
-      raf(once);
-    };
+  if (typeof g.requestAnimationFrame !== "function") {
+    const turn: FrameScheduler =
+      typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
+    return { write: turn, progress: turn };
   }
-  if (typeof setImmediate === "function") return (callback) => setImmediate(callback);
-  return (callback) => setTimeout(callback, 0);
+  const write = pacedScheduler(
+    frameScheduler(g.requestAnimationFrame.bind(globalThis)),
+    STORE_FLUSH_GAP_MS,
+    systemClock,
+  );
+  return {
+    write,
+    progress: (callback) => {
+      setTimeout(() => write(callback), PROGRESS_FLUSH_MS);
+    },
+  };
 }
 
 /**
- * For writes that only move bytes: in a browser, the first frame after PROGRESS_FLUSH_MS (or the
- * timer alone in a background tab); in Node, the same as defaultScheduler.
+ * The next animation frame, with a timer as a fallback because background tabs get no frames (the
+ * store still reaches subscribers that are not rendering: notifications, persistence).
  */
-export function defaultProgressScheduler(): FrameScheduler {
-  const frame = defaultScheduler();
-  const g = globalThis as FrameGlobals;
-  if (typeof g.requestAnimationFrame !== "function") return frame;
+export function frameScheduler(raf: (callback: () => void) => unknown, clock: Clock = systemClock): FrameScheduler {
   return (callback) => {
-    setTimeout(() => frame(callback), PROGRESS_FLUSH_MS);
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clock.clearTimeout(timer);
+      callback();
+    };
+    const timer = clock.setTimeout(once, HIDDEN_FLUSH_MS);
+    raf(once);
+  };
+}
+
+/**
+ * `frame`, but never sooner than `gapMs` after the last callback it ran: asked again too soon, it
+ * waits out the rest of the gap, then for a frame. Pushes and status changes for 1,000 files come
+ * a few milliseconds apart; each flush re-renders the panel and makes the browser draw a frame,
+ * so flushing on every frame costs more main-thread time than the upload itself, while a tenth of
+ * a second later still reads as immediate.
+ */
+export function pacedScheduler(frame: FrameScheduler, gapMs: number, clock: Clock): FrameScheduler {
+  let last = Number.NEGATIVE_INFINITY;
+  return (callback) => {
+    const run = () =>
+      frame(() => {
+        last = clock.now();
+        callback();
+      });
+    const wait = last + gapMs - clock.now();
+    if (wait > 0) clock.setTimeout(run, wait);
+    else run();
   };
 }

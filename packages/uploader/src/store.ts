@@ -80,7 +80,8 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed">>;
 
 /**
  * The engine's only way to write the store. Writes are collected and applied in one `setState`
- * per frame (browser) or turn (Node), however many progress events came in between; a file's
+ * per flush (in a browser an animation frame at most every STORE_FLUSH_GAP_MS; in Node a turn),
+ * however many progress events and pushes came in between; a file's
  * object is replaced only when that file changed, so a row subscribed to its own file re-renders
  * only for its own changes. Status writes never move a file backwards (DESIGN §5) unless the
  * engine says so, which it does for exactly one thing: a retry.
@@ -88,8 +89,8 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed">>;
  * Byte progress alone (`patchProgress`, `setRoot(…, { progress: true })`) waits for the slower
  * `scheduleProgress` (a few times a second in a browser): with six requests in flight it changes
  * every frame, and re-rendering the panel 60 times a second for it costs more main-thread time than
- * the upload itself. Anything else (a status, a new file) still flushes on the next frame, taking
- * the pending progress with it.
+ * the upload itself. Anything else (a status, a new file) flushes with the next `schedule`d flush,
+ * taking the pending progress with it.
  */
 export class StoreWriter {
   readonly #files = new Map<string, Partial<FileState>>();
