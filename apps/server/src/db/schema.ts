@@ -105,6 +105,10 @@ export const photos = pgTable(
     index("photos_user_declared_sha256_idx").on(t.userId, t.declaredSha256).where(sql`declared_sha256 IS NOT NULL`),
     // Only photos waiting for a worker are in this index, so claiming stays cheap as the library grows.
     index("photos_processing_queue_idx").on(t.nextAttemptAt).where(sql`status = 'PROCESSING'`),
+    // The lease-lapse sweep reads only held leases of photos waiting for bytes (a cleared one is out).
+    index("photos_sender_lease_idx")
+      .on(t.senderLeaseUntil)
+      .where(sql`status in ('QUEUED', 'UPLOADING') and sender_lease_until is not null`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "photos_sender_lease_idx" ON "photos" USING btree ("sender_lease_until") WHERE status in ('QUEUED', 'UPLOADING') and sender_lease_until is not null;
