@@ -3,7 +3,7 @@
 import type { PhotoSort, PhotoView } from "@rapidphoto/protocol";
 import { Clock, SearchX, Trash2 } from "lucide-react";
 import { useSearchParams } from "next/navigation";
-import { type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { type ReactNode, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { EmptyState } from "@/components/library/EmptyState";
 import { PageTitle } from "@/components/library/PageTitle";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -63,7 +63,20 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
       }),
     [],
   );
-  const open = useCallback((index: number) => items[index] && viewer.open(items[index].photoId), [items, viewer]);
+  // Stable while the list changes (uploads completing patch it every second), so the memoized tiles
+  // that receive it do not all render again with each patch.
+  const listed = useRef(items);
+  useLayoutEffect(() => {
+    listed.current = items;
+  }, [items]);
+  const openPhoto = viewer.open;
+  const open = useCallback(
+    (index: number) => {
+      const photo = listed.current[index];
+      if (photo) openPhoto(photo.photoId);
+    },
+    [openPhoto],
+  );
 
   const openIndex = viewer.photoId ? items.findIndex((p) => p.photoId === viewer.photoId) : -1;
   const neighbours = useMemo(

@@ -2,7 +2,7 @@
 
 import type { PhotoListItem } from "@rapidphoto/protocol";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Spinner } from "@/components/ui/Spinner";
 import { isGridKey, moveInGrid } from "../state/grid-keys";
 import { type Grouping, layoutRows } from "../state/photo-groups";
@@ -107,6 +107,51 @@ export function PhotoGrid({
     setFocusTarget(null);
   });
 
+  // Every tile drawn is a child of one list, keyed by its photo and placed by a transform: when
+  // photos arrive at the top while uploads complete, the tiles already drawn only move (a new
+  // transform), where rows keyed by their first photo would all be rebuilt, images and all.
+  const headings: ReactNode[] = [];
+  const tiles: ReactNode[] = [];
+  for (const item of items) {
+    const row = rows[item.index];
+    if (!row) continue;
+    const top = item.start - offset;
+    if (row.kind === "heading") {
+      headings.push(
+        <div
+          key={item.key}
+          data-row="heading"
+          className="absolute inset-x-0 top-0"
+          style={{ transform: `translateY(${top}px)`, height: item.size }}
+        >
+          <h2 className="flex h-full items-end pb-3 font-semibold text-fg text-sm">
+            {row.label}
+            <span className="ml-2 font-normal text-subtle">{row.count}</span>
+          </h2>
+        </div>,
+      );
+      continue;
+    }
+    row.photos.forEach((photo, i) => {
+      tiles.push(
+        <li
+          key={photo.photoId}
+          className="absolute top-0 left-0"
+          style={{ width: tile, transform: `translate(${i * (tile + GAP_PX)}px, ${top}px)` }}
+        >
+          <PhotoTile
+            photo={photo}
+            index={row.firstIndex + i}
+            selected={selected.has(photo.photoId)}
+            selecting={selected.size > 0}
+            onOpen={onOpen}
+            onToggle={onToggle}
+          />
+        </li>,
+      );
+    });
+  }
+
   return (
     <section
       aria-label="Photos"
@@ -116,40 +161,8 @@ export function PhotoGrid({
       onKeyDown={onKeyDown}
     >
       <div ref={container} style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-        {items.map((item) => {
-          const row = rows[item.index];
-          if (!row) return null;
-          return (
-            <div
-              key={item.key}
-              data-row={row.kind}
-              className="absolute inset-x-0 top-0"
-              style={{ transform: `translateY(${item.start - offset}px)`, height: item.size }}
-            >
-              {row.kind === "heading" ? (
-                <h2 className="flex h-full items-end pb-3 font-semibold text-fg text-sm">
-                  {row.label}
-                  <span className="ml-2 font-normal text-subtle">{row.count}</span>
-                </h2>
-              ) : (
-                <ul className="grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gap: GAP_PX }}>
-                  {row.photos.map((photo, i) => (
-                    <li key={photo.photoId}>
-                      <PhotoTile
-                        photo={photo}
-                        index={row.firstIndex + i}
-                        selected={selected.has(photo.photoId)}
-                        selecting={selected.size > 0}
-                        onOpen={onOpen}
-                        onToggle={onToggle}
-                      />
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </div>
-          );
-        })}
+        {headings}
+        <ul className="absolute inset-0">{tiles}</ul>
       </div>
       <div className="flex h-16 items-center justify-center">
         {loadingMore && <Spinner className="size-5 text-accent" />}

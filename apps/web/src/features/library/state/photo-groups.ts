@@ -10,14 +10,22 @@ export type Grouping = "month-taken" | "batch" | "none";
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-/** The group a photo falls in: its month taken (upload time when unknown), or its upload batch. */
-function groupOf(photo: PhotoListItem, grouping: Grouping): { key: string; label: string } {
-  if (grouping === "none") return { key: "all", label: "" };
-  if (grouping === "batch") {
-    return { key: photo.jobId, label: `Uploaded ${dayFormat.format(new Date(photo.createdAt))}` };
-  }
+/**
+ * The group a photo falls in: its month taken (upload time when unknown), or its upload batch. Only
+ * the key, cheap enough to ask of every photo each time the list changes; the label is formatted
+ * once per group (groupLabel).
+ */
+function groupKey(photo: PhotoListItem, grouping: Grouping): string {
+  if (grouping === "none") return "all";
+  if (grouping === "batch") return photo.jobId;
   const date = new Date(photo.takenAt ?? photo.createdAt);
-  return { key: `${date.getFullYear()}-${date.getMonth()}`, label: monthFormat.format(date) };
+  return `${date.getFullYear()}-${date.getMonth()}`;
+}
+
+function groupLabel(photo: PhotoListItem, grouping: Grouping): string {
+  if (grouping === "none") return "";
+  if (grouping === "batch") return `Uploaded ${dayFormat.format(new Date(photo.createdAt))}`;
+  return monthFormat.format(new Date(photo.takenAt ?? photo.createdAt));
 }
 
 /**
@@ -29,11 +37,12 @@ export function layoutRows(photos: readonly PhotoListItem[], grouping: Grouping,
   const rows: GridRow[] = [];
   let i = 0;
   while (i < photos.length) {
-    const group = groupOf(photos[i] as PhotoListItem, grouping);
+    const first = photos[i] as PhotoListItem;
+    const key = groupKey(first, grouping);
     let end = i + 1;
-    while (end < photos.length && groupOf(photos[end] as PhotoListItem, grouping).key === group.key) end++;
+    while (end < photos.length && groupKey(photos[end] as PhotoListItem, grouping) === key) end++;
     if (grouping !== "none") {
-      rows.push({ kind: "heading", key: `h:${group.key}:${i}`, label: group.label, count: end - i });
+      rows.push({ kind: "heading", key: `h:${key}:${i}`, label: groupLabel(first, grouping), count: end - i });
     }
     for (let start = i; start < end; start += columns) {
       const slice = photos.slice(start, Math.min(start + columns, end));
