@@ -1,5 +1,5 @@
 import type { JobStatus, PhotoStatus } from "@rapidphoto/protocol";
-import { memo } from "react";
+import { memo, useRef } from "react";
 
 /**
  * What a badge can say: a photo's or a job's status, or a client-side state of a file: paused,
@@ -23,15 +23,20 @@ const LOOK: Record<BadgeStatus, { label: string; className: string }> = {
 
 /**
  * A photo's or job's status as a coloured pill. Keyed by status, so a change remounts it and the
- * pop-in animation marks the moment it changed.
+ * pop-in animation marks the moment it changed. A badge shown with the status it already had (a
+ * row scrolled into view, or moved up the list as others finish) does not pop in: with 1,000
+ * uploads rows come into view many times a second, and every running animation makes the page
+ * draw frames it would not draw otherwise.
  */
 export const JobStatusBadge = memo(function JobStatusBadge({ status }: { status: BadgeStatus }) {
   const look = LOOK[status];
+  const shownFirst = useRef(status);
+  const pop = status !== shownFirst.current ? "motion-safe:animate-badge-in" : "";
   return (
     <span
       key={status}
       data-status={status}
-      className={`inline-flex h-5 shrink-0 motion-safe:animate-badge-in items-center rounded-full px-2 font-medium text-[11px] leading-none ${look.className}`}
+      className={`inline-flex h-5 shrink-0 ${pop} items-center rounded-full px-2 font-medium text-[11px] leading-none ${look.className}`}
     >
       {look.label}
     </span>
