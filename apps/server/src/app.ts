@@ -105,6 +105,7 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     logger: app.log,
     onPhotosReady: () => app.processing?.wake(),
     maxFilesPerJob: config.maxFilesPerJob,
+    senderLeaseMs: config.senderLeaseMs,
   });
   const queries = createUploadQueries({ db: database.db });
   const library = createLibraryQueries({ db: database.db, storage });
@@ -118,7 +119,8 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     });
     await app.register(periodicTaskPlugin, {
       task: "announce lapsed sender leases",
-      everyMs: LEASE_LAPSE_CHECK_MS,
+      // A short lease (tests) is checked more often, so a lapse is still announced soon after.
+      everyMs: Math.min(LEASE_LAPSE_CHECK_MS, config.senderLeaseMs / 4),
       run: () => uploads.announceLapsedLeases(),
     });
     await app.register(periodicTaskPlugin, {

@@ -50,6 +50,12 @@ describe("configuration", () => {
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
 
+  it("holds a sending client's photos for two minutes unless SENDER_LEASE_SECONDS says otherwise", () => {
+    expect(loadConfig({}, []).senderLeaseMs).toBe(120_000);
+    expect(loadConfig({ SENDER_LEASE_SECONDS: "4" }, []).senderLeaseMs).toBe(4_000);
+    expect(problemsOf({ SENDER_LEASE_SECONDS: "0" })).toEqual([expect.stringMatching(/^SENDER_LEASE_SECONDS=/)]);
+  });
+
   it("trusts no proxy by default; takes a hop count or addresses and CIDR ranges; refuses the rest", () => {
     expect(loadConfig({}, []).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: "0" }, []).trustProxy).toBe(false);

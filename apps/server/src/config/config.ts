@@ -52,6 +52,12 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** How long a processing claim lasts without renewal; a crashed worker's photos are retaken after it. */
   WORKER_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  /**
+   * How long a photo waiting for bytes counts as held by the client sending it after its last
+   * progress, sign or heartbeat; past it the user's tabs show it as needing its file. Clients renew
+   * it every 30 s at most (heartbeat), so values much under a minute suit tests only.
+   */
+  SENDER_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
   /** Uploads with no activity for this long are failed and their parts removed. */
   UPLOAD_EXPIRY_HOURS: z.coerce
     .number()
@@ -104,6 +110,7 @@ export type Config = {
   trustProxy: TrustProxy;
   worker: { concurrency: number | undefined; leaseMs: number };
   uploadExpiryMs: number;
+  senderLeaseMs: number;
   trashRetentionMs: number;
   maxFilesPerJob: number;
   role: Role;
@@ -166,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     trustProxy: trustProxy.value,
     worker: { concurrency: e.WORKER_CONCURRENCY, leaseMs: e.WORKER_LEASE_SECONDS * 1000 },
     uploadExpiryMs: e.UPLOAD_EXPIRY_HOURS * 60 * 60 * 1000,
+    senderLeaseMs: e.SENDER_LEASE_SECONDS * 1000,
     trashRetentionMs: e.TRASH_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     maxFilesPerJob: e.MAX_FILES_PER_JOB,
     role,
