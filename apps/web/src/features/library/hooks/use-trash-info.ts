@@ -1,10 +1,19 @@
+import type { TrashInfo } from "@rapidphoto/protocol";
 import { useQuery } from "@tanstack/react-query";
 import { useSession } from "@/lib/session/session-store";
 import { fetchTrashInfo, libraryKeys } from "../api/library-api";
 
+/** One formatter for the page's life: `toLocaleString` with options builds a new one on every call. */
+const DAYS = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+
+/** A stable `select`: TanStack Query runs it when the data changes, not on every render of the page. */
+const retentionText = (info: TrashInfo): string =>
+  info.retentionDays === 1 ? "1 day" : `${DAYS.format(info.retentionDays)} days`;
+
 /**
  * "Deleted forever after N days" in the server's own words: N is its TRASH_RETENTION_DAYS, fetched
- * once per session (it only changes with a server restart). Null until it is known.
+ * once per session (it only changes with a server restart). Null until it is known. The library page
+ * renders with every patch of its list while uploads complete, so the text is worked out once.
  */
 export function useTrashRetentionText(): string | null {
   const token = useSession((state) => state.session?.token ?? null);
@@ -13,8 +22,7 @@ export function useTrashRetentionText(): string | null {
     queryFn: ({ signal }) => fetchTrashInfo(token as string, signal),
     enabled: token !== null,
     staleTime: Number.POSITIVE_INFINITY,
+    select: retentionText,
   });
-  if (!info.data) return null;
-  const days = info.data.retentionDays;
-  return days === 1 ? "1 day" : `${days.toLocaleString("en-US", { maximumFractionDigits: 2 })} days`;
+  return info.data ?? null;
 }
