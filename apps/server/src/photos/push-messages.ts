@@ -6,7 +6,8 @@ import {
   type PhotoStatus,
   photoPercent,
 } from "@rapidphoto/protocol";
-import type { JobRow, PhotoRow } from "../db/schema.js";
+import { type SQL, sql } from "drizzle-orm";
+import { type JobRow, type PhotoRow, photos } from "../db/schema.js";
 
 /**
  * What a row says to the outside: the push messages (DESIGN §6) and the counts and percent that
@@ -50,5 +51,22 @@ export function jobMessage(job: JobRow, at: Date): JobMessage {
     ...countsOf(job),
     seq: job.seq,
     timestamp: at.toISOString(),
+  };
+}
+
+/**
+ * The columns a photo push is built from, for an `update … returning` that pushes what it changed:
+ * the photo's fields and `jobSeq`, its job's current seq (a subquery the caller words, so a
+ * statement about one job can read it once).
+ */
+export function photoPushColumns(jobSeq: SQL) {
+  return {
+    id: photos.id,
+    jobId: photos.jobId,
+    status: photos.status,
+    bytes: photos.bytes,
+    bytesSent: photos.bytesSent,
+    errorMessage: photos.errorMessage,
+    seq: sql<number>`${jobSeq}`.mapWith(Number),
   };
 }

@@ -1,7 +1,7 @@
 import { AWAITING_BYTES_STATUSES, type HoldRequest, type HoldResponse } from "@rapidphoto/protocol";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { photos } from "../db/schema.js";
-import { photoMessage } from "../photos/push-messages.js";
+import { photoMessage, photoPushColumns } from "../photos/push-messages.js";
 import type { UploadContext } from "./upload-context.js";
 
 /**
@@ -27,15 +27,7 @@ export async function holdPhotos(ctx: UploadContext, userId: string, request: Ho
     .update(photos)
     .set({ senderLeaseUntil: ctx.leaseUntil() })
     .where(named)
-    .returning({
-      id: photos.id,
-      jobId: photos.jobId,
-      status: photos.status,
-      bytes: photos.bytes,
-      bytesSent: photos.bytesSent,
-      errorMessage: photos.errorMessage,
-      seq: sql<number>`(select seq from upload_jobs where upload_jobs.id = ${photos.jobId})`.mapWith(Number),
-    });
+    .returning(photoPushColumns(sql`(select seq from upload_jobs where upload_jobs.id = ${photos.jobId})`));
   if (announced.length > 0) {
     const revived = new Set(announced.map((p) => p.id));
     const now = ctx.now();

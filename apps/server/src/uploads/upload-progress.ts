@@ -8,7 +8,7 @@ import {
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { photos } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
-import { photoMessage } from "../photos/push-messages.js";
+import { photoMessage, photoPushColumns } from "../photos/push-messages.js";
 import { heldLeaseDue, renewedLease } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 
@@ -57,15 +57,7 @@ export async function reportProgress(
         allKnown,
       ),
     )
-    .returning({
-      id: photos.id,
-      jobId: photos.jobId,
-      status: photos.status,
-      bytes: photos.bytes,
-      bytesSent: photos.bytesSent,
-      errorMessage: photos.errorMessage,
-      seq: sql<number>`(select seq from upload_jobs where upload_jobs.id = ${jobId})`.mapWith(Number),
-    });
+    .returning(photoPushColumns(sql`(select seq from upload_jobs where upload_jobs.id = ${jobId})`));
 
   const sent = rows.filter((row) => latest.has(row.id));
   const ignored = sent.length < ids.length ? await notUploading(ctx, userId, jobId, ids, sent) : [];
