@@ -45,8 +45,8 @@ export class HashPipeline {
     private readonly hasher: Hasher,
     private readonly register: (chunk: FileRecord[]) => Promise<void>,
     /**
-     * Files hashed at once. One keeps the order strict; two let one file be read while another is
-     * digested (the web app's worker takes both).
+     * Files hashed at once. One keeps the order strict and gives the first file, which the first
+     * byte waits for, the whole read bandwidth; more let one file be read while another is digested.
      */
     private readonly concurrency = 1,
   ) {}

@@ -49,7 +49,7 @@ export type UploaderOptions = {
    * not sent (content-hash dedupe). Without one, files are registered unhashed at once.
    */
   hasher?: Hasher;
-  /** Files hashed at once (default 1: strictly in send order). */
+  /** Files hashed at once (default 1: strictly in send order, the first file hashed soonest). */
   hashConcurrency?: number;
 };
 

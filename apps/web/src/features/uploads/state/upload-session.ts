@@ -75,13 +75,10 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   const blobs = new WeakMap<UploadSource, Blob>();
   const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
   hashing?.warm();
-  // Two files at once: the worker reads one while it digests the other.
-  const uploader = createUploader({
-    api,
-    transport: createXhrTransport(),
-    hasher: hashing?.hasher,
-    hashConcurrency: 2,
-  });
+  // One file hashed at a time (the engine's default): two at once split the read between them, so the
+  // first file, which the first byte waits for, was hashed later (4 x 40 MB: 648-693 ms to the first
+  // byte against 518 ms one at a time), for 0-20% more MB/s on small files.
+  const uploader = createUploader({ api, transport: createXhrTransport(), hasher: hashing?.hasher });
   /** Aborted by destroy: calls the session makes for the panel end with it. */
   const life = new AbortController();
   const live = new LiveSync({
