@@ -11,3 +11,15 @@ export const CHROMIUM_FLAGS = [
   "--no-first-run",
   "--disable-quic",
 ];
+
+/**
+ * An init script that takes `showOpenFilePicker` away, so the web app's Upload button opens its
+ * <input type="file"> as in a browser without that API. Playwright raises its `filechooser` event
+ * for the <input> only, never for showOpenFilePicker (microsoft/playwright#8850), so a test or a
+ * bench that picks files through the button drives the <input> path, and says so by installing this.
+ * The picker path has its own browser test, with a picker faked in the page.
+ */
+export const INPUT_PICKER_ONLY = `(() => {
+  delete window.showOpenFilePicker;
+  if (window.Window) delete window.Window.prototype.showOpenFilePicker;
+})();`;

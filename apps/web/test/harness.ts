@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServerProcess } from "@rapidphoto/server/testing";
-import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
+import { CHROMIUM, CHROMIUM_FLAGS, INPUT_PICKER_ONLY } from "@rapidphoto/server/testing/chromium";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { ensureWebBuild } from "../../../scripts/build-web.mjs";
@@ -106,12 +106,17 @@ export function browserSuite(options: { env?: Record<string, string>; pages?: bo
   return suite;
 }
 
-/** A fresh browser context on the suite's server (1280 × 800 unless told). */
+/**
+ * A fresh browser context on the suite's server (1280 × 800 unless told). Its pages have no
+ * `showOpenFilePicker`, so the Upload button opens the <input> whose `filechooser` the tests answer
+ * (Playwright raises none for that picker); the picker path's own test installs a fake one.
+ */
 export async function newContext(
   suite: Pick<BrowserSuite, "browser" | "server">,
   viewport = VIEWPORT,
 ): Promise<BrowserContext> {
   const context = await suite.browser.newContext({ baseURL: suite.server.url, viewport });
+  await context.addInitScript({ content: INPUT_PICKER_ONLY });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   return context;
 }

@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { JobSummary, JobView, PhotoDetail, PhotoListResponse } from "@rapidphoto/protocol";
-import type { Page, Request, Route } from "playwright-core";
+import type { PhotoListResponse } from "@rapidphoto/protocol";
+import type { Page, Request } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
 import { browserSuite, getJson, savedUploads, signUpThroughUi } from "./harness";
+import { expectAllStoredOnce, holdUploadsAfter } from "./stored-once";
 
 /**
  * Uploads survive the page: a reload or a closed tab mid-batch leaves the unfinished photos saved
@@ -47,27 +47,6 @@ const signUp = (label: string) => signUpThroughUi(suite.page, label);
 
 const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
 
-async function serverPhotos(token: string): Promise<JobView["photos"]> {
-  const { items } = await api<{ items: JobSummary[] }>(token, "/queries/upload-jobs?active=true");
-  const views = await Promise.all(items.map((job) => api<JobView>(token, `/queries/upload-jobs/${job.jobId}`)));
-  return views.flatMap((view) => view.photos);
-}
-
-/** Lets the first storage PUTs through and holds every later one until the page goes. */
-async function holdUploadsAfter(count: number, target: Page): Promise<{ passed: () => number }> {
-  let seen = 0;
-  let passed = 0;
-  await target.route("**/storage/**", async (route: Route) => {
-    if (route.request().method() !== "PUT" || seen++ < count) {
-      await route.continue();
-      if (route.request().method() === "PUT") passed++;
-      return;
-    }
-    // Held: never answered; the reload or close ends it.
-  });
-  return { passed: () => passed };
-}
-
 /** Photo ids of the unfinished files this browser keeps for later (null: not registered yet). */
 const savedPhotoIds = async (target: Page) => (await savedUploads(target)).map((f) => f.photoId);
 
@@ -83,27 +62,6 @@ function countSentBytes(target: Page) {
     for (const request of requests) bytes += Number((await request.allHeaders())["content-length"] ?? 0);
     return bytes;
   };
-}
-
-/** Every photo COMPLETED exactly once on the server, with the original's exact bytes. */
-async function expectAllStoredOnce(token: string) {
-  await expect
-    .poll(async () => (await serverPhotos(token)).filter((p) => p.status === "COMPLETED").length, LONG)
-    .toBe(files.length);
-  const photos = await serverPhotos(token);
-  // No duplicate, and nothing left unfinished or failed beside the completed ones.
-  expect(photos.map((p) => p.filename).sort()).toEqual(files.map((f) => path.basename(f)).sort());
-  for (const photo of photos) {
-    const detail = await api<PhotoDetail>(token, `/queries/photos/${photo.photoId}`);
-    const local = await readFile(path.join(suite.dir, photo.filename));
-    expect(detail.checksum, photo.filename).toBe(createHash("sha256").update(local).digest("hex"));
-    const original = await fetch(new URL(detail.downloadUrl as string, suite.server.url));
-    expect(
-      createHash("sha256")
-        .update(Buffer.from(await original.arrayBuffer()))
-        .digest("hex"),
-    ).toBe(detail.checksum);
-  }
 }
 
 /** Mid-batch: some photos stored, every file registered and saved for later, the rest held. */
@@ -149,7 +107,7 @@ describe("resuming uploads after the page went away", () => {
     const chooser = suite.page.waitForEvent("filechooser");
     await suite.page.getByRole("button", { name: "Pick these files again" }).click();
     await (await chooser).setFiles(unfinished);
-    await expectAllStoredOnce(token);
+    await expectAllStoredOnce(suite, token, files);
     await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
     const resent = await sent();
     console.log(`[resume] re-sent ${resent} of ${totalBytes} bytes after the reload`);
@@ -191,7 +149,7 @@ describe("resuming uploads after the page went away", () => {
       const row = suite.page.locator(`[data-testid="upload-row"][data-duplicate="true"][data-name="${name}"]`);
       await expect.poll(() => row.getByTestId("upload-row-detail").textContent(), LONG).toBe("Already in library");
     }
-    await expectAllStoredOnce(token);
+    await expectAllStoredOnce(suite, token, files);
     await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
     // Only the finished files were registered again (with their hashes, which the server knew);
     // the unfinished ones resumed their own photos, and every byte sent was theirs.
@@ -221,7 +179,7 @@ describe("resuming uploads after the page went away", () => {
       .toBeGreaterThan(0);
     expect(await suite.page.getByTestId("job-status").textContent()).not.toContain("Completed");
     await suite.page.getByTestId("photo-picker-input").setInputFiles(unfinished);
-    await expectAllStoredOnce(token);
+    await expectAllStoredOnce(suite, token, files);
     await expect.poll(() => suite.page.getByTestId("upload-tab-count-active").textContent(), LONG).toBe("0");
   });
 });

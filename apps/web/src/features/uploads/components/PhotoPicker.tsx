@@ -4,18 +4,24 @@ import { type ReactNode, useMemo, useRef } from "react";
 import { type PhotoPicker, PhotoPickerContext } from "../hooks/use-photo-picker";
 import { useUpload } from "../hooks/use-upload";
 import { PICKER_ACCEPT } from "../state/accepted-files";
+import { pickPhotos, systemPicker } from "../state/system-picker";
 
 /**
- * One hidden <input type="file"> for the whole shell, so the header's Upload, the sidebar's New and
- * the empty library all open the same picker and feed the same flow (useUpload).
+ * One picker for the whole shell, so the header's Upload, the sidebar's New and the empty library
+ * all open the same dialog and feed the same flow (useUpload): the browser's file picker where it
+ * gives persistent file handles (kept for "Resume N uploads" after a reload), else this hidden
+ * <input type="file">, which is also the fallback when that picker fails.
  */
 export function PhotoPickerProvider({ children }: { children: ReactNode }) {
   const inputRef = useRef<HTMLInputElement>(null);
   const { addFiles } = useUpload();
-  const picker = useMemo<PhotoPicker>(
-    () => ({ open: () => inputRef.current?.click(), add: (files, handles) => addFiles(files, handles) }),
-    [addFiles],
-  );
+  const picker = useMemo<PhotoPicker>(() => {
+    const openInput = () => inputRef.current?.click();
+    return {
+      open: () => void pickPhotos(systemPicker(), openInput, addFiles),
+      add: (files, handles) => addFiles(files, handles),
+    };
+  }, [addFiles]);
 
   return (
     <PhotoPickerContext value={picker}>
