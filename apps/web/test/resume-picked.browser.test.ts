@@ -70,6 +70,12 @@ async function writeToOriginPrivateFs(names: { name: string; base64: string }[])
 }
 
 describe("photos picked with the Upload button resume after a reload", () => {
+  it("the harness's pages have no showOpenFilePicker, so the other browser tests drive the <input>", async () => {
+    await suite.page.goto("/register");
+    // A secure context (127.0.0.1), where Chromium would otherwise offer the picker.
+    expect(await suite.page.evaluate(() => [isSecureContext, "showOpenFilePicker" in window])).toEqual([true, false]);
+  });
+
   it("picked through the browser's file picker, reloaded mid-upload: Resume N uploads completes each photo once, no file picked again", async () => {
     const pickerCalls: { multiple?: boolean; id?: string; types?: { accept: Record<string, string[]> }[] }[] = [];
     // Exposed on the context: it survives the reload, so a pick after it would be counted too.
