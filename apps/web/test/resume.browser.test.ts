@@ -64,15 +64,40 @@ function countSentBytes(target: Page) {
   };
 }
 
-/** Mid-batch: some photos stored, every file registered and saved for later, the rest held. */
-async function startBatchAndHold(target: Page) {
+/**
+ * Mid-batch: some photos stored, every file registered and saved for later, the rest held. Waits
+ * until the saved state agrees with the server (saved = every file the library does not hold yet):
+ * a finalize still on its way would otherwise finish a photo the saved state calls unfinished.
+ */
+async function startBatchAndHold(target: Page, token: string) {
   const gate = await holdUploadsAfter(LET_THROUGH, target);
+  // Storage PUTs answered, and finalizes not answered yet: none may be on its way when the page goes.
+  let putsAnswered = 0;
+  let finalizesOpen = 0;
+  const isFinalize = (request: Request) => request.method() === "POST" && request.url().endsWith("/finalize");
+  target.on("request", (request) => {
+    if (isFinalize(request)) finalizesOpen++;
+  });
+  target.on("requestfinished", (request) => {
+    if (isFinalize(request)) finalizesOpen--;
+    if (isStoragePut(request)) putsAnswered++;
+  });
+  target.on("requestfailed", (request) => {
+    if (isFinalize(request)) finalizesOpen--;
+  });
   await target.getByTestId("photo-picker-input").setInputFiles(files);
   await expect.poll(gate.passed, LONG).toBe(LET_THROUGH);
   await expect
     .poll(async () => {
+      if (putsAnswered < LET_THROUGH || finalizesOpen > 0) return false;
       const saved = await savedPhotoIds(target);
-      return saved.length > 0 && saved.length < files.length && saved.every((id) => id !== null);
+      const { items } = await api<PhotoListResponse>(token, "/queries/photos?limit=200");
+      return (
+        saved.length > 0 &&
+        saved.length < files.length &&
+        saved.every((id) => id !== null) &&
+        saved.length === files.length - items.length
+      );
     }, LONG)
     .toBe(true);
   const waiting = new Set((await savedUploads(target)).map((f) => f.name));
@@ -83,7 +108,7 @@ describe("resuming uploads after the page went away", () => {
   // The files still unfinished are picked again (the next test picks the finished ones too).
   it("reload mid-batch, then pick the unfinished files again: each photo completes once, sending only what was missing", async () => {
     const token = await signUp("reload");
-    const unfinished = await startBatchAndHold(suite.page);
+    const unfinished = await startBatchAndHold(suite.page, token);
 
     await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     suite.page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
@@ -119,7 +144,7 @@ describe("resuming uploads after the page went away", () => {
 
   it("reload mid-batch, then pick every file again, finished ones too: those are already in the library, no byte of theirs is sent, the rest complete once", async () => {
     const token = await signUp("repick-all");
-    const unfinished = await startBatchAndHold(suite.page);
+    const unfinished = await startBatchAndHold(suite.page, token);
     const finished = files.filter((f) => !unfinished.includes(f)).map((f) => path.basename(f));
     expect(finished.length).toBeGreaterThan(0);
     const waitingIds = new Set((await savedUploads(suite.page)).map((f) => f.photoId));
@@ -168,7 +193,7 @@ describe("resuming uploads after the page went away", () => {
 
   it("a tab closed mid-batch: a new tab shows the photos waiting and finishes them when the files are picked again", async () => {
     const token = await signUp("closed");
-    const unfinished = await startBatchAndHold(suite.page);
+    const unfinished = await startBatchAndHold(suite.page, token);
     await suite.page.close();
 
     suite.page = await suite.context.newPage();
