@@ -20,15 +20,12 @@ import {
   uiNoHashContender,
   uppyContender,
 } from "./contenders.js";
-import { type BatchSample, heapAfterGcMB, measureBatch, measuredPage } from "./measure-run.js";
-import { probeScript } from "./page-probe.js";
+import { type BatchSample, heapAfterGcMB, measureBatch, openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
 import { SCENARIOS, type Scenario, scenarioFiles } from "./scenarios.js";
 import { type BenchServer, startBenchServer } from "./server-process.js";
 import { warmUpServer } from "./server-warm-up.js";
-
-const SESSION_KEY = "rapidphoto.session";
 
 export async function browserBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -110,21 +107,8 @@ async function runContender(
   scenario: Scenario,
   files: string[],
 ): Promise<BatchSample[]> {
-  const user = await server.register();
-  const session = JSON.stringify({
-    token: user.token,
-    userId: user.userId,
-    email: user.email,
-    expiresAt: Date.now() + user.expiresIn * 1000,
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { context, target, user } = await openContenderPage(browser, server, contender);
   try {
-    await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
-    const page = await context.newPage();
-    const target = await measuredPage(page);
-    await contender.open(page, server.url);
-    // Let the page settle after loading, so its start-up work stays out of the window.
-    await page.waitForTimeout(1_000);
     const samples: BatchSample[] = [];
     if (scenario.batches > 1) samples.push({ files: 0, heapAfterGcMB: await heapAfterGcMB(target.cdp) });
     for (let batch = 0; batch < scenario.batches; batch++) {

@@ -1,9 +1,9 @@
 import path from "node:path";
-import type { CDPSession, Page } from "playwright-core";
+import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import type { Contender } from "./contenders.js";
-import type { ProbeReadout } from "./page-probe.js";
+import { type ProbeReadout, probeScript } from "./page-probe.js";
 import type { ServerSeen } from "./server-ipc.js";
-import type { BenchServer } from "./server-process.js";
+import type { BenchServer, BenchUser } from "./server-process.js";
 
 const LONG_TASK_MS = 50;
 /** Where a run that did not finish leaves its screenshot (.tmp/ is git-ignored). */
@@ -64,6 +64,39 @@ export async function measuredPage(page: Page): Promise<MeasuredPage> {
         resolveDone = resolve;
       }),
   };
+}
+
+const SESSION_KEY = "rapidphoto.session";
+
+/**
+ * A fresh user signed in (the session the web app keeps in localStorage), the page probe installed
+ * before load, the contender's page open and settled: what every measured run starts from. The
+ * caller closes the context.
+ */
+export async function openContenderPage(
+  browser: Browser,
+  server: BenchServer,
+  contender: Contender,
+): Promise<{ context: BrowserContext; target: MeasuredPage; user: BenchUser }> {
+  const user = await server.register();
+  const session = JSON.stringify({
+    token: user.token,
+    userId: user.userId,
+    email: user.email,
+    expiresAt: Date.now() + user.expiresIn * 1000,
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
+    const target = await measuredPage(await context.newPage());
+    await contender.open(target.page, server.url);
+    // Let the page settle after loading, so its start-up work stays out of the window.
+    await target.page.waitForTimeout(1_000);
+    return { context, target, user };
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
 }
 
 /** The hashing worker's running totals, as the web app's worker hasher records them (worker-hasher.ts). */

@@ -15,15 +15,13 @@ import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type CDPSession, chromium } from "playwright-core";
 import { ensureWebBuild } from "./browser-bench.js";
 import { uiContender } from "./contenders.js";
-import { measuredPage } from "./measure-run.js";
-import { probeScript } from "./page-probe.js";
+import { openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type ProfileNode, summarizeProfile, summarizeTrace, type TraceEvent } from "./profile-summary.js";
 import { SCENARIOS, scenarioFiles } from "./scenarios.js";
 import { startBenchServer } from "./server-process.js";
 
 const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
-const SESSION_KEY = "rapidphoto.session";
 /** 0.5 ms: fine enough to see a push handler, coarse enough for a 2-minute run. */
 const SAMPLING_US = 500;
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"];
@@ -51,19 +49,8 @@ export async function profileUi(argv: string[]): Promise<void> {
     args: CHROMIUM_FLAGS,
   });
   try {
-    const user = await server.register();
-    const session = JSON.stringify({
-      token: user.token,
-      userId: user.userId,
-      email: user.email,
-      expiresAt: Date.now() + user.expiresIn * 1000,
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
-    const page = await context.newPage();
-    const target = await measuredPage(page);
-    await uiContender.open(page, server.url);
-    await page.waitForTimeout(1_000);
+    const { context, target, user } = await openContenderPage(browser, server, uiContender);
+    const { page } = target;
     await page.evaluate((count) => {
       (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
     }, files.length);
