@@ -58,6 +58,15 @@ describe("a selection larger than one upload job", () => {
 
       await expect.poll(() => text("upload-tab-count-completed"), LONG).toBe(String(COUNT));
       expect(await text("upload-tab-count-failed")).toBe("0");
+      // The library follows: no tile is left showing "Processing…" once its photo is COMPLETED.
+      const tiles = page.getByTestId("photo-tile");
+      await expect.poll(() => tiles.count(), WAIT).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator('[data-testid="photo-tile"][data-status="PROCESSING"]').count(), LONG)
+        .toBe(0);
+      expect(await page.locator('[data-testid="photo-tile"][data-status="COMPLETED"]').count()).toBe(
+        await tiles.count(),
+      );
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-split-batch.png") });
 
       // One batch: one summary over all 25, one status (no "+2 earlier"), one toast.
