@@ -28,7 +28,11 @@ export async function announceLapsedLeases(ctx: UploadContext, limit = 500): Pro
   );
   const found = await ctx.db.select({ id: photos.id, jobId: photos.jobId }).from(photos).where(lapsed).limit(limit);
   const byJob = new Map<string, string[]>();
-  for (const p of found) byJob.set(p.jobId, [...(byJob.get(p.jobId) ?? []), p.id]);
+  for (const p of found) {
+    const ids = byJob.get(p.jobId);
+    if (ids) ids.push(p.id);
+    else byJob.set(p.jobId, [p.id]);
+  }
   let announced = 0;
   for (const [jobId, ids] of byJob) {
     announced += await ctx.db.transaction(async (tx) => {
