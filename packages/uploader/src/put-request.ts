@@ -4,7 +4,7 @@ import { StallError, StorageHttpError, UploaderError } from "./errors.js";
 import type { NetworkMonitor } from "./network.js";
 import type { FileProgress } from "./progress.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
-import type { UploadSource } from "./source.js";
+import type { UploadBody, UploadSource } from "./source.js";
 import { StallBudget, type StallPolicy } from "./stall-policy.js";
 import type { TaskQueue } from "./task-queue.js";
 import type { UploadTransport } from "./transport.js";
@@ -37,6 +37,11 @@ type PutJob = {
   target: (fresh: boolean, signal: AbortSignal) => Promise<PutTarget>;
   /** Multipart needs the ETag to finalize; a single PUT does not. */
   requireEtag: boolean;
+  /**
+   * The range is the whole file and the request carries the file's own Content-Type (a single PUT):
+   * a Blob source can be sent as itself (see bodyOf).
+   */
+  wholeFile?: boolean;
   onRetry?: (failures: number) => void;
 };
 
@@ -72,7 +77,7 @@ async function sendOnce(
   let reached = 0;
   try {
     const target = await job.target(fresh, linked.signal);
-    const body = await job.source.slice(job.start, job.end);
+    const body = await bodyOf(job);
     job.progress.begin(job.key, job.end - job.start);
     stall.touch();
     const res = await deps.transport.put({
@@ -102,6 +107,19 @@ async function sendOnce(
     linked.dispose();
     release();
   }
+}
+
+/**
+ * The bytes of the job's range. A Blob (a browser File) in a single PUT is sent as itself: `slice`
+ * makes a new blob, and for a picked file Chromium asks the browser process about the file first
+ * (~5 ms a file on a loaded machine, the largest cost of the send path in the 100 x 2 MB profile).
+ * Parts are sliced: a whole Blob would also bring its type as an unsigned Content-Type.
+ */
+function bodyOf(job: PutJob): UploadBody | Promise<UploadBody> {
+  const { source, start, end } = job;
+  if (job.wholeFile && start === 0 && end === source.size && typeof Blob !== "undefined" && source instanceof Blob)
+    return source;
+  return source.slice(start, end);
 }
 
 /**

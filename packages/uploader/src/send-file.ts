@@ -56,6 +56,7 @@ async function sendSingle(deps: SendDeps, file: SendFile, signal: AbortSignal): 
       progress: file.progress,
       target,
       requireEtag: false,
+      wholeFile: true,
       onRetry: file.onRetry,
     },
     signal,

@@ -1,4 +1,4 @@
-import type { PhotoMessage } from "@rapidphoto/protocol";
+import { type PhotoMessage, SINGLE_PUT_MAX_BYTES } from "@rapidphoto/protocol";
 import { jobView, jobViewPhoto, photoPush } from "@rapidphoto/protocol/testing";
 import { describe, expect, it } from "vitest";
 import { ApiError, bytesSource, type NetworkMonitor, type UploaderOptions } from "../src/index.js";
@@ -329,5 +329,36 @@ describe("engine", () => {
     await tick();
     expect(Object.keys(state().files)).toEqual([b]);
     expect(state().order).toEqual([b]);
+  });
+
+  it("sends a File sent in one PUT as itself, and slices every part of a multipart file", async () => {
+    const { backend, uploader } = setup();
+    const bodies: unknown[] = [];
+    const put = backend.transport.put;
+    backend.transport.put = (request) => {
+      bodies.push(request.body);
+      return put(request);
+    };
+    const small = new File([new Uint8Array(1000)], "small.jpg", { type: "image/jpeg" });
+    const large = new File([new Uint8Array(SINGLE_PUT_MAX_BYTES + 1)], "large.jpg", { type: "image/jpeg" });
+    const sliced: File[] = [];
+    for (const file of [small, large]) {
+      const slice = file.slice.bind(file);
+      file.slice = (start?: number, end?: number) => {
+        sliced.push(file);
+        return slice(start, end);
+      };
+    }
+    uploader.add([small]);
+    await uploader.whenIdle();
+    expect(bodies).toEqual([small]);
+    expect(bodies[0]).toBe(small);
+    expect(sliced).toEqual([]);
+
+    uploader.add([large]);
+    await uploader.whenIdle();
+    expect(bodies.length).toBeGreaterThan(1);
+    expect(bodies.slice(1).every((body) => body !== large && body instanceof Blob)).toBe(true);
+    expect(sliced.length).toBe(bodies.length - 1);
   });
 });
