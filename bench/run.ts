@@ -1,6 +1,7 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
 // `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace]`: one UI run recorded (CPU profile or trace).
+// `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N]`: selection -> first byte alone.
 // `npm run bench -- library-scroll [--photos N]`: scrolling a 10,000-photo library, against plain <img> tiles.
 // `npm run bench -- reconnect [--trials N] [--outage S]`: the live connection back after an outage.
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
@@ -33,6 +34,12 @@ if (wanted[0] === "browser") {
 if (wanted[0] === "browser-profile") {
   const { profileUi } = await import("./src/browser/profile-ui.js");
   await profileUi(wanted.slice(1));
+  process.exit(0);
+}
+// Only selection -> first byte and the long tasks around it, several rounds in minutes (src/browser/first-byte.ts).
+if (wanted[0] === "first-byte") {
+  const { firstByteBench } = await import("./src/browser/first-byte.js");
+  await firstByteBench(wanted.slice(1));
   process.exit(0);
 }
 // Scrolling a 10,000-photo library against plain <img> tiles (src/browser/library-scroll.ts).

@@ -36,7 +36,10 @@ app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
   }
   if (req.method !== "PUT" || !req.url?.startsWith("/storage/")) return;
   run.seen.puts++;
-  run.seen.firstPutAt ??= Date.now();
+  if (run.seen.firstPutAt === undefined) {
+    run.seen.firstPutAt = Date.now();
+    send({ type: "firstPut", at: run.seen.firstPutAt });
+  }
   res.once("finish", () => {
     run.seen.lastPutEndAt = Date.now();
   });

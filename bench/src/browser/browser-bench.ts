@@ -146,7 +146,7 @@ function pickScenarios(names: string[] | undefined): Scenario[] {
   });
 }
 
-async function pickContenders(names: string[] | undefined): Promise<Contender[]> {
+export async function pickContenders(names: string[] | undefined): Promise<Contender[]> {
   const wanted = (names?.length ? names.flatMap((n) => n.split(",")) : ["ui", "bare", "uppy"]) as ContenderName[];
   const picked: Contender[] = [];
   for (const name of wanted) {

@@ -20,5 +20,7 @@ export type ParentMessage = { type: "arm"; userId: string; count: number } | { t
 
 export type ChildMessage =
   | { type: "armed" }
+  /** The first storage PUT of the armed run arrived (first-byte.ts stops there). */
+  | { type: "firstPut"; at: number }
   | { type: "stored"; seen: ServerSeen }
   | { type: "finished"; seen: ServerSeen };

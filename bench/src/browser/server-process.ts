@@ -6,7 +6,13 @@ import type { ChildMessage, ParentMessage, ServerSeen } from "./server-ipc.js";
 export type BenchUser = { token: string; userId: string; email: string; expiresIn: number };
 
 /** One armed run: resolves when the server has stored, then finished, every photo. */
-export type ServerWatch = { stored: Promise<ServerSeen>; finished: Promise<ServerSeen>; disarm(): void };
+export type ServerWatch = {
+  /** Epoch ms of the run's first storage PUT. */
+  firstPut: Promise<number>;
+  stored: Promise<ServerSeen>;
+  finished: Promise<ServerSeen>;
+  disarm(): void;
+};
 
 export type BenchServer = {
   url: string;
@@ -40,12 +46,15 @@ export async function startBenchServer(cpus: string | null): Promise<BenchServer
       const armed = waitFor(child, "armed", 10_000);
       child.send({ type: "arm", userId, count } satisfies ParentMessage);
       await armed;
+      const firstPut = waitFor(child, "firstPut");
       const stored = waitFor(child, "stored");
       const finished = waitFor(child, "finished");
       // A run that times out leaves these pending; nothing else waits on them.
+      firstPut.catch(() => {});
       stored.catch(() => {});
       finished.catch(() => {});
       return {
+        firstPut: firstPut.then((m) => m.at),
         stored: stored.then((m) => m.seen),
         finished: finished.then((m) => m.seen),
         disarm: () => child.connected && child.send({ type: "disarm" } satisfies ParentMessage),

@@ -1,4 +1,5 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
+import { DEFAULT_ADD_SLICES, defaultTaskScheduler, type PendingAdd, SlicedAdds } from "./add-slices.js";
 import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
 import type { Hasher } from "./content-hash.js";
@@ -57,6 +58,7 @@ class Engine implements Uploader {
   #unstarted: FileRecord[] = [];
   readonly #hasher: Hasher | null;
   readonly #heartbeat: LeaseHeartbeat | null;
+  readonly #adds: SlicedAdds;
 
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
@@ -79,6 +81,7 @@ class Engine implements Uploader {
             void this.#tellCancelled({ jobs: [], photos: cancelled });
           }),
         waiting: () => queue.waitingCount,
+        adding: () => !this.#adds.idle,
         file: (r) => writer.file(r.id),
         busy: (delta) => {
           idle.registrations += delta;
@@ -148,18 +151,60 @@ class Engine implements Uploader {
     this.#unsubscribe = network.subscribe(onNetwork);
     if (!network.isOnline()) onNetwork(false);
     this.#started = o.autoStart ?? true;
+    this.#adds = new SlicedAdds({
+      policy: { ...DEFAULT_ADD_SLICES, ...o.addSlices },
+      schedule: o.taskScheduler ?? defaultTaskScheduler(),
+      clock: o.clock ?? systemClock,
+      record: (add, from, to) => this.#record(add, from, to),
+      changed: (adding) => {
+        writer.setRoot({ adding });
+        this.#p.jobs.pump(); // the last slice is in: a job the registrar held back for it may go now
+      },
+      busy: (delta) => {
+        idle.registrations += delta;
+        idle.check();
+      },
+    });
   }
 
   add(sources: readonly UploadSource[], options: { priority?: number } = {}): string[] {
-    const now = Date.now();
-    const batch = { priority: options.priority ?? 0, batchId: newClientId("b"), addedAt: now };
+    // Ids for every file now (the caller tracks the batch by them); the files themselves are
+    // recorded in slices (add-slices.ts): reading a File's size the first time is what costs.
+    const ids = sources.map(() => newClientId());
+    const add: PendingAdd = {
+      batchId: newClientId("b"),
+      priority: options.priority ?? 0,
+      addedAt: Date.now(),
+      sources,
+      ids,
+      next: 0,
+      paused: false,
+    };
+    this.#adds.add(add);
+    return ids;
+  }
+
+  finishAdding(): void {
+    this.#adds.finish();
+    this.#p.writer.flush();
+  }
+
+  /** Records `add.sources[from…to)`: their records and store rows, then registration (or hashing). */
+  #record(add: PendingAdd, from: number, to: number): void {
+    const batch = { priority: add.priority, batchId: add.batchId, addedAt: add.addedAt };
     const valid: FileRecord[] = [];
-    const ids: string[] = [];
-    for (const source of sources) {
-      const r = createRecord(source, (record, delta, live) => this.#onBytes(record, delta, live));
+    for (let i = from; i < to; i++) {
+      const source = add.sources[i]!;
+      const r = createRecord(
+        source,
+        (record, delta, live) => this.#onBytes(record, delta, live),
+        undefined,
+        add.ids[i],
+      );
       this.#p.records.set(r.id, r);
-      this.#p.writer.addFile(initialFileState(r.id, source, batch));
-      ids.push(r.id);
+      const state = initialFileState(r.id, source, batch);
+      if (add.paused) state.paused = true;
+      this.#p.writer.addFile(state);
       const invalid = validateSource(source);
       if (!invalid) valid.push(r);
       else {
@@ -168,7 +213,6 @@ class Engine implements Uploader {
       }
     }
     this.#register(valid);
-    return ids;
   }
 
   restore(files: readonly PersistedFile[]): string[] {
@@ -189,6 +233,7 @@ class Engine implements Uploader {
   }
 
   pause(fileId?: string): void {
+    if (fileId === undefined) this.#adds.setPaused(true);
     const running = (r: FileRecord) => isAwaitingBytesFile(this.#p, r) && !this.#file(r)?.paused;
     for (const r of this.#targets(fileId, running)) {
       this.#p.writer.patchFile(r.id, { paused: true });
@@ -201,6 +246,7 @@ class Engine implements Uploader {
   }
 
   resume(fileId?: string): void {
+    if (fileId === undefined) this.#adds.setPaused(false);
     for (const r of this.#targets(fileId, (r) => this.#file(r)?.paused === true)) {
       this.#p.writer.patchFile(r.id, { paused: false });
       enqueue(this.#p, r);
@@ -210,6 +256,8 @@ class Engine implements Uploader {
 
   async cancel(fileId?: string): Promise<void> {
     const all = fileId === undefined;
+    // Files of a selection still being added are never added: nothing of them exists anywhere yet.
+    if (all) this.#adds.drop();
     const processing = (r: FileRecord) => this.#file(r)?.status === "PROCESSING";
     const targets = this.#targets(fileId, (r) => isAwaitingBytesFile(this.#p, r) || (!all && processing(r)));
     for (const r of targets) {
@@ -307,6 +355,7 @@ class Engine implements Uploader {
 
   destroy(): void {
     this.#life.abort(new UploadStoppedError("destroy"));
+    this.#adds.stop();
     this.#p.jobs.stop();
     for (const r of this.#p.records.values()) {
       r.controller?.abort(new UploadStoppedError("destroy"));

@@ -92,9 +92,10 @@ export function createRecord(
   source: UploadSource | null,
   onBytes: (record: FileRecord, delta: number, live: boolean) => void,
   restored?: { id: string; size: number },
+  id?: string,
 ): FileRecord {
   const record: FileRecord = {
-    id: restored?.id ?? newClientId(),
+    id: restored?.id ?? id ?? newClientId(),
     source,
     progress: new FileProgress(restored?.size ?? source?.size ?? 0, (delta, live) => onBytes(record, delta, live)),
     upload: null,

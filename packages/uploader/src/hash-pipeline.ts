@@ -52,8 +52,16 @@ export class HashPipeline {
   ) {}
 
   add(records: readonly FileRecord[]): void {
-    for (const r of records) this.#waiting.push({ r, seq: this.#seq++, priority: 0 });
-    this.#sorted = false;
+    // Appended files keep the order sorted when none outranks the last one waiting: the common
+    // case (a selection arriving slice by slice), where re-sorting every file waiting per slice
+    // would cost more than the slice itself.
+    let last = this.#waiting.at(-1)?.priority ?? Number.POSITIVE_INFINITY;
+    for (const r of records) {
+      const priority = this.parts.writer.file(r.id)?.priority ?? 0;
+      if (priority > last) this.#sorted = false;
+      last = priority;
+      this.#waiting.push({ r, seq: this.#seq++, priority });
+    }
     this.parts.idle.registrations += records.length;
     this.#pump();
   }

@@ -16,6 +16,8 @@ export type RegistrarDeps = {
   register(chunk: FileRecord[]): Promise<void>;
   /** Registered files waiting to start. */
   waiting(): number;
+  /** More files of a selection are still being added (add-slices.ts). */
+  adding(): boolean;
   file(r: FileRecord): FileState | undefined;
   /** Counts a registration in flight, so `whenIdle` waits for it and for what follows from it. */
   busy(delta: 1 | -1): void;
@@ -49,7 +51,12 @@ export class JobRegistrar {
   /** Creates the next job if the queue is running low and none is being created. Cheap to call often. */
   pump(): void {
     if (this.#stopped || this.#registering || this.#backlog.length === 0) return;
-    if (this.deps.waiting() >= this.#ahead) return;
+    const waiting = this.deps.waiting();
+    if (waiting >= this.#ahead) return;
+    // While a selection is still arriving slice by slice, a job is made of a full job's files, or of
+    // what is there when nothing registered is left to send (the first job, right after the pick):
+    // otherwise every slice would become a job of its own.
+    if (waiting > 0 && this.deps.adding() && this.#backlog.length < this.#maxFiles) return;
     const chunk = this.#takeChunk();
     if (chunk.length === 0) return;
     this.#registering = true;

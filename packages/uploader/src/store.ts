@@ -1,5 +1,6 @@
 import { type JobSnapshot, movesForward, type PhotoStatus, type UploadMethod } from "@rapidphoto/protocol";
 import { createStore, type StoreApi } from "zustand/vanilla";
+import type { AddingState } from "./add-slices.js";
 import type { FailureReason } from "./errors.js";
 import type { FrameScheduler } from "./scheduler.js";
 
@@ -68,15 +69,28 @@ export type UploadState = {
   online: boolean;
   /** Overall upload speed in bytes/s, smoothed (EMA). */
   speed: number;
+  /**
+   * Per batch: files selected but not in `files` yet (a large selection is added in slices, see
+   * add-slices.ts), and whether they will come in paused. Empty once every selection is in.
+   */
+  adding: AddingState;
 };
 
 export type UploadStore = StoreApi<UploadState>;
 
 export function createUploadStore(): UploadStore {
-  return createStore<UploadState>()(() => ({ files: {}, order: [], queue: [], jobs: {}, online: true, speed: 0 }));
+  return createStore<UploadState>()(() => ({
+    files: {},
+    order: [],
+    queue: [],
+    jobs: {},
+    online: true,
+    speed: 0,
+    adding: {},
+  }));
 }
 
-type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed">>;
+type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed" | "adding">>;
 
 /**
  * The engine's only way to write the store. Writes are collected and applied in one `setState`

@@ -1,4 +1,5 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
+import type { AddSlicePolicy, TaskScheduler } from "./add-slices.js";
 import type { UploadApi } from "./api-client.js";
 import type { Clock } from "./clock.js";
 import type { Hasher } from "./content-hash.js";
@@ -51,6 +52,10 @@ export type UploaderOptions = {
   hasher?: Hasher;
   /** Files hashed at once (default 1: strictly in send order, the first file hashed soonest). */
   hashConcurrency?: number;
+  /** How a selection is added in slices (add-slices.ts; defaults in constants.ts). */
+  addSlices?: Partial<AddSlicePolicy>;
+  /** Runs the later slices of a selection (default: defaultTaskScheduler; tests run them by hand). */
+  taskScheduler?: TaskScheduler;
 };
 
 export interface Uploader {
@@ -58,8 +63,16 @@ export interface Uploader {
   /**
    * Queues files as one batch (`FileState.batchId`); returns their ids (the store's keys). An invalid
    * file is added as FAILED with the reason. Files are registered with the server a job at a time.
+   * A large selection reaches the store in slices: the first files at once, the rest in later tasks
+   * (`UploadState.adding` counts them meanwhile); pause-all, resume-all and cancel-all apply to them
+   * too (cancelled ones are never added).
    */
   add(sources: readonly UploadSource[], options?: { priority?: number }): string[];
+  /**
+   * Records every file still being added now, in this task, and flushes the store: before the page
+   * goes away, so what persistence saves holds the whole selection.
+   */
+  finishAdding(): void;
   /**
    * Files saved by an earlier page (see StatePersistence), back in the store without their bytes
    * (`needsFile`): shown, followed on the server, sent once picked again. Returns the ids added.

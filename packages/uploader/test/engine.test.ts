@@ -29,7 +29,11 @@ const push = (file: { jobId: string | null; photoId: string | null }, patch: Par
 
 describe("engine", () => {
   it("splits thousands of files into jobs of 1000 and refuses bad files alone", async () => {
-    const { backend, uploader, state } = setup({ limits: { maxActiveFiles: 50, maxRequests: 50 } });
+    // All at once (add-slices.test.ts covers the slicing): the job sizes are the point here.
+    const { backend, uploader, state } = setup({
+      limits: { maxActiveFiles: 50, maxRequests: 50 },
+      addSlices: { first: 2000 },
+    });
     const good = Array.from({ length: 1001 }, (_, i) => jpeg(`${i}.jpg`, 10));
     const bad = bytesSource(new Uint8Array(10), { name: "notes.txt", type: "text/plain" });
     const ids = uploader.add([...good, bad]);

@@ -48,5 +48,6 @@ export function uploadState(files: readonly FileState[], queue: string[] = []): 
     jobs: {},
     online: true,
     speed: 0,
+    adding: {},
   };
 }
