@@ -78,7 +78,15 @@ export async function measureReconnects(options: ReconnectOptions): Promise<Reco
   client.onConnect = () => {
     const receipt = `resubscribe-${++receipts}`;
     client.watchForReceipt(receipt, () => onResubscribed?.(performance.now()));
-    client.subscribe(topic, (message) => onProbe?.((JSON.parse(message.body) as { seq: number }).seq), { receipt });
+    client.subscribe(
+      topic,
+      (message) => {
+        // One event, or a batch of them (the broker's, push-batcher.ts).
+        const body = JSON.parse(message.body) as { seq: number } | { events: { seq: number }[] };
+        for (const event of "events" in body ? body.events : [body]) onProbe?.(event.seq);
+      },
+      { receipt },
+    );
   };
   client.onWebSocketClose = () => {
     closedAt = performance.now();

@@ -31,10 +31,15 @@ function fail(message: string): void {
   report({ type: "failed", message });
 }
 
-/** One message arrived on one connection: check it is the next one expected, count it. */
+/** One frame arrived on one connection: one event, or a batch of them (the broker's, push-batcher.ts). */
 function received(state: SetState, set: SubscriberSet, subscriber: Subscriber, body: string): void {
+  const parsed = JSON.parse(body) as { seq: number } | { type: "batch"; events: { seq: number }[] };
+  for (const event of "events" in parsed ? parsed.events : [parsed]) receivedOne(state, set, subscriber, event.seq);
+}
+
+/** One event: check it is the next one expected, count it. */
+function receivedOne(state: SetState, set: SubscriberSet, subscriber: Subscriber, seq: number): void {
   if (!state.armed) return;
-  const { seq } = JSON.parse(body) as { seq: number };
   if (seq !== subscriber.next) {
     fail(`${set}: expected seq ${subscriber.next}, got ${seq}`);
     return;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
 import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
-import { connect, eventually, stompClient, subscribed } from "./support/realtime-test-kit.js";
+import { connect, events, eventually, stompClient, subscribed } from "./support/realtime-test-kit.js";
 import { sendBytes, waitForJob } from "./upload-client.js";
 
 /**
@@ -178,7 +178,7 @@ describe("PostgreSQL connections cut while the server works", () => {
 
     // The socket opened before the cuts still gets the events that followed them.
     await eventually(() => {
-      const last = messages.map((m) => JSON.parse(m.body) as PushMessage).findLast((m) => m.type === "job");
+      const last = (events(messages) as PushMessage[]).findLast((m) => m.type === "job");
       expect(last).toMatchObject({ status: "COMPLETED", completedCount: 2 });
     });
   });

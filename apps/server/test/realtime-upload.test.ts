@@ -3,19 +3,19 @@ import type { Client, IMessage } from "@stomp/stompjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { connect, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
+import { connect, events, eventually, stompClient, subscribed, type Transport } from "./support/realtime-test-kit.js";
 import { startTwoInstances, type TwoInstances } from "./support/two-instances.js";
 import { uploadAndFinalize } from "./upload-client.js";
 
-const parse = (m: IMessage) => JSON.parse(m.body) as PushMessage;
+/** The push messages of the frames received, in order (a batch body is its events). */
+const parse = (messages: IMessage[]) => events(messages) as PushMessage[];
 
 /** Photo statuses in the order received, per photo; checks seq only ever grows per job and message ids are unique. */
 function timeline(messages: IMessage[]) {
   const perPhoto = new Map<string, string[]>();
   let lastSeq = 0;
-  for (const m of messages) {
-    const body = parse(m);
-    expect(m.headers["content-type"]).toBe("application/json");
+  for (const m of messages) expect(m.headers["content-type"]).toBe("application/json");
+  for (const body of parse(messages)) {
     expect(body.seq).toBeGreaterThanOrEqual(lastSeq);
     lastSeq = body.seq;
     if (body.type === "photo") {
@@ -69,7 +69,7 @@ describe.each<Transport>(["sockjs-websocket", "websocket", "sockjs-xhr-streaming
       await uploadThree(server, token, body.jobId, body.items, sources);
 
       const finalJob = await eventually(() => {
-        const last = messages.map(parse).findLast((m) => m.type === "job");
+        const last = parse(messages).findLast((m) => m.type === "job");
         expect(last).toMatchObject({ status: "COMPLETED", completedCount: 3 });
         return last;
       });
@@ -81,9 +81,9 @@ describe.each<Transport>(["sockjs-websocket", "websocket", "sockjs-xhr-streaming
       expect(finalJob?.seq).toBe(view.body.seq);
       // The user's queue carries lifecycle (job) messages only.
       await eventually(() =>
-        expect(lifecycle.map(parse).findLast(() => true)).toMatchObject({ type: "job", status: "COMPLETED" }),
+        expect(parse(lifecycle).findLast(() => true)).toMatchObject({ type: "job", status: "COMPLETED" }),
       );
-      expect(lifecycle.map(parse).every((m) => m.type === "job")).toBe(true);
+      expect(parse(lifecycle).every((m) => m.type === "job")).toBe(true);
     });
 
     it("refuses another user's job topic and a bad token", async () => {
@@ -143,7 +143,7 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     await uploadThree(sb, token, body.jobId, body.items, sources);
 
     await eventually(() =>
-      expect(messages.map(parse).findLast((m) => m.type === "job")).toMatchObject({
+      expect(parse(messages).findLast((m) => m.type === "job")).toMatchObject({
         status: "COMPLETED",
         completedCount: 3,
       }),

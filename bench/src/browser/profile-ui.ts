@@ -18,6 +18,7 @@ import { uiContender } from "./contenders.js";
 import { openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type ProfileNode, summarizeProfile, summarizeTrace, type TraceEvent } from "./profile-summary.js";
+import { countPushFrames, formatPushFrames } from "./push-frames.js";
 import { SCENARIOS, scenarioFiles } from "./scenarios.js";
 import { startBenchServer } from "./server-process.js";
 
@@ -60,17 +61,20 @@ export async function profileUi(argv: string[]): Promise<void> {
     await uiContender.pick(page);
     const chooser = await chooserShown;
 
+    const pushes = countPushFrames(target.cdp);
     const recorder = mode === "cpu" ? await startCpu(target.cdp) : await startTrace(target.cdp);
     const startedAt = Date.now();
     await chooser.setFiles(files);
     const stored = await watch.stored;
     await watch.finished;
     const doneAt = await uiDone;
+    const pushCounts = await pushes.stop();
     const storedAfterMs = (stored.lastStoredAt as number) - startedAt;
     console.log(`stored after ${storedAfterMs} ms, page showed all COMPLETED after ${doneAt - startedAt} ms`);
     await mkdir(OUT, { recursive: true });
     const file = path.join(OUT, `ui-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
     console.log(await recorder.stop(file, storedAfterMs));
+    console.log(formatPushFrames(pushCounts, files.length));
     console.log(`raw ${mode === "cpu" ? "profile" : "trace"}: ${file}`);
     await context.close();
   } finally {

@@ -5,6 +5,12 @@ import { JobStatus, PhotoCounts, PhotoStatus } from "./statuses.js";
 export const jobTopic = (jobId: string) => `/topic/job/${jobId}`;
 export const USER_JOBS_QUEUE = "/user/queue/jobs";
 export const JOB_TOPIC_PATTERN = /^\/topic\/job\/(job_[A-Za-z0-9]{8,40})$/;
+/**
+ * SUBSCRIBE header for USER_JOBS_QUEUE: with "true" the queue leaves out the messages of jobs the
+ * same connection follows on their topic, which brings them already (a third of a page's frames
+ * while it uploads). Without it the queue carries every job's lifecycle, as DESIGN §6 says.
+ */
+export const SKIP_FOLLOWED_JOBS_HEADER = "skip-followed-jobs";
 
 /**
  * The `message` header of the STOMP ERROR frames that mean "this token no longer signs you in":
@@ -49,6 +55,39 @@ export type JobMessage = z.infer<typeof JobMessage>;
 /** The one typed map of push messages: a new family is added here and the compiler finds every switch. */
 export const PushMessage = z.discriminatedUnion("type", [PhotoMessage, JobMessage]);
 export type PushMessage = z.infer<typeof PushMessage>;
+
+/**
+ * Most push messages one batch carries: a larger run goes out as several batches at once, so no one
+ * frame makes the page parse a few hundred KB in one task.
+ */
+export const MAX_PUSH_BATCH = 100;
+
+/**
+ * Several push messages for one subscription in one MESSAGE frame: the server holds what a
+ * destination gets for a short while and sends it together (README, "Realtime batches"). The events
+ * are in the order they happened, each with its own `seq`, exactly as they would have come one by one.
+ */
+export const PushBatch = z.object({
+  type: z.literal("batch"),
+  events: z.array(PushMessage).min(2).max(MAX_PUSH_BATCH),
+});
+export type PushBatch = z.infer<typeof PushBatch>;
+
+/** The body of a MESSAGE frame: one push message, or a batch of them. */
+export const PushBody = z.discriminatedUnion("type", [PhotoMessage, JobMessage, PushBatch]);
+export type PushBody = z.infer<typeof PushBody>;
+
+/** The push messages a body carries, in order. */
+export function pushEvents(body: PushBody): PushMessage[] {
+  return body.type === "batch" ? body.events : [body];
+}
+
+/** The body the server sends for `events` (at least one, at most MAX_PUSH_BATCH): a lone event as itself. */
+export function pushBody(events: readonly PushMessage[]): PushBody {
+  const [first] = events;
+  if (!first) throw new RangeError("a push body needs at least one event");
+  return events.length === 1 ? first : { type: "batch", events: [...events] };
+}
 
 /**
  * Events on the server's bus: a push message plus who owns the job (for routing, never sent).

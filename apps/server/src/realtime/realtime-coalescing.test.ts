@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALICE_JOB,
   connect,
+  events,
   eventually,
-  json,
   type RealtimeTestApp,
   startRealtimeApp,
   stompClient,
@@ -29,8 +29,8 @@ describe("progress coalescing on the way to the sockets", () => {
     }
     await rt.bus.publish(jobEvent(ALICE_JOB, 4, { status: "IN_PROGRESS" }));
 
-    await eventually(() => expect(got.map(json).at(-1)?.type).toBe("job"));
-    const messages = got.map((m) => JSON.parse(m.body));
+    await eventually(() => expect(events(got).at(-1)?.type).toBe("job"));
+    const messages = events(got);
     const progress = messages.filter((m) => m.type === "photo");
     // The first goes out at once, the rest of the window is merged: far fewer than the 100 sent.
     expect(progress.length).toBeLessThan(10);

@@ -28,8 +28,10 @@ export type RealtimeOptions = {
   connectTimeoutMs?: number;
   /** How often each connection's token is checked again; default 60 s. */
   revalidateMs?: number;
-  /** Tests pass a manual clock to reach token expiry without waiting. */
+  /** Tests pass a manual clock to reach token expiry without waiting (it also paces push batches). */
   clock?: Clock;
+  /** How long a destination's pushes are held to go out as one frame; default PUSH_BATCH_MS. */
+  batchMs?: number;
 };
 
 export type RealtimeService = {
@@ -76,6 +78,7 @@ const realtime: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
     connectTimeoutMs: options.connectTimeoutMs,
     revalidateMs: options.revalidateMs,
     clock: options.clock,
+    batchMs: options.batchMs,
   });
   const transports = attachStompTransports(app.server, {
     prefix: options.prefix ?? "/ws",

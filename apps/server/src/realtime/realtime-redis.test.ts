@@ -4,8 +4,8 @@ import { captureLogger } from "../../test/support/capture-logger.js";
 import {
   ALICE_JOB,
   connect,
+  events,
   eventually,
-  json,
   type RealtimeTestApp,
   startRealtimeApp,
   stompClient,
@@ -52,10 +52,10 @@ describe.skipIf(skip)("realtime across instances (Redis)", { timeout: 30_000 }, 
       ];
       for (const event of sent) await b.bus.publish(event);
 
-      await eventually(() => expect(topic).toHaveLength(3));
-      expect(topic.map(json)).toEqual(sent.map((e) => e.message));
-      await eventually(() => expect(queue).toHaveLength(1));
-      expect(json(queue[0]!)).toEqual(sent[2]!.message);
+      await eventually(() => expect(events(topic)).toHaveLength(3));
+      expect(events(topic)).toEqual(sent.map((e) => e.message));
+      await eventually(() => expect(events(queue)).toHaveLength(1));
+      expect(events(queue)).toEqual([sent[2]!.message]);
     } finally {
       await client.deactivate();
     }

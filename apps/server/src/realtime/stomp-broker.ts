@@ -1,6 +1,8 @@
+import { type PushMessage, pushBody } from "@rapidphoto/protocol";
 import type { EventBus, Logger } from "../events/event-bus.js";
 import type { BusEvent } from "../events/job-event.js";
 import { type Clock, systemClock } from "./clock.js";
+import { createPushBatcher, type PushStream } from "./push-batcher.js";
 import type { Authenticate, AuthorizeJob, SessionConfig } from "./session-config.js";
 import { encodeMessageTail } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
@@ -36,6 +38,8 @@ export type StompBrokerOptions = {
   connectTimeoutMs?: number;
   revalidateMs?: number;
   clock?: Clock;
+  /** How long a destination's pushes are held to go out as one frame (push-batcher.ts); 0 sends on the next turn. */
+  batchMs?: number;
 };
 
 export interface StompBroker {
@@ -53,7 +57,8 @@ export interface StompBroker {
 
 /**
  * The STOMP broker: accepts connections, keeps the subscription index, and routes every job event
- * from the bus — subscribed to once — to the sessions allowed to see it.
+ * from the bus — subscribed to once — to the sessions allowed to see it, a destination's events
+ * held briefly and sent together as one MESSAGE (push-batcher.ts).
  */
 export function createStompBroker(options: StompBrokerOptions): StompBroker {
   const { logger } = options;
@@ -89,13 +94,33 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
       for (const session of sessionsOf(event.userId)) session.revoke();
       return;
     }
-    // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
-    const targets = [...index.match(event)];
-    if (targets.length === 0) return;
-    const tail = encodeMessageTail(JSON.stringify(event.message));
-    for (const subscription of targets) subscription.subscriber.deliver(subscription, tail);
+    for (const stream of index.streamsWanted(event)) batcher.add(stream, event.message);
   }
 
+  /** One frame for every subscription of the stream, its body encoded once. */
+  function send(stream: PushStream, messages: PushMessage[]): void {
+    try {
+      // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
+      const targets = [...index.matchStream(stream)];
+      if (targets.length === 0) return;
+      let shared: string | undefined;
+      for (const subscription of targets) {
+        const wanted = subscription.skipFollowed ? unfollowed(subscription, messages) : messages;
+        if (wanted.length === 0) continue;
+        if (wanted !== messages) {
+          subscription.subscriber.deliver(subscription, encodeMessageTail(JSON.stringify(pushBody(wanted))));
+          continue;
+        }
+        shared ??= encodeMessageTail(JSON.stringify(pushBody(messages)));
+        subscription.subscriber.deliver(subscription, shared);
+      }
+    } catch (err) {
+      // Runs from a timer: a throw here would take the process down.
+      logger.error({ err, stream: stream.key }, "stomp: delivering pushes failed");
+    }
+  }
+
+  const batcher = createPushBatcher({ clock: config.clock, windowMs: options.batchMs, send });
   const unsubscribe = options.bus.subscribe(route);
 
   return {
@@ -123,7 +148,16 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
       if (closed) return;
       closed = true;
       unsubscribe();
+      // What the bus brought before closing still goes out, then the sockets close.
+      batcher.flush();
+      batcher.close();
       for (const session of [...sessions]) session.close();
     },
   };
+}
+
+/** The messages a user-queue subscription still wants: those of jobs its connection does not follow on their topic. */
+function unfollowed(subscription: Subscription, messages: PushMessage[]): PushMessage[] {
+  const wanted = messages.filter((message) => !subscription.subscriber.follows(message.jobId));
+  return wanted.length === messages.length ? messages : wanted;
 }

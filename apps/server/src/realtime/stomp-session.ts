@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { SKIP_FOLLOWED_JOBS_HEADER } from "@rapidphoto/protocol";
 import { parseDestination } from "./destinations.js";
 import type { SessionConfig } from "./session-config.js";
 import { SessionSignIn } from "./session-sign-in.js";
@@ -106,6 +107,13 @@ export class StompSession implements Subscriber {
       );
       this.end("destroy");
     }
+  }
+
+  follows(jobId: string): boolean {
+    for (const { destination } of this.subscriptions.values()) {
+      if (destination.kind === "job" && destination.jobId === jobId) return true;
+    }
+    return false;
   }
 
   /** Closes without an ERROR frame (shutdown, or a drop the client should simply recover from). */
@@ -253,7 +261,12 @@ export class StompSession implements Subscriber {
       // Same answer for "someone else's" and "no such job": existence never leaks.
       if (!allowed) throw new StompProtocolError("FORBIDDEN_DESTINATION");
     }
-    const subscription: Subscription = { id, destination, subscriber: this };
+    const subscription: Subscription = {
+      id,
+      destination,
+      subscriber: this,
+      skipFollowed: destination.kind === "user-jobs" && headers[SKIP_FOLLOWED_JOBS_HEADER] === "true",
+    };
     this.subscriptions.set(id, subscription);
     this.host.addSubscription(subscription);
   }

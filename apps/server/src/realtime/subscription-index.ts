@@ -1,11 +1,14 @@
 import type { JobEvent } from "@rapidphoto/protocol";
 import type { Destination } from "./destinations.js";
+import type { PushStream } from "./push-batcher.js";
 
 /** The session side of a subscription: who it belongs to and how to hand it a message. */
 export interface Subscriber {
   readonly userId: string;
   /** `tail`: the shared end of the MESSAGE frame (see encodeMessageTail). */
   deliver(subscription: Subscription, tail: string): void;
+  /** Whether this connection subscribes to the job's topic. */
+  follows(jobId: string): boolean;
 }
 
 export type Subscription = {
@@ -13,6 +16,8 @@ export type Subscription = {
   readonly id: string;
   readonly destination: Destination;
   readonly subscriber: Subscriber;
+  /** The user's queue without the jobs this connection follows on their topic (SKIP_FOLLOWED_JOBS_HEADER). */
+  readonly skipFollowed?: boolean;
 };
 
 /**
@@ -43,11 +48,24 @@ export class SubscriptionIndex {
 
   /** Subscriptions that receive `event`. */
   *match(event: JobEvent): Generator<Subscription> {
-    for (const subscription of this.byJob.get(event.message.jobId) ?? []) {
-      // Ownership was checked at SUBSCRIBE; checking again means a wrong authorizeJob can never leak events.
-      if (subscription.subscriber.userId === event.userId) yield subscription;
+    for (const stream of streamsOf(event)) yield* this.matchStream(stream);
+  }
+
+  /** The streams `event` goes to that someone here subscribes to (see push-batcher.ts). */
+  streamsWanted(event: JobEvent): PushStream[] {
+    return streamsOf(event).filter((stream) => !this.matchStream(stream).next().done);
+  }
+
+  /** Subscriptions of one stream: a job's topic, or a user's queue. */
+  *matchStream(stream: PushStream): Generator<Subscription> {
+    if (stream.jobId === undefined) {
+      yield* this.byUser.get(stream.userId) ?? [];
+      return;
     }
-    if (event.message.type === "job") yield* this.byUser.get(event.userId) ?? [];
+    for (const subscription of this.byJob.get(stream.jobId) ?? []) {
+      // Ownership was checked at SUBSCRIBE; checking again means a wrong authorizeJob can never leak events.
+      if (subscription.subscriber.userId === stream.userId) yield subscription;
+    }
   }
 
   get size(): number {
@@ -61,4 +79,12 @@ export class SubscriptionIndex {
     const { destination } = subscription;
     return destination.kind === "job" ? [this.byJob, destination.jobId] : [this.byUser, subscription.subscriber.userId];
   }
+}
+
+/** Where an event goes: its job's topic, and for a job's lifecycle message also its owner's queue. */
+export function streamsOf(event: JobEvent): PushStream[] {
+  const { userId } = event;
+  const { jobId } = event.message;
+  const topic = { key: `job:${userId}:${jobId}`, userId, jobId };
+  return event.message.type === "job" ? [topic, { key: `user:${userId}`, userId }] : [topic];
 }

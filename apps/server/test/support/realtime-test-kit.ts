@@ -137,6 +137,15 @@ export function eventually<T>(check: () => T | Promise<T>): Promise<T> {
 
 export const json = (message: IMessage) => JSON.parse(message.body) as { type: string; seq: number; jobId: string };
 
+type PushEvent = { type: string; seq: number; jobId: string; [field: string]: unknown };
+
+/** The push events in received frames, in order: a batch body is its events (README, "Realtime batches"). */
+export const events = (messages: IMessage[]): PushEvent[] =>
+  messages.flatMap((message) => {
+    const body = JSON.parse(message.body) as PushEvent | { type: "batch"; events: PushEvent[] };
+    return body.type === "batch" ? (body as { events: PushEvent[] }).events : [body as PushEvent];
+  });
+
 /**
  * A STOMP client over a raw WebSocket built from our own codec, for what @stomp/stompjs will not
  * do: garbage, wrong order, silence.

@@ -15,7 +15,9 @@ class FakeRealtime implements RealtimeClient {
   readonly subs = new Map<string, Set<PushHandler>>();
   readonly #listeners = new Set<(s: ConnectionState) => void>();
 
-  subscribe(destination: string, handler: PushHandler) {
+  readonly headers = new Map<string, Record<string, string> | undefined>();
+  subscribe(destination: string, handler: PushHandler, headers?: Record<string, string>) {
+    this.headers.set(destination, headers);
     const set = this.subs.get(destination) ?? new Set<PushHandler>();
     this.subs.set(destination, set);
     set.add(handler);
@@ -36,7 +38,11 @@ class FakeRealtime implements RealtimeClient {
     for (const set of this.subs.values()) for (const h of set) h.onSubscribed?.();
   }
   push(destination: string, message: PushMessage) {
-    for (const h of this.subs.get(destination) ?? []) h.onMessage(message);
+    this.pushBatch(destination, [message]);
+  }
+  /** One frame holding several messages (a batch body). */
+  pushBatch(destination: string, messages: PushMessage[]) {
+    for (const h of this.subs.get(destination) ?? []) h.onMessages(messages);
   }
 }
 
@@ -104,6 +110,7 @@ let appliedViews: JobView[];
 let owned: Map<string, { seq: number }>;
 let fetchJob: ReturnType<typeof vi.fn<(jobId: string, signal: AbortSignal) => Promise<JobView>>>;
 let libraryChanges: number;
+let libraryPhotos: string[][];
 let sync: LiveSync;
 
 beforeEach(() => {
@@ -113,6 +120,7 @@ beforeEach(() => {
   appliedViews = [];
   owned = new Map();
   libraryChanges = 0;
+  libraryPhotos = [];
   fetchJob = vi.fn(async () => view(5));
   sync = new LiveSync({
     queryClient,
@@ -126,7 +134,10 @@ beforeEach(() => {
     },
     ownJob: (jobId) => owned.get(jobId),
     fetchJob,
-    onLibraryChanged: () => libraryChanges++,
+    onLibraryChanged: (photoIds) => {
+      libraryChanges++;
+      libraryPhotos.push(photoIds);
+    },
     pollMs: 1_000,
   });
   sync.connect(realtime);
@@ -193,6 +204,72 @@ describe("LiveSync", () => {
     expect(fetchJob).toHaveBeenCalledTimes(1);
   });
 
+  it("applies a batch in order with one write to the job's cached view and one to the list of jobs", async () => {
+    const twoPhotos = (seq: number): JobView =>
+      jobView({
+        jobId: JOB,
+        seq,
+        photos: [
+          jobViewPhoto({ photoId: "ph_1", status: "UPLOADING" }),
+          jobViewPhoto({ photoId: "ph_2", status: "UPLOADING" }),
+        ],
+      });
+    fetchJob.mockResolvedValueOnce(twoPhotos(5));
+    queryClient.setQueryData(uploadKeys.active(), [{ ...jobMessage(JOB, 5), type: undefined }]);
+    sync.track([JOB]);
+    realtime.goLive();
+    await flush();
+    fetchJob.mockClear();
+    const writes = vi.spyOn(queryClient, "setQueryData");
+
+    const second = (seq: number, status: PhotoMessage["status"]) => ({ ...photo(seq, status, 100), photoId: "ph_2" });
+    realtime.pushBatch(`/topic/job/${JOB}`, [
+      photo(6, "PROCESSING", 100),
+      jobPush({ jobId: JOB, seq: 7, processingCount: 1 }),
+      second(8, "PROCESSING"),
+      jobPush({ jobId: JOB, seq: 9, processingCount: 2 }),
+      photo(10, "COMPLETED", 100),
+      jobPush({ jobId: JOB, seq: 11, processingCount: 1, completedCount: 1 }),
+    ]);
+    await flush();
+
+    expect(applied.map((m) => m.seq)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(writes.mock.calls.map(([key]) => key)).toEqual([uploadKeys.job(JOB), uploadKeys.active()]);
+    expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))).toMatchObject({
+      seq: 11,
+      completedCount: 1,
+      photos: [
+        { photoId: "ph_1", status: "COMPLETED" },
+        { photoId: "ph_2", status: "PROCESSING" },
+      ],
+    });
+    expect(queryClient.getQueryData<JobSummary[]>(uploadKeys.active())?.[0]).toMatchObject({
+      seq: 11,
+      completedCount: 1,
+    });
+    expect(libraryPhotos).toEqual([["ph_1", "ph_2", "ph_1"]]);
+    expect(fetchJob).not.toHaveBeenCalled(); // no gap inside the batch
+  });
+
+  it("refetches once when a batch shows a gap, after writing what it brought", async () => {
+    sync.track([JOB]);
+    realtime.goLive();
+    await flush();
+    fetchJob.mockClear();
+    fetchJob.mockImplementationOnce(async () => {
+      // The refetch starts after the batch's write: the cache already holds its last push.
+      expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.seq).toBe(12);
+      return view(12, "COMPLETED");
+    });
+    realtime.pushBatch(`/topic/job/${JOB}`, [
+      photo(6, "PROCESSING", 100),
+      photo(9, "COMPLETED", 100),
+      jobPush({ jobId: JOB, seq: 12 }),
+    ]);
+    await flush();
+    expect(fetchJob).toHaveBeenCalledTimes(1);
+  });
+
   it("refetches after a reconnect, and polls while the socket is down", async () => {
     vi.useFakeTimers();
     sync.track([JOB]);
@@ -245,6 +322,21 @@ describe("LiveSync", () => {
   it("measures gaps of this tab's job against the engine's seq, which keeps a push newer than a slow fetch", async () => {
     owned.set(JOB, { seq: 0 });
     await gapsAfterSlowFirstFetch(() => expect(appliedViews.map((v) => v.seq)).toEqual([7]));
+  });
+
+  it("asks the user queue to leave out followed jobs, and still takes a job message that comes on the topic of a job just dropped", () => {
+    expect(realtime.headers.get("/user/queue/jobs")).toEqual({ "skip-followed-jobs": "true" });
+    const summary = { ...view(1), photos: undefined } as unknown as JobSummary;
+    queryClient.setQueryData(uploadKeys.active(), [summary]);
+    sync.track([JOB]);
+    const topic = [...(realtime.subs.get(`/topic/job/${JOB}`) ?? [])];
+    sync.track([]); // the UNSUBSCRIBE is on its way; the server still sends on the topic
+    for (const handler of topic)
+      handler.onMessages([{ ...jobMessage(JOB, 4), completedCount: 1, status: "COMPLETED" }]);
+    expect(queryClient.getQueryData<JobSummary[]>(uploadKeys.active())?.[0]).toMatchObject({
+      status: "COMPLETED",
+      seq: 4,
+    });
   });
 
   it("refreshes the list of jobs when the user queue announces one it does not know (another tab)", async () => {

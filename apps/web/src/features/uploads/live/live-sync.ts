@@ -5,6 +5,7 @@ import {
   type JobView,
   jobTopic,
   type PushMessage,
+  SKIP_FOLLOWED_JOBS_HEADER,
   USER_JOBS_QUEUE,
 } from "@rapidphoto/protocol";
 import type { QueryClient } from "@tanstack/react-query";
@@ -48,9 +49,9 @@ export type LiveSyncOptions = {
 export class LiveSync {
   readonly #o: LiveSyncOptions;
   /** Gaps are measured against the `seq` of the job's one holder: the engine, or the cached view. */
-  readonly #seq = new SeqTracker(
-    (jobId) => this.#o.ownJob(jobId)?.seq ?? this.#o.queryClient.getQueryData<JobView>(uploadKeys.job(jobId))?.seq,
-  );
+  readonly #seq = new SeqTracker((jobId) => this.#o.ownJob(jobId)?.seq ?? this.#cachedView(jobId)?.seq);
+  /** The cache writes of the frame being applied, made together when it is done (see #applyFrame). */
+  #frame: FrameWrites | null = null;
   /** Followed jobs → their topic unsubscribe (null while there is no connection). */
   readonly #jobs = new Map<string, (() => void) | null>();
   readonly #inflight = new Map<string, Promise<JobView>>();
@@ -70,11 +71,16 @@ export class LiveSync {
   connect(realtime: RealtimeClient): void {
     this.disconnect();
     this.#realtime = realtime;
-    const stopUser = realtime.subscribe(USER_JOBS_QUEUE, {
-      onMessage: (m) => this.#onUserMessage(m),
-      // Jobs may have started elsewhere while we were away.
-      onSubscribed: () => void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }),
-    });
+    const stopUser = realtime.subscribe(
+      USER_JOBS_QUEUE,
+      {
+        onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onUserMessage(m)),
+        // Jobs may have started elsewhere while we were away.
+        onSubscribed: () => void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }),
+      },
+      // A followed job's messages come on its topic; the queue need not bring them again.
+      { [SKIP_FOLLOWED_JOBS_HEADER]: "true" },
+    );
     const stopState = realtime.onStateChange(() => this.#updatePolling());
     this.#stopRealtime = () => {
       stopUser();
@@ -173,53 +179,89 @@ export class LiveSync {
     if (!realtime) return;
     this.#seq.reset(jobId);
     const stop = realtime.subscribe(jobTopic(jobId), {
-      onMessage: (m) => this.#onJobMessage(m),
+      onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onJobMessage(m)),
       // Live from here on: what happened before is read once (also after every reconnect).
       onSubscribed: () => void this.resync(jobId).catch(() => {}),
     });
     this.#jobs.set(jobId, stop);
   }
 
+  /**
+   * Applies the messages of one frame (one push, or a batch) one by one, in order, with the cache
+   * writes they make held and made once at the end: one write per job view and one for the list of
+   * jobs however many messages the batch holds, one library announcement, then any refetch a gap
+   * asked for. The engine takes its messages as they come; its store already writes at its own pace.
+   */
+  #applyFrame(messages: readonly PushMessage[], each: (message: PushMessage) => void): void {
+    const frame: FrameWrites = { views: new Map(), jobs: null, library: [], gaps: new Set() };
+    this.#frame = frame;
+    try {
+      for (const message of messages) each(message);
+    } finally {
+      this.#frame = null;
+    }
+    const { queryClient } = this.#o;
+    for (const [jobId, view] of frame.views) queryClient.setQueryData<JobView>(uploadKeys.job(jobId), view);
+    if (frame.jobs) queryClient.setQueryData<JobSummary[]>(uploadKeys.active(), frame.jobs.list);
+    if (frame.library.length) this.#o.onLibraryChanged(frame.library);
+    for (const jobId of frame.gaps) void this.resync(jobId).catch(() => {});
+  }
+
+  /** A job's cached view as the frame being applied has left it. */
+  #cachedView(jobId: string): JobView | undefined {
+    return this.#frame?.views.get(jobId) ?? this.#o.queryClient.getQueryData<JobView>(uploadKeys.job(jobId));
+  }
+
+  /** The cached list of jobs as the frame being applied has left it. */
+  #cachedJobs(): JobSummary[] | undefined {
+    const held = this.#frame?.jobs;
+    return held ? held.list : this.#o.queryClient.getQueryData<JobSummary[]>(uploadKeys.active());
+  }
+
   #onJobMessage(message: PushMessage): void {
     const { jobId } = message;
-    if (!this.#jobs.has(jobId)) return;
+    if (!this.#jobs.has(jobId)) {
+      // Dropped from the followed jobs, but the server has not seen the UNSUBSCRIBE yet and so left
+      // the message out of the user queue (SKIP_FOLLOWED_JOBS_HEADER): the list of jobs takes it here.
+      if (message.type === "job") this.#onUserMessage(message);
+      return;
+    }
     const verdict = this.#seq.observe(jobId, message.seq);
     this.#absorb(message);
-    if (verdict === "gap") void this.resync(jobId).catch(() => {});
+    if (verdict === "gap") this.#frame?.gaps.add(jobId);
   }
 
   /** The caller's job lifecycle, all jobs: followed ones arrive on their topic too. */
   #onUserMessage(message: PushMessage): void {
     if (this.#jobs.has(message.jobId) || message.type !== "job") return;
-    const known = this.#o.queryClient
-      .getQueryData<JobSummary[]>(uploadKeys.active())
-      ?.some((j) => j.jobId === message.jobId);
+    const known = this.#cachedJobs()?.some((j) => j.jobId === message.jobId);
     this.#absorb(message);
     // A job started in another tab or on another device: the panel should show it.
     if (!known) void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
   }
 
-  /** Into the engine; other jobs' into their cached view and the cached list of jobs. */
+  /** Into the engine; other jobs' into their cached view and the cached list of jobs (see #applyFrame). */
   #absorb(message: PushMessage): void {
-    const { queryClient } = this.#o;
+    const frame = this.#frame;
+    if (!frame) throw new Error("live sync: a push applied outside a frame");
     this.#o.apply(message); // the engine takes only its own jobs' (a push may beat its store's first frame)
     if (this.#owns(message.jobId)) return;
-    const key = uploadKeys.job(message.jobId);
-    if (queryClient.getQueryData<JobView>(key)) {
-      queryClient.setQueryData<JobView>(key, (view) => view && applyPushToJobView(view, message));
+    const view = this.#cachedView(message.jobId);
+    if (view) {
+      const next = applyPushToJobView(view, message);
+      if (next !== view) frame.views.set(message.jobId, next);
     } else if (this.#jobs.has(message.jobId)) {
       this.#keepEarly(message);
     }
     if (message.type === "job") {
-      queryClient.setQueryData<JobSummary[]>(uploadKeys.active(), (jobs) => {
-        const index = jobs?.findIndex((j) => j.jobId === message.jobId) ?? -1;
-        const job = jobs?.[index];
-        if (!jobs || !job) return jobs;
-        const next = foldJob(job, message);
-        return next === job ? jobs : jobs.with(index, next);
-      });
+      const jobs = this.#cachedJobs();
+      const index = jobs?.findIndex((j) => j.jobId === message.jobId) ?? -1;
+      const job = jobs?.[index];
+      if (!jobs || !job) return;
+      const next = foldJob(job, message);
+      if (next !== job) frame.jobs = { list: jobs.with(index, next) };
     } else if (isInLibrary(message.status)) {
-      this.#o.onLibraryChanged([message.photoId]);
+      frame.library.push(message.photoId);
     }
   }
 
@@ -248,6 +290,17 @@ export class LiveSync {
     }
   }
 }
+
+/** What one frame's messages change in the query cache, written when the frame is done. */
+type FrameWrites = {
+  views: Map<string, JobView>;
+  /** The list of jobs, once a message changed it. */
+  jobs: { list: JobSummary[] } | null;
+  /** Photos that reached the library or changed status there. */
+  library: string[];
+  /** Jobs whose `seq` showed a gap: refetched once the frame is written. */
+  gaps: Set<string>;
+};
 
 /** Whether a photo entered or changed within the library's statuses between two views. */
 function libraryMoved(before: JobView | undefined, after: JobView): string[] {

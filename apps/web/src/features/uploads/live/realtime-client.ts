@@ -1,11 +1,12 @@
-import { PushMessage, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
+import { PushBody, type PushMessage, pushEvents, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
 import { Client, type IMessage, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
 
 /**
  * The realtime connection (DESIGN §6): STOMP 1.2 over SockJS to `/ws`, authenticated with the
  * bearer token in CONNECT. It reconnects on its own with exponential backoff and re-subscribes
  * every destination still wanted, so callers subscribe once and keep their subscription across
- * drops. Bodies are validated with the protocol's `PushMessage` schema; anything else is dropped.
+ * drops. Bodies are validated with the protocol's `PushBody` schema (one push message, or a batch
+ * of them); anything else is dropped.
  */
 
 /** DESIGN §6: "resubscribes on reconnect with exponential backoff from ~250 ms". */
@@ -21,7 +22,11 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
 
 export interface PushHandler {
-  onMessage(message: PushMessage): void;
+  /**
+   * The push messages of one MESSAGE frame, in order: one, or a batch the server held for a moment
+   * (README, "Realtime batches"). A handler applies them together, in one store or cache write.
+   */
+  onMessages(messages: readonly PushMessage[]): void;
   /**
    * The server has confirmed the subscription (RECEIPT): from now on nothing is missed, so this is
    * when to fetch the current state. Called again after every reconnect.
@@ -31,8 +36,11 @@ export interface PushHandler {
 
 export interface RealtimeClient {
   readonly state: ConnectionState;
-  /** Subscribes now or as soon as connected, and again after every reconnect. Returns the unsubscribe. */
-  subscribe(destination: string, handler: PushHandler): () => void;
+  /**
+   * Subscribes now or as soon as connected, and again after every reconnect. Returns the
+   * unsubscribe. `headers` go on the SUBSCRIBE (the first subscriber's, while one is subscribed).
+   */
+  subscribe(destination: string, handler: PushHandler, headers?: Record<string, string>): () => void;
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   /** Messages dropped because they were not valid push messages (for tests and diagnostics). */
   readonly droppedCount: number;
@@ -67,6 +75,7 @@ export type RealtimeClientOptions = {
 
 type Entry = {
   destination: string;
+  headers: Record<string, string>;
   handlers: Set<PushHandler>;
   subscription: StompSubscription | null;
   /** The server confirmed the current subscription. */
@@ -127,7 +136,10 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
 
   function attach(entry: Entry): void {
     const receipt = `sub-${++receipts}`;
-    const subscription = client.subscribe(entry.destination, (frame) => dispatch(entry, frame), { receipt });
+    const subscription = client.subscribe(entry.destination, (frame) => dispatch(entry, frame), {
+      ...entry.headers,
+      receipt,
+    });
     entry.subscription = subscription;
     entry.confirmed = false;
     client.watchForReceipt(receipt, () => {
@@ -138,13 +150,13 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   }
 
   function dispatch(entry: Entry, frame: IMessage): void {
-    const message = parsePush(frame.body);
-    if (!message) {
+    const messages = parsePush(frame.body);
+    if (!messages) {
       dropped++;
       options.debug?.(`dropped an invalid push on ${entry.destination}`);
       return;
     }
-    for (const handler of [...entry.handlers]) handler.onMessage(message);
+    for (const handler of [...entry.handlers]) handler.onMessages(messages);
   }
 
   client.activate();
@@ -179,10 +191,10 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     get droppedCount() {
       return dropped;
     },
-    subscribe(destination, handler) {
+    subscribe(destination, handler, headers = {}) {
       let entry = entries.get(destination);
       if (!entry) {
-        entry = { destination, handlers: new Set(), subscription: null, confirmed: false };
+        entry = { destination, headers, handlers: new Set(), subscription: null, confirmed: false };
         entries.set(destination, entry);
         if (client.connected) attach(entry);
       } else if (entry.confirmed) {
@@ -235,14 +247,18 @@ function browserWake(listener: (reason: WakeReason) => void): () => void {
   };
 }
 
-/** A push message, or null for anything that is not valid JSON of a known message family. */
-export function parsePush(body: string): PushMessage | null {
+/**
+ * The push messages of a MESSAGE body (one, or a batch's in order), or null for anything that is
+ * not valid JSON of a known message family: a batch with one invalid event is dropped whole, and
+ * the `seq` of the next push shows the gap.
+ */
+export function parsePush(body: string): PushMessage[] | null {
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch {
     return null;
   }
-  const parsed = PushMessage.safeParse(value);
-  return parsed.success ? parsed.data : null;
+  const parsed = PushBody.safeParse(value);
+  return parsed.success ? pushEvents(parsed.data) : null;
 }

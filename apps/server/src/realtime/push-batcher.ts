@@ -1,0 +1,84 @@
+import { MAX_PUSH_BATCH, type PushMessage } from "@rapidphoto/protocol";
+import type { Clock } from "./clock.js";
+
+/**
+ * At most one MESSAGE frame per destination this often. At 1,000 files a job's topic carries
+ * ~150 events a second; one frame each cost the page a task, a STOMP parse and a store/cache write
+ * per event (bench/results/browser-perf-log.md, "Pushes"). 100 ms is the page's own store pace.
+ */
+export const PUSH_BATCH_MS = 100;
+
+/**
+ * What one destination stream carries: a job's topic (`jobId` set) or a user's queue. Events of a
+ * stream reach every subscription of it in the same frames, so a frame's body is encoded once.
+ */
+export type PushStream = { readonly key: string; readonly userId: string; readonly jobId?: string };
+
+export interface PushBatcher {
+  add(stream: PushStream, message: PushMessage): void;
+  /** Sends everything pending now (shutdown). */
+  flush(): void;
+  /** Cancels the timers; what is still pending is dropped, and later events are sent at once. */
+  close(): void;
+}
+
+type Window = { stream: PushStream; pending: PushMessage[]; cancel: () => void };
+
+/**
+ * Paces each stream: an event on an idle stream goes out on the next turn of the event loop (with
+ * whatever else the same burst published), after which the stream sends at most once per
+ * `windowMs`, everything held meanwhile in one call. Order within a stream is kept; nothing is
+ * merged or dropped (progress is merged upstream, progress-coalescer.ts). A run longer than
+ * MAX_PUSH_BATCH is split into several sends, in order.
+ */
+export function createPushBatcher(options: {
+  clock: Clock;
+  windowMs?: number;
+  send(stream: PushStream, messages: PushMessage[]): void;
+}): PushBatcher {
+  const { clock, send } = options;
+  const windowMs = options.windowMs ?? PUSH_BATCH_MS;
+  const windows = new Map<string, Window>();
+  let closed = false;
+
+  function sendPending(window: Window): void {
+    const { pending } = window;
+    window.pending = [];
+    for (let i = 0; i < pending.length; i += MAX_PUSH_BATCH) send(window.stream, pending.slice(i, i + MAX_PUSH_BATCH));
+  }
+
+  function due(window: Window): void {
+    if (window.pending.length === 0) {
+      // A whole window without events: the stream is idle again.
+      windows.delete(window.stream.key);
+      return;
+    }
+    window.cancel = clock.setTimeout(() => due(window), windowMs);
+    sendPending(window);
+  }
+
+  return {
+    add(stream, message) {
+      if (closed) {
+        send(stream, [message]);
+        return;
+      }
+      const open = windows.get(stream.key);
+      if (open) {
+        open.pending.push(message);
+        return;
+      }
+      const window: Window = { stream, pending: [message], cancel: () => {} };
+      windows.set(stream.key, window);
+      window.cancel = clock.setTimeout(() => due(window), 0);
+    },
+    flush() {
+      for (const window of windows.values()) sendPending(window);
+    },
+    close() {
+      closed = true;
+      for (const window of windows.values()) window.cancel();
+      windows.clear();
+    },
+  };
+}
