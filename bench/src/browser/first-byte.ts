@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N] [--contender ui|ui-nohash|bare]… [--settle MS] [--no-pin]`
+ * `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N] [--contender ui|ui-nohash|bare]… [--settle MS] [--profile] [--no-pin]`
  *
  * Only the start of an upload: the same selection through each contender's own file chooser as the
  * browser bench makes it (fresh user per run, one fresh server, contenders interleaved), measured
@@ -7,8 +7,12 @@
  * page's long tasks (> 50 ms) until then and until `--settle` ms after it (adding a large selection
  * happens there). The upload is then abandoned (the page is closed). Minutes instead of the full
  * bench's quarter hour, for choosing how a selection is added; the full bench stays the reference.
+ * `--profile`: a V8 CPU profile of each UI run's window (web app built unminified), split at the
+ * first byte, printed and written to .tmp/.
  */
+import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { chromium } from "playwright-core";
@@ -17,11 +21,13 @@ import type { Contender } from "./contenders.js";
 import { openContenderPage } from "./measure-run.js";
 import type { ProbeReadout } from "./page-probe.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
+import { startCpu } from "./profile-ui.js";
 import { SCENARIOS, scenarioFiles } from "./scenarios.js";
 import { startBenchServer } from "./server-process.js";
 import { warmUpServer } from "./server-warm-up.js";
 
 const LONG_TASK_MS = 50;
+const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
 
 type Sample = { firstByteMs: number; longBefore: number; longAfter: number; longestMs: number };
 
@@ -35,8 +41,10 @@ export async function firstByteBench(argv: string[]): Promise<void> {
       contender: { type: "string", multiple: true },
       settle: { type: "string", default: "3000" },
       "no-pin": { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
     },
   });
+  if (values.profile) process.env.RAPIDPHOTO_WEB_UNMINIFIED = "1";
   const scenario = SCENARIOS.find((s) => s.name === values.scenario);
   if (!scenario) throw new Error(`unknown scenario ${values.scenario}`);
   const all = await scenarioFiles(scenario);
@@ -61,7 +69,8 @@ export async function firstByteBench(argv: string[]): Promise<void> {
         const server = await startBenchServer(pin ? SERVER_CPU : null);
         try {
           await warmUpServer(server, files);
-          const sample = await measureStart(browser, server, contender, files, settleMs);
+          const profile = values.profile && contender.name.startsWith("ui") ? `${scenario.name}-${round}` : null;
+          const sample = await measureStart(browser, server, contender, files, settleMs, profile);
           samples.get(contender.name)!.push(sample);
           console.log(
             `${scenario.name} ${files.length} files, round ${round + 1}, ${contender.name}: first byte ${sample.firstByteMs} ms, ` +
@@ -88,6 +97,7 @@ async function measureStart(
   contender: Contender,
   files: string[],
   settleMs: number,
+  profile: string | null,
 ): Promise<Sample> {
   const { context, target, user } = await openContenderPage(browser, server, contender);
   try {
@@ -99,11 +109,19 @@ async function measureStart(
     const chooserShown = page.waitForEvent("filechooser");
     await contender.pick(page);
     const chooser = await chooserShown;
+    const recorder = profile ? await startCpu(target.cdp) : null;
     const selectedAt = Date.now();
     await chooser.setFiles(files);
     const firstPutAt = await watch.firstPut;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstPutAt + settleMs - Date.now())));
     watch.disarm();
+    if (recorder) {
+      await mkdir(OUT, { recursive: true });
+      const file = path.join(OUT, `first-byte-${profile}.cpuprofile`);
+      console.log(`profile, split at the first byte (${firstPutAt - selectedAt} ms):`);
+      console.log(await recorder.stop(file, firstPutAt - selectedAt));
+      console.log(`raw profile: ${file}`);
+    }
     const probe = (await page.evaluate(() =>
       (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
     )) as ProbeReadout;

@@ -84,9 +84,9 @@ export async function profileUi(argv: string[]): Promise<void> {
   }
 }
 
-type Recorder = { stop(file: string, splitAtMs: number): Promise<string> };
+export type Recorder = { stop(file: string, splitAtMs: number): Promise<string> };
 
-async function startCpu(cdp: CDPSession): Promise<Recorder> {
+export async function startCpu(cdp: CDPSession): Promise<Recorder> {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: SAMPLING_US });
   await cdp.send("Profiler.start");

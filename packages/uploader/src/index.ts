@@ -3,6 +3,8 @@
  * Browser: `createUploader({ api: createApiClient(...), transport: createXhrTransport() })`.
  * Node: transports and file sources come from `@rapidphoto/uploader/node`.
  */
+
+export { type AddingState, type AddSlicePolicy, DEFAULT_ADD_SLICES, type TaskScheduler } from "./add-slices.js";
 export {
   type ApiClientOptions,
   createApiClient,

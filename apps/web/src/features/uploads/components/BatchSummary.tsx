@@ -82,11 +82,15 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
               · {local.duplicateCount.toLocaleString("en-US")} already in library
             </span>
           )}
-          {local.bytesTotal > 0 && (
-            <span>
-              {" "}
-              · {formatBytes(local.bytesSent)} of {formatBytes(local.bytesTotal)}
-            </span>
+          {local.addingCount > 0 ? (
+            <span data-testid="upload-adding"> · adding {local.addingCount.toLocaleString("en-US")}…</span>
+          ) : (
+            local.bytesTotal > 0 && (
+              <span>
+                {" "}
+                · {formatBytes(local.bytesSent)} of {formatBytes(local.bytesTotal)}
+              </span>
+            )
           )}
         </p>
         <BatchStatuses batches={batches} />

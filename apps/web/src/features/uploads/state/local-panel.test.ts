@@ -44,6 +44,24 @@ describe("panel rows", () => {
     expect(localRowIds(waiting, new Set(["p"]), "active")).toEqual(["r", "q"]);
   });
 
+  it("counts the files of a selection still being added from the start, as queued, in their batch", () => {
+    const first = [file("p", { jobId: null, batchId: "b_1" }), file("q", { jobId: null, batchId: "b_1" })];
+    const adding = { ...state(first, ["p", "q"]), adding: { b_1: { files: 998, paused: false } } };
+    expect(localCounts(adding, none)).toEqual({ all: 1000, active: 1000, completed: 0, failed: 0 });
+    expect(summarize(adding, none)).toMatchObject({
+      totalCount: 1000,
+      queuedCount: 1000,
+      sendingCount: 1000,
+      pausedCount: 0,
+      addingCount: 998,
+    });
+    expect(localBatchStatuses(adding, none)).toEqual(["b_1:QUEUED"]);
+    // Only the rows that exist are listed; paused ones to come count as paused.
+    expect(localRowIds(adding, none, "all")).toEqual(["p", "q"]);
+    const paused = { ...adding, adding: { b_1: { files: 998, paused: true } } };
+    expect(summarize(paused, none)).toMatchObject({ sendingCount: 2, pausedCount: 998 });
+  });
+
   it("gives queued files their place in the queue", () => {
     expect(queuePosition(s, "b")).toBe(1);
     expect(queuePosition(s, "a")).toBeNull();

@@ -15,8 +15,11 @@ export type LocalPanel = {
   counts: Readonly<TabCounts>;
   /** One "b_…:STATUS" per batch (see localBatchStatuses). */
   batches: readonly string[];
-  totals: Totals;
+  totals: PanelTotals;
 };
+
+/** The engine's totals, with the files still being added counted in (`addingCount` of them). */
+export type PanelTotals = Totals & { addingCount: number };
 
 /** What the live connection and the page need of every file, hidden or not. */
 type FileFacts = {
@@ -80,7 +83,8 @@ export const localBatchStatuses = (state: UploadState, hidden: ReadonlySet<strin
   localPanel(state, hidden).batches;
 
 /** The panel's headline numbers over this tab's visible files (the engine's computeTotals). */
-export const summarize = (state: UploadState, hidden: ReadonlySet<string>): Totals => localPanel(state, hidden).totals;
+export const summarize = (state: UploadState, hidden: ReadonlySet<string>): PanelTotals =>
+  localPanel(state, hidden).totals;
 
 /**
  * Jobs this tab started (any of its files belongs to them), as one sorted, comma-joined string.
@@ -150,7 +154,25 @@ function computePanel(state: UploadState, hidden: ReadonlySet<string>): LocalPan
     });
     rows[tab] = [...running, ...waiting, ...failed, ...rest];
   }
-  return { rows, counts, batches: batchStatuses(state, batches), totals: computeTotals(visible) };
+  const totals: PanelTotals = { ...computeTotals(visible), addingCount: 0 };
+  // Files of a selection still being added (in slices) count from the start, as queued: the totals
+  // and the tab counts say how many were picked, not how many are in so far.
+  for (const [batchId, adding] of Object.entries(state.adding)) {
+    counts.all += adding.files;
+    counts.active += adding.files;
+    totals.totalCount += adding.files;
+    totals.queuedCount += adding.files;
+    if (adding.paused) totals.pausedCount += adding.files;
+    else totals.sendingCount += adding.files;
+    totals.addingCount += adding.files;
+    let batch = batches.get(batchId);
+    if (!batch) {
+      batch = { jobs: new Set(), unregistered: 0, unfinished: false };
+      batches.set(batchId, batch);
+    }
+    batch.unregistered += adding.files;
+  }
+  return { rows, counts, batches: batchStatuses(state, batches), totals };
 }
 
 function addToBatch(batches: Map<string, Batch>, file: FileState): void {

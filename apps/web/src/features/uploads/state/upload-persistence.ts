@@ -57,8 +57,12 @@ export async function startUploadPersistence(
     close();
     return null;
   }
-  // The last changes before a reload or close: written while the page still runs.
-  const onHide = () => void persistence?.flush();
+  // The last changes before a reload or close: written while the page still runs. A selection
+  // still being added in slices is recorded in full first, so none of it is left out of the record.
+  const onHide = () => {
+    uploader.finishAdding();
+    void persistence?.flush();
+  };
   window.addEventListener("pagehide", onHide);
   return {
     handles,

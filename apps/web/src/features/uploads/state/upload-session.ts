@@ -1,5 +1,6 @@
 import { isAwaitingBytes, isInLibrary, RestoreResponse } from "@rapidphoto/protocol";
 import {
+  type AddSlicePolicy,
   createApiClient,
   createUploader,
   createXhrTransport,
@@ -9,6 +10,7 @@ import {
   type UploadState,
 } from "@rapidphoto/uploader";
 import type { QueryClient } from "@tanstack/react-query";
+import { z } from "zod";
 import { apiRequest } from "@/lib/api/client";
 import { API_URL } from "@/lib/config";
 import { createWorkerHasher } from "../hashing/worker-hasher";
@@ -78,7 +80,12 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   // One file hashed at a time (the engine's default): two at once split the read between them, so the
   // first file, which the first byte waits for, was hashed later (4 x 40 MB: 648-693 ms to the first
   // byte against 518 ms one at a time), for 0-20% more MB/s on small files.
-  const uploader = createUploader({ api, transport: createXhrTransport(), hasher: hashing?.hasher });
+  const uploader = createUploader({
+    api,
+    transport: createXhrTransport(),
+    hasher: hashing?.hasher,
+    addSlices: addSlicesOverride(),
+  });
   /** Aborted by destroy: calls the session makes for the panel end with it. */
   const life = new AbortController();
   const live = new LiveSync({
@@ -129,11 +136,15 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   };
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
-    if (state.files === previous.files) return;
+    if (state.files === previous.files && state.adding === previous.adding) return;
     const changed = enteredLibrary(state.files, previous.files);
     if (changed.length) options.onLibraryChanged(changed);
+    // A file not in the store yet may still be on its way (a selection is added in slices): only
+    // once nothing is being added does a missing file count as cancelled.
+    const adding = Object.keys(state.adding).length > 0;
     const statusOf = (id: string) => {
       const file = state.files[id];
+      if (!file && adding) return "QUEUED";
       return file?.duplicateOf ? "DUPLICATE" : file?.status;
     };
     for (const result of batches.settle(statusOf)) options.onBatchSettled(result);
@@ -239,6 +250,22 @@ function hashingEnabled(): boolean {
     return globalThis.localStorage?.getItem("rapidphoto.hashing") !== "off";
   } catch {
     return true;
+  }
+}
+
+/**
+ * How large selections are sliced, when this browser says otherwise (`localStorage["rapidphoto.addSlices"]
+ * = '{"first":4,"files":5}'): browser tests slice a small selection this way. The engine's defaults otherwise.
+ */
+function addSlicesOverride(): Partial<AddSlicePolicy> | undefined {
+  try {
+    const raw = globalThis.localStorage?.getItem("rapidphoto.addSlices");
+    if (!raw) return undefined;
+    const schema = z.object({ first: z.number().int().positive(), files: z.number().int().positive() }).partial();
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 
