@@ -14,6 +14,7 @@ import {
   isAwaitingBytesFile,
   queueChanged,
   registerChunk,
+  retire,
   retryContext,
   startFile,
 } from "./file-lifecycle.js";
@@ -274,7 +275,7 @@ class Engine implements Uploader {
       return file?.photoId ? [file] : [];
     });
     await Promise.all(targets.map((r) => r.settled));
-    for (const r of targets) releaseSource(r);
+    for (const r of targets) retire(this.#p, r);
     const work = planCancelCalls(registered, all, (jobId) =>
       [...this.#p.records.values()].some((r) => this.#file(r)?.jobId === jobId && processing(r)),
     );
@@ -306,13 +307,14 @@ class Engine implements Uploader {
   }
 
   clearCompleted(): void {
-    const done = this.#targets(undefined, (r) => this.#file(r)?.status === "COMPLETED");
-    for (const r of done) {
-      const photoId = this.#file(r)?.photoId;
-      this.#p.records.delete(r.id);
-      if (photoId) this.#p.byPhoto.delete(photoId);
+    // Done files have no record any more (retire): the store is where they are.
+    const ids = new Set([...this.store.getState().order, ...this.#p.records.keys()]);
+    const done = [...ids].filter((id) => this.#p.writer.file(id)?.status === "COMPLETED");
+    for (const id of done) {
+      const r = this.#p.records.get(id);
+      if (r) retire(this.#p, r);
     }
-    this.#p.writer.removeFiles(done.map((r) => r.id));
+    this.#p.writer.removeFiles(done);
   }
 
   setPriority(fileId: string, priority: number): void {

@@ -137,12 +137,23 @@ function finish(parts: EngineParts, r: FileRecord, outcome: RunOutcome): void {
 const DONE: ReadonlySet<PhotoStatus> = new Set(["COMPLETED", "CANCELLED"]);
 
 /**
- * Drops the source once the file is done and no run holds it. PROCESSING and FAILED keep it: the
- * server may still fail the photo, and a retry then sends the same file again.
+ * Drops the file once it is done and no run holds it: its source (DESIGN §8) and its record. A done
+ * file is never sent, paused, retried or moved again, and no push can change a final status, so the
+ * store's row is all that is left of it (a record kept its byte counter, the counter's callback and
+ * the last run's promise: ~350 bytes a file, 1,000 files a batch). PROCESSING and FAILED keep both:
+ * the server may still fail the photo, and a retry then sends the same file again.
  */
 function releaseIfDone(parts: EngineParts, r: FileRecord): void {
   const status = parts.writer.file(r.id)?.status;
-  if (!r.controller && status && DONE.has(status)) releaseSource(r);
+  if (!r.controller && status && DONE.has(status)) retire(parts, r);
+}
+
+/** Forgets a done file (COMPLETED or CANCELLED): its source, its record and its photo id. */
+export function retire(parts: EngineParts, r: FileRecord): void {
+  releaseSource(r);
+  if (parts.records.get(r.id) === r) parts.records.delete(r.id);
+  const photoId = parts.writer.file(r.id)?.photoId;
+  if (photoId && parts.byPhoto.get(photoId) === r.id) parts.byPhoto.delete(photoId);
 }
 
 /** Merges a report into one file: statuses only move forward; a cancel from elsewhere stops the file. */
@@ -161,7 +172,7 @@ export function applyPhotoReport(parts: EngineParts, r: FileRecord, report: Phot
   if (patch.status === "CANCELLED") {
     parts.queue.remove(r.id);
     r.controller?.abort(new UploadStoppedError("server"));
-    void Promise.resolve(r.settled).then(() => releaseSource(r));
+    void Promise.resolve(r.settled).then(() => retire(parts, r));
     queueChanged(parts);
   } else if (patch.status === "FAILED") {
     parts.queue.remove(r.id); // failed while waiting (e.g. expired): it runs again only when retried
@@ -195,7 +206,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
       const item = items.get(r.id);
       if (item && isCancelled(r)) {
         // Cancelled while registering: the photo exists now, so the server must hear about it.
-        parts.byPhoto.set(item.photoId, r.id);
+        if (parts.records.has(r.id)) parts.byPhoto.set(item.photoId, r.id);
         parts.writer.patchFile(r.id, { jobId, photoId: item.photoId, method: item.method });
         cancelled.push(item.photoId);
         continue;
@@ -223,7 +234,7 @@ function markDuplicate(parts: EngineParts, r: FileRecord, d: DuplicateFile): voi
   const duplicateOf = { photoId: d.photoId, status: d.status, inTrash: d.inTrash };
   // A cancel that came while registering stays a cancel: the user said they did not want the file.
   if (fileOf(parts, r)?.status !== "CANCELLED") parts.writer.patchFile(r.id, { status: "COMPLETED", duplicateOf });
-  releaseSource(r);
+  retire(parts, r);
 }
 
 /**

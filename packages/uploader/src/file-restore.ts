@@ -15,13 +15,14 @@ import type { FileState } from "./store.js";
 
 export type NewRecord = (id: string, size: number) => FileRecord;
 
-/** Adds restored files (skipping ids the engine already has); returns the ids added. */
+/** Adds restored files (skipping ids the engine already has or had); returns the ids added. */
 export function restoreFiles(parts: EngineParts, files: readonly PersistedFile[], newRecord: NewRecord): string[] {
   const added: string[] = [];
   const jobs = new Map<string, number>();
   const batchId = newClientId("b"); // what comes back from one restore is one batch
   for (const f of files) {
-    if (parts.records.has(f.id)) continue;
+    // A file already here, or done here already (its record retired, its row kept).
+    if (parts.records.has(f.id) || parts.writer.file(f.id)) continue;
     const r = newRecord(f.id, f.size);
     parts.records.set(f.id, r);
     if (f.photoId) parts.byPhoto.set(f.photoId, f.id);
