@@ -1,12 +1,15 @@
 /**
- * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace] [--no-pin]`
+ * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--no-pin]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
  * (`--mode cpu`, the default) or a Chromium trace of the main thread's timeline (`--mode trace`).
  * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
  * names our functions. Prints where the time went before and after the last byte was stored, and
- * writes the raw profile to .tmp/ for DevTools. Not a benchmark: figures are for finding costs.
+ * writes the raw profile to .tmp/ for DevTools. `--mode heap` instead uploads the scenario's batches
+ * one after another in one page (heap-5x100 by default) and prints what the heap holds after the
+ * last batch that it did not after the first (heap-snapshot.ts). Not a benchmark: figures are for
+ * finding costs.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,7 +18,8 @@ import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type CDPSession, chromium } from "playwright-core";
 import { ensureWebBuild } from "./browser-bench.js";
 import { uiContender } from "./contenders.js";
-import { openContenderPage } from "./measure-run.js";
+import { diffSnapshots, takeHeapSnapshot } from "./heap-snapshot.js";
+import { heapAfterGcMB, measureBatch, openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type ProfileNode, summarizeProfile, summarizeTrace, type TraceEvent } from "./profile-summary.js";
 import { countPushFrames, formatPushFrames } from "./push-frames.js";
@@ -36,12 +40,14 @@ export async function profileUi(argv: string[]): Promise<void> {
       "no-pin": { type: "boolean", default: false },
     },
   });
-  const scenario = SCENARIOS.find((s) => s.name === values.scenario);
-  if (!scenario) throw new Error(`unknown scenario ${values.scenario}`);
-  const mode = values.mode === "trace" ? "trace" : "cpu";
+  const mode = values.mode === "trace" || values.mode === "heap" ? values.mode : "cpu";
+  const scenarioName = mode === "heap" && !argv.includes("--scenario") ? "heap-5x100" : values.scenario;
+  const scenario = SCENARIOS.find((s) => s.name === scenarioName);
+  if (!scenario) throw new Error(`unknown scenario ${scenarioName}`);
   process.env.RAPIDPHOTO_WEB_UNMINIFIED = "1";
   await ensureWebBuild();
-  const files = (await scenarioFiles(scenario)).slice(0, scenario.count);
+  const all = await scenarioFiles(scenario);
+  const files = all.slice(0, scenario.count);
   const pin = values["no-pin"] ? null : await pinHere();
   const server = await startBenchServer(pin ? SERVER_CPU : null);
   const browser = await chromium.launch({
@@ -51,6 +57,11 @@ export async function profileUi(argv: string[]): Promise<void> {
   });
   try {
     const { context, target, user } = await openContenderPage(browser, server, uiContender);
+    if (mode === "heap") {
+      await heapRun(target, server, user.userId, all, scenario);
+      await context.close();
+      return;
+    }
     const { page } = target;
     await page.evaluate((count) => {
       (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
@@ -82,6 +93,36 @@ export async function profileUi(argv: string[]): Promise<void> {
     await server.close();
     await pin?.cleanup();
   }
+}
+
+/** Every batch of the scenario in one page; snapshots after the first and the last, and what grew. */
+async function heapRun(
+  target: Awaited<ReturnType<typeof openContenderPage>>["target"],
+  server: Awaited<ReturnType<typeof startBenchServer>>,
+  userId: string,
+  files: string[],
+  scenario: (typeof SCENARIOS)[number],
+): Promise<void> {
+  console.log(`bare page heap after GC: ${(await heapAfterGcMB(target.cdp)).toFixed(2)} MB`);
+  let first: Awaited<ReturnType<typeof takeHeapSnapshot>> | null = null;
+  for (let batch = 0; batch < scenario.batches; batch++) {
+    const batchFiles = files.slice(batch * scenario.count, (batch + 1) * scenario.count);
+    const sample = await measureBatch(target, uiContender, server, userId, batchFiles, scenario.timeoutMs);
+    if (sample.didNotFinish) throw new Error(`batch ${batch + 1}: ${sample.didNotFinish}`);
+    console.log(`batch ${batch + 1}: heap after GC ${sample.heapAfterGcMB?.toFixed(2)} MB`);
+    if (batch === 0) first = await takeHeapSnapshot(target.cdp);
+  }
+  if (!first) return;
+  const last = await takeHeapSnapshot(target.cdp);
+  await mkdir(OUT, { recursive: true });
+  for (const [name, snapshot] of [
+    ["first", first],
+    ["last", last],
+  ] as const)
+    await writeFile(path.join(OUT, `ui-${scenario.name}-${name}.heapsnapshot`), JSON.stringify(snapshot));
+  console.log(`heap after GC after the snapshots: ${(await heapAfterGcMB(target.cdp)).toFixed(2)} MB`);
+  console.log(`\nafter batch ${scenario.batches} against after batch 1:\n${diffSnapshots(first, last)}`);
+  console.log(`raw snapshots: ${path.join(OUT, `ui-${scenario.name}-{first,last}.heapsnapshot`)}`);
 }
 
 export type Recorder = { stop(file: string, splitAtMs: number): Promise<string> };
