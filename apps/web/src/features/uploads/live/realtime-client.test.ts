@@ -116,14 +116,32 @@ class FakeStompSocket {
     }
   }
 
+  /** SUBSCRIBE frames received: destination, id and headers. */
+  readonly subscribes: Record<string, string>[] = [];
+
   send(data: string): void {
     if (data.startsWith("CONNECT")) this.reply("CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0");
+    if (data.startsWith("SUBSCRIBE\n")) {
+      const head = data.slice(0, data.indexOf("\n\n"));
+      this.subscribes.push(
+        Object.fromEntries(
+          head
+            .split("\n")
+            .slice(1)
+            .map((line) => line.split(":", 2)),
+        ),
+      );
+      const receipt = /\nreceipt:([^\n]+)/.exec(data)?.[1];
+      if (receipt) this.reply(`RECEIPT\nreceipt-id:${receipt}\n\n\0`);
+      return;
+    }
     // A clean close waits for the server's receipt of DISCONNECT.
     const receipt = /\nreceipt:([^\n]+)/.exec(data)?.[1];
     if (data.startsWith("DISCONNECT") && receipt) this.reply(`RECEIPT\nreceipt-id:${receipt}\n\n\0`);
   }
 
-  private reply(frame: string): void {
+  /** What the server sends: one chunk (SockJS hands the page one message per frame written). */
+  reply(frame: string): void {
     setTimeout(() => this.onmessage?.({ data: frame }));
   }
 
@@ -138,6 +156,47 @@ class FakeStompSocket {
     this.onclose?.({ code, reason: "", wasClean: code === 1000 });
   }
 }
+
+describe("receiving pushes", () => {
+  it("hands a subscription its pushes in order, a batch as one call, with the SUBSCRIBE's headers sent", async () => {
+    let socket: FakeStompSocket | undefined;
+    const client = createRealtimeClient({
+      url: "fake://ws",
+      getToken: () => "token",
+      createSocket: () => {
+        socket = new FakeStompSocket(true);
+        return socket as unknown as IStompSocket;
+      },
+      onWake: () => () => {},
+    });
+    try {
+      const calls: number[][] = [];
+      const live = new Promise<void>((resolve) =>
+        client.subscribe(
+          "/topic/job/job_a",
+          { onMessages: (messages) => calls.push(messages.map((m) => m.seq)), onSubscribed: resolve },
+          { "skip-followed-jobs": "true" },
+        ),
+      );
+      await live;
+      const sent = socket as FakeStompSocket;
+      const subscription = sent.subscribes[0] ?? {};
+      expect(subscription).toMatchObject({ destination: "/topic/job/job_a", "skip-followed-jobs": "true" });
+      const frame = (body: unknown) => {
+        const json = JSON.stringify(body);
+        return `MESSAGE\nsubscription:${subscription.id}\nmessage-id:m\ndestination:/topic/job/job_a\ncontent-length:${json.length}\n\n${json}\0`;
+      };
+      sent.reply(frame(jobPush({ seq: 1 })));
+      sent.reply(frame({ type: "batch", events: [jobPush({ seq: 2 }), jobPush({ seq: 3 })] }));
+      sent.reply(frame({ type: "batch", events: [jobPush({ seq: 4 })] })); // a batch of one is not valid
+      sent.reply(frame(jobPush({ seq: 5 })));
+      await vi.waitFor(() => expect(calls).toEqual([[1], [2, 3], [5]]));
+      expect(client.droppedCount).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});
 
 describe("reconnecting when the network comes back", () => {
   /** Backoff the tests never wait out: anything that reconnects did so because of the wake. */

@@ -1,5 +1,6 @@
 import { PushBody, type PushMessage, pushEvents, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
-import { Client, type IMessage, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
+import { Client, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
+import { withFastMessages } from "./fast-message-socket";
 
 /**
  * The realtime connection (DESIGN §6): STOMP 1.2 over SockJS to `/ws`, authenticated with the
@@ -92,6 +93,8 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   let dropped = 0;
   let receipts = 0;
   let SockJS: SockJSConstructor | null = null;
+  /** Live subscriptions by the id stompjs gave them (the MESSAGE frame's `subscription` header). */
+  const bySubscriptionId = new Map<string, Entry>();
 
   const setState = (next: ConnectionState) => {
     if (next === state) return;
@@ -114,13 +117,17 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       self.connectHeaders = token ? { Authorization: `Bearer ${token}` } : {};
     },
     webSocketFactory: () =>
-      options.createSocket?.() ?? (new (SockJS as SockJSConstructor)(options.url) as IStompSocket),
+      withFastMessages(
+        options.createSocket?.() ?? (new (SockJS as SockJSConstructor)(options.url) as IStompSocket),
+        deliverFast,
+      ),
     onConnect() {
       connectedOnce = true;
       setState("connected");
       for (const entry of entries.values()) attach(entry);
     },
     onWebSocketClose() {
+      bySubscriptionId.clear();
       for (const entry of entries.values()) {
         entry.subscription = null;
         entry.confirmed = false;
@@ -136,10 +143,12 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
 
   function attach(entry: Entry): void {
     const receipt = `sub-${++receipts}`;
-    const subscription = client.subscribe(entry.destination, (frame) => dispatch(entry, frame), {
+    const subscription = client.subscribe(entry.destination, (frame) => dispatch(entry, frame.body), {
       ...entry.headers,
       receipt,
     });
+    if (entry.subscription) bySubscriptionId.delete(entry.subscription.id);
+    bySubscriptionId.set(subscription.id, entry);
     entry.subscription = subscription;
     entry.confirmed = false;
     client.watchForReceipt(receipt, () => {
@@ -149,8 +158,16 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     });
   }
 
-  function dispatch(entry: Entry, frame: IMessage): void {
-    const messages = parsePush(frame.body);
+  /** A MESSAGE body taken by the fast path (fast-message-socket.ts), for a subscription still live. */
+  function deliverFast(subscriptionId: string, body: string): boolean {
+    const entry = bySubscriptionId.get(subscriptionId);
+    if (!entry) return false;
+    dispatch(entry, body);
+    return true;
+  }
+
+  function dispatch(entry: Entry, body: string): void {
+    const messages = parsePush(body);
     if (!messages) {
       dropped++;
       options.debug?.(`dropped an invalid push on ${entry.destination}`);
@@ -207,6 +224,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
         own.handlers.delete(handler);
         if (own.handlers.size > 0 || entries.get(destination) !== own) return;
         entries.delete(destination);
+        if (own.subscription) bySubscriptionId.delete(own.subscription.id);
         if (own.subscription && client.connected) own.subscription.unsubscribe();
         own.subscription = null;
       };
@@ -219,6 +237,7 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       stopWake();
       setState("closed");
       entries.clear();
+      bySubscriptionId.clear();
       listeners.clear();
       await client.deactivate();
     },
