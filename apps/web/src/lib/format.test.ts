@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatPercent, formatSpeed, formatTimeLeft, listNames, plural } from "./format";
+import { formatBytes, formatCount, formatPercent, formatSpeed, formatTimeLeft, listNames, plural } from "./format";
 
 describe("format", () => {
+  it("writes counts with thousands separators", () => {
+    expect(formatCount(0)).toBe("0");
+    expect(formatCount(999)).toBe("999");
+    expect(formatCount(1234)).toBe("1,234");
+    expect(formatCount(10_000)).toBe("10,000");
+    expect(formatCount(1_234_567)).toBe("1,234,567");
+  });
+
   it("pluralises", () => {
     expect(plural(1, "photo")).toBe("1 photo");
     expect(plural(1200, "photo")).toBe("1,200 photos");

@@ -4,7 +4,7 @@ import { countPhotos, type JobStatus } from "@rapidphoto/protocol";
 import { etaSeconds } from "@rapidphoto/uploader";
 import { useCallback, useMemo } from "react";
 import { useStore } from "zustand";
-import { formatBytes, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
+import { formatBytes, formatCount, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
 import { localBatchStatuses, summarize } from "../state/local-panel";
 import type { RemoteRow } from "../state/panel-rows";
 import { useUploadPanel } from "../state/upload-panel-store";
@@ -42,19 +42,16 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
   const eta = local.sendingCount > 0 && speed > 0 ? etaSeconds(left, speed) : null;
 
   let headline: string;
-  if (local.sendingCount > 0)
-    headline = `${sending.toLocaleString("en-US")} uploading (${formatPercent(local.percent)})`;
-  else if (elsewhereSending > 0) headline = `${elsewhereSending.toLocaleString("en-US")} uploading in another tab`;
+  if (local.sendingCount > 0) headline = `${formatCount(sending)} uploading (${formatPercent(local.percent)})`;
+  else if (elsewhereSending > 0) headline = `${formatCount(elsewhereSending)} uploading in another tab`;
   else if (needsFile > 0)
-    headline = `${needsFile.toLocaleString("en-US")} ${needsFile === 1 ? "needs its" : "need their"} file again`;
+    headline = `${formatCount(needsFile)} ${needsFile === 1 ? "needs its" : "need their"} file again`;
   else if (local.pausedCount > 0)
-    headline = `${local.pausedCount.toLocaleString("en-US")} paused (${formatPercent(local.percent)})`;
-  else if (processing > 0) headline = `${processing.toLocaleString("en-US")} processing`;
-  else if (failed > 0)
-    headline = `${completed.toLocaleString("en-US")} uploaded, ${failed.toLocaleString("en-US")} failed`;
-  else if (completed > 0) headline = `All ${completed.toLocaleString("en-US")} uploaded`;
-  else if (local.duplicateCount > 0)
-    headline = `${local.duplicateCount.toLocaleString("en-US")} already in your library`;
+    headline = `${formatCount(local.pausedCount)} paused (${formatPercent(local.percent)})`;
+  else if (processing > 0) headline = `${formatCount(processing)} processing`;
+  else if (failed > 0) headline = `${formatCount(completed)} uploaded, ${formatCount(failed)} failed`;
+  else if (completed > 0) headline = `All ${formatCount(completed)} uploaded`;
+  else if (local.duplicateCount > 0) headline = `${formatCount(local.duplicateCount)} already in your library`;
   else headline = "Nothing uploading";
 
   return (
@@ -74,16 +71,13 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
       />
       <div className="flex items-center gap-3">
         <p className="min-w-0 flex-1 truncate text-muted text-xs tabular-nums">
-          {completed.toLocaleString("en-US")} of {total.toLocaleString("en-US")} done
-          {failed > 0 && <span className="text-danger"> · {failed.toLocaleString("en-US")} failed</span>}
+          {formatCount(completed)} of {formatCount(total)} done
+          {failed > 0 && <span className="text-danger"> · {formatCount(failed)} failed</span>}
           {local.duplicateCount > 0 && (
-            <span data-testid="upload-duplicates">
-              {" "}
-              · {local.duplicateCount.toLocaleString("en-US")} already in library
-            </span>
+            <span data-testid="upload-duplicates"> · {formatCount(local.duplicateCount)} already in library</span>
           )}
           {local.addingCount > 0 ? (
-            <span data-testid="upload-adding"> · adding {local.addingCount.toLocaleString("en-US")}…</span>
+            <span data-testid="upload-adding"> · adding {formatCount(local.addingCount)}…</span>
           ) : (
             local.bytesTotal > 0 && (
               <span>

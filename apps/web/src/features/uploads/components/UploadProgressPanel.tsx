@@ -5,7 +5,7 @@ import { CloudUpload, Minus, X } from "lucide-react";
 import { useCallback, useRef } from "react";
 import { useStore } from "zustand";
 import { IconButton } from "@/components/ui/IconButton";
-import { formatPercent } from "@/lib/format";
+import { formatCount, formatPercent } from "@/lib/format";
 import { type Position, useDraggable } from "../hooks/use-draggable";
 import { usePanelRows } from "../hooks/use-panel-rows";
 import { useConnectionState, useUploadSession } from "../hooks/use-upload-session";
@@ -107,7 +107,7 @@ export function UploadProgressPanel() {
                 data-testid={`upload-tab-count-${value}`}
                 className="min-w-5 rounded-full bg-hover px-1.5 py-0.5 text-center text-[11px] text-muted tabular-nums"
               >
-                {rows.counts[value].toLocaleString("en-US")}
+                {formatCount(rows.counts[value])}
               </span>
             </Tabs.Trigger>
           ))}

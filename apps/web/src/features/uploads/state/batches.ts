@@ -1,5 +1,5 @@
 import { isTerminalPhoto, type PhotoStatus } from "@rapidphoto/protocol";
-import { plural } from "@/lib/format";
+import { formatCount, plural } from "@/lib/format";
 
 /**
  * Batches of files added together (one pick or drop), so the person hears once when a whole batch
@@ -62,9 +62,9 @@ export class BatchTracker {
 export function batchMessage(r: BatchResult): { kind: "success" | "warning" | "error"; title: string } | null {
   const message = uploadMessage(r);
   if (r.duplicates === 0) return message;
-  const already = `${r.duplicates.toLocaleString("en-US")} already in your library`;
+  const already = `${formatCount(r.duplicates)} already in your library`;
   if (!message) return { kind: "success", title: `${plural(r.duplicates, "photo")} already in your library` };
-  const title = r.failed === 0 ? `${r.completed.toLocaleString("en-US")} uploaded` : message.title;
+  const title = r.failed === 0 ? `${formatCount(r.completed)} uploaded` : message.title;
   return { kind: message.kind, title: `${title} · ${already}` };
 }
 
@@ -74,6 +74,6 @@ function uploadMessage(r: BatchResult): { kind: "success" | "warning" | "error";
   if (r.completed === 0) return { kind: "error", title: `${plural(r.failed, "photo")} failed` };
   return {
     kind: "warning",
-    title: `${r.completed.toLocaleString("en-US")} uploaded, ${r.failed.toLocaleString("en-US")} failed`,
+    title: `${formatCount(r.completed)} uploaded, ${formatCount(r.failed)} failed`,
   };
 }
