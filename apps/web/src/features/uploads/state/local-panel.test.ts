@@ -28,6 +28,7 @@ const s = state(
   ["b"],
 );
 const none = new Set<string>();
+const dup = { photoId: "ph_1", status: "COMPLETED", inTrash: false } as const;
 
 describe("panel rows", () => {
   it("lists each tab's files attention first (running, waiting in queue order, failed, the rest), leaving hidden ones out", () => {
@@ -145,6 +146,38 @@ describe("panel rows", () => {
     const back = localPanel({ ...done }, none);
     expect(back.rows).toBe(after.rows);
     expect(back.totals).toBe(after.totals);
+  });
+
+  it("works rows out again after a bytes-only state whenever what places a row changed", () => {
+    const base: UploadState = { ...s };
+    localPanel(base, none);
+    const patch = (from: UploadState, id: string, over: Partial<FileState>): UploadState => ({
+      ...from,
+      files: { ...from.files, [id]: { ...from.files[id]!, ...over } },
+    });
+    // Bytes only: the rows of the state before are kept.
+    const moved = patch(base, "a", { bytesSent: 70 });
+    expect(localPanel(moved, none).rows).toBe(localPanel(base, none).rows);
+    // A file found in the library already: listed under All only.
+    expect(localPanel(patch(moved, "b", { duplicateOf: dup }), none).rows.active).toEqual(["a", "e"]);
+    // A file waiting for its bytes again: its batch is unfinished.
+    const job = { jobId: "job_a", status: "COMPLETED", seq: 1, totalCount: 3, completedCount: 3 } as const;
+    const zero = { queuedCount: 0, uploadingCount: 0, processingCount: 0, failedCount: 0, cancelledCount: 0 };
+    const withJob: UploadState = { ...moved, jobs: { job_a: { ...job, ...zero } } };
+    expect(localBatchStatuses(withJob, none)).toContain("b_1:COMPLETED");
+    expect(localBatchStatuses(patch(withJob, "a", { needsFile: true }), none)).toContain("b_1:IN_PROGRESS");
+    // A job's counts moved (and nothing else since the state before): the batch status follows.
+    expect(localBatchStatuses({ ...withJob }, none)).toContain("b_1:COMPLETED");
+    const failed = {
+      ...withJob,
+      jobs: { job_a: { ...job, ...zero, status: "FAILED", completedCount: 0, failedCount: 3 } },
+    } as UploadState;
+    expect(localBatchStatuses(failed, none)).toContain("b_1:FAILED");
+    // Rows hidden, or the queue reordered.
+    expect(localPanel(moved, new Set(["a"])).rows.all).toEqual(["e", "b", "d", "c", "f"]);
+    const queued = patch(moved, "e", { status: "QUEUED" });
+    expect(localPanel({ ...queued, queue: ["e", "b"] }, none).rows.active).toEqual(["a", "e", "b"]);
+    expect(localPanel({ ...queued, queue: ["b", "e"] }, none).rows.active).toEqual(["a", "b", "e"]);
   });
 
   it("knows whether leaving the page would stop a file that is sending", () => {

@@ -50,14 +50,56 @@ function entryOf(state: UploadState): Entry {
   return entry;
 }
 
+/** What `previous` was worked out from: a state whose rows match it only needs new totals (sameRows). */
+let previousFrom: { state: UploadState; hidden: ReadonlySet<string> } | null = null;
+
 export function localPanel(state: UploadState, hidden: ReadonlySet<string>): LocalPanel {
   const entry = entryOf(state);
   const cached = entry.byHidden.get(hidden);
   if (cached) return cached;
-  const fresh = keepEqualPieces(computePanel(state, hidden), previous);
+  // Most flushes while files upload only move bytes: the rows, counts and batches stay, and only the
+  // totals are summed again (one pass, instead of ranking every file into four tabs and comparing the lists).
+  const fresh =
+    previous && previousFrom?.hidden === hidden && sameRows(previousFrom.state, state)
+      ? withTotals(previous, panelTotals(state, visibleFiles(state, hidden)))
+      : keepEqualPieces(computePanel(state, hidden), previous);
   entry.byHidden.set(hidden, fresh);
   previous = fresh;
+  previousFrom = { state, hidden };
   return fresh;
+}
+
+/**
+ * Whether `next` has the rows, tab counts and batch statuses of `before`: the same order, queue,
+ * jobs and selections being added, and no file changed in what places a row (status, duplicate,
+ * waiting for its file, job, batch). Bytes and everything else only reach the totals.
+ */
+function sameRows(before: UploadState, next: UploadState): boolean {
+  if (before.order !== next.order || before.queue !== next.queue || before.jobs !== next.jobs) return false;
+  if (before.adding !== next.adding) return false;
+  if (before.files === next.files) return true;
+  for (const id of next.order) {
+    const a = before.files[id];
+    const b = next.files[id];
+    if (a === b) continue;
+    if (!a || !b || a.status !== b.status || a.duplicateOf !== b.duplicateOf || a.needsFile !== b.needsFile)
+      return false;
+    if (a.jobId !== b.jobId || a.batchId !== b.batchId) return false;
+  }
+  return true;
+}
+
+function visibleFiles(state: UploadState, hidden: ReadonlySet<string>): FileState[] {
+  const visible: FileState[] = [];
+  for (const id of state.order) {
+    const file = state.files[id];
+    if (file && !hidden.has(id)) visible.push(file);
+  }
+  return visible;
+}
+
+function withTotals(panel: LocalPanel, totals: PanelTotals): LocalPanel {
+  return sameFields(totals, panel.totals) ? panel : { ...panel, totals };
 }
 
 /**
@@ -154,17 +196,12 @@ function computePanel(state: UploadState, hidden: ReadonlySet<string>): LocalPan
     });
     rows[tab] = [...running, ...waiting, ...failed, ...rest];
   }
-  const totals: PanelTotals = { ...computeTotals(visible), addingCount: 0 };
+  const totals = panelTotals(state, visible);
   // Files of a selection still being added (in slices) count from the start, as queued: the totals
-  // and the tab counts say how many were picked, not how many are in so far.
+  // (panelTotals) and the tab counts say how many were picked, not how many are in so far.
   for (const [batchId, adding] of Object.entries(state.adding)) {
     counts.all += adding.files;
     counts.active += adding.files;
-    totals.totalCount += adding.files;
-    totals.queuedCount += adding.files;
-    if (adding.paused) totals.pausedCount += adding.files;
-    else totals.sendingCount += adding.files;
-    totals.addingCount += adding.files;
     let batch = batches.get(batchId);
     if (!batch) {
       batch = { jobs: new Set(), unregistered: 0, unfinished: false };
@@ -173,6 +210,19 @@ function computePanel(state: UploadState, hidden: ReadonlySet<string>): LocalPan
     batch.unregistered += adding.files;
   }
   return { rows, counts, batches: batchStatuses(state, batches), totals };
+}
+
+/** The engine's totals over the visible files, with the files of selections still being added counted as queued. */
+function panelTotals(state: UploadState, visible: readonly FileState[]): PanelTotals {
+  const totals: PanelTotals = { ...computeTotals(visible), addingCount: 0 };
+  for (const adding of Object.values(state.adding)) {
+    totals.totalCount += adding.files;
+    totals.queuedCount += adding.files;
+    if (adding.paused) totals.pausedCount += adding.files;
+    else totals.sendingCount += adding.files;
+    totals.addingCount += adding.files;
+  }
+  return totals;
 }
 
 function addToBatch(batches: Map<string, Batch>, file: FileState): void {
