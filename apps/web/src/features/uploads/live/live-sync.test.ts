@@ -349,6 +349,9 @@ describe("LiveSync", () => {
     expect(invalidate).toHaveBeenCalledWith({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
 
     invalidate.mockClear();
+    owned.set("job_dddddddddddd", { seq: 0 }); // this tab's engine registered it: not from another tab
+    realtime.push("/user/queue/jobs", jobMessage("job_dddddddddddd", 1));
+    expect(invalidate).not.toHaveBeenCalled();
     realtime.push("/user/queue/jobs", { ...jobMessage("job_bbbbbbbbbbbb", 4), completedCount: 1, status: "COMPLETED" });
     expect(invalidate).not.toHaveBeenCalled();
     expect(queryClient.getQueryData<JobSummary[]>(uploadKeys.active())?.[0]).toMatchObject({
