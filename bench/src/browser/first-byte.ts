@@ -29,7 +29,14 @@ import { warmUpServer } from "./server-warm-up.js";
 const LONG_TASK_MS = 50;
 const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
 
-type Sample = { firstByteMs: number; longBefore: number; longAfter: number; longestMs: number };
+type Sample = {
+  firstByteMs: number;
+  longBefore: number;
+  longAfter: number;
+  longestMs: number;
+  /** What the UI's summary said was still being added at the end of the window ("" when nothing). */
+  stillAdding: string;
+};
 
 export async function firstByteBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -74,7 +81,8 @@ export async function firstByteBench(argv: string[]): Promise<void> {
           samples.get(contender.name)!.push(sample);
           console.log(
             `${scenario.name} ${files.length} files, round ${round + 1}, ${contender.name}: first byte ${sample.firstByteMs} ms, ` +
-              `long tasks ${sample.longBefore} before it, ${sample.longAfter} in the ${settleMs} ms after (longest ${Math.round(sample.longestMs)} ms), load ${loadavg()[0]!.toFixed(1)}`,
+              `long tasks ${sample.longBefore} before it, ${sample.longAfter} in the ${settleMs} ms after (longest ${Math.round(sample.longestMs)} ms), load ${loadavg()[0]!.toFixed(1)}` +
+              (sample.stillAdding ? `; at the end the panel still said "${sample.stillAdding}"` : ""),
           );
         } finally {
           await server.close();
@@ -125,6 +133,14 @@ async function measureStart(
     const probe = (await page.evaluate(() =>
       (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
     )) as ProbeReadout;
+    const stillAdding = contender.name.startsWith("ui")
+      ? (
+          (await page
+            .getByTestId("upload-adding")
+            .textContent({ timeout: 500 })
+            .catch(() => "")) ?? ""
+        ).trim()
+      : "";
     const toPage = (epoch: number) => epoch - probe.timeOrigin;
     const [start, first, end] = [toPage(selectedAt), toPage(firstPutAt), toPage(firstPutAt + settleMs)];
     const long = probe.longTasks.filter(([at, d]) => d > LONG_TASK_MS && at + d >= start && at <= end);
@@ -133,6 +149,7 @@ async function measureStart(
       longBefore: long.filter(([at]) => at <= first).length,
       longAfter: long.filter(([at]) => at > first).length,
       longestMs: Math.max(0, ...long.map(([, d]) => d)),
+      stillAdding,
     };
   } finally {
     await context.close();

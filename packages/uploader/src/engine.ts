@@ -60,6 +60,8 @@ class Engine implements Uploader {
   readonly #hasher: Hasher | null;
   readonly #heartbeat: LeaseHeartbeat | null;
   readonly #adds: SlicedAdds;
+  /** Files recorded in the current slice, registered when it ends. */
+  readonly #recorded: FileRecord[] = [];
 
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
@@ -159,7 +161,10 @@ class Engine implements Uploader {
       record: (add, from, to) => this.#record(add, from, to),
       changed: (adding) => {
         writer.setRoot({ adding });
-        this.#p.jobs.pump(); // the last slice is in: a job the registrar held back for it may go now
+        // The slice's files go to registration (or hashing) together, so a job is never made of
+        // the first few files of a slice; then a job the registrar held back for the rest may go.
+        this.#register(this.#recorded.splice(0));
+        this.#p.jobs.pump();
       },
       busy: (delta) => {
         idle.registrations += delta;
@@ -190,7 +195,7 @@ class Engine implements Uploader {
     this.#p.writer.flush();
   }
 
-  /** Records `add.sources[from…to)`: their records and store rows, then registration (or hashing). */
+  /** Records `add.sources[from…to)`: their records and store rows; registered when the slice ends. */
   #record(add: PendingAdd, from: number, to: number): void {
     const batch = { priority: add.priority, batchId: add.batchId, addedAt: add.addedAt };
     const valid: FileRecord[] = [];
@@ -213,7 +218,7 @@ class Engine implements Uploader {
         releaseSource(r); // a retry cannot fix the file itself
       }
     }
-    this.#register(valid);
+    this.#recorded.push(...valid);
   }
 
   restore(files: readonly PersistedFile[]): string[] {

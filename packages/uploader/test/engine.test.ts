@@ -32,7 +32,7 @@ describe("engine", () => {
     // All at once (add-slices.test.ts covers the slicing): the job sizes are the point here.
     const { backend, uploader, state } = setup({
       limits: { maxActiveFiles: 50, maxRequests: 50 },
-      addSlices: { first: 2000 },
+      addSlices: { first: 2000, budgetMs: Number.POSITIVE_INFINITY },
     });
     const good = Array.from({ length: 1001 }, (_, i) => jpeg(`${i}.jpg`, 10));
     const bad = bytesSource(new Uint8Array(10), { name: "notes.txt", type: "text/plain" });
