@@ -90,12 +90,13 @@ describe("adding a selection in slices", () => {
     expect(reads.size).toBe(25);
   });
 
-  it("ends a slice once its time budget is spent, the first one too", () => {
+  it("ends a slice once its time budget is spent (after a floor of files), the first one too", () => {
     const { uploader, tasks, clock, sources, state, flushWriter } = setup(100, {
-      addSlices: { first: 20, files: 1_000, budgetMs: 5 },
+      addSlices: { first: 50, files: 1_000, budgetMs: 5 },
     });
     // The first read of each file's size takes 1 ms on this clock (as Chromium asks the browser
-    // process): a slice stops after the 4-file step that crossed 5 ms, so 8 files a slice.
+    // process): past the 24 files every slice records, a slice stops at the first look at the
+    // clock (every 4 files), so 24 files a slice.
     for (const source of sources) {
       let read = false;
       Object.defineProperty(source, "size", {
@@ -108,10 +109,10 @@ describe("adding a selection in slices", () => {
     }
     uploader.add(sources);
     flushWriter();
-    expect(state().order).toHaveLength(8);
+    expect(state().order).toHaveLength(24);
     tasks.run();
     flushWriter();
-    expect(state().order).toHaveLength(16);
+    expect(state().order).toHaveLength(48);
   });
 
   it("keeps the order of two selections picked one after the other, each its own batch", () => {
