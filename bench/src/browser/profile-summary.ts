@@ -19,19 +19,37 @@ export type TraceEvent = {
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string; data?: { type?: string; functionName?: string; url?: string } };
+  tdur?: number;
+  args?: {
+    name?: string;
+    data?: {
+      type?: string;
+      functionName?: string;
+      url?: string;
+      /** Paint: the painted rect as a quad (x, y) × 4, in the layer's space. */
+      clip?: number[];
+      nodeName?: string;
+      /** Animation: its name and the animated property; invalidation tracking: why. */
+      name?: string;
+      displayName?: string;
+      reason?: string;
+      cause?: { reason?: string };
+    };
+  };
 };
 
-/** [before the split, after it] in ms, and how many samples or events. */
-type Split = { upload: number; after: number; count: number };
+/** [before the split, after it] in ms, and how many samples or events (in all, and after the split). */
+type Split = { upload: number; after: number; count: number; countAfter: number };
 const TOP_SELF = 40;
 const TOP_TOTAL = 60;
 const IDLE = new Set(["(idle)", "(root)"]);
 
 const add = (into: Map<string, Split>, key: string, ms: number, after: boolean) => {
-  const entry = into.get(key) ?? { upload: 0, after: 0, count: 0 };
-  if (after) entry.after += ms;
-  else entry.upload += ms;
+  const entry = into.get(key) ?? { upload: 0, after: 0, count: 0, countAfter: 0 };
+  if (after) {
+    entry.after += ms;
+    entry.countAfter++;
+  } else entry.upload += ms;
   entry.count++;
   into.set(key, entry);
 };
@@ -59,7 +77,7 @@ export function summarizeProfile(profile: CpuProfile, splitAtMs: number): string
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<string, Split>();
   const total = new Map<string, Split>();
-  const busy = { upload: 0, after: 0, count: 0 };
+  const busy = { upload: 0, after: 0 };
   let at = 0;
   profile.samples.forEach((id, i) => {
     at += profile.timeDeltas[i] ?? 0;
@@ -122,9 +140,141 @@ export function summarizeTrace(events: TraceEvent[], splitAtMs: number): string 
   }
   close(Number.POSITIVE_INFINITY);
   return [
+    summarizeFrames(mine, events, main, split),
     table("main thread self time by event (ms)", self, TOP_SELF),
     table("what started the main thread's tasks, inclusive (ms)", triggers, TOP_SELF),
   ].join("\n");
+}
+
+/** What a commit carried to the compositor: the lifecycle work done since the previous one. */
+type FrameWork = { style: number; layout: number; paint: number };
+
+/**
+ * Load-independent counts of the rendering pipeline, before and after the split: animation frames,
+ * main-frame updates and commits (by what each carried: a paint, a layout, a style recalc, or
+ * nothing the page changed), paints by element and their area, raster tasks, CSS animations and
+ * transitions started, and (when traced) what invalidated style, layout and paint.
+ */
+function summarizeFrames(
+  mine: TraceEvent[],
+  all: TraceEvent[],
+  main: { pid: number; tid: number },
+  split: number,
+): string {
+  const counts = new Map<string, Split>();
+  const count = (key: string, after: boolean, ms = 0) => add(counts, key, ms, after);
+  const painted = new Map<string, Split>();
+  const started = new Map<string, Split>();
+  const invalidations = new Map<string, Split>();
+  // The viewport: the root's paint rect (Paint clips of other layers can be "infinite").
+  let viewport = { width: 0, height: 0 };
+  for (const e of mine) {
+    if (e.name !== "Paint" || e.args?.data?.nodeName !== "#document") continue;
+    const box = quadBox(e.args.data.clip ?? []);
+    if (box.width * box.height > viewport.width * viewport.height) viewport = box;
+  }
+  if (viewport.width === 0) viewport = { width: 1280, height: 800 };
+  let work: FrameWork = { style: 0, layout: 0, paint: 0 };
+  for (const e of mine) {
+    const after = e.ts >= split;
+    const data = e.args?.data;
+    switch (e.name) {
+      case "FireAnimationFrame":
+        count("animation frames fired (rAF callbacks run)", after);
+        break;
+      case "PrePaint":
+        count("main-frame lifecycle updates (PrePaint)", after);
+        break;
+      case "UpdateLayoutTree":
+        work.style++;
+        break;
+      case "Layout":
+        work.layout++;
+        break;
+      case "Paint": {
+        work.paint++;
+        const box = quadBox(data?.clip ?? []);
+        const area = Math.min(box.width, viewport.width) * Math.min(box.height, viewport.height);
+        count("paints", after);
+        count("paint area, viewports (one = the whole window)", after, area / (viewport.width * viewport.height));
+        if (data?.nodeName === "#document") count("… of which the whole document", after);
+        add(painted, (data?.nodeName ?? "?").slice(0, 90), 0, after);
+        break;
+      }
+      case "Commit": {
+        const kind = work.paint
+          ? "with a paint"
+          : work.layout
+            ? "with a layout, no paint"
+            : work.style
+              ? "with a style recalc only"
+              : "with no style, layout or paint";
+        count("commits", after, (e.dur as number) / 1000);
+        count(`… ${kind}`, after, (e.dur as number) / 1000);
+        count("commit thread time (ms, in 'total')", after, (e.tdur ?? 0) / 1000);
+        work = { style: 0, layout: 0, paint: 0 };
+        break;
+      }
+    }
+  }
+  for (const e of all) {
+    if (e.pid !== main.pid) continue;
+    const after = e.ts >= split;
+    const data = e.args?.data;
+    if (e.name === "RasterTask" && e.ph === "X") count("raster tasks (any thread)", after, (e.dur ?? 0) / 1000);
+    if (e.name === "ImageDecodeTask" && e.ph === "X") count("image decodes (any thread)", after, (e.dur ?? 0) / 1000);
+    if (e.name === "Animation" && e.ph === "b") {
+      add(started, `${data?.displayName ?? data?.name ?? "?"} on ${(data?.nodeName ?? "?").slice(0, 80)}`, 0, after);
+    }
+    if (e.name.endsWith("InvalidationTracking") && e.tid === main.tid) {
+      const why = data?.reason ?? data?.cause?.reason ?? "";
+      add(invalidations, `${e.name}: ${why} · ${(data?.nodeName ?? "").slice(0, 70)}`, 0, after);
+    }
+  }
+  const order = [
+    "animation frames fired (rAF callbacks run)",
+    "main-frame lifecycle updates (PrePaint)",
+    "commits",
+    "… with a paint",
+    "… with a layout, no paint",
+    "… with a style recalc only",
+    "… with no style, layout or paint",
+    "commit thread time (ms, in 'total')",
+    "paints",
+    "… of which the whole document",
+    "paint area, viewports (one = the whole window)",
+    "raster tasks (any thread)",
+    "image decodes (any thread)",
+  ];
+  const lines = order.map((key) => {
+    const s = counts.get(key) ?? { upload: 0, after: 0, count: 0, countAfter: 0 };
+    const sum = s.upload + s.after;
+    const ms = sum > 0 ? ` (total ${sum.toFixed(1)}: ${s.upload.toFixed(1)} / ${s.after.toFixed(1)})` : "";
+    return `${String(s.count).padStart(7)} ${String(s.count - s.countAfter).padStart(7)} ${String(s.countAfter).padStart(7)}   ${key}${ms}`;
+  });
+  return [
+    "\nframes, commits and paints (counts: total, upload, after the last byte; ms or viewports in brackets)",
+    ...lines,
+    countTable("elements painted (count)", painted),
+    countTable("CSS animations and transitions started (count)", started),
+    invalidations.size ? countTable("invalidations (count)", invalidations) : "",
+  ].join("\n");
+}
+
+function countTable(title: string, rows: Map<string, Split>): string {
+  const sorted = [...rows].sort(([, a], [, b]) => b.count - a.count).slice(0, TOP_SELF);
+  const lines = sorted.map(
+    ([key, s]) =>
+      `${String(s.count).padStart(7)} ${String(s.count - s.countAfter).padStart(7)} ${String(s.countAfter).padStart(7)}  ${key}`,
+  );
+  return [`\n${title}`, "  total  upload   after  what", ...lines].join("\n");
+}
+
+function quadBox(quad: number[]): { width: number; height: number } {
+  const xs = quad.filter((_, i) => i % 2 === 0);
+  const ys = quad.filter((_, i) => i % 2 === 1);
+  if (!xs.length) return { width: 0, height: 0 };
+  return { width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
 }
 
 /** The renderer main thread with the most work: the page's (other renderers are extensions, workers' hosts). */

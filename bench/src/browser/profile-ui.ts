@@ -1,9 +1,14 @@
 /**
- * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--no-pin]`
+ * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--contender ui|bare]
+ *   [--reduced-motion] [--invalidations] [--no-pin]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
  * (`--mode cpu`, the default) or a Chromium trace of the main thread's timeline (`--mode trace`).
+ * `--contender bare` records the bare page instead (until the server has every photo COMPLETED), to
+ * tell the page's own rendering from what every page pays (the probe's rAF loop, the transfer).
+ * `--reduced-motion` emulates prefers-reduced-motion; `--invalidations` adds Chromium's invalidation
+ * tracking to the trace (what scheduled each style recalc, layout and paint; it costs time itself).
  * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
  * names our functions. Prints where the time went before and after the last byte was stored, and
  * writes the raw profile to .tmp/ for DevTools. `--mode heap` instead uploads the scenario's batches
@@ -17,7 +22,7 @@ import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type CDPSession, chromium } from "playwright-core";
 import { ensureWebBuild } from "./browser-bench.js";
-import { uiContender } from "./contenders.js";
+import { bareContender, uiContender } from "./contenders.js";
 import { diffSnapshots, takeHeapSnapshot } from "./heap-snapshot.js";
 import { heapAfterGcMB, measureBatch, openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
@@ -30,6 +35,7 @@ const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
 /** 0.5 ms: fine enough to see a push handler, coarse enough for a 2-minute run. */
 const SAMPLING_US = 500;
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"];
+const INVALIDATION_CATEGORY = "disabled-by-default-devtools.timeline.invalidationTracking";
 
 export async function profileUi(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -37,6 +43,9 @@ export async function profileUi(argv: string[]): Promise<void> {
     options: {
       scenario: { type: "string", default: "1000x150KB" },
       mode: { type: "string", default: "cpu" },
+      contender: { type: "string", default: "ui" },
+      "reduced-motion": { type: "boolean", default: false },
+      invalidations: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
     },
   });
@@ -44,6 +53,7 @@ export async function profileUi(argv: string[]): Promise<void> {
   const scenarioName = mode === "heap" && !argv.includes("--scenario") ? "heap-5x100" : values.scenario;
   const scenario = SCENARIOS.find((s) => s.name === scenarioName);
   if (!scenario) throw new Error(`unknown scenario ${scenarioName}`);
+  const contender = values.contender === "bare" && mode !== "heap" ? bareContender : uiContender;
   process.env.RAPIDPHOTO_WEB_UNMINIFIED = "1";
   await ensureWebBuild();
   const all = await scenarioFiles(scenario);
@@ -56,37 +66,43 @@ export async function profileUi(argv: string[]): Promise<void> {
     args: CHROMIUM_FLAGS,
   });
   try {
-    const { context, target, user } = await openContenderPage(browser, server, uiContender);
+    const { context, target, user } = await openContenderPage(browser, server, contender);
     if (mode === "heap") {
       await heapRun(target, server, user.userId, all, scenario);
       await context.close();
       return;
     }
     const { page } = target;
-    await page.evaluate((count) => {
-      (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
-    }, files.length);
+    if (values["reduced-motion"]) await page.emulateMedia({ reducedMotion: "reduce" });
+    if (contender.showsCompleted) {
+      await page.evaluate((count) => {
+        (globalThis as unknown as { __benchProbe: { expected: number } }).__benchProbe.expected = count;
+      }, files.length);
+    }
     const uiDone = target.uiDone();
     const watch = await server.arm(user.userId, files.length);
     const chooserShown = page.waitForEvent("filechooser");
-    await uiContender.pick(page);
+    await contender.pick(page);
     const chooser = await chooserShown;
 
     const pushes = countPushFrames(target.cdp);
-    const recorder = mode === "cpu" ? await startCpu(target.cdp) : await startTrace(target.cdp);
+    const categories = values.invalidations ? [...TRACE_CATEGORIES, INVALIDATION_CATEGORY] : TRACE_CATEGORIES;
+    const recorder = mode === "cpu" ? await startCpu(target.cdp) : await startTrace(target.cdp, categories);
     const startedAt = Date.now();
     await chooser.setFiles(files);
     const stored = await watch.stored;
-    await watch.finished;
-    const doneAt = await uiDone;
+    const finished = await watch.finished;
+    const doneAt = contender.showsCompleted ? await uiDone : (finished.lastFinishedAt as number);
     const pushCounts = await pushes.stop();
     const storedAfterMs = (stored.lastStoredAt as number) - startedAt;
-    console.log(`stored after ${storedAfterMs} ms, page showed all COMPLETED after ${doneAt - startedAt} ms`);
+    const shown = contender.showsCompleted ? "page showed" : "server had";
+    console.log(`stored after ${storedAfterMs} ms, ${shown} all COMPLETED after ${doneAt - startedAt} ms`);
     await mkdir(OUT, { recursive: true });
-    const file = path.join(OUT, `ui-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
+    const file = path.join(OUT, `${contender.name}-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
     console.log(await recorder.stop(file, storedAfterMs));
     console.log(formatPushFrames(pushCounts, files.length));
     console.log(`raw ${mode === "cpu" ? "profile" : "trace"}: ${file}`);
+    console.log(await layerReport(target.cdp));
     await context.close();
   } finally {
     await browser.close();
@@ -125,6 +141,59 @@ async function heapRun(
   console.log(`raw snapshots: ${path.join(OUT, `ui-${scenario.name}-{first,last}.heapsnapshot`)}`);
 }
 
+/**
+ * The compositor's layers once the page is done, grouped by why each is a layer and by element:
+ * every layer is a cost in each commit (the probe's rAF makes every frame a commit, in every page).
+ */
+async function layerReport(cdp: CDPSession): Promise<string> {
+  type Layer = {
+    layerId: string;
+    backendNodeId?: number;
+    drawsContent: boolean;
+    paintCount: number;
+    width: number;
+    height: number;
+  };
+  const tree = new Promise<Layer[]>((resolve) =>
+    cdp.on("LayerTree.layerTreeDidChange", (event) => event.layers && resolve(event.layers)),
+  );
+  await cdp.send("DOM.enable");
+  await cdp.send("DOM.getDocument", { depth: 0 });
+  await cdp.send("LayerTree.enable");
+  const layers = await tree;
+  const groups = new Map<string, { layers: number; paints: number; pixels: number }>();
+  for (const layer of layers) {
+    const { compositingReasonIds = [] } = await cdp
+      .send("LayerTree.compositingReasons", { layerId: layer.layerId })
+      .catch(() => ({ compositingReasonIds: [] as string[] }));
+    let element = "(no element)";
+    if (layer.backendNodeId) {
+      const { node } = await cdp
+        .send("DOM.describeNode", { backendNodeId: layer.backendNodeId })
+        .catch(() => ({ node: null }));
+      const at = node?.attributes?.indexOf("class") ?? -1;
+      const className = at >= 0 ? (node?.attributes?.[at + 1] ?? "") : "";
+      element = node ? `${node.nodeName.toLowerCase()}${className ? `.${className.slice(0, 50)}` : ""}` : element;
+    }
+    const key = `${compositingReasonIds.join("+") || "(root)"} · ${element}${layer.drawsContent ? "" : " (draws nothing)"}`;
+    const group = groups.get(key) ?? { layers: 0, paints: 0, pixels: 0 };
+    group.layers++;
+    group.paints += layer.paintCount;
+    group.pixels += layer.width * layer.height;
+    groups.set(key, group);
+  }
+  await cdp.send("LayerTree.disable");
+  const rows = [...groups].sort(([, a], [, b]) => b.layers - a.layers);
+  return [
+    `\ncompositor layers at the end: ${layers.length}`,
+    " layers  paints    Mpx  why · element",
+    ...rows.map(
+      ([key, g]) =>
+        `${String(g.layers).padStart(7)} ${String(g.paints).padStart(7)} ${(g.pixels / 1e6).toFixed(2).padStart(6)}  ${key}`,
+    ),
+  ].join("\n");
+}
+
 export type Recorder = { stop(file: string, splitAtMs: number): Promise<string> };
 
 export async function startCpu(cdp: CDPSession): Promise<Recorder> {
@@ -140,12 +209,12 @@ export async function startCpu(cdp: CDPSession): Promise<Recorder> {
   };
 }
 
-async function startTrace(cdp: CDPSession): Promise<Recorder> {
+async function startTrace(cdp: CDPSession, categories: string[]): Promise<Recorder> {
   const events: TraceEvent[] = [];
   cdp.on("Tracing.dataCollected", (data) => events.push(...(data.value as unknown as TraceEvent[])));
   await cdp.send("Tracing.start", {
     transferMode: "ReportEvents",
-    traceConfig: { includedCategories: TRACE_CATEGORIES, excludedCategories: ["*"] },
+    traceConfig: { includedCategories: categories, excludedCategories: ["*"] },
   });
   return {
     async stop(file, splitAtMs) {
