@@ -157,6 +157,32 @@ describe("uploading from the browser", () => {
         WAIT,
       )
       .toBe(true);
+    // Pushes that come once every byte is in reach the store at a slower pace: the panel and the
+    // library still end with every photo COMPLETED, every drawn row's bar full.
+    const statuses = () => tiles.evaluateAll((els) => [...new Set(els.map((el) => el.getAttribute("data-status")))]);
+    await expect.poll(statuses, WAIT).toEqual(["COMPLETED"]);
+    const bars = panel.getByTestId("upload-row").getByRole("progressbar");
+    expect(await bars.count()).toBeGreaterThan(0);
+    expect(new Set(await bars.evaluateAll((els) => els.map((el) => el.getAttribute("aria-valuenow"))))).toEqual(
+      new Set(["100"]),
+    );
+    // Tiles are sized and contained: each a square exactly as big as its cell; rows are the list's 72 px.
+    const shapes = await tiles.evaluateAll((els) =>
+      els.map((el) => {
+        const tile = el.getBoundingClientRect();
+        const cell = (el.parentElement as HTMLElement).getBoundingClientRect();
+        return [tile.width, tile.height, cell.width, cell.height].map(Math.round);
+      }),
+    );
+    for (const [width, height, cellWidth, cellHeight] of shapes) {
+      expect(width).toBeGreaterThan(50);
+      expect([height, cellWidth, cellHeight]).toEqual([width, width, width]);
+    }
+    const rowHeights = await panel
+      .getByTestId("upload-row")
+      .evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().height)));
+    expect(new Set(rowHeights)).toEqual(new Set([72]));
+
     // Scrolled to the end, the last photo is drawn, and still not every tile is in the DOM.
     await expect
       .poll(async () => {

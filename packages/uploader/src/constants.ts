@@ -104,6 +104,14 @@ export const STORE_FLUSH_GAP_MS = 100;
  */
 export const PROGRESS_FLUSH_MS = 200;
 
+/**
+ * While the engine is quiet (nothing registering, waiting or sending), a write reaches the store at
+ * most this often in a browser: what is left is the server's pushes (PROCESSING → COMPLETED) for as
+ * long as it processes the batch, and a status shown half a second later still reads as live, for
+ * a fifth of the panel renders and frames that a push every ~100 ms costs. A new file flushes sooner.
+ */
+export const SETTLED_FLUSH_MS = 500;
+
 /** Node transport writes the body in chunks of this size, so progress events come every 64 KiB. */
 export const NODE_CHUNK_BYTES = 64 * 1024;
 

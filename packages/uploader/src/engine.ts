@@ -67,8 +67,14 @@ class Engine implements Uploader {
     this.store = o.store ?? createUploadStore();
     this.#onError = o.onError ?? (() => {});
     // A scheduler given by the caller (tests) paces progress too; by default progress waits longer.
-    const schedulers = o.scheduler ? { write: o.scheduler, progress: o.scheduler } : defaultSchedulers();
-    const writer = new StoreWriter(this.store, schedulers.write, schedulers.progress);
+    const schedulers = o.scheduler
+      ? { write: o.scheduler, progress: o.scheduler, settled: o.scheduler }
+      : defaultSchedulers();
+    // Quiet: only the server's pushes are still to come (the tracker exists once #p does).
+    const writer = new StoreWriter(this.store, schedulers.write, schedulers.progress, {
+      schedule: schedulers.settled,
+      quiet: () => this.#p?.idle.idle === true,
+    });
     const limits = {
       maxActiveFiles: o.limits?.maxActiveFiles ?? C.DEFAULT_MAX_ACTIVE_FILES,
       maxRequests: o.limits?.maxRequests ?? C.DEFAULT_MAX_REQUESTS,

@@ -1,26 +1,27 @@
 import { type Clock, systemClock } from "./clock.js";
-import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS, STORE_FLUSH_GAP_MS } from "./constants.js";
+import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS, SETTLED_FLUSH_MS, STORE_FLUSH_GAP_MS } from "./constants.js";
 
 /** Runs a callback "soon": once per animation frame in a browser, on the next turn in Node. */
 export type FrameScheduler = (callback: () => void) => void;
 
-/** How the store writer flushes: any write, and writes that only move bytes. */
-export type StoreSchedulers = { write: FrameScheduler; progress: FrameScheduler };
+/** How the store writer flushes: any write, writes that only move bytes, and writes while the engine is quiet. */
+export type StoreSchedulers = { write: FrameScheduler; progress: FrameScheduler; settled: FrameScheduler };
 
 type FrameGlobals = { requestAnimationFrame?: (cb: () => void) => number };
 
 /**
  * In a browser: a write reaches the store on the first animation frame at least STORE_FLUSH_GAP_MS
- * after the previous flush, and byte progress alone PROGRESS_FLUSH_MS after it was made (then the
- * same way). In Node: on the next turn (setImmediate, after I/O callbacks, so one turn's progress
- * events coalesce). Looked up when called, never at import.
+ * after the previous flush, byte progress alone PROGRESS_FLUSH_MS after it was made, and a write
+ * while the engine is quiet SETTLED_FLUSH_MS after it was made (then the same way). In Node: on the
+ * next turn (setImmediate, after I/O callbacks, so one turn's progress events coalesce). Looked up
+ * when called, never at import.
  */
 export function defaultSchedulers(): StoreSchedulers {
   const g = globalThis as FrameGlobals;
   if (typeof g.requestAnimationFrame !== "function") {
     const turn: FrameScheduler =
       typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
-    return { write: turn, progress: turn };
+    return { write: turn, progress: turn, settled: turn };
   }
   const write = pacedScheduler(
     frameScheduler(g.requestAnimationFrame.bind(globalThis)),
@@ -31,6 +32,9 @@ export function defaultSchedulers(): StoreSchedulers {
     write,
     progress: (callback) => {
       setTimeout(() => write(callback), PROGRESS_FLUSH_MS);
+    },
+    settled: (callback) => {
+      setTimeout(() => write(callback), SETTLED_FLUSH_MS);
     },
   };
 }

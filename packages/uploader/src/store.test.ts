@@ -77,6 +77,42 @@ describe("StoreWriter", () => {
     expect(notifications).toBe(2);
   });
 
+  it("while the engine is quiet, holds writes for the settled flush; a new file flushes them on the next frame", () => {
+    const store = createUploadStore();
+    const frames = manualScheduler();
+    const settled = manualScheduler();
+    let quiet = false;
+    const writer = new StoreWriter(store, frames.schedule, frames.schedule, {
+      schedule: settled.schedule,
+      quiet: () => quiet,
+    });
+    writer.addFile(file("a"));
+    writer.patchFile("a", { status: "UPLOADING" });
+    expect(settled.pending).toBe(0); // sending: the next frame
+    frames.runFrame();
+    let notifications = 0;
+    store.subscribe(() => notifications++);
+
+    quiet = true; // every byte is in: only the server's pushes are left
+    writer.patchFile("a", { status: "PROCESSING" });
+    writer.patchFile("a", { status: "COMPLETED" });
+    expect(frames.pending).toBe(0);
+    expect(settled.pending).toBe(1);
+    settled.runFrame();
+    expect(notifications).toBe(1);
+    expect(store.getState().files.a?.status).toBe("COMPLETED");
+
+    writer.setJob(newJob("job_abcdefgh", 1));
+    writer.addFile(file("b")); // picked while quiet: shown on the next frame, with the job
+    expect(frames.pending).toBe(1);
+    frames.runFrame();
+    expect(notifications).toBe(2);
+    expect(store.getState().order).toEqual(["a", "b"]);
+    expect(store.getState().jobs.job_abcdefgh).toBeDefined();
+    settled.runFrame(); // nothing left to write: no notification
+    expect(notifications).toBe(2);
+  });
+
   it("replaces only the objects of files that changed", () => {
     const { store, frames, writer } = framedWriter();
     writer.addFile(file("a"));

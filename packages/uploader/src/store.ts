@@ -105,6 +105,12 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed" | "addin
  * every frame, and re-rendering the panel 60 times a second for it costs more main-thread time than
  * the upload itself. Anything else (a status, a new file) flushes with the next `schedule`d flush,
  * taking the pending progress with it.
+ *
+ * While the engine is quiet (`quiet()`: nothing registering, waiting or sending; only the server's
+ * pushes still come, PROCESSING → COMPLETED for each photo), writes other than a new file wait for
+ * the slower `scheduleSettled` (twice a second in a browser): each flush re-renders the panel and the
+ * page draws a frame for it, and pushes for a batch arrive a few a second for as long as the server
+ * processes it. A new file always flushes with the next `schedule`d flush, taking the rest with it.
  */
 export class StoreWriter {
   readonly #files = new Map<string, Partial<FileState>>();
@@ -115,11 +121,13 @@ export class StoreWriter {
   #lazyRoot: (() => RootPatch) | null = null;
   #scheduled = false;
   #progressScheduled = false;
+  #settledScheduled = false;
 
   constructor(
     readonly store: UploadStore,
     private readonly schedule: FrameScheduler,
     private readonly scheduleProgress: FrameScheduler = schedule,
+    private readonly settled: { schedule: FrameScheduler; quiet: () => boolean } | null = null,
   ) {}
 
   /** The file as it will be after the next flush. */
@@ -225,8 +233,21 @@ export class StoreWriter {
 
   #request(): void {
     if (this.#scheduled) return;
+    if (this.settled && this.#added.length === 0 && this.settled.quiet()) {
+      this.#requestSettled(this.settled.schedule);
+      return;
+    }
     this.#scheduled = true;
     this.schedule(() => this.flush());
+  }
+
+  #requestSettled(schedule: FrameScheduler): void {
+    if (this.#settledScheduled) return;
+    this.#settledScheduled = true;
+    schedule(() => {
+      this.#settledScheduled = false;
+      this.flush();
+    });
   }
 
   #requestProgress(): void {

@@ -10,7 +10,8 @@ const FIRST_PAINT_HEIGHT = 600;
 /**
  * A scrolling list of fixed-height rows that renders only the rows in view (plus a few): a panel
  * with 1,000 uploads has ~20 rows in the DOM, each subscribed to its own file. Fixed heights make
- * every position a multiplication, so nothing is measured per row.
+ * every position a multiplication, so nothing is measured per row, and let each row be contained
+ * (`contain: strict`): a row whose status or bar changes is styled, laid out and painted alone.
  */
 export function VirtualList({
   count,
@@ -70,7 +71,7 @@ export function VirtualList({
         key={rowKey(index)}
         aria-setsize={count}
         aria-posinset={index + 1}
-        className="absolute inset-x-0 top-0"
+        className="absolute inset-x-0 top-0 contain-strict"
         style={{ height: rowHeight, transform: `translateY(${index * rowHeight}px)` }}
       >
         {renderRow(index)}

@@ -75,11 +75,14 @@ export function PhotoGrid({
     scrollMargin: offset,
     getItemKey: (i) => rows[i]?.key ?? i,
   });
-  // Tile sizes change with the width: measure again rather than keep stale row heights.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tile and rows are the reasons to measure again
+  // Tile sizes change with the width: measure again rather than keep stale row heights. Not when only
+  // the rows change (a patch a second while uploads complete): no row is measured from the DOM, and
+  // every render hands the virtualizer a new getItemKey, which makes it lay the rows out again from
+  // estimateSize; measuring as well would draw the whole grid a second time for each patch.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tile is the reason to measure again
   useEffect(() => {
     virtualizer.measure();
-  }, [virtualizer, tile, rows]);
+  }, [virtualizer, tile]);
 
   const items = virtualizer.getVirtualItems();
   const lastShown = items.at(-1)?.index ?? 0;
@@ -109,7 +112,9 @@ export function PhotoGrid({
 
   // Every tile drawn is a child of one list, keyed by its photo and placed by a transform: when
   // photos arrive at the top while uploads complete, the tiles already drawn only move (a new
-  // transform), where rows keyed by their first photo would all be rebuilt, images and all.
+  // transform), where rows keyed by their first photo would all be rebuilt, images and all. Each is
+  // square and sized here, so it is contained: a thumbnail arriving lays out that tile alone (no
+  // paint containment: a selected tile's ring is drawn outside its box).
   const headings: ReactNode[] = [];
   const tiles: ReactNode[] = [];
   for (const item of items) {
@@ -136,8 +141,8 @@ export function PhotoGrid({
       tiles.push(
         <li
           key={photo.photoId}
-          className="absolute top-0 left-0"
-          style={{ width: tile, transform: `translate(${i * (tile + GAP_PX)}px, ${top}px)` }}
+          className="absolute top-0 left-0 contain-size contain-layout contain-style"
+          style={{ width: tile, height: tile, transform: `translate(${i * (tile + GAP_PX)}px, ${top}px)` }}
         >
           <PhotoTile
             photo={photo}

@@ -31,6 +31,9 @@ const PILL_ON_PHONE = "max-md:top-auto! max-md:right-2! max-md:bottom-16! max-md
 
 const TAB_LABELS: Record<PanelTab, string> = { all: "All", active: "Active", completed: "Completed", failed: "Failed" };
 
+/** One element for every render: the panel renders with each store flush, and React skips an element it has seen. */
+const HEADER_ICON = <CloudUpload aria-hidden="true" className="size-4 text-accent" />;
+
 /**
  * The floating upload panel (plan §4): bottom-right, 400 px wide, draggable by its header,
  * minimizable to a pill, at most 600 px tall with the file list scrolling inside, never over the
@@ -71,7 +74,7 @@ export function UploadProgressPanel() {
         onPointerDown={onPointerDown}
         className="flex h-12 shrink-0 cursor-grab touch-none select-none items-center gap-2 border-line border-b bg-raised pr-2 pl-4 active:cursor-grabbing"
       >
-        <CloudUpload aria-hidden="true" className="size-4 text-accent" />
+        {HEADER_ICON}
         <h2 className="font-semibold text-fg text-sm">Uploads</h2>
         <ConnectionDot state={connection} />
         <div className="ml-auto flex items-center gap-0.5">
