@@ -37,6 +37,8 @@ export type BatchSample = {
   /** Task time after the server had every photo's bytes, and its share of the time before. */
   taskAfterStoredMs?: number;
   afterStoredShare?: number;
+  /** How long that "after" window lasted (wall ms): the wait for processing, to compare idle costs. */
+  afterStoredWindowMs?: number;
   heapAfterGcMB?: number;
   /** JSON API requests the page made (/commands, /queries), and the progress reports among them. */
   apiRequests?: number;
@@ -177,11 +179,13 @@ export async function measureBatch(
     await chooser.setFiles(files);
     storedSeen = await withDeadline(watch.stored, deadline, "all stored");
     afterStored = await metrics(cdp);
+    const afterStoredAt = Date.now();
     const finished = await withDeadline(watch.finished, deadline, "all COMPLETED on the server");
     const uiAt = contender.showsCompleted
       ? await withDeadline(uiDone, deadline, "all COMPLETED in the page")
       : undefined;
     const after = await metrics(cdp);
+    const afterStoredWindowMs = Date.now() - afterStoredAt;
     const endAt = uiAt ?? (finished.lastFinishedAt as number);
     const probe = (await page.evaluate(() =>
       (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
@@ -199,6 +203,7 @@ export async function measureBatch(
         : { uiCompletedMs: uiAt - selectedAt, uiLagMs: uiAt - (finished.lastFinishedAt as number) }),
       ...pageFigures(probe, selectedAt, endAt),
       ...cdpFigures(before, afterStored, after),
+      afterStoredWindowMs,
       heapAfterGcMB: heap,
     };
   } catch (error) {

@@ -34,6 +34,7 @@ const FIGURES: [Figure, string, string][] = [
   ["layoutCount", "layouts", "count"],
   ["taskAfterStoredMs", "task time after last byte", "ms"],
   ["afterStoredShare", "… as share of the upload's", "×"],
+  ["afterStoredWindowMs", "… over a wait of", "ms"],
   ["longTasks", "long tasks > 50 ms", "count"],
   ["longestTaskMs", "longest task", "ms"],
   ["frameP50Ms", "frame interval p50", "ms"],
@@ -96,6 +97,27 @@ const fmt = (n: number | undefined, unit = "") => {
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? undefined : a / b;
 
+/**
+ * The UI's main-thread work after its last byte, less what the bare page does over a wait of the
+ * same length, as a share of the UI's work before the last byte. After its last byte the bare page
+ * does nothing of its own, yet the probe that measures frame intervals asks for a frame on every
+ * vsync for as long as the server processes (~18 s at 100 x 2 MB), and each such frame costs main-thread
+ * time in both pages: this is the share of work the UI adds over that floor.
+ */
+export function afterStoredBeyondIdle(record: ScenarioRecord): number | undefined {
+  const fig = (c: ContenderName, f: Figure) => medianOf(record, c, f);
+  const [uiAfter, uiWindow, uiTask] = [
+    fig("ui", "taskAfterStoredMs"),
+    fig("ui", "afterStoredWindowMs"),
+    fig("ui", "taskMs"),
+  ];
+  const [bareAfter, bareWindow] = [fig("bare", "taskAfterStoredMs"), fig("bare", "afterStoredWindowMs")];
+  if ([uiAfter, uiWindow, uiTask, bareAfter, bareWindow].some((v) => v === undefined) || !bareWindow) return undefined;
+  const idle = ((bareAfter as number) / bareWindow) * (uiWindow as number);
+  const upload = (uiTask as number) - (uiAfter as number);
+  return upload > 0 ? Math.max(0, (uiAfter as number) - idle) / upload : undefined;
+}
+
 type Goal = { goal: string; figure: string; met: boolean | undefined };
 
 function goals(results: BrowserResults): Goal[] {
@@ -128,6 +150,13 @@ function goals(results: BrowserResults): Goal[] {
       `work after the last byte ≤ 10% of the upload's at ${name}`,
       after,
       `${fmt((after ?? 0) * 100)}%`,
+      (v) => v <= 0.1,
+    );
+    const beyond = s[name] ? afterStoredBeyondIdle(s[name]) : undefined;
+    add(
+      `… the same, less what the bare page spends over an equal wait (its frame probe) at ${name}`,
+      beyond,
+      `${fmt((beyond ?? 0) * 100)}%`,
       (v) => v <= 0.1,
     );
   }
