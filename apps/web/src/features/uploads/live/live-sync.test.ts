@@ -112,6 +112,8 @@ let fetchJob: ReturnType<typeof vi.fn<(jobId: string, signal: AbortSignal) => Pr
 let libraryChanges: number;
 let libraryPhotos: string[][];
 let sync: LiveSync;
+/** What `jobsBeingCreated` answers: the creates this tab's engine has in flight. */
+let creating: Promise<void> | undefined;
 
 beforeEach(() => {
   queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -122,6 +124,7 @@ beforeEach(() => {
   libraryChanges = 0;
   libraryPhotos = [];
   fetchJob = vi.fn(async () => view(5));
+  creating = undefined;
   sync = new LiveSync({
     queryClient,
     apply: (m) => {
@@ -139,6 +142,7 @@ beforeEach(() => {
       libraryPhotos.push(photoIds);
     },
     pollMs: 1_000,
+    jobsBeingCreated: () => creating,
   });
   sync.connect(realtime);
 });
@@ -358,5 +362,59 @@ describe("LiveSync", () => {
       status: "COMPLETED",
       seq: 4,
     });
+  });
+
+  it("does not take a job announced while this tab creates jobs for another tab's until the creates are answered", async () => {
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    realtime.goLive();
+    invalidate.mockClear();
+    // The creates out, as the session counts them: `creating` settles when all of them are answered.
+    const out = new Set<Promise<void>>();
+    const create = (): (() => void) => {
+      let answer!: () => void;
+      const call = new Promise<void>((resolve) => {
+        answer = () => {
+          out.delete(call);
+          creating = out.size ? Promise.all(out).then(() => {}) : undefined;
+          resolve();
+        };
+      });
+      out.add(call);
+      creating = Promise.all(out).then(() => {});
+      return answer;
+    };
+
+    // The push beat the create answer: once answered, the engine holds the job; nothing is refetched.
+    let answer = create();
+    realtime.push("/user/queue/jobs", jobMessage("job_eeeeeeeeeeee", 1));
+    owned.set("job_eeeeeeeeeeee", { seq: 0 });
+    answer();
+    await flush();
+    await flush();
+    expect(invalidate).not.toHaveBeenCalled();
+
+    // A second create started before the first was answered: decided after both.
+    const first = create();
+    realtime.push("/user/queue/jobs", jobMessage("job_gggggggggggg", 1));
+    const second = create();
+    first();
+    await flush();
+    await flush();
+    expect(invalidate).not.toHaveBeenCalled();
+    owned.set("job_gggggggggggg", { seq: 0 });
+    second();
+    await flush();
+    await flush();
+    expect(invalidate).not.toHaveBeenCalled();
+
+    // Announced while creating, but none of the answers was it: another tab's job after all.
+    answer = create();
+    realtime.push("/user/queue/jobs", jobMessage("job_ffffffffffff", 1));
+    realtime.push("/user/queue/jobs", jobMessage("job_hhhhhhhhhhhh", 1));
+    answer();
+    await flush();
+    await flush();
+    expect(invalidate).toHaveBeenCalledTimes(1);
+    expect(invalidate).toHaveBeenCalledWith({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
   });
 });

@@ -34,9 +34,14 @@ export type LiveSyncOptions = {
    * one of its photos arrives there.
    */
   ownJob(jobId: string): { seq: number } | undefined;
-  /** A photo of a job from elsewhere reached the library or changed there; the photo list is stale. */
   /** Photos that reached the library or changed status there. */
   onLibraryChanged(photoIds: string[]): void;
+  /**
+   * Settles once the jobs this tab's engine is creating now are answered and taken in (undefined
+   * when it creates none): a job's first push can beat its create answer, and must not count as a
+   * job from elsewhere then.
+   */
+  jobsBeingCreated?(): Promise<void> | undefined;
   pollMs?: number;
 };
 
@@ -59,6 +64,8 @@ export class LiveSync {
   readonly #life = new AbortController();
   /** Pushes that arrived before a job's first fetch returned (see #keepEarly). */
   readonly #early = new Map<string, PushMessage[]>();
+  /** Jobs first heard of on the user queue while this tab was creating jobs: decided once those are answered. */
+  readonly #unsure = new Set<string>();
   #realtime: RealtimeClient | null = null;
   #stopRealtime: (() => void) | null = null;
   #poll: ReturnType<typeof setInterval> | null = null;
@@ -239,7 +246,41 @@ export class LiveSync {
     // A job started in another tab or on another device: the panel should show it. (One this tab's
     // engine registered is not: the queue brings its first messages before its topic is followed,
     // and refetching the list for each of a selection's jobs cost 0.26 s of script at 1,000 files.)
-    if (!known) void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
+    if (known) return;
+    const creating = this.#o.jobsBeingCreated?.();
+    if (!creating) {
+      this.#refetchJobs();
+      return;
+    }
+    // Likely this tab's own, its create answer still on the way: a refetch of the list (and of the
+    // job's view, which the panel would then show as a job from elsewhere) per job of a selection
+    // was 2 of the ~4 requests each job cost.
+    if (this.#unsure.size === 0) this.#afterCreates(creating);
+    this.#unsure.add(message.jobId);
+  }
+
+  /** Decides the unsure jobs once no create is in flight (the engine takes an answer a task later). */
+  #afterCreates(creating: Promise<void>): void {
+    const next = () => setTimeout(() => this.#settleUnsure(), 0);
+    void creating.then(next, next);
+  }
+
+  /** The jobs heard of while creating that turned out not to be this tab's: from elsewhere after all. */
+  #settleUnsure(): void {
+    if (this.#life.signal.aborted) return;
+    const creating = this.#o.jobsBeingCreated?.();
+    if (creating) {
+      this.#afterCreates(creating);
+      return;
+    }
+    const unsure = [...this.#unsure];
+    this.#unsure.clear();
+    const listed = new Set(this.#cachedJobs()?.map((j) => j.jobId));
+    if (unsure.some((jobId) => !this.#owns(jobId) && !listed.has(jobId))) this.#refetchJobs();
+  }
+
+  #refetchJobs(): void {
+    void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
   }
 
   /** Into the engine; other jobs' into their cached view and the cached list of jobs (see #applyFrame). */

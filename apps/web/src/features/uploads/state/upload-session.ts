@@ -5,6 +5,7 @@ import {
   createUploader,
   createXhrTransport,
   type FileState,
+  type UploadApi,
   type Uploader,
   type UploadSource,
   type UploadState,
@@ -72,7 +73,7 @@ export type UploadSessionOptions = {
 
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
   const getToken = () => options.getToken();
-  const api = createApiClient({ baseUrl: API_URL, getToken });
+  const api = withCreatesTracked(createApiClient({ baseUrl: API_URL, getToken }));
   /** The File behind a source that wraps one (toSource), so the worker can be handed the File itself. */
   const blobs = new WeakMap<UploadSource, Blob>();
   const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
@@ -95,6 +96,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     ownJob: (jobId) => uploader.job(jobId),
     fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
+    jobsBeingCreated: () => api.creating(),
   });
   const batches = new BatchTracker();
   let persistence: UploadPersistence | null = null;
@@ -278,4 +280,28 @@ function enteredLibrary(files: UploadState["files"], before: UploadState["files"
     if (file !== old && file.photoId && isInLibrary(file.status) && file.status !== old?.status) ids.push(file.photoId);
   }
   return ids;
+}
+
+/**
+ * The API client, counting the job creates in flight: `creating()` settles once every create
+ * running now is answered (or failed), undefined when none runs (see LiveSync `jobsBeingCreated`).
+ */
+function withCreatesTracked<A extends Pick<UploadApi, "createJob">>(
+  api: A,
+): A & { creating(): Promise<void> | undefined } {
+  const running = new Set<Promise<unknown>>();
+  return {
+    ...api,
+    createJob: (body, signal) => {
+      const call = api.createJob(body, signal);
+      const settled = call.then(
+        () => {},
+        () => {},
+      );
+      running.add(settled);
+      void settled.then(() => running.delete(settled));
+      return call;
+    },
+    creating: () => (running.size === 0 ? undefined : Promise.all(running).then(() => {})),
+  };
 }
