@@ -71,26 +71,30 @@ describe("HashPipeline", () => {
     await r.hash(1);
     expect(r.jobs).toEqual([["1"]]); // nothing to send yet: the first file goes alone
     await r.registered();
-    await r.hash(2);
-    expect(r.jobs.at(-1)).toEqual(["2"]); // nothing registered waits (starving): below any target
+    await r.hash(2, 3);
+    expect(r.jobs).toHaveLength(1); // nothing registered waits (starving), but 2 hashed cannot fill the 3 slots
+    await r.hash(4);
+    expect(r.jobs.at(-1)).toEqual(["2", "3", "4"]);
     await r.registered();
 
     await r.waiting(3); // as many waiting as can run: no job, however many are hashed
-    await r.hash(3, 4, 5, 6);
+    await r.hash(5, 6, 7, 8);
     expect(r.jobs).toHaveLength(2);
-    await r.waiting(2); // running low, and 4 hashed ≥ the 3 a job needs now
-    expect(r.jobs.at(-1)).toEqual(["3", "4", "5", "6"]);
+    await r.waiting(2); // running low, but 4 hashed < 6 (twice the last job)
+    expect(r.jobs).toHaveLength(2);
+    await r.hash(9, 10);
+    expect(r.jobs.at(-1)).toEqual(["5", "6", "7", "8", "9", "10"]);
     await r.registered();
 
     await r.waiting(5);
-    await r.hash(7, 8, 9, 10, 11, 12, 13);
-    await r.waiting(2); // running low, but 7 hashed < 8 (twice the last job): wait for more
+    await r.hash(11, 12, 13);
+    await r.waiting(2); // running low, but 3 hashed < 12: wait for more
     expect(r.jobs).toHaveLength(3);
     await r.hash(14); // the last file hashed: the rest goes whatever its size
-    expect(r.jobs.at(-1)).toEqual(["7", "8", "9", "10", "11", "12", "13", "14"]);
+    expect(r.jobs.at(-1)).toEqual(["11", "12", "13", "14"]);
   });
 
-  it("registers below the target as soon as nothing registered is left to send", async () => {
+  it("registers below the target once nothing registered is left to send, and the target never shrinks", async () => {
     const r = rig(20);
     r.pipeline.add(r.records);
     await r.hash(1);
@@ -104,7 +108,32 @@ describe("HashPipeline", () => {
     await r.hash(9); // 1 hashed < 14: waits while two registered files are still to send
     expect(r.jobs).toHaveLength(2);
     await r.waiting(0);
-    expect(r.jobs.at(-1)).toEqual(["9"]);
+    await r.hash(10);
+    expect(r.jobs).toHaveLength(2); // starving, but 2 hashed cannot fill the 3 slots yet
+    await r.hash(11);
+    expect(r.jobs.at(-1)).toEqual(["9", "10", "11"]);
+    await r.registered();
+
+    // That small job does not bring the target back down: running low again, 8 hashed < 14 wait.
+    await r.waiting(2);
+    await r.hash(12, 13, 14, 15, 16, 17, 18, 19);
+    expect(r.jobs).toHaveLength(3);
+    await r.hash(20); // the last file hashed: the rest goes whatever its size
+    expect(r.jobs.map((j) => j.length)).toEqual([1, 7, 3, 9]);
+  });
+
+  it("makes a batch a few jobs when hashing is slower than sending (every file sent as soon as registered)", async () => {
+    const r = rig(100);
+    r.pipeline.add(r.records);
+    for (let n = 1; n <= 100; n++) {
+      await r.hash(n);
+      if (r.jobs.length > 0) await r.registered();
+      await r.waiting(0);
+    }
+    const sizes = r.jobs.map((j) => j.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(sizes[0]).toBe(1); // the first byte does not wait for a larger first job
+    expect(sizes.slice(1, -1).every((n) => n === 3)).toBe(true); // a slot's worth each (3 slots here)
   });
 
   it("caps a job at the server's limit", async () => {

@@ -22,7 +22,7 @@ export type HashPipelineParts = {
  * answers the ones already in the library as duplicates (no byte is sent).
  *
  * Jobs grow: while registered files still wait to be sent, a job is only created once at least
- * twice as many files as the previous one are hashed (see #flush). Each job costs a server round
+ * twice as many files as the largest one so far are hashed (see #flush). Each job costs a server round
  * trip and the page's work for one more job, and when hashing runs barely ahead of sending, "register
  * whatever is hashed whenever the queue runs low" made jobs of one or two files all batch long.
  *
@@ -112,13 +112,23 @@ export class HashPipeline {
     if (this.#registering || this.#ready.length === 0) return;
     const allHashed = this.#waiting.length === 0 && this.#hashing === 0;
     const { waitingCount, limits } = this.parts.queue;
-    // Nothing registered is left to start: sending would stall, so register what is hashed now.
-    const starving = waitingCount === 0;
+    // Nothing registered is left to start: sending stalls, so register what is hashed now — once it
+    // can fill the slots (the first job excepted: the first byte waits for it). Hashing is then the
+    // slower side and sets the pace whatever the jobs' size, so waiting for a slot's worth costs
+    // little, while a job per file or two (under load: 50 jobs for 100 files) costs a create, a
+    // subscription and a view fetch each.
+    const starving = waitingCount === 0 && this.#ready.length >= Math.min(this.#nextJobFiles, limits.maxActiveFiles);
     // Running low (fewer waiting than can run at once): register once the job is worth its cost.
     const enough = waitingCount < limits.maxActiveFiles && this.#ready.length >= this.#nextJobFiles;
     if (!allHashed && !starving && !enough && this.#ready.length < MAX_FILES_PER_JOB) return;
     const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB);
-    this.#nextJobFiles = Math.min(MAX_FILES_PER_JOB, Math.max(limits.maxActiveFiles, 2 * chunk.length));
+    // The floor only grows: a small job made because sending would stall (starving) must not bring
+    // the next ones back down to a few files each, or a batch whose hashing runs barely ahead of its
+    // sending becomes a job per file or two (each a create, a subscription and the page's work).
+    this.#nextJobFiles = Math.min(
+      MAX_FILES_PER_JOB,
+      Math.max(this.#nextJobFiles, limits.maxActiveFiles, 2 * chunk.length),
+    );
     this.#registering = true;
     void this.register(chunk).finally(() => {
       this.#registering = false;
