@@ -111,9 +111,10 @@ describe("photos picked with the Upload button resume after a reload", () => {
       expect.arrayContaining(["image/jpeg", "image/heic", "image/heif"]),
     );
 
-    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     suite.page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
     await suite.page.reload();
+    // Only after the reload: routes taken away while storage PUTs are held let those go on.
+    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     await suite.page.getByTestId("upload-panel").waitFor(WAIT);
     await expect
       .poll(() => suite.page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)

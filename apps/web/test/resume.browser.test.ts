@@ -110,9 +110,10 @@ describe("resuming uploads after the page went away", () => {
     const token = await signUp("reload");
     const unfinished = await startBatchAndHold(suite.page, token);
 
-    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     suite.page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
     await suite.page.reload();
+    // Only after the reload: routes taken away while storage PUTs are held let those go on.
+    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     const panel = suite.page.getByTestId("upload-panel");
     await panel.waitFor(WAIT);
     // Honest: the files are not here, no other tab sends them, so nothing claims to be uploading.
@@ -149,9 +150,10 @@ describe("resuming uploads after the page went away", () => {
     expect(finished.length).toBeGreaterThan(0);
     const waitingIds = new Set((await savedUploads(suite.page)).map((f) => f.photoId));
 
-    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     suite.page.on("dialog", (dialog) => void dialog.accept());
     await suite.page.reload();
+    // Only after the reload: routes taken away while storage PUTs are held let those go on.
+    await suite.page.unrouteAll({ behavior: "ignoreErrors" });
     await suite.page.getByTestId("upload-panel").waitFor(WAIT);
     await expect
       .poll(() => suite.page.locator('[data-testid="upload-row"][data-badge="NEEDS_FILE"]').count(), WAIT)

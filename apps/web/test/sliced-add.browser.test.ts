@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { browserSuite, newContext, signUpThroughUi } from "./harness";
+import { browserSuite, newContext, savedUploads, signUpThroughUi } from "./harness";
+import { expectAllStoredOnce, holdUploadsAfter } from "./stored-once";
 
 /**
  * A selection added in slices (the engine records the first files in the picking task and the rest
@@ -93,4 +94,58 @@ describe("a selection added in slices", () => {
       await context.close();
     }
   });
+
+  it("a reload while the selection is still being added keeps every file of it for later", async () => {
+    const context = await newContext(suite);
+    await context.addInitScript({ content: HOLD_LATER_SLICES });
+    page = await context.newPage();
+    try {
+      const token = await signUpThroughUi(page, "sliced-reload");
+      // Nothing is stored before the reload, so every file must be in the saved record after it.
+      await holdUploadsAfter(0, page);
+      await page.evaluate(() => {
+        (window as unknown as { __holdSlices: boolean }).__holdSlices = true;
+      });
+      const chooser = page.waitForEvent("filechooser");
+      await page.getByRole("button", { name: "Upload", exact: true }).first().click();
+      await (await chooser).setFiles(files);
+      // Mid-add, as a condition: the first slice is recorded and saved, the next one is waiting.
+      await expect
+        .poll(() => page.evaluate(() => (window as unknown as { __heldSlices: unknown[] }).__heldSlices.length), WAIT)
+        .toBeGreaterThan(0);
+      await expect.poll(async () => (await savedUploads(page)).length, WAIT).toBe(3);
+
+      page.on("dialog", (dialog) => void dialog.accept()); // the leave-page warning, if the browser shows it
+      await page.reload();
+      // Only now: routes taken away while requests are held let those go on, and a photo could finish.
+      await page.unrouteAll({ behavior: "ignoreErrors" });
+      await page.getByTestId("upload-panel").waitFor(WAIT);
+      await expect
+        .poll(() => page.getByTestId("upload-headline").textContent(), WAIT)
+        .toBe(`${COUNT} need their file again`);
+      expect((await savedUploads(page)).map((f) => f.name).sort()).toEqual(files.map((f) => path.basename(f)).sort());
+
+      // Picked again, each photo completes once.
+      const again = page.waitForEvent("filechooser");
+      await page.getByRole("button", { name: "Pick these files again" }).click();
+      await (await again).setFiles(files);
+      await expectAllStoredOnce(suite, token, files);
+    } finally {
+      await context.close();
+    }
+  });
 });
+
+/**
+ * Slices after the first wait while the test says so (`window.__holdSlices`): the engine schedules
+ * them with `scheduler.postTask`, held here in a list that is never run, so the page goes with most
+ * of its selection not yet added. A new page (after the reload) runs its tasks as usual.
+ */
+const HOLD_LATER_SLICES = `
+  localStorage.setItem("rapidphoto.addSlices", JSON.stringify({ first: 3, files: 4 }));
+  localStorage.setItem("rapidphoto.hashing", "off");
+  window.__heldSlices = [];
+  const postTask = scheduler.postTask.bind(scheduler);
+  scheduler.postTask = (callback, options) =>
+    window.__holdSlices ? new Promise(() => window.__heldSlices.push(callback)) : postTask(callback, options);
+`;

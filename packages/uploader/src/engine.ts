@@ -196,7 +196,11 @@ class Engine implements Uploader {
     return ids;
   }
 
-  finishAdding(): void {
+  finishAdding(options: { register?: boolean } = {}): void {
+    // The page is going: a job created now would be answered to no one, and the next page could not
+    // match its photos to the files it saved. Everything waits for start() instead (a page that
+    // comes back from the back/forward cache).
+    if (options.register === false) this.#started = false;
     this.#adds.finish();
     this.#p.writer.flush();
   }

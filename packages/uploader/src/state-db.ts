@@ -50,7 +50,12 @@ export async function openUploadStateDb(name = STATE_DB_NAME): Promise<UploadSta
   }
   return {
     async save(record) {
-      await db.put("tabs", record);
+      // Committed at once rather than when this task ends: a save made on pagehide is otherwise
+      // still waiting to commit when the page is torn down, and is lost with it.
+      const tx = db.transaction("tabs", "readwrite");
+      void tx.store.put(record);
+      tx.commit();
+      await tx.done;
     },
     async remove(tabKey) {
       await db.delete("tabs", tabKey);

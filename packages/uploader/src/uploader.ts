@@ -70,9 +70,12 @@ export interface Uploader {
   add(sources: readonly UploadSource[], options?: { priority?: number }): string[];
   /**
    * Records every file still being added now, in this task, and flushes the store: before the page
-   * goes away, so what persistence saves holds the whole selection.
+   * goes away, so what persistence saves holds the whole selection. With `register: false` nothing
+   * is registered with the server from then on (not these files, not any other) until `start()`:
+   * the page is going, and a job whose answer never arrives leaves photos the next page cannot match
+   * to the files it saved.
    */
-  finishAdding(): void;
+  finishAdding(options?: { register?: boolean }): void;
   /**
    * Files saved by an earlier page (see StatePersistence), back in the store without their bytes
    * (`needsFile`): shown, followed on the server, sent once picked again. Returns the ids added.

@@ -224,6 +224,25 @@ describe("adding a selection in slices", () => {
     await uploader.whenIdle();
     expect(ids.every((id) => state().files[id]!.status === "PROCESSING")).toBe(true);
   });
+
+  it("finishAdding({ register: false }) records the rest without registering any of it until start()", async () => {
+    const { uploader, backend, tasks, sources, state } = setup(40, { autoStart: true });
+    const ids = uploader.add(sources);
+    await flushTurns();
+    const registered = () =>
+      backend.calls.filter((c) => c.name === "createJob").flatMap((c) => (c.args as { files: unknown[] }).files).length;
+    expect(registered()).toBe(4); // the first slice
+    uploader.finishAdding({ register: false });
+    expect(state().order).toEqual(ids);
+    tasks.run();
+    await flushTurns();
+    expect(registered()).toBe(4);
+    // Back from the back/forward cache: the rest goes on.
+    uploader.start();
+    await uploader.whenIdle();
+    expect(registered()).toBe(40);
+    expect(ids.every((id) => state().files[id]!.status === "PROCESSING")).toBe(true);
+  });
 });
 
 function addingCount(state: { adding: Record<string, { files: number }> }): number {

@@ -58,12 +58,18 @@ export async function startUploadPersistence(
     return null;
   }
   // The last changes before a reload or close: written while the page still runs. A selection
-  // still being added in slices is recorded in full first, so none of it is left out of the record.
+  // still being added in slices is recorded in full first, so none of it is left out of the record,
+  // and nothing new is registered with the server (its answer would reach no page). A page kept in
+  // the back/forward cache and shown again goes on.
   const onHide = () => {
-    uploader.finishAdding();
+    uploader.finishAdding({ register: false });
     void persistence?.flush();
   };
+  const onShow = (event: PageTransitionEvent) => {
+    if (event.persisted) uploader.start();
+  };
   window.addEventListener("pagehide", onHide);
+  window.addEventListener("pageshow", onShow);
   return {
     handles,
     keepHandle(fileId, handle) {
@@ -72,6 +78,7 @@ export async function startUploadPersistence(
     },
     stop() {
       window.removeEventListener("pagehide", onHide);
+      window.removeEventListener("pageshow", onShow);
       void (persistence?.stop() ?? Promise.resolve()).finally(close);
     },
   };
