@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -70,14 +69,20 @@ export async function receiveToFile(
   };
   source.once("error", onError);
   source.once("close", onClose);
-  source.pipe(meter);
+  // Opened before the body flows: a stream that opens its file itself may still be opening it when
+  // a body refused at once fails the pipeline, and the file is then created after its removal below
+  // and left behind (seen on a loaded machine).
+  let opened = false;
   try {
-    await pipeline(meter, createWriteStream(dest, { flags: "wx" }), { signal: limits.signal });
+    const file = (await open(dest, "wx")).createWriteStream();
+    opened = true;
+    source.pipe(meter);
+    await pipeline(meter, file, { signal: limits.signal });
     return { size: meter.size, md5hex: meter.hash.digest("hex") };
   } catch (err) {
     source.unpipe(meter);
     source.pause();
-    await rm(dest, { force: true });
+    if (opened) await rm(dest, { force: true });
     throw err;
   } finally {
     source.off("error", onError);
