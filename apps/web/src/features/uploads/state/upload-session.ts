@@ -5,7 +5,6 @@ import {
   createUploader,
   createXhrTransport,
   type FileState,
-  type UploadApi,
   type Uploader,
   type UploadSource,
   type UploadState,
@@ -17,6 +16,7 @@ import { API_URL } from "@/lib/config";
 import { createWorkerHasher } from "../hashing/worker-hasher";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
+import { withCreatesTracked } from "./creates-tracked";
 import { type FileHandle, filesFromHandles } from "./file-handles";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
 import { startUploadPersistence, type UploadPersistence } from "./upload-persistence";
@@ -280,28 +280,4 @@ function enteredLibrary(files: UploadState["files"], before: UploadState["files"
     if (file !== old && file.photoId && isInLibrary(file.status) && file.status !== old?.status) ids.push(file.photoId);
   }
   return ids;
-}
-
-/**
- * The API client, counting the job creates in flight: `creating()` settles once every create
- * running now is answered (or failed), undefined when none runs (see LiveSync `jobsBeingCreated`).
- */
-function withCreatesTracked<A extends Pick<UploadApi, "createJob">>(
-  api: A,
-): A & { creating(): Promise<void> | undefined } {
-  const running = new Set<Promise<unknown>>();
-  return {
-    ...api,
-    createJob: (body, signal) => {
-      const call = api.createJob(body, signal);
-      const settled = call.then(
-        () => {},
-        () => {},
-      );
-      running.add(settled);
-      void settled.then(() => running.delete(settled));
-      return call;
-    },
-    creating: () => (running.size === 0 ? undefined : Promise.all(running).then(() => {})),
-  };
 }
