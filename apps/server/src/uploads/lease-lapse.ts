@@ -1,7 +1,6 @@
-import type { JobEvent } from "@rapidphoto/protocol";
 import { and, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { photos, uploadJobs } from "../db/schema.js";
-import { photoMessage } from "../photos/push-messages.js";
+import { pushLeaseChanges } from "./lease-pushes.js";
 import type { UploadContext } from "./upload-context.js";
 
 /** How often lapsed sender leases are looked for: a tab learns of a stranded photo this long after the lapse at most. */
@@ -44,15 +43,8 @@ export async function announceLapsedLeases(ctx: UploadContext, limit = 500): Pro
         .set({ senderLeaseUntil: null })
         .where(and(eq(photos.jobId, jobId), inArray(photos.id, ids), lapsed))
         .returning();
-      if (cleared.length === 0) return 0; // another instance announced them first, or a sender came back
-      let seq = job.seq;
-      const events: JobEvent[] = cleared.map((photo) => ({
-        userId: job.userId,
-        kind: "status",
-        message: { ...photoMessage(photo, ++seq, now), waitingForFile: true },
-      }));
-      await tx.update(uploadJobs).set({ seq }).where(eq(uploadJobs.id, jobId));
-      for (const event of events) await ctx.publish(event);
+      // Nothing cleared (another instance announced them first, or a sender came back): no push.
+      await pushLeaseChanges(tx, ctx.publish, job, cleared, true, now);
       return cleared.length;
     });
   }

@@ -232,15 +232,17 @@ describe("the sender lease", () => {
         .map((m) => "photoId" in m && m.photoId),
     ).toEqual([a, b, a]);
 
-    // The tab only slept: its heartbeat holds b again, and the other tabs hear it (once).
+    // The tab only slept: its heartbeat holds b again, and the other tabs hear it (once), at the
+    // job's next seq like the lapse it undoes.
     events.length = 0;
     const { seq: current } = await queries.getJob(alice.userId, jobId);
     expect(await uploads.holdPhotos(alice.userId, { photoIds: [b] })).toEqual({ held: 1 });
     expect(events).toEqual([
-      expect.objectContaining({ kind: "progress", message: expect.objectContaining({ photoId: b, seq: current }) }),
+      expect.objectContaining({ kind: "status", message: expect.objectContaining({ photoId: b, seq: current + 1 }) }),
     ]);
     expect(events[0]?.message).not.toHaveProperty("waitingForFile");
     expect(await waiting(queries, jobId)).toEqual([true, false]);
+    expect((await queries.getJob(alice.userId, jobId)).seq).toBe(current + 1);
     await uploads.holdPhotos(alice.userId, { photoIds: [b] });
     expect(events).toHaveLength(1);
     await uploads.cancelJob(alice.userId, jobId);

@@ -1,7 +1,7 @@
 import { AWAITING_BYTES_STATUSES, type HoldRequest, type HoldResponse } from "@rapidphoto/protocol";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { photos } from "../db/schema.js";
-import { photoMessage, photoPushColumns } from "../photos/push-messages.js";
+import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import { photos, uploadJobs } from "../db/schema.js";
+import { pushLeaseChanges } from "./lease-pushes.js";
 import type { UploadContext } from "./upload-context.js";
 
 /**
@@ -10,32 +10,70 @@ import type { UploadContext } from "./upload-context.js";
  * asleep): the file is there, only the clock ran. Photos of other users or no longer waiting for
  * bytes are skipped, never an error, so a stale list costs nothing.
  *
- * A photo whose lapse was already announced (its lease cleared, lease-lapse.ts) gets a push saying
- * it is held again, so the user's other tabs stop showing it as needing its file.
+ * A photo whose lapse was already announced (its lease cleared, lease-lapse.ts) is held again with
+ * a push that says so, at the job's next `seq`, so the user's other tabs stop showing it as needing
+ * its file.
  */
 export async function holdPhotos(ctx: UploadContext, userId: string, request: HoldRequest): Promise<HoldResponse> {
+  const ids = [...new Set(request.photoIds)];
   const named = and(
     eq(photos.userId, userId),
-    inArray(photos.id, [...new Set(request.photoIds)]),
+    inArray(photos.id, ids),
     inArray(photos.status, [...AWAITING_BYTES_STATUSES]),
   );
-  const announced = await ctx.db
-    .select({ id: photos.id })
-    .from(photos)
-    .where(and(named, isNull(photos.senderLeaseUntil)));
-  const held = await ctx.db
+  // The usual heartbeat, one statement: every named photo is still held (its lapse, if any, not
+  // announced), so renewing it changes nothing anyone was told and needs no push. A lapse announced
+  // meanwhile is not renewed here (its lease is null by the time this statement writes the row).
+  const renewed = await ctx.db
     .update(photos)
     .set({ senderLeaseUntil: ctx.leaseUntil() })
-    .where(named)
-    .returning(photoPushColumns(sql`(select seq from upload_jobs where upload_jobs.id = ${photos.jobId})`));
-  if (announced.length > 0) {
-    const revived = new Set(announced.map((p) => p.id));
+    .where(and(named, isNotNull(photos.senderLeaseUntil)))
+    .returning({ id: photos.id });
+  if (renewed.length === ids.length) return { held: renewed.length };
+  return { held: renewed.length + (await holdAnnounced(ctx, named)) };
+}
+
+/**
+ * The named photos whose lapse was announced, held again: their jobs locked first (in id order, so
+ * two heartbeats never wait on each other), as for every change of a job's photos, so the pushes
+ * take `seq`s no other change takes and leave in `seq` order. Usually there are none (the rest of
+ * the list was stale): a transaction that finds nothing to lock.
+ */
+async function holdAnnounced(ctx: UploadContext, named: ReturnType<typeof and>): Promise<number> {
+  const announced = and(named, isNull(photos.senderLeaseUntil));
+  return ctx.db.transaction(async (tx) => {
+    const jobs = await tx
+      .select({ id: uploadJobs.id, userId: uploadJobs.userId, seq: uploadJobs.seq })
+      .from(uploadJobs)
+      .where(inArray(uploadJobs.id, tx.select({ id: photos.jobId }).from(photos).where(announced)))
+      .orderBy(uploadJobs.id)
+      .for("update");
+    if (jobs.length === 0) return 0;
+    const held = await tx
+      .update(photos)
+      .set({ senderLeaseUntil: ctx.leaseUntil() })
+      .where(
+        and(
+          announced,
+          inArray(
+            photos.jobId,
+            jobs.map((job) => job.id),
+          ),
+        ),
+      )
+      .returning({
+        id: photos.id,
+        jobId: photos.jobId,
+        status: photos.status,
+        bytes: photos.bytes,
+        bytesSent: photos.bytesSent,
+        errorMessage: photos.errorMessage,
+      });
     const now = ctx.now();
-    for (const photo of held) {
-      // At the job's current seq, like progress: no count or status changed.
-      if (revived.has(photo.id))
-        await ctx.publish({ userId, kind: "progress", message: photoMessage(photo, photo.seq, now) });
+    for (const job of jobs) {
+      const revived = held.filter((photo) => photo.jobId === job.id);
+      await pushLeaseChanges(tx, ctx.publish, job, revived, false, now);
     }
-  }
-  return { held: held.length };
+    return held.length;
+  });
 }
