@@ -263,6 +263,47 @@ describe("reconnecting when the network comes back", () => {
     expect(sockets[0]?.readyState).toBe(3);
   });
 
+  it("hands each destination its own pushes, none after its unsubscribe, and the new subscription's after a reconnect", async () => {
+    const { sockets, wake, client } = connect(() => true);
+    const got: Record<string, number[]> = { a: [], b: [] };
+    const follow = (name: "a" | "b") => {
+      let subscribed = 0;
+      const stop = client.subscribe(`/topic/job/job_${name}`, {
+        onMessages: (messages) => got[name]?.push(...messages.map((m) => m.seq)),
+        onSubscribed: () => subscribed++,
+      });
+      return { stop, subscribed: () => subscribed };
+    };
+    const a = follow("a");
+    const b = follow("b");
+    await vi.waitFor(() => expect([a.subscribed(), b.subscribed()]).toEqual([1, 1]));
+    /** A MESSAGE on the latest socket for the subscription it last got for `name`. */
+    const push = (name: "a" | "b", seq: number) => {
+      const socket = sockets.at(-1) as FakeStompSocket;
+      const id = socket.subscribes.findLast((s) => s.destination === `/topic/job/job_${name}`)?.id;
+      const json = JSON.stringify(jobPush({ jobId: `job_${name}`, seq }));
+      socket.reply(
+        `MESSAGE\nsubscription:${id}\nmessage-id:m${seq}\ndestination:/topic/job/job_${name}\ncontent-length:${json.length}\n\n${json}\0`,
+      );
+    };
+    push("a", 1);
+    push("b", 2);
+    await vi.waitFor(() => expect(got).toEqual({ a: [1], b: [2] }));
+
+    // Dropped and back: the subscriptions are new (their ids start over on a new socket).
+    sockets[0]?.drop();
+    wake("online");
+    await vi.waitFor(() => expect([a.subscribed(), b.subscribed()]).toEqual([2, 2]));
+    push("b", 3);
+    push("a", 4);
+    await vi.waitFor(() => expect(got).toEqual({ a: [1, 4], b: [2, 3] }));
+    a.stop();
+    push("a", 5); // unsubscribed: nobody takes it (b's next push, sent after it, shows it was read)
+    push("b", 6);
+    await vi.waitFor(() => expect(got).toEqual({ a: [1, 4], b: [2, 3, 6] }));
+    b.stop();
+  });
+
   it("stops listening for wakes once closed", async () => {
     const { unsubscribed, client } = connect(() => true);
     await client.close();

@@ -93,8 +93,6 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   let dropped = 0;
   let receipts = 0;
   let SockJS: SockJSConstructor | null = null;
-  /** Live subscriptions by the id stompjs gave them (the MESSAGE frame's `subscription` header). */
-  const bySubscriptionId = new Map<string, Entry>();
 
   const setState = (next: ConnectionState) => {
     if (next === state) return;
@@ -127,7 +125,6 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       for (const entry of entries.values()) attach(entry);
     },
     onWebSocketClose() {
-      bySubscriptionId.clear();
       for (const entry of entries.values()) {
         entry.subscription = null;
         entry.confirmed = false;
@@ -147,8 +144,6 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       ...entry.headers,
       receipt,
     });
-    if (entry.subscription) bySubscriptionId.delete(entry.subscription.id);
-    bySubscriptionId.set(subscription.id, entry);
     entry.subscription = subscription;
     entry.confirmed = false;
     client.watchForReceipt(receipt, () => {
@@ -158,12 +153,19 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
     });
   }
 
-  /** A MESSAGE body taken by the fast path (fast-message-socket.ts), for a subscription still live. */
+  /**
+   * A MESSAGE body taken by the fast path (fast-message-socket.ts), for a subscription still live.
+   * The entry is found by its own live subscription (the MESSAGE frame's `subscription` header is
+   * the id stompjs gave it): a scan over the few destinations a page follows, so there is no second
+   * index to keep in step with attach, reconnect and unsubscribe.
+   */
   function deliverFast(subscriptionId: string, body: string): boolean {
-    const entry = bySubscriptionId.get(subscriptionId);
-    if (!entry) return false;
-    dispatch(entry, body);
-    return true;
+    for (const entry of entries.values()) {
+      if (entry.subscription?.id !== subscriptionId) continue;
+      dispatch(entry, body);
+      return true;
+    }
+    return false;
   }
 
   function dispatch(entry: Entry, body: string): void {
@@ -224,7 +226,6 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
         own.handlers.delete(handler);
         if (own.handlers.size > 0 || entries.get(destination) !== own) return;
         entries.delete(destination);
-        if (own.subscription) bySubscriptionId.delete(own.subscription.id);
         if (own.subscription && client.connected) own.subscription.unsubscribe();
         own.subscription = null;
       };
@@ -237,7 +238,6 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
       stopWake();
       setState("closed");
       entries.clear();
-      bySubscriptionId.clear();
       listeners.clear();
       await client.deactivate();
     },
