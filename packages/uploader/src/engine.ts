@@ -365,6 +365,10 @@ class Engine implements Uploader {
     return this.#p.writer.job(jobId);
   }
 
+  jobsBeingCreated(): Promise<void> | undefined {
+    return this.#p.jobs.registering();
+  }
+
   whenIdle(): Promise<void> {
     // Flushed, so the store already shows the final state when this resolves.
     return this.#p.idle.wait().then(() => this.#p.writer.flush());

@@ -33,6 +33,8 @@ export class JobRegistrar {
   #maxFiles: number;
   readonly #ahead: number;
   #stopped = false;
+  /** Registrations in flight, each settled once its answer is taken in (see `registering`). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: RegistrarDeps,
@@ -61,8 +63,7 @@ export class JobRegistrar {
     if (chunk.length === 0) return;
     this.#registering = true;
     this.deps.busy(1);
-    void this.deps
-      .register(chunk)
+    void this.#register(chunk)
       .catch((error: unknown) => {
         const maxFiles = tooManyFiles(error);
         if (maxFiles === null || maxFiles >= chunk.length) throw error;
@@ -87,7 +88,7 @@ export class JobRegistrar {
     while (rest.length > 0 && !this.#stopped) {
       const chunk = rest.slice(0, this.#maxFiles);
       try {
-        await this.deps.register(chunk);
+        await this.#register(chunk);
         rest = rest.slice(chunk.length);
       } catch (error) {
         const maxFiles = tooManyFiles(error);
@@ -95,6 +96,27 @@ export class JobRegistrar {
         else this.#maxFiles = maxFiles; // then the same files again, in smaller jobs
       }
     }
+  }
+
+  /**
+   * Settles once every job create running now is answered and taken in: its job recorded in the
+   * store (the engine's `job(jobId)` knows it) and its files queued, or its files failed. Undefined
+   * while none runs. A job's first push can beat its create answer; this says when to decide whose
+   * job it is.
+   */
+  registering(): Promise<void> | undefined {
+    return this.#inFlight.size === 0 ? undefined : Promise.all(this.#inFlight).then(() => {});
+  }
+
+  #register(chunk: FileRecord[]): Promise<void> {
+    const call = this.deps.register(chunk);
+    const settled = call.then(
+      () => {},
+      () => {},
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return call;
   }
 
   stop(): void {

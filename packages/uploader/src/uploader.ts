@@ -117,6 +117,12 @@ export interface Uploader {
    * other job.
    */
   job(jobId: string): JobState | undefined;
+  /**
+   * Settles once the job creates running now are answered and their jobs recorded (`job` knows
+   * them; a refused create's files failed); undefined while none runs. A job's first push can beat
+   * its create answer: until then it cannot be told from another tab's job.
+   */
+  jobsBeingCreated(): Promise<void> | undefined;
   /** Resolves when nothing is registering, waiting or running (paused and failed files wait for the user). */
   whenIdle(): Promise<void>;
   /** Stops everything without telling the server (page unload, tests). */

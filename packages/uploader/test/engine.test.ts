@@ -224,6 +224,31 @@ describe("engine", () => {
     expect(backend.photos.size).toBe(1);
   });
 
+  it("says when its job creates are answered and their jobs recorded: job() knows the job as that settles", async () => {
+    const { backend, uploader } = setup();
+    const registration = gate();
+    backend.hooks.createJob = registration.promise;
+    const answered: (string | null)[] = [];
+    const createJob = backend.api.createJob;
+    backend.api.createJob = async (body, signal) => {
+      const res = await createJob(body, signal);
+      answered.push(res.jobId);
+      return res;
+    };
+    expect(uploader.jobsBeingCreated()).toBeUndefined();
+    uploader.add([jpeg("a.jpg")]);
+    while (!backend.calls.some((c) => c.name === "createJob")) await tick();
+    const creating = uploader.jobsBeingCreated();
+    expect(creating).toBeDefined();
+    registration.open();
+    await creating;
+    // Nothing later (no task, no further turn) is needed: the answer is taken in by now.
+    expect(answered).toHaveLength(1);
+    expect(uploader.job(answered[0] as string)).toBeDefined();
+    expect(uploader.jobsBeingCreated()).toBeUndefined();
+    await uploader.whenIdle();
+  });
+
   it("a cancel during registration tells the server once the photo exists, and sends nothing", async () => {
     const { backend, uploader, file } = setup();
     const registration = gate();

@@ -37,9 +37,9 @@ export type LiveSyncOptions = {
   /** Photos that reached the library or changed status there. */
   onLibraryChanged(photoIds: string[]): void;
   /**
-   * Settles once the jobs this tab's engine is creating now are answered and taken in (undefined
-   * when it creates none): a job's first push can beat its create answer, and must not count as a
-   * job from elsewhere then.
+   * Settles once the jobs this tab's engine is creating now are answered and taken in, so that
+   * `ownJob` knows them (undefined when it creates none; `uploader.jobsBeingCreated`): a job's first
+   * push can beat its create answer, and must not count as a job from elsewhere then.
    */
   jobsBeingCreated?(): Promise<void> | undefined;
   pollMs?: number;
@@ -259,9 +259,9 @@ export class LiveSync {
     this.#unsure.add(message.jobId);
   }
 
-  /** Decides the unsure jobs once no create is in flight (the engine takes an answer a task later). */
+  /** Decides the unsure jobs once no create is in flight (by then `ownJob` knows every job created). */
   #afterCreates(creating: Promise<void>): void {
-    const next = () => setTimeout(() => this.#settleUnsure(), 0);
+    const next = () => this.#settleUnsure();
     void creating.then(next, next);
   }
 

@@ -16,7 +16,6 @@ import { API_URL } from "@/lib/config";
 import { createWorkerHasher } from "../hashing/worker-hasher";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
-import { withCreatesTracked } from "./creates-tracked";
 import { type FileHandle, filesFromHandles } from "./file-handles";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
 import { startUploadPersistence, type UploadPersistence } from "./upload-persistence";
@@ -73,7 +72,7 @@ export type UploadSessionOptions = {
 
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
   const getToken = () => options.getToken();
-  const api = withCreatesTracked(createApiClient({ baseUrl: API_URL, getToken }));
+  const api = createApiClient({ baseUrl: API_URL, getToken });
   /** The File behind a source that wraps one (toSource), so the worker can be handed the File itself. */
   const blobs = new WeakMap<UploadSource, Blob>();
   const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
@@ -96,7 +95,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     ownJob: (jobId) => uploader.job(jobId),
     fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
-    jobsBeingCreated: () => api.creating(),
+    jobsBeingCreated: () => uploader.jobsBeingCreated(),
   });
   const batches = new BatchTracker();
   let persistence: UploadPersistence | null = null;
