@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -26,7 +26,14 @@ it("leaves no file behind for bodies refused while their file was still opening"
     ),
   );
   expect(new Set(await Promise.all(runs))).toEqual(new Set(["WRONG_SIZE"]));
-  // Any open still pending on the thread pool has landed after these.
-  for (let i = 0; i < 20; i++) await stat(dir);
+  // Every open, write, close and removal the runs started has landed, however slow the thread pool.
+  await fileSystemSettled();
   expect(await readdir(dir)).toEqual([]);
 });
+
+/** Waits until this thread has no file system request pending (an open still on the thread pool, a close). */
+async function fileSystemSettled(): Promise<void> {
+  const pending = () =>
+    process.getActiveResourcesInfo().some((type) => type.startsWith("FSReq") || type.endsWith("CloseReq"));
+  while (pending()) await new Promise((resolve) => setImmediate(resolve));
+}
