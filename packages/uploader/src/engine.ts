@@ -3,6 +3,7 @@ import { DEFAULT_ADD_SLICES, defaultTaskScheduler, type PendingAdd, SlicedAdds }
 import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
 import type { Hasher } from "./content-hash.js";
+import { createEngineParts } from "./engine-parts.js";
 import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
 import {
   applyPhotoReport,
@@ -10,13 +11,10 @@ import {
   enqueue,
   fail,
   forgetProgress,
-  IdleTracker,
   isAwaitingBytesFile,
   queueChanged,
-  registerChunk,
   retire,
   retryContext,
-  startFile,
 } from "./file-lifecycle.js";
 import {
   createRecord,
@@ -28,19 +26,13 @@ import {
   validateSource,
 } from "./file-record.js";
 import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles } from "./file-restore.js";
-import { HashPipeline } from "./hash-pipeline.js";
-import { JobRegistrar } from "./job-registrar.js";
 import { LeaseHeartbeat } from "./lease-heartbeat.js";
 import { mergeJobReport } from "./merge.js";
-import { defaultNetworkMonitor } from "./network.js";
 import type { PersistedFile } from "./persisted-state.js";
-import { ProgressReporter } from "./progress-reporter.js";
-import { defaultSchedulers } from "./scheduler.js";
 import { planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
-import { createUploadStore, type FileState, type JobState, StoreWriter, type UploadStore } from "./store.js";
-import { type QueueLimits, TaskQueue } from "./task-queue.js";
-import { TransferMeter } from "./transfer-meter.js";
+import { createUploadStore, type FileState, type JobState, type UploadStore } from "./store.js";
+import type { QueueLimits } from "./task-queue.js";
 import type { Uploader, UploaderOptions } from "./uploader.js";
 
 export type { Uploader, UploaderOptions } from "./uploader.js";
@@ -66,93 +58,20 @@ class Engine implements Uploader {
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
     this.#onError = o.onError ?? (() => {});
-    // A scheduler given by the caller (tests) paces progress too; by default progress waits longer.
-    const schedulers = o.scheduler
-      ? { write: o.scheduler, progress: o.scheduler, settled: o.scheduler }
-      : defaultSchedulers();
-    // Quiet: only the server's pushes are still to come (the tracker exists once #p does).
-    const writer = new StoreWriter(this.store, schedulers.write, schedulers.progress, {
-      schedule: schedulers.settled,
-      quiet: () => this.#p?.idle.idle === true,
-    });
-    const limits = {
-      maxActiveFiles: o.limits?.maxActiveFiles ?? C.DEFAULT_MAX_ACTIVE_FILES,
-      maxRequests: o.limits?.maxRequests ?? C.DEFAULT_MAX_REQUESTS,
-    };
-    const queue = new TaskQueue(limits, (id) => startFile(this.#p, id));
-    const network = o.network ?? defaultNetworkMonitor();
-    const reportMs = o.progressReportMs ?? C.DEFAULT_PROGRESS_REPORT_MS;
-    const idle = new IdleTracker(queue);
-    const jobs = new JobRegistrar(
-      {
-        register: (chunk) =>
-          registerChunk(this.#p, chunk).then((cancelled) => {
-            void this.#tellCancelled({ jobs: [], photos: cancelled });
-          }),
-        waiting: () => queue.waitingCount,
-        adding: () => !this.#adds.idle,
-        file: (r) => writer.file(r.id),
-        busy: (delta) => {
-          idle.registrations += delta;
-          idle.check();
-        },
-      },
-      { maxFiles: o.maxFilesPerJob, ahead: o.registerAhead ?? C.DEFAULT_REGISTER_AHEAD },
-    );
-    this.#p = {
-      records: new Map(),
-      byPhoto: new Map(),
-      writer,
-      queue,
-      deps: {
-        api: o.api,
-        transport: o.transport,
-        queue,
-        network,
-        retry: {
-          attempts: o.retry?.attempts ?? C.DEFAULT_RETRY_ATTEMPTS,
-          baseDelayMs: o.retry?.baseDelayMs ?? C.DEFAULT_RETRY_BASE_MS,
-          maxDelayMs: o.retry?.maxDelayMs ?? C.DEFAULT_RETRY_MAX_MS,
-        },
-        stall: {
-          timeoutMs: o.stall?.timeoutMs ?? C.DEFAULT_STALL_TIMEOUT_MS,
-          maxTimeoutMs: o.stall?.maxTimeoutMs ?? C.DEFAULT_STALL_MAX_TIMEOUT_MS,
-          maxStalls: o.stall?.maxStalls ?? C.DEFAULT_MAX_STALLS,
-        },
-        clock: o.clock ?? systemClock,
-        rewriteUrl: o.rewriteUrl ?? ((url) => url),
-        random: o.random,
-        signBatch: o.signBatch ?? C.DEFAULT_SIGN_BATCH,
-        maxParallel: () => queue.limits.maxRequests,
-      },
-      reporter:
-        reportMs > 0
-          ? new ProgressReporter(
-              o.api,
-              reportMs,
-              (e) => this.#onError(e, { action: "progress" }),
-              () => (o.clock ?? systemClock).now(),
-            )
-          : null,
-      meter: new TransferMeter(
-        (speed) => writer.setRoot({ speed }, { progress: true }),
-        () => queue.activeCount > 0,
-      ),
-      idle,
-      hashing: null,
-      jobs,
+    this.#p = createEngineParts(o, this.store, {
       life: this.#life.signal,
-    };
+      onError: this.#onError,
+      adding: () => !this.#adds.idle,
+      cancelledWhileRegistering: (photoIds) => void this.#tellCancelled({ jobs: [], photos: photoIds }),
+    });
+    const { writer, queue, idle } = this.#p;
+    const network = this.#p.deps.network;
     this.#hasher = o.hasher ?? null;
     const holdMs = o.holdIntervalMs ?? C.DEFAULT_HOLD_INTERVAL_MS;
     this.#heartbeat =
       holdMs > 0
         ? new LeaseHeartbeat(o.api, this.#p.records, writer, holdMs, (e) => this.#onError(e, { action: "hold" }))
         : null;
-    if (o.hasher) {
-      const register = (chunk: FileRecord[]) => this.#p.jobs.registerNow(chunk);
-      this.#p.hashing = new HashPipeline(this.#p, o.hasher, register, o.hashConcurrency ?? 1);
-    }
     const onNetwork = (online: boolean) => {
       writer.setRoot({ online });
       queue.setBlocked(!online); // offline: start nothing new; requests in flight fail without using up tries
