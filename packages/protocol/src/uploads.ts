@@ -130,6 +130,12 @@ export const DuplicateFile = z.object({
 });
 export type DuplicateFile = z.infer<typeof DuplicateFile>;
 
+/**
+ * The `seq` of a job as its create leaves it (its one job message so far). A client that answers a
+ * create holds the job at this `seq`: every change after it bumps the `seq` and is pushed.
+ */
+export const NEW_JOB_SEQ = 1;
+
 export const CreateJobResponse = z.object({
   /** Null when every file was a duplicate: no job is created then. */
   jobId: JobId.nullable(),

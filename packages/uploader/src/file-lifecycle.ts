@@ -1,4 +1,10 @@
-import { type DuplicateFile, isAwaitingBytes, type PhotoStatus, type UploadItem } from "@rapidphoto/protocol";
+import {
+  type DuplicateFile,
+  isAwaitingBytes,
+  NEW_JOB_SEQ,
+  type PhotoStatus,
+  type UploadItem,
+} from "@rapidphoto/protocol";
 import type { UploadApi } from "./api-client.js";
 import { type FailureReason, SERVER_FAILURE, toFailureReason, UploadStoppedError } from "./errors.js";
 import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
@@ -196,7 +202,7 @@ export async function registerChunk(parts: EngineParts, chunk: FileRecord[]): Pr
       return file ? [{ id: r.id, name: file.name, type: file.type, size: file.bytesTotal, sha256: file.sha256 }] : [];
     });
     const { jobId, items, duplicates } = await registerJob(parts.deps.api, files, retryContext(parts, parts.life));
-    if (jobId && !parts.writer.job(jobId)) parts.writer.setJob(newJob(jobId, items.size));
+    if (jobId && !parts.writer.job(jobId)) parts.writer.setJob(newJob(jobId, items.size, NEW_JOB_SEQ));
     for (const r of chunk) {
       const duplicate = duplicates.get(r.id);
       if (duplicate) {

@@ -19,9 +19,12 @@ export function mergePhotoReport(file: FileState, report: PhotoReport): Partial<
   return { status: "FAILED", error: { code: SERVER_FAILURE, message } };
 }
 
-/** A job just registered: nothing heard from the server yet. */
-export function newJob(jobId: string, files: number): JobState {
-  return { jobId, status: "QUEUED", ...emptyCounts(), totalCount: files, queuedCount: files, seq: 0 };
+/**
+ * A job the engine holds before any push about it: just created (at the create's `seq`,
+ * NEW_JOB_SEQ), or restored from an earlier page (`seq` 0: nothing known).
+ */
+export function newJob(jobId: string, files: number, seq = 0): JobState {
+  return { jobId, status: "QUEUED", ...emptyCounts(), totalCount: files, queuedCount: files, seq };
 }
 
 /** The job after a job message or a fetched view (an older one changes nothing), or after any message's `seq`. */

@@ -1,4 +1,4 @@
-import { MAX_PUSH_BATCH, type PushMessage } from "@rapidphoto/protocol";
+import { MAX_PUSH_BATCH } from "@rapidphoto/protocol";
 import type { Clock } from "./clock.js";
 
 /**
@@ -14,15 +14,18 @@ export const PUSH_BATCH_MS = 100;
  */
 export type PushStream = { readonly key: string; readonly userId: string; readonly jobId?: string };
 
-export interface PushBatcher {
-  add(stream: PushStream, message: PushMessage): void;
-  /** Sends everything pending now (shutdown). */
-  flush(): void;
+/** `T`: what the broker routes (a push message and what it decided about it when routing). */
+export interface PushBatcher<T> {
+  add(stream: PushStream, item: T): void;
+  /** Sends everything pending now: every stream's (shutdown), or one stream's (its window goes on). */
+  flush(streamKey?: string): void;
+  /** What one stream holds now, in order. */
+  pending(streamKey: string): readonly T[];
   /** Cancels the timers; what is still pending is dropped, and later events are sent at once. */
   close(): void;
 }
 
-type Window = { stream: PushStream; pending: PushMessage[]; cancel: () => void };
+type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void };
 
 /**
  * Paces each stream: an event on an idle stream goes out on the next turn of the event loop (with
@@ -31,23 +34,23 @@ type Window = { stream: PushStream; pending: PushMessage[]; cancel: () => void }
  * merged or dropped (progress is merged upstream, progress-coalescer.ts). A run longer than
  * MAX_PUSH_BATCH is split into several sends, in order.
  */
-export function createPushBatcher(options: {
+export function createPushBatcher<T>(options: {
   clock: Clock;
   windowMs?: number;
-  send(stream: PushStream, messages: PushMessage[]): void;
-}): PushBatcher {
+  send(stream: PushStream, items: T[]): void;
+}): PushBatcher<T> {
   const { clock, send } = options;
   const windowMs = options.windowMs ?? PUSH_BATCH_MS;
-  const windows = new Map<string, Window>();
+  const windows = new Map<string, Window<T>>();
   let closed = false;
 
-  function sendPending(window: Window): void {
+  function sendPending(window: Window<T>): void {
     const { pending } = window;
     window.pending = [];
     for (let i = 0; i < pending.length; i += MAX_PUSH_BATCH) send(window.stream, pending.slice(i, i + MAX_PUSH_BATCH));
   }
 
-  function due(window: Window): void {
+  function due(window: Window<T>): void {
     if (window.pending.length === 0) {
       // A whole window without events: the stream is idle again.
       windows.delete(window.stream.key);
@@ -58,23 +61,29 @@ export function createPushBatcher(options: {
   }
 
   return {
-    add(stream, message) {
+    add(stream, item) {
       if (closed) {
-        send(stream, [message]);
+        send(stream, [item]);
         return;
       }
       const open = windows.get(stream.key);
       if (open) {
-        open.pending.push(message);
+        open.pending.push(item);
         return;
       }
-      const window: Window = { stream, pending: [message], cancel: () => {} };
+      const window: Window<T> = { stream, pending: [item], cancel: () => {} };
       windows.set(stream.key, window);
       window.cancel = clock.setTimeout(() => due(window), 0);
     },
-    flush() {
-      for (const window of windows.values()) sendPending(window);
+    flush(streamKey) {
+      if (streamKey === undefined) {
+        for (const window of windows.values()) sendPending(window);
+        return;
+      }
+      const window = windows.get(streamKey);
+      if (window && window.pending.length > 0) sendPending(window);
     },
+    pending: (streamKey) => windows.get(streamKey)?.pending ?? [],
     close() {
       closed = true;
       for (const window of windows.values()) window.cancel();

@@ -1,14 +1,15 @@
-import { type PushMessage, pushBody } from "@rapidphoto/protocol";
+import { pushBody } from "@rapidphoto/protocol";
 import type { EventBus, Logger } from "../events/event-bus.js";
 import type { BusEvent } from "../events/job-event.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createPushBatcher, type PushStream } from "./push-batcher.js";
+import { type RoutedPush, takenBy } from "./routed-push.js";
 import type { Authenticate, AuthorizeJob, SessionConfig } from "./session-config.js";
 import { encodeMessageTail } from "./stomp-codec.js";
 import type { StompConnection } from "./stomp-connection.js";
 import { DEFAULT_STOMP_LIMITS, type StompLimits } from "./stomp-frame.js";
-import { StompSession } from "./stomp-session.js";
-import { type Subscription, SubscriptionIndex } from "./subscription-index.js";
+import { type SessionHost, StompSession } from "./stomp-session.js";
+import { type Subscription, SubscriptionIndex, userStream } from "./subscription-index.js";
 
 /** Matches @stomp/stompjs' default, so browsers and server agree without tuning. */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -77,11 +78,33 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
   };
   const sessions = new Set<StompSession>();
   const index = new SubscriptionIndex();
+  /** Events routed so far; a subscription's entry is the count when it began (see RoutedPush). */
+  let routed = 0;
+  const since = new WeakMap<Subscription, number>();
   let closed = false;
 
-  const host = {
-    addSubscription: (subscription: Subscription) => index.add(subscription),
-    removeSubscription: (subscription: Subscription) => index.remove(subscription),
+  const host: SessionHost = {
+    addSubscription(subscription) {
+      const { destination, subscriber } = subscription;
+      if (destination.kind === "job") {
+        // What the user's queue holds of this job was routed while the connection did not follow
+        // it and stays there: it goes out now, so it reaches the client before anything of the topic.
+        const queue = userStream(subscriber.userId).key;
+        if (batcher.pending(queue).some((push) => push.message.jobId === destination.jobId)) batcher.flush(queue);
+      }
+      since.set(subscription, routed);
+      index.add(subscription);
+    },
+    removeSubscription(subscription, why) {
+      const { destination, subscriber } = subscription;
+      index.remove(subscription);
+      if (why !== "unsubscribe" || destination.kind !== "job") return;
+      // The client stopped listening to the topic when it sent UNSUBSCRIBE, so what its queue
+      // still holds of the job, left out as followed when routed, is brought by the queue after all.
+      for (const push of batcher.pending(userStream(subscriber.userId).key)) {
+        if (push.message.jobId === destination.jobId) push.followers?.delete(subscriber);
+      }
+    },
     sessionClosed: (session: StompSession) => sessions.delete(session),
   };
 
@@ -94,24 +117,29 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
       for (const session of sessionsOf(event.userId)) session.revoke();
       return;
     }
-    for (const stream of index.streamsWanted(event)) batcher.add(stream, event.message);
+    const { message } = event;
+    const order = ++routed;
+    for (const stream of index.streamsWanted(event)) {
+      const followers = stream.jobId === undefined ? index.followersOf(stream.userId, message.jobId) : null;
+      batcher.add(stream, { message, order, followers });
+    }
   }
 
   /** One frame for every subscription of the stream, its body encoded once. */
-  function send(stream: PushStream, messages: PushMessage[]): void {
+  function send(stream: PushStream, pushes: RoutedPush[]): void {
     try {
       // Snapshot first: a delivery may drop a slow session, which edits the index mid-walk.
       const targets = [...index.matchStream(stream)];
       if (targets.length === 0) return;
       let shared: string | undefined;
       for (const subscription of targets) {
-        const wanted = subscription.skipFollowed ? unfollowed(subscription, messages) : messages;
-        if (wanted.length === 0) continue;
-        if (wanted !== messages) {
-          subscription.subscriber.deliver(subscription, encodeMessageTail(JSON.stringify(pushBody(wanted))));
+        const taken = takenBy(subscription, since.get(subscription) ?? 0, pushes);
+        if (taken.length === 0) continue;
+        if (taken !== pushes) {
+          subscription.subscriber.deliver(subscription, encodeTail(taken));
           continue;
         }
-        shared ??= encodeMessageTail(JSON.stringify(pushBody(messages)));
+        shared ??= encodeTail(pushes);
         subscription.subscriber.deliver(subscription, shared);
       }
     } catch (err) {
@@ -120,7 +148,7 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
     }
   }
 
-  const batcher = createPushBatcher({ clock: config.clock, windowMs: options.batchMs, send });
+  const batcher = createPushBatcher<RoutedPush>({ clock: config.clock, windowMs: options.batchMs, send });
   const unsubscribe = options.bus.subscribe(route);
 
   return {
@@ -156,8 +184,6 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
   };
 }
 
-/** The messages a user-queue subscription still wants: those of jobs its connection does not follow on their topic. */
-function unfollowed(subscription: Subscription, messages: PushMessage[]): PushMessage[] {
-  const wanted = messages.filter((message) => !subscription.subscriber.follows(message.jobId));
-  return wanted.length === messages.length ? messages : wanted;
+function encodeTail(pushes: RoutedPush[]): string {
+  return encodeMessageTail(JSON.stringify(pushBody(pushes.map((push) => push.message))));
 }

@@ -20,7 +20,8 @@ import type { Subscriber, Subscription } from "./subscription-index.js";
 /** What a session needs from its broker. */
 export interface SessionHost {
   addSubscription(subscription: Subscription): void;
-  removeSubscription(subscription: Subscription): void;
+  /** `unsubscribe`: the client asked (UNSUBSCRIBE); `closed`: the connection is gone. */
+  removeSubscription(subscription: Subscription, why: "unsubscribe" | "closed"): void;
   sessionClosed(session: StompSession): void;
 }
 
@@ -107,13 +108,6 @@ export class StompSession implements Subscriber {
       );
       this.end("destroy");
     }
-  }
-
-  follows(jobId: string): boolean {
-    for (const { destination } of this.subscriptions.values()) {
-      if (destination.kind === "job" && destination.jobId === jobId) return true;
-    }
-    return false;
   }
 
   /** Closes without an ERROR frame (shutdown, or a drop the client should simply recover from). */
@@ -277,7 +271,7 @@ export class StompSession implements Subscriber {
     const subscription = this.subscriptions.get(id);
     if (!subscription) throw new StompProtocolError("UNKNOWN_SUBSCRIPTION");
     this.subscriptions.delete(id);
-    this.host.removeSubscription(subscription);
+    this.host.removeSubscription(subscription, "unsubscribe");
   }
 
   /** A method, not `this.state === "closed"`: TypeScript keeps that narrowed across an await. */
@@ -334,7 +328,7 @@ export class StompSession implements Subscriber {
     this.signIn.stop();
     this.heartbeats?.stop();
     this.heartbeats = null;
-    for (const subscription of this.subscriptions.values()) this.host.removeSubscription(subscription);
+    for (const subscription of this.subscriptions.values()) this.host.removeSubscription(subscription, "closed");
     this.subscriptions.clear();
     this.host.sessionClosed(this);
   }

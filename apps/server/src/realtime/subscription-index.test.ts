@@ -5,7 +5,7 @@ import { parseDestination } from "./destinations.js";
 import { type Subscriber, type Subscription, SubscriptionIndex } from "./subscription-index.js";
 
 const JOB = "job_index0001";
-const subscriber = (userId: string): Subscriber => ({ userId, deliver: () => {}, follows: () => false });
+const subscriber = (userId: string): Subscriber => ({ userId, deliver: () => {} });
 function subscription(id: string, destination: string, owner: Subscriber): Subscription {
   const parsed = parseDestination(destination);
   if (!parsed) throw new Error(`bad destination ${destination}`);

@@ -7,8 +7,6 @@ export interface Subscriber {
   readonly userId: string;
   /** `tail`: the shared end of the MESSAGE frame (see encodeMessageTail). */
   deliver(subscription: Subscription, tail: string): void;
-  /** Whether this connection subscribes to the job's topic. */
-  follows(jobId: string): boolean;
 }
 
 export type Subscription = {
@@ -56,6 +54,17 @@ export class SubscriptionIndex {
     return streamsOf(event).filter((stream) => !this.matchStream(stream).next().done);
   }
 
+  /** The connections of `userId` that follow `jobId` on its topic now; null if none does. */
+  followersOf(userId: string, jobId: string): Set<Subscriber> | null {
+    let followers: Set<Subscriber> | null = null;
+    for (const { subscriber } of this.byJob.get(jobId) ?? []) {
+      if (subscriber.userId !== userId) continue;
+      followers ??= new Set();
+      followers.add(subscriber);
+    }
+    return followers;
+  }
+
   /** Subscriptions of one stream: a job's topic, or a user's queue. */
   *matchStream(stream: PushStream): Generator<Subscription> {
     if (stream.jobId === undefined) {
@@ -84,7 +93,14 @@ export class SubscriptionIndex {
 /** Where an event goes: its job's topic, and for a job's lifecycle message also its owner's queue. */
 export function streamsOf(event: JobEvent): PushStream[] {
   const { userId } = event;
-  const { jobId } = event.message;
-  const topic = { key: `job:${userId}:${jobId}`, userId, jobId };
-  return event.message.type === "job" ? [topic, { key: `user:${userId}`, userId }] : [topic];
+  const topic = topicStream(userId, event.message.jobId);
+  return event.message.type === "job" ? [topic, userStream(userId)] : [topic];
 }
+
+export const topicStream = (userId: string, jobId: string): PushStream => ({
+  key: `job:${userId}:${jobId}`,
+  userId,
+  jobId,
+});
+
+export const userStream = (userId: string): PushStream => ({ key: `user:${userId}`, userId });

@@ -3,6 +3,7 @@ import {
   type CreateJobResponse,
   type DuplicateFile,
   emptyCounts,
+  NEW_JOB_SEQ,
   planPartSize,
   SINGLE_PUT_MAX_BYTES,
 } from "@rapidphoto/protocol";
@@ -107,7 +108,7 @@ export async function createJob(
     id: jobId,
     userId,
     status: "QUEUED",
-    seq: 1,
+    seq: NEW_JOB_SEQ,
     ...emptyCounts(),
     totalCount: rows.length,
     queuedCount: rows.length,

@@ -32,6 +32,10 @@ class FakeRealtime implements RealtimeClient {
     this.state = state;
     for (const l of this.#listeners) l(state);
   }
+  /** One subscription confirmed (its RECEIPT). */
+  confirm(destination: string) {
+    for (const h of this.subs.get(destination) ?? []) h.onSubscribed?.();
+  }
   /** Connected and every subscription confirmed (as after a (re)connect). */
   goLive() {
     this.setState("connected");
@@ -118,6 +122,8 @@ let libraryPhotos: string[][];
 let sync: LiveSync;
 /** What `jobsBeingCreated` answers: the creates this tab's engine has in flight. */
 let creating: Promise<void> | undefined;
+/** `liveSince` when each of this tab's creates was sent (createSentAt). */
+let sentAt: Map<string, number>;
 
 beforeEach(() => {
   queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -129,6 +135,7 @@ beforeEach(() => {
   libraryPhotos = [];
   fetchJob = vi.fn(async () => view(5));
   creating = undefined;
+  sentAt = new Map();
   sync = new LiveSync({
     queryClient,
     apply: (m) => {
@@ -147,6 +154,7 @@ beforeEach(() => {
     },
     pollMs: 1_000,
     jobsBeingCreated: () => creating,
+    createSentAt: (jobId) => sentAt.get(jobId),
   });
   sync.connect(realtime);
 });
@@ -422,5 +430,74 @@ describe("LiveSync", () => {
     await microtasks();
     expect(invalidate).toHaveBeenCalledTimes(1);
     expect(invalidate).toHaveBeenCalledWith({ queryKey: uploadKeys.active() }, { cancelRefetch: false });
+  });
+
+  describe("this tab's job created while the user queue was live", () => {
+    const topic = `/topic/job/${JOB}`;
+    const queue = "/user/queue/jobs";
+    /** The engine answers a create sent now: it holds the job at the create's seq (NEW_JOB_SEQ). */
+    const created = () => {
+      sentAt.set(JOB, sync.liveSince);
+      owned.set(JOB, { seq: 1 });
+    };
+
+    it("is not fetched when its topic is followed: the create answer is its baseline, the pushes its changes", async () => {
+      realtime.goLive();
+      created();
+      realtime.push(queue, jobMessage(JOB, 1)); // the create's own message
+      sync.track([JOB]);
+      realtime.confirm(topic);
+      realtime.pushBatch(topic, [photo(2, "UPLOADING"), jobMessage(JOB, 3), photo(4, "PROCESSING", 100)]);
+      realtime.push(topic, jobMessage(JOB, 5));
+      await flush();
+      expect(fetchJob).not.toHaveBeenCalled();
+      expect(applied.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(owned.get(JOB)?.seq).toBe(5);
+
+      // A real gap still refetches it.
+      realtime.push(topic, photo(7, "COMPLETED", 100));
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
+
+    it("takes a queue message routed before its topic was followed, even once followed, and refetches nothing when none was missed", async () => {
+      realtime.goLive();
+      created();
+      sync.track([JOB]); // the SUBSCRIBE is on its way: the server routed seq 2-3 before it
+      realtime.pushBatch(queue, [jobMessage(JOB, 2)]);
+      realtime.confirm(topic);
+      realtime.push(topic, photo(3, "UPLOADING"));
+      await flush();
+      expect(applied.map((m) => [m.type, m.seq])).toEqual([
+        ["job", 2],
+        ["photo", 3],
+      ]);
+      expect(fetchJob).not.toHaveBeenCalled();
+    });
+
+    it("is refetched when the queue's message shows a push it never got (a photo's, routed before the follow)", async () => {
+      realtime.goLive();
+      created();
+      sync.track([JOB]);
+      realtime.push(queue, jobMessage(JOB, 3)); // photo 2 went to the topic nobody followed yet
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
+
+    it("is fetched as before when the queue was not live at the create, or the connection dropped since", async () => {
+      created(); // not connected yet: liveSince is 0
+      realtime.goLive();
+      sync.track([JOB]);
+      realtime.confirm(topic);
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+
+      fetchJob.mockClear();
+      created();
+      realtime.setState("reconnecting");
+      realtime.goLive(); // resubscribed on a new connection: what came meanwhile is read once
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -42,6 +42,13 @@ export type LiveSyncOptions = {
    * push can beat its create answer, and must not count as a job from elsewhere then.
    */
   jobsBeingCreated?(): Promise<void> | undefined;
+  /**
+   * What `liveSince` said when the create of this tab's job was sent (undefined if unknown). A job
+   * created while the user queue was live on the connection that is still up was heard of from its
+   * create on: every push about it came on the queue (routed before its topic was followed) or on
+   * the topic, so the create answer is its baseline and subscribing fetches nothing.
+   */
+  createSentAt?(jobId: string): number | undefined;
   pollMs?: number;
 };
 
@@ -67,6 +74,9 @@ export class LiveSync {
   /** Jobs first heard of on the user queue while this tab was creating jobs: decided once those are answered. */
   readonly #unsure = new Set<string>();
   #realtime: RealtimeClient | null = null;
+  /** Counts the user queue's confirmed subscriptions; see liveSince. */
+  #queueSubscriptions = 0;
+  #queueLive = false;
   #stopRealtime: (() => void) | null = null;
   #poll: ReturnType<typeof setInterval> | null = null;
 
@@ -82,13 +92,20 @@ export class LiveSync {
       USER_JOBS_QUEUE,
       {
         onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onUserMessage(m)),
-        // Jobs may have started elsewhere while we were away.
-        onSubscribed: () => void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() }),
+        onSubscribed: () => {
+          this.#queueSubscriptions++;
+          this.#queueLive = true;
+          // Jobs may have started elsewhere while we were away.
+          void this.#o.queryClient.invalidateQueries({ queryKey: uploadKeys.active() });
+        },
       },
       // A followed job's messages come on its topic; the queue need not bring them again.
       { [SKIP_FOLLOWED_JOBS_HEADER]: "true" },
     );
-    const stopState = realtime.onStateChange(() => this.#updatePolling());
+    const stopState = realtime.onStateChange((state) => {
+      if (state !== "connected") this.#queueLive = false;
+      this.#updatePolling();
+    });
     this.#stopRealtime = () => {
       stopUser();
       stopState();
@@ -97,7 +114,17 @@ export class LiveSync {
     this.#updatePolling();
   }
 
+  /**
+   * Names the user queue's subscription confirmed on the connection that is up now, 0 while there
+   * is none (the engine's creates note it when sent: createSentAt). Anything about a job created
+   * after it is pushed on that connection, on the queue or on the job's topic.
+   */
+  get liveSince(): number {
+    return this.#queueLive ? this.#queueSubscriptions : 0;
+  }
+
   disconnect(): void {
+    this.#queueLive = false;
     this.#stopRealtime?.();
     this.#stopRealtime = null;
     for (const [jobId, stop] of this.#jobs) {
@@ -187,8 +214,12 @@ export class LiveSync {
     this.#seq.reset(jobId);
     const stop = realtime.subscribe(jobTopic(jobId), {
       onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onJobMessage(m)),
-      // Live from here on: what happened before is read once (also after every reconnect).
-      onSubscribed: () => void this.resync(jobId).catch(() => {}),
+      // Live from here on: what happened before is read once (also after every reconnect), unless
+      // this tab created the job while listening and has heard everything since (createSentAt).
+      onSubscribed: () => {
+        if (this.#heardSinceCreate(jobId)) this.#seq.baseline(jobId);
+        else void this.resync(jobId).catch(() => {});
+      },
     });
     this.#jobs.set(jobId, stop);
   }
@@ -226,23 +257,56 @@ export class LiveSync {
   }
 
   #onJobMessage(message: PushMessage): void {
-    const { jobId } = message;
-    if (!this.#jobs.has(jobId)) {
+    if (this.#jobs.has(message.jobId)) {
+      this.#onFollowed(message);
+    } else if (message.type === "job") {
       // Dropped from the followed jobs, but the server has not seen the UNSUBSCRIBE yet and so left
       // the message out of the user queue (SKIP_FOLLOWED_JOBS_HEADER): the list of jobs takes it here.
-      if (message.type === "job") this.#onUserMessage(message);
-      return;
+      this.#onListed(message);
     }
-    const verdict = this.#seq.observe(jobId, message.seq);
+  }
+
+  /**
+   * The caller's job lifecycle. The server decides where a message goes when it routes it: one
+   * routed while this connection did not follow the job on its topic comes here only, even if the
+   * follow has begun since (the server sends it before anything of the topic).
+   */
+  #onUserMessage(message: PushMessage): void {
+    if (message.type !== "job") return;
+    if (this.#jobs.has(message.jobId)) this.#onFollowed(message);
+    else this.#onListed(message);
+  }
+
+  /** A push about a followed job: into its holder, and a refetch if its `seq` shows a gap. */
+  #onFollowed(message: PushMessage): void {
+    const { jobId } = message;
+    const verdict = this.#observe(jobId, message.seq);
     this.#absorb(message);
     if (verdict === "gap") this.#frame?.gaps.add(jobId);
   }
 
-  /** The caller's job lifecycle, all jobs: followed ones arrive on their topic too. */
-  #onUserMessage(message: PushMessage): void {
-    if (this.#jobs.has(message.jobId) || message.type !== "job") return;
+  /**
+   * A push's `seq` against its job's holder. A job this tab created while listening has its
+   * baseline from its create answer (createSentAt), so a gap counts before its topic is followed too.
+   */
+  #observe(jobId: string, seq: number) {
+    if (this.#heardSinceCreate(jobId)) this.#seq.baseline(jobId);
+    return this.#seq.observe(jobId, seq);
+  }
+
+  /** This tab's job, created while the user queue was live on the connection still up (see createSentAt). */
+  #heardSinceCreate(jobId: string): boolean {
+    const sentAt = this.#o.createSentAt?.(jobId);
+    return sentAt !== undefined && sentAt !== 0 && sentAt === this.liveSince && this.#owns(jobId);
+  }
+
+  /** A job message for the list of jobs (a job this connection does not follow on its topic). */
+  #onListed(message: PushMessage): void {
     const known = this.#owns(message.jobId) || this.#cachedJobs()?.some((j) => j.jobId === message.jobId);
+    // Counts only for this tab's jobs created while listening (#observe): other jobs have no baseline here.
+    const verdict = this.#observe(message.jobId, message.seq);
     this.#absorb(message);
+    if (verdict === "gap") this.#frame?.gaps.add(message.jobId);
     // A job started in another tab or on another device: the panel should show it. (One this tab's
     // engine registered is not: the queue brings its first messages before its topic is followed,
     // and refetching the list for each of a selection's jobs cost 0.26 s of script at 1,000 files.)

@@ -16,6 +16,7 @@ import { API_URL } from "@/lib/config";
 import { createWorkerHasher } from "../hashing/worker-hasher";
 import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
+import { withCreateMarks } from "./create-marks";
 import { type FileHandle, filesFromHandles } from "./file-handles";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
 import { startUploadPersistence, type UploadPersistence } from "./upload-persistence";
@@ -72,7 +73,8 @@ export type UploadSessionOptions = {
 
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
   const getToken = () => options.getToken();
-  const api = createApiClient({ baseUrl: API_URL, getToken });
+  // Each create notes whether the live sync was listening when it was sent (LiveSync createSentAt).
+  const api = withCreateMarks(createApiClient({ baseUrl: API_URL, getToken }), (): number => live.liveSince);
   /** The File behind a source that wraps one (toSource), so the worker can be handed the File itself. */
   const blobs = new WeakMap<UploadSource, Blob>();
   const hashing = hashingEnabled() ? createWorkerHasher((source) => blobs.get(source)) : null;
@@ -96,6 +98,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     fetchJob: (jobId, signal) => api.getJob(jobId, signal),
     onLibraryChanged: options.onLibraryChanged,
     jobsBeingCreated: () => uploader.jobsBeingCreated(),
+    createSentAt: (jobId) => api.sentAt(jobId),
   });
   const batches = new BatchTracker();
   let persistence: UploadPersistence | null = null;
