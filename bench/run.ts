@@ -54,6 +54,14 @@ if (wanted[0] === "reconnect") {
   await reconnectBench(wanted.slice(1));
   process.exit(0);
 }
+// What one store flush costs the page's script at 1,000 / 3,000 / 10,000 files, in Node
+// (apps/web/test/store-scaling.ts: it runs the web app's modules, so it is type-checked with them).
+if (wanted[0] === "store-scaling") {
+  const where: string = "../apps/web/test/store-scaling.ts";
+  const { storeScaling } = await import(where);
+  await storeScaling(wanted.slice(1));
+  process.exit(0);
+}
 // The load bench likewise: it takes options, and 50 × 100 photos on two backends takes a while.
 if (wanted[0] === "load") {
   const { loadBench, parseLoadArgs } = await import("./src/load-bench.js");

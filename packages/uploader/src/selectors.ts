@@ -1,4 +1,4 @@
-import { countPhotos, isAwaitingBytes, isStored, type PhotoCounts, percentOf } from "@rapidphoto/protocol";
+import { COUNT_FIELD, emptyCounts, isAwaitingBytes, isStored, type PhotoCounts, percentOf } from "@rapidphoto/protocol";
 import type { FileState, UploadState } from "./store.js";
 
 /**
@@ -53,27 +53,61 @@ export function selectTotals(state: UploadState, jobId?: string): Totals {
 
 /** The one totals computation: the engine's selectors and the web's panel both use it. */
 export function computeTotals(files: readonly FileState[]): Totals {
-  const uploads = files.filter((f) => f.duplicateOf === null);
-  const totals: Totals = {
-    ...countPhotos(uploads),
+  const totals = emptyTotals();
+  for (const f of files) countFile(totals, f, 1);
+  return withPercent(totals);
+}
+
+/**
+ * `totals` moved by the files that changed: each one's old state (undefined when it was not
+ * counted) taken out and its new one (undefined when it no longer counts) put in. The same sums
+ * as computeTotals over the new files, in time proportional to the changes.
+ */
+export function moveTotals(
+  totals: Totals,
+  changes: Iterable<{ before: FileState | undefined; after: FileState | undefined }>,
+): Totals {
+  const next = { ...totals };
+  for (const { before, after } of changes) {
+    if (before === after) continue;
+    if (before) countFile(next, before, -1);
+    if (after) countFile(next, after, 1);
+  }
+  return withPercent(next);
+}
+
+function emptyTotals(): Totals {
+  return {
+    ...emptyCounts(),
     bytesSent: 0,
     bytesTotal: 0,
     percent: 0,
     sendingCount: 0,
     pausedCount: 0,
-    duplicateCount: files.length - uploads.length,
+    duplicateCount: 0,
     needsFileCount: 0,
   };
-  for (const f of uploads) {
-    if (isAwaitingBytes(f.status)) {
-      if (f.needsFile) totals.needsFileCount++;
-      else if (f.paused) totals.pausedCount++;
-      else totals.sendingCount++;
-    }
-    if (f.status === "FAILED" || f.status === "CANCELLED") continue;
-    totals.bytesTotal += f.bytesTotal;
-    totals.bytesSent += isStored(f.status) ? f.bytesTotal : f.bytesSent;
+}
+
+/** Adds (sign 1) or takes out (sign -1) one file's share of the totals. */
+function countFile(totals: Totals, f: FileState, sign: 1 | -1): void {
+  if (f.duplicateOf !== null) {
+    totals.duplicateCount += sign;
+    return;
   }
+  totals.totalCount += sign;
+  totals[COUNT_FIELD[f.status]] += sign;
+  if (isAwaitingBytes(f.status)) {
+    if (f.needsFile) totals.needsFileCount += sign;
+    else if (f.paused) totals.pausedCount += sign;
+    else totals.sendingCount += sign;
+  }
+  if (f.status === "FAILED" || f.status === "CANCELLED") return;
+  totals.bytesTotal += sign * f.bytesTotal;
+  totals.bytesSent += sign * (isStored(f.status) ? f.bytesTotal : f.bytesSent);
+}
+
+function withPercent(totals: Totals): Totals {
   totals.percent = percentOf(totals.bytesSent, totals.bytesTotal);
   return totals;
 }

@@ -2,6 +2,7 @@ import { type JobSnapshot, movesForward, type PhotoStatus, type UploadMethod } f
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { AddingState } from "./add-slices.js";
 import type { FailureReason } from "./errors.js";
+import { FilesDeltaLog } from "./files-delta.js";
 import type { FrameScheduler } from "./scheduler.js";
 
 /** One file as the UI sees it. Holds no File, Blob or buffer: those stay in the engine and are dropped when done. */
@@ -122,6 +123,8 @@ export class StoreWriter {
   #scheduled = false;
   #progressScheduled = false;
   #settledScheduled = false;
+  /** Which files each flush changed (files-delta.ts), for readers that follow changes. */
+  readonly #delta = new FilesDeltaLog();
 
   constructor(
     readonly store: UploadStore,
@@ -217,6 +220,7 @@ export class StoreWriter {
       for (const id of this.#removed) delete files[id];
       for (const [id, patch] of this.#files) files[id] = { ...files[id], ...patch } as FileState;
       next.files = files;
+      this.#delta.record(state.files, files, [...this.#removed, ...this.#files.keys()]);
       if (this.#added.length > 0 || this.#removed.size > 0) {
         const added = this.#added.filter((id) => !this.#removed.has(id) && !(id in state.files));
         next.order = [...state.order.filter((id) => !this.#removed.has(id)), ...added];

@@ -51,3 +51,6 @@ export function uploadState(files: readonly FileState[], queue: string[] = []): 
     adding: {},
   };
 }
+
+/** The engine's store writer, for tests of readers that follow its flushes (changedFiles). */
+export { StoreWriter } from "../src/store.js";

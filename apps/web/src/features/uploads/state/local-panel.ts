@@ -1,6 +1,14 @@
 import { deriveJobStatus, emptyCounts, isAwaitingBytes, isTerminalJob, isTerminalPhoto } from "@rapidphoto/protocol";
-import { computeTotals, type FileState, type Totals, type UploadState } from "@rapidphoto/uploader";
-import { attentionRank, emptyTabCounts, inTab, PANEL_TABS, type PanelTab, type TabCounts } from "./panel-rows";
+import {
+  changedFiles,
+  computeTotals,
+  type FileState,
+  moveTotals,
+  type Totals,
+  type UploadState,
+} from "@rapidphoto/uploader";
+import { type BatchTally, buildIndex, moveIndex, type PanelIndex, positionsOf } from "./panel-index";
+import { PANEL_TABS, type PanelTab, type TabCounts } from "./panel-rows";
 
 /**
  * What the upload panel shows of this tab's files, worked out in one walk over them per store
@@ -29,7 +37,12 @@ type FileFacts = {
   activeJobs: string;
   /** A file is waiting for bytes and not paused: closing the tab would stop it. */
   sending: boolean;
+  /** What the strings above are made from, moved by each flush's changed files (factsOf). */
+  tally: FactTally;
 };
+
+/** Per job: this tab's files in it, and how many of them are not finished; files sending. */
+type FactTally = { jobs: ReadonlyMap<string, { files: number; active: number }>; sending: number };
 
 type Entry = { facts?: FileFacts; byHidden: WeakMap<ReadonlySet<string>, LocalPanel> };
 
@@ -50,43 +63,41 @@ function entryOf(state: UploadState): Entry {
   return entry;
 }
 
-/** What `previous` was worked out from: a state whose rows match it only needs new totals (sameRows). */
-let previousFrom: { state: UploadState; hidden: ReadonlySet<string> } | null = null;
+/**
+ * What `previous` was worked out from: its totals before the files being added were counted in, and
+ * its rows, counts and batches (panel-index.ts). A later state of the same store moves those by the
+ * files its flushes changed (changedFiles) instead of walking every file again.
+ */
+let previousFrom: { state: UploadState; hidden: ReadonlySet<string>; base: Totals; index: PanelIndex } | null = null;
 
 export function localPanel(state: UploadState, hidden: ReadonlySet<string>): LocalPanel {
   const entry = entryOf(state);
   const cached = entry.byHidden.get(hidden);
   if (cached) return cached;
-  // Most flushes while files upload only move bytes: the rows, counts and batches stay, and only the
-  // totals are summed again (one pass, instead of ranking every file into four tabs and comparing the lists).
-  const fresh =
-    previous && previousFrom?.hidden === hidden && sameRows(previousFrom.state, state)
-      ? withTotals(previous, panelTotals(state, visibleFiles(state, hidden)))
-      : keepEqualPieces(computePanel(state, hidden), previous);
+  const from = previousFrom?.hidden === hidden ? previousFrom : null;
+  const changed = from ? changedFiles(from.state.files, state.files) : null;
+  const base =
+    from && changed
+      ? moveTotals(from.base, changedVisible(from.state, state, changed, hidden))
+      : computeTotals(visibleFiles(state, hidden));
+  const index = (from && changed && moveIndex(from.index, from.state, state, changed)) || buildIndex(state, hidden);
+  const fresh = keepEqualPieces(panelOf(state, index, panelTotals(state, base)), previous);
   entry.byHidden.set(hidden, fresh);
   previous = fresh;
-  previousFrom = { state, hidden };
+  previousFrom = { state, hidden, base, index };
   return fresh;
 }
 
-/**
- * Whether `next` has the rows, tab counts and batch statuses of `before`: the same order, queue,
- * jobs and selections being added, and no file changed in what places a row (status, duplicate,
- * waiting for its file, job, batch). Bytes and everything else only reach the totals.
- */
-function sameRows(before: UploadState, next: UploadState): boolean {
-  if (before.order !== next.order || before.queue !== next.queue || before.jobs !== next.jobs) return false;
-  if (before.adding !== next.adding) return false;
-  if (before.files === next.files) return true;
-  for (const id of next.order) {
-    const a = before.files[id];
-    const b = next.files[id];
-    if (a === b) continue;
-    if (!a || !b || a.status !== b.status || a.duplicateOf !== b.duplicateOf || a.needsFile !== b.needsFile)
-      return false;
-    if (a.jobId !== b.jobId || a.batchId !== b.batchId) return false;
-  }
-  return true;
+/** Each changed file as it was and as it is, undefined where it is not in sight (gone, or hidden). */
+function changedVisible(
+  before: UploadState,
+  next: UploadState,
+  changed: readonly string[],
+  hidden: ReadonlySet<string>,
+) {
+  return changed.map((id) =>
+    hidden.has(id) ? { before: undefined, after: undefined } : { before: before.files[id], after: next.files[id] },
+  );
 }
 
 function visibleFiles(state: UploadState, hidden: ReadonlySet<string>): FileState[] {
@@ -96,10 +107,6 @@ function visibleFiles(state: UploadState, hidden: ReadonlySet<string>): FileStat
     if (file && !hidden.has(id)) visible.push(file);
   }
   return visible;
-}
-
-function withTotals(panel: LocalPanel, totals: PanelTotals): LocalPanel {
-  return sameFields(totals, panel.totals) ? panel : { ...panel, totals };
 }
 
 /**
@@ -143,78 +150,35 @@ export const activeLocalJobsKey = (state: UploadState): string => factsOf(state)
 /** Some file still waits for bytes and is not paused: leaving the page would stop it. */
 export const isSending = (state: UploadState): boolean => factsOf(state).sending;
 
-const positionCache = new WeakMap<readonly string[], Map<string, number>>();
-
 /** 1-based place in the waiting order, or null for a file not waiting; O(1) per row after the first. */
 export function queuePosition(state: UploadState, id: string): number | null {
-  return positionsOf(state.queue).get(id) ?? null;
+  const index = positionsOf(state.queue).get(id);
+  return index === undefined ? null : index + 1;
 }
 
-function positionsOf(queue: readonly string[]): Map<string, number> {
-  let positions = positionCache.get(queue);
-  if (!positions) {
-    positions = new Map(queue.map((fileId, index) => [fileId, index + 1]));
-    positionCache.set(queue, positions);
-  }
-  return positions;
-}
-
-/** A file the library already had ("Already in library") is listed under All only: it was neither uploaded nor failed. */
-function fileInTab(tab: PanelTab, file: FileState): boolean {
-  return file.duplicateOf ? tab === "all" : inTab(tab, file.status);
-}
-
-type Batch = { jobs: Set<string>; unregistered: number; unfinished: boolean };
-
-function computePanel(state: UploadState, hidden: ReadonlySet<string>): LocalPanel {
-  const counts = emptyTabCounts();
-  // Per tab: [running, failed, rest]; waiting files come from the queue, in its order.
-  const ranked = {} as Record<PanelTab, [string[], string[], string[]]>;
-  for (const tab of PANEL_TABS) ranked[tab] = [[], [], []];
+/**
+ * The panel's pieces from the index: files of a selection still being added (in slices) count from
+ * the start, as queued: the totals (panelTotals) and the tab counts say how many were picked, not how
+ * many are in so far.
+ */
+function panelOf(state: UploadState, index: PanelIndex, totals: PanelTotals): LocalPanel {
+  const counts = { ...index.counts };
   const batches = new Map<string, Batch>();
-  const visible: FileState[] = [];
-  const positions = positionsOf(state.queue);
-  for (const id of state.order) {
-    const file = state.files[id];
-    if (!file || hidden.has(id)) continue;
-    visible.push(file);
-    const rank = attentionRank(file.status);
-    const waiting = positions.has(id);
-    for (const tab of PANEL_TABS) {
-      if (!fileInTab(tab, file)) continue;
-      counts[tab]++;
-      if (!waiting) ranked[tab][rank].push(id);
-    }
-    addToBatch(batches, file);
-  }
-  const rows = {} as Record<PanelTab, string[]>;
-  for (const tab of PANEL_TABS) {
-    const [running, failed, rest] = ranked[tab];
-    const waiting = state.queue.filter((id) => {
-      const file = state.files[id];
-      return file !== undefined && !hidden.has(id) && fileInTab(tab, file);
-    });
-    rows[tab] = [...running, ...waiting, ...failed, ...rest];
-  }
-  const totals = panelTotals(state, visible);
-  // Files of a selection still being added (in slices) count from the start, as queued: the totals
-  // (panelTotals) and the tab counts say how many were picked, not how many are in so far.
+  for (const [batchId, tally] of index.batches) batches.set(batchId, { ...tally });
   for (const [batchId, adding] of Object.entries(state.adding)) {
     counts.all += adding.files;
     counts.active += adding.files;
-    let batch = batches.get(batchId);
-    if (!batch) {
-      batch = { jobs: new Set(), unregistered: 0, unfinished: false };
-      batches.set(batchId, batch);
-    }
-    batch.unregistered += adding.files;
+    const batch = batches.get(batchId) ?? { jobs: new Map(), unregistered: 0, unfinished: 0 };
+    batches.set(batchId, { ...batch, unregistered: batch.unregistered + adding.files });
   }
-  return { rows, counts, batches: batchStatuses(state, batches), totals };
+  return { rows: index.rows, counts, batches: batchStatuses(state, batches), totals };
 }
 
+type Batch = BatchTally;
+
 /** The engine's totals over the visible files, with the files of selections still being added counted as queued. */
-function panelTotals(state: UploadState, visible: readonly FileState[]): PanelTotals {
-  const totals: PanelTotals = { ...computeTotals(visible), addingCount: 0 };
+function panelTotals(state: UploadState, base: Totals): PanelTotals {
+  const totals: PanelTotals = { ...base, addingCount: 0 };
   for (const adding of Object.values(state.adding)) {
     totals.totalCount += adding.files;
     totals.queuedCount += adding.files;
@@ -225,49 +189,105 @@ function panelTotals(state: UploadState, visible: readonly FileState[]): PanelTo
   return totals;
 }
 
-function addToBatch(batches: Map<string, Batch>, file: FileState): void {
-  let batch = batches.get(file.batchId);
-  if (!batch) {
-    batch = { jobs: new Set(), unregistered: 0, unfinished: false };
-    batches.set(file.batchId, batch);
-  }
-  if (file.needsFile && !isTerminalPhoto(file.status)) batch.unfinished = true;
-  if (file.jobId) batch.jobs.add(file.jobId);
-  else if (!isTerminalPhoto(file.status)) batch.unregistered++;
-}
-
 function batchStatuses(state: UploadState, batches: Map<string, Batch>): string[] {
   const out: string[] = [];
   for (const [batchId, batch] of batches) {
     if (batch.jobs.size === 0 && batch.unregistered === 0) continue; // refused before any job
     const counts = emptyCounts();
     counts.totalCount = counts.queuedCount = batch.unregistered;
-    for (const jobId of batch.jobs) {
+    for (const jobId of batch.jobs.keys()) {
       const job = state.jobs[jobId];
       if (!job) continue;
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += job[key];
     }
     const status = deriveJobStatus(counts);
     // Never shown finished while a file of it waits to be picked again (the server still counts it).
-    out.push(`${batchId}:${batch.unfinished && isTerminalJob(status) ? "IN_PROGRESS" : status}`);
+    out.push(`${batchId}:${batch.unfinished > 0 && isTerminalJob(status) ? "IN_PROGRESS" : status}`);
   }
   return out;
 }
 
+/** The previous facts worked out, and from which state: the next state's are moved by its changed files. */
+let previousFacts: { state: UploadState; facts: FileFacts } | null = null;
+
 function factsOf(state: UploadState): FileFacts {
   const entry = entryOf(state);
   if (entry.facts) return entry.facts;
-  const own = new Set<string>();
-  const active = new Set<string>();
-  let sending = false;
-  for (const file of Object.values(state.files)) {
-    if (isAwaitingBytes(file.status) && !file.paused) sending = true;
-    if (!file.jobId) continue;
-    own.add(file.jobId);
-    if (!isTerminalPhoto(file.status)) active.add(file.jobId);
-  }
-  entry.facts = { ownJobs: [...own].sort().join(","), activeJobs: [...active].sort().join(","), sending };
+  const changed = previousFacts && changedFiles(previousFacts.state.files, state.files);
+  const before = changed ? previousFacts!.facts : null;
+  const moved = before && changed ? moveTally(before.tally, previousFacts!.state, state, changed) : null;
+  const tally = moved?.tally ?? countTally(state);
+  // The job strings are joined again only when a job came, went, or started or stopped being active.
+  const keep = before && moved && !moved.jobsChanged;
+  entry.facts = {
+    ownJobs: keep ? before.ownJobs : joinJobs(tally, () => true),
+    activeJobs: keep ? before.activeJobs : joinJobs(tally, (job) => job.active > 0),
+    sending: tally.sending > 0,
+    tally,
+  };
+  previousFacts = { state, facts: entry.facts };
   return entry.facts;
+}
+
+function countTally(state: UploadState): FactTally {
+  const jobs = new Map<string, { files: number; active: number }>();
+  let sending = 0;
+  for (const file of Object.values(state.files)) sending += tallyFile(jobs, file, 1);
+  return { jobs, sending };
+}
+
+function moveTally(
+  tally: FactTally,
+  before: UploadState,
+  next: UploadState,
+  changed: readonly string[],
+): { tally: FactTally; jobsChanged: boolean } {
+  let jobs: Map<string, { files: number; active: number }> | null = null;
+  let sending = tally.sending;
+  for (const id of changed) {
+    const a = before.files[id];
+    const b = next.files[id];
+    if (a === b) continue;
+    const moves =
+      !a ||
+      !b ||
+      a.jobId !== b.jobId ||
+      isTerminalPhoto(a.status) !== isTerminalPhoto(b.status) ||
+      a.paused !== b.paused;
+    if (!moves && isAwaitingBytes(a.status) === isAwaitingBytes(b.status)) continue;
+    // Copied once per flush that moves a job's figures (a few jobs at most), never per file.
+    jobs ??= new Map([...tally.jobs].map(([jobId, job]) => [jobId, { ...job }]));
+    if (a) sending += tallyFile(jobs, a, -1);
+    if (b) sending += tallyFile(jobs, b, 1);
+  }
+  if (!jobs) return { tally: sending === tally.sending ? tally : { jobs: tally.jobs, sending }, jobsChanged: false };
+  for (const [jobId, job] of jobs) if (job.files === 0) jobs.delete(jobId);
+  const jobsChanged =
+    jobs.size !== tally.jobs.size ||
+    [...jobs].some(([jobId, job]) => {
+      const old = tally.jobs.get(jobId);
+      return old === undefined || old.active > 0 !== job.active > 0;
+    });
+  return { tally: { jobs, sending }, jobsChanged };
+}
+
+/** Counts one file in (sign 1) or out (-1); returns its share of the files sending. */
+function tallyFile(jobs: Map<string, { files: number; active: number }>, file: FileState, sign: 1 | -1): number {
+  if (file.jobId) {
+    const job = jobs.get(file.jobId) ?? { files: 0, active: 0 };
+    job.files += sign;
+    if (!isTerminalPhoto(file.status)) job.active += sign;
+    jobs.set(file.jobId, job);
+  }
+  return isAwaitingBytes(file.status) && !file.paused ? sign : 0;
+}
+
+function joinJobs(tally: FactTally, include: (job: { files: number; active: number }) => boolean): string {
+  return [...tally.jobs]
+    .filter(([, job]) => include(job))
+    .map(([jobId]) => jobId)
+    .sort()
+    .join(",");
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) =>

@@ -1,4 +1,4 @@
-import { isAwaitingBytes, isInLibrary, RestoreResponse } from "@rapidphoto/protocol";
+import { isAwaitingBytes, RestoreResponse } from "@rapidphoto/protocol";
 import {
   type AddSlicePolicy,
   createApiClient,
@@ -18,6 +18,7 @@ import { LiveSync } from "../live/live-sync";
 import { type BatchResult, BatchTracker } from "./batches";
 import { withCreateMarks } from "./create-marks";
 import { type FileHandle, filesFromHandles } from "./file-handles";
+import { enteredLibrary } from "./library-entries";
 import { resetClearedRows, uploadPanelStore } from "./upload-panel-store";
 import { startUploadPersistence, type UploadPersistence } from "./upload-persistence";
 
@@ -271,15 +272,4 @@ function addSlicesOverride(): Partial<AddSlicePolicy> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Whether one of this tab's photos reached the library's statuses (or moved between them) in this frame. */
-function enteredLibrary(files: UploadState["files"], before: UploadState["files"]): string[] {
-  const ids: string[] = [];
-  for (const id in files) {
-    const file = files[id]!;
-    const old = before[id];
-    if (file !== old && file.photoId && isInLibrary(file.status) && file.status !== old?.status) ids.push(file.photoId);
-  }
-  return ids;
 }
