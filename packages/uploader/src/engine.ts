@@ -1,30 +1,20 @@
 import type { JobView, PushMessage } from "@rapidphoto/protocol";
-import { DEFAULT_ADD_SLICES, defaultTaskScheduler, type PendingAdd, SlicedAdds } from "./add-slices.js";
-import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
 import type { Hasher } from "./content-hash.js";
 import { createEngineParts } from "./engine-parts.js";
 import { SERVER_FAILURE, UploadStoppedError } from "./errors.js";
+import { FileIntake } from "./file-intake.js";
 import {
   applyPhotoReport,
   type EngineParts,
   enqueue,
-  fail,
   forgetProgress,
   isAwaitingBytesFile,
   queueChanged,
   retire,
   retryContext,
 } from "./file-lifecycle.js";
-import {
-  createRecord,
-  type FileRecord,
-  initialFileState,
-  newClientId,
-  type PhotoReport,
-  releaseSource,
-  validateSource,
-} from "./file-record.js";
+import { type FileRecord, type PhotoReport, releaseSource } from "./file-record.js";
 import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles } from "./file-restore.js";
 import { LeaseHeartbeat } from "./lease-heartbeat.js";
 import { mergeJobReport } from "./merge.js";
@@ -47,13 +37,9 @@ class Engine implements Uploader {
   readonly #life = new AbortController();
   readonly #unsubscribe: () => void;
   readonly #onError: NonNullable<UploaderOptions["onError"]>;
-  #started: boolean;
-  #unstarted: FileRecord[] = [];
   readonly #hasher: Hasher | null;
   readonly #heartbeat: LeaseHeartbeat | null;
-  readonly #adds: SlicedAdds;
-  /** Files recorded in the current slice, registered when it ends. */
-  readonly #recorded: FileRecord[] = [];
+  readonly #intake: FileIntake;
 
   constructor(o: UploaderOptions) {
     this.store = o.store ?? createUploadStore();
@@ -61,10 +47,10 @@ class Engine implements Uploader {
     this.#p = createEngineParts(o, this.store, {
       life: this.#life.signal,
       onError: this.#onError,
-      adding: () => !this.#adds.idle,
+      adding: () => !this.#intake.adds.idle,
       cancelledWhileRegistering: (photoIds) => void this.#tellCancelled({ jobs: [], photos: photoIds }),
     });
-    const { writer, queue, idle } = this.#p;
+    const { writer, queue } = this.#p;
     const network = this.#p.deps.network;
     this.#hasher = o.hasher ?? null;
     const holdMs = o.holdIntervalMs ?? C.DEFAULT_HOLD_INTERVAL_MS;
@@ -78,97 +64,33 @@ class Engine implements Uploader {
     };
     this.#unsubscribe = network.subscribe(onNetwork);
     if (!network.isOnline()) onNetwork(false);
-    this.#started = o.autoStart ?? true;
-    this.#adds = new SlicedAdds({
-      policy: { ...DEFAULT_ADD_SLICES, ...o.addSlices },
-      schedule: o.taskScheduler ?? defaultTaskScheduler(),
-      clock: o.clock ?? systemClock,
-      record: (add, from, to) => this.#record(add, from, to),
-      changed: (adding) => {
-        writer.setRoot({ adding });
-        // The slice's files go to registration (or hashing) together, so a job is never made of
-        // the first few files of a slice; then a job the registrar held back for the rest may go.
-        this.#register(this.#recorded.splice(0));
-        this.#p.jobs.pump();
-      },
-      busy: (delta) => {
-        idle.registrations += delta;
-        idle.check();
-      },
-    });
+    this.#intake = new FileIntake(this.#p, o);
   }
 
   add(sources: readonly UploadSource[], options: { priority?: number } = {}): string[] {
-    // Ids for every file now (the caller tracks the batch by them); the files themselves are
-    // recorded in slices (add-slices.ts): reading a File's size the first time is what costs.
-    const ids = sources.map(() => newClientId());
-    const add: PendingAdd = {
-      batchId: newClientId("b"),
-      priority: options.priority ?? 0,
-      addedAt: Date.now(),
-      sources,
-      ids,
-      next: 0,
-      paused: false,
-    };
-    this.#adds.add(add);
-    return ids;
+    return this.#intake.add(sources, options);
   }
 
   finishAdding(options: { register?: boolean } = {}): void {
-    // The page is going: a job created now would be answered to no one, and the next page could not
-    // match its photos to the files it saved. Everything waits for start() instead (a page that
-    // comes back from the back/forward cache).
-    if (options.register === false) this.#started = false;
-    this.#adds.finish();
-    this.#p.writer.flush();
-  }
-
-  /** Records `add.sources[from…to)`: their records and store rows; registered when the slice ends. */
-  #record(add: PendingAdd, from: number, to: number): void {
-    const batch = { priority: add.priority, batchId: add.batchId, addedAt: add.addedAt };
-    const valid: FileRecord[] = [];
-    for (let i = from; i < to; i++) {
-      const source = add.sources[i]!;
-      const r = createRecord(
-        source,
-        (record, delta, live) => this.#onBytes(record, delta, live),
-        undefined,
-        add.ids[i],
-      );
-      this.#p.records.set(r.id, r);
-      const state = initialFileState(r.id, source, batch);
-      if (add.paused) state.paused = true;
-      this.#p.writer.addFile(state);
-      const invalid = validateSource(source);
-      if (!invalid) valid.push(r);
-      else {
-        fail(this.#p, r, invalid);
-        releaseSource(r); // a retry cannot fix the file itself
-      }
-    }
-    this.#recorded.push(...valid);
+    this.#intake.finishAdding(options);
   }
 
   restore(files: readonly PersistedFile[]): string[] {
-    const onBytes = (record: FileRecord, delta: number, live: boolean) => this.#onBytes(record, delta, live);
-    return restoreFiles(this.#p, files, (id, size) => createRecord(null, onBytes, { id, size }));
+    return restoreFiles(this.#p, files, (id, size) => this.#intake.newRecord(null, { id, size }));
   }
 
   reattach(sources: readonly UploadSource[], options: ReattachOptions = {}): Promise<ReattachResult> {
     const hasher = this.#hasher;
     const hash = options.hash ?? (hasher ? (source: UploadSource) => hasher(source, this.#life.signal) : undefined);
-    return reattachFiles(this.#p, sources, (records) => this.#register(records), { ...options, hash });
+    return reattachFiles(this.#p, sources, (records) => this.#intake.register(records), { ...options, hash });
   }
 
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#register(this.#unstarted.splice(0));
+    this.#intake.start();
   }
 
   pause(fileId?: string): void {
-    if (fileId === undefined) this.#adds.setPaused(true);
+    if (fileId === undefined) this.#intake.adds.setPaused(true);
     const running = (r: FileRecord) => isAwaitingBytesFile(this.#p, r) && !this.#file(r)?.paused;
     for (const r of this.#targets(fileId, running)) {
       this.#p.writer.patchFile(r.id, { paused: true });
@@ -181,7 +103,7 @@ class Engine implements Uploader {
   }
 
   resume(fileId?: string): void {
-    if (fileId === undefined) this.#adds.setPaused(false);
+    if (fileId === undefined) this.#intake.adds.setPaused(false);
     for (const r of this.#targets(fileId, (r) => this.#file(r)?.paused === true)) {
       this.#p.writer.patchFile(r.id, { paused: false });
       enqueue(this.#p, r);
@@ -192,7 +114,7 @@ class Engine implements Uploader {
   async cancel(fileId?: string): Promise<void> {
     const all = fileId === undefined;
     // Files of a selection still being added are never added: nothing of them exists anywhere yet.
-    if (all) this.#adds.drop();
+    if (all) this.#intake.adds.drop();
     const processing = (r: FileRecord) => this.#file(r)?.status === "PROCESSING";
     const targets = this.#targets(fileId, (r) => isAwaitingBytesFile(this.#p, r) || (!all && processing(r)));
     for (const r of targets) {
@@ -237,7 +159,7 @@ class Engine implements Uploader {
         again.push(r); // never registered: register again
       }
     }
-    this.#register(again);
+    this.#intake.register(again);
   }
 
   clearCompleted(): void {
@@ -295,7 +217,7 @@ class Engine implements Uploader {
 
   destroy(): void {
     this.#life.abort(new UploadStoppedError("destroy"));
-    this.#adds.stop();
+    this.#intake.adds.stop();
     this.#p.jobs.stop();
     for (const r of this.#p.records.values()) {
       r.controller?.abort(new UploadStoppedError("destroy"));
@@ -334,26 +256,6 @@ class Engine implements Uploader {
 
   #file(r: FileRecord): FileState | undefined {
     return this.#p.writer.file(r.id);
-  }
-
-  #onBytes(r: FileRecord, delta: number, live: boolean): void {
-    if (live) this.#p.meter.add(delta);
-    const sent = r.progress.sent;
-    this.#p.writer.patchProgress(r.id, { bytesSent: sent });
-    const plan = r.upload;
-    if (plan && !r.finalizing) this.#p.reporter?.update(plan.jobId, plan.photoId, sent, r.progress.total);
-  }
-
-  #register(records: FileRecord[]): void {
-    if (records.length === 0) return;
-    if (!this.#started) {
-      this.#unstarted.push(...records);
-      return;
-    }
-    // A retried file already has its hash (or none could be read): it is registered at once.
-    const unhashed = this.#p.hashing ? records.filter((r) => this.#file(r)?.sha256 === null) : [];
-    if (unhashed.length > 0) this.#p.hashing!.add(unhashed);
-    this.#p.jobs.add(unhashed.length > 0 ? records.filter((r) => this.#file(r)?.sha256 !== null) : records);
   }
 
   #tellCancelled(work: { jobs: string[]; photos: string[] }): Promise<void> {
