@@ -79,6 +79,8 @@ export async function openContenderPage(
   browser: Browser,
   server: BenchServer,
   contender: Contender,
+  /** More scripts to run before the page loads (browser-profile's render counter). */
+  initScripts: readonly string[] = [],
 ): Promise<{ context: BrowserContext; target: MeasuredPage; user: BenchUser }> {
   const user = await server.register();
   const session = JSON.stringify({
@@ -90,6 +92,7 @@ export async function openContenderPage(
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     await context.addInitScript({ content: probeScript({ key: SESSION_KEY, value: session }) });
+    for (const content of initScripts) await context.addInitScript({ content });
     const target = await measuredPage(await context.newPage());
     await contender.open(target.page, server.url);
     // Let the page settle after loading, so its start-up work stays out of the window.

@@ -140,10 +140,49 @@ export function summarizeTrace(events: TraceEvent[], splitAtMs: number): string 
   }
   close(Number.POSITIVE_INFINITY);
   return [
+    longTasks(mine, start, split),
     summarizeFrames(mine, events, main, split),
     table("main thread self time by event (ms)", self, TOP_SELF),
     table("what started the main thread's tasks, inclusive (ms)", triggers, TOP_SELF),
   ].join("\n");
+}
+
+const LONG_TASK_MS = 50;
+/** Events inside a long task shorter than this are left out of its listing. */
+const LONG_TASK_DETAIL_MS = 2;
+
+/**
+ * Each main-thread task over 50 ms (what the page's long-task observer counts): when it ran, and
+ * what ran inside it (events of 2 ms or more, nested, with the script's function or the event's type).
+ */
+function longTasks(mine: TraceEvent[], start: number, split: number): string {
+  const lines = [
+    "\nlong tasks (> 50 ms) on the main thread: start (ms from the recording's start; after = past the last byte), duration, inside",
+  ];
+  const tasks = mine.filter((e) => e.name === "RunTask" && (e.dur as number) / 1000 > LONG_TASK_MS);
+  for (const task of tasks) {
+    const end = task.ts + (task.dur as number);
+    const at = ((task.ts - start) / 1000).toFixed(0);
+    lines.push(`  at ${at} ms${task.ts >= split ? " (after)" : ""}: ${((task.dur as number) / 1000).toFixed(1)} ms`);
+    const stack: number[] = [];
+    for (const e of mine) {
+      if (e.ts < task.ts || e === task) continue;
+      if (e.ts >= end) break;
+      const eEnd = e.ts + (e.dur as number);
+      while (stack.length && (stack.at(-1) as number) <= e.ts) stack.pop();
+      stack.push(eEnd);
+      if ((e.dur as number) / 1000 < LONG_TASK_DETAIL_MS) continue;
+      const data = e.args?.data;
+      const what = [data?.type, data?.functionName, data?.url?.slice(data.url.lastIndexOf("/") + 1)]
+        .filter(Boolean)
+        .join(" ");
+      lines.push(
+        `  ${"  ".repeat(stack.length)}${((e.dur as number) / 1000).toFixed(1).padStart(6)}  ${e.name}${what ? `: ${what}` : ""}`,
+      );
+    }
+  }
+  if (tasks.length === 0) lines.push("  none");
+  return lines.join("\n");
 }
 
 /** What a commit carried to the compositor: the lifecycle work done since the previous one. */

@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--contender ui|bare]
- *   [--reduced-motion] [--invalidations] [--no-pin] [--count N]`
+ *   [--reduced-motion] [--invalidations] [--renders] [--no-pin] [--count N]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
  * (`--mode cpu`, the default) or a Chromium trace of the main thread's timeline (`--mode trace`).
  * `--contender bare` records the bare page instead (until the server has every photo COMPLETED), to
  * tell the page's own rendering from what every page pays (the probe's rAF loop, the transfer).
+ * `--renders` also counts React's commits and renders by component (apps/web/test/render-counter.ts).
  * `--reduced-motion` emulates prefers-reduced-motion; `--invalidations` adds Chromium's invalidation
  * tracking to the trace (what scheduled each style recalc, layout and paint; it costs time itself).
  * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
@@ -23,6 +24,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type CDPSession, chromium } from "playwright-core";
+import { RENDER_COUNTER_SCRIPT, readCommits, summarizeCommits } from "../../../apps/web/test/render-counter.js";
 import { ensureWebBuild } from "./browser-bench.js";
 import { bareContender, uiContender } from "./contenders.js";
 import { diffSnapshots, takeHeapSnapshot } from "./heap-snapshot.js";
@@ -48,6 +50,7 @@ export async function profileUi(argv: string[]): Promise<void> {
       contender: { type: "string", default: "ui" },
       "reduced-motion": { type: "boolean", default: false },
       invalidations: { type: "boolean", default: false },
+      renders: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
       count: { type: "string" },
     },
@@ -69,7 +72,13 @@ export async function profileUi(argv: string[]): Promise<void> {
     args: CHROMIUM_FLAGS,
   });
   try {
-    const { context, target, user } = await openContenderPage(browser, server, contender);
+    const renders = values.renders && contender === uiContender;
+    const { context, target, user } = await openContenderPage(
+      browser,
+      server,
+      contender,
+      renders ? [RENDER_COUNTER_SCRIPT] : [],
+    );
     if (mode === "heap") {
       await heapRun(target, server, user.userId, all, scenario);
       await context.close();
@@ -104,6 +113,7 @@ export async function profileUi(argv: string[]): Promise<void> {
     const file = path.join(OUT, `${contender.name}-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
     console.log(await recorder.stop(file, storedAfterMs));
     console.log(formatPushFrames(pushCounts, files.length));
+    if (renders) console.log(summarizeCommits(await readCommits(page, startedAt), startedAt + storedAfterMs));
     console.log(`raw ${mode === "cpu" ? "profile" : "trace"}: ${file}`);
     console.log(await layerReport(target.cdp));
     await context.close();

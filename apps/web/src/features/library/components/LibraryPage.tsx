@@ -3,7 +3,7 @@
 import type { PhotoSort, PhotoView } from "@rapidphoto/protocol";
 import { Clock, SearchX, Trash2 } from "lucide-react";
 import { useSearchParams } from "next/navigation";
-import { type ReactNode, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { EmptyState } from "@/components/library/EmptyState";
 import { PageTitle } from "@/components/library/PageTitle";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -63,21 +63,6 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
       }),
     [],
   );
-  // Stable while the list changes (uploads completing patch it every second), so the memoized tiles
-  // that receive it do not all render again with each patch.
-  const listed = useRef(items);
-  useLayoutEffect(() => {
-    listed.current = items;
-  }, [items]);
-  const openPhoto = viewer.open;
-  const open = useCallback(
-    (index: number) => {
-      const photo = listed.current[index];
-      if (photo) openPhoto(photo.photoId);
-    },
-    [openPhoto],
-  );
-
   const openIndex = viewer.photoId ? items.findIndex((p) => p.photoId === viewer.photoId) : -1;
   const neighbours = useMemo(
     () => (openIndex < 0 ? {} : { previous: items[openIndex - 1], next: items[openIndex + 1] }),
@@ -85,6 +70,7 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
   );
   // Moving past the last loaded photo in the viewer loads the next page.
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
   useEffect(() => {
     if (openIndex >= 0 && openIndex >= items.length - 2 && hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [openIndex, items.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
@@ -166,7 +152,7 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
         <Busy />
       ) : list.isError && items.length === 0 ? (
         <div className="flex min-h-[320px] flex-col items-center justify-center gap-3 text-center">
-          <p className="text-muted text-sm">We couldn't load your photos. {list.error.message}</p>
+          <p className="text-muted text-sm">We couldn't load your photos. {list.error?.message}</p>
           <button type="button" className={buttonClass("secondary")} onClick={() => list.refetch()}>
             Try again
           </button>
@@ -192,11 +178,11 @@ function LibraryPageContent({ view, empty }: { view: PhotoView; empty?: ReactNod
           photos={items}
           grouping={q ? "none" : page.grouping}
           selected={selected}
-          onOpen={open}
+          onOpen={viewer.open}
           onToggle={toggle}
           hasMore={list.hasNextPage}
           loadingMore={list.isFetchingNextPage}
-          loadMore={() => void list.fetchNextPage()}
+          loadMore={loadMore}
         />
       )}
 

@@ -2,7 +2,7 @@
 
 import type { PhotoListItem } from "@rapidphoto/protocol";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type KeyboardEvent, type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent, memo, type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Spinner } from "@/components/ui/Spinner";
 import { isGridKey, moveInGrid } from "../state/grid-keys";
 import { type Grouping, layoutRows } from "../state/photo-groups";
@@ -21,9 +21,10 @@ const scrollParent = () => document.getElementById("main");
 /**
  * The grid, windowed: only the rows on screen (and a few beyond) are in the DOM, whatever the size
  * of the library, with a heading per group (month taken, or upload batch). The next page loads as
- * its end comes near.
+ * its end comes near. Memoized: the page around it renders for more than the list (the viewer, the
+ * selection's toolbar).
  */
-export function PhotoGrid({
+export const PhotoGrid = memo(function PhotoGrid({
   photos,
   grouping,
   selected,
@@ -36,7 +37,7 @@ export function PhotoGrid({
   photos: readonly PhotoListItem[];
   grouping: Grouping;
   selected: ReadonlySet<string>;
-  onOpen(index: number): void;
+  onOpen(photoId: string): void;
   onToggle(photoId: string): void;
   hasMore: boolean;
   loadingMore: boolean;
@@ -93,7 +94,10 @@ export function PhotoGrid({
   // Arrow keys move the focus between tiles; a tile out of view is scrolled in (drawn), then focused.
   const [focusTarget, setFocusTarget] = useState<number | null>(null);
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
-    const from = (event.target as HTMLElement).dataset.photoIndex;
+    const target = event.target as HTMLElement;
+    const from = target.matches("[data-open-photo]")
+      ? target.closest<HTMLElement>("[data-photo-index]")?.dataset.photoIndex
+      : undefined;
     if (from === undefined || !isGridKey(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
     event.preventDefault();
     const to = moveInGrid(rows, Number(from), event.key);
@@ -103,7 +107,7 @@ export function PhotoGrid({
   };
   useEffect(() => {
     if (focusTarget === null) return;
-    const tile = container.current?.querySelector<HTMLElement>(`[data-photo-index="${focusTarget}"]`);
+    const tile = container.current?.querySelector<HTMLElement>(`[data-photo-index="${focusTarget}"] [data-open-photo]`);
     if (!tile) return; // not drawn yet: the next render (after the scroll) tries again
     tile.focus({ preventScroll: true });
     tile.scrollIntoView({ block: "nearest" });
@@ -141,12 +145,12 @@ export function PhotoGrid({
       tiles.push(
         <li
           key={photo.photoId}
+          data-photo-index={row.firstIndex + i}
           className="absolute top-0 left-0 contain-size contain-layout contain-style"
           style={{ width: tile, height: tile, transform: `translate(${i * (tile + GAP_PX)}px, ${top}px)` }}
         >
           <PhotoTile
             photo={photo}
-            index={row.firstIndex + i}
             selected={selected.has(photo.photoId)}
             selecting={selected.size > 0}
             onOpen={onOpen}
@@ -179,4 +183,4 @@ export function PhotoGrid({
       </div>
     </section>
   );
-}
+});

@@ -7,18 +7,19 @@ import { stableThumbnail } from "../state/stable-thumbnail";
 
 type TileProps = {
   photo: PhotoListItem;
-  index: number;
   selected: boolean;
   selecting: boolean;
-  onOpen(index: number): void;
+  onOpen(photoId: string): void;
   onToggle(photoId: string): void;
 };
 
 /**
  * One photo in the grid: a button that opens the viewer (Enter or click), and a check box to select
- * it. While something is selected, a click on the tile selects instead of opening.
+ * it. While something is selected, a click on the tile selects instead of opening. Its props say
+ * nothing of where it sits (the grid's cell holds its index), so a photo arriving ahead of it does not
+ * render it again: only a tile whose photo or selection changed renders.
  */
-export const PhotoTile = memo(function PhotoTile({ photo, index, selected, selecting, onOpen, onToggle }: TileProps) {
+export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, onOpen, onToggle }: TileProps) {
   const url = stableThumbnail(photo.photoId, photo.thumbnailUrl);
   return (
     <div
@@ -31,9 +32,9 @@ export const PhotoTile = memo(function PhotoTile({ photo, index, selected, selec
     >
       <button
         type="button"
-        data-photo-index={index}
+        data-open-photo
         aria-label={`${photo.filename}${selected ? " (selected)" : ""}`}
-        onClick={() => (selecting ? onToggle(photo.photoId) : onOpen(index))}
+        onClick={() => (selecting ? onToggle(photo.photoId) : onOpen(photo.photoId))}
         className="block size-full focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-accent focus-visible:ring-inset"
       >
         {url ? (

@@ -6,7 +6,12 @@ import { useSession } from "@/lib/session/session-store";
 import { fetchPhotoPage, fetchPhotosByIds, libraryKeys, type PhotoListParams } from "../api/library-api";
 import { patchPages } from "../state/patch-pages";
 
-/** One list (library, Recent, Trash or a search), newest first, a page at a time. */
+/**
+ * One list (library, Recent, Trash or a search), newest first, a page at a time. Returns only what
+ * the page reads: TanStack Query re-renders for the fields read, and spreading its result reads them
+ * all, so marking the lists stale once a second while uploads complete (UploadProvider) rendered the
+ * page and grid again each time for nothing on screen.
+ */
 export function usePhotoList(params: PhotoListParams) {
   const token = useSession((state) => state.session?.token ?? null);
   const query = useInfiniteQuery({
@@ -15,10 +20,23 @@ export function usePhotoList(params: PhotoListParams) {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: token !== null,
+    // TanStack Query's structural sharing matches old and new data by array index: a photo patched
+    // in at the top shifts every index, and each photo after it comes back as a new (equal) object,
+    // which renders its memoized tile again. patchPages keeps every unchanged photo's object, by id.
+    structuralSharing: false,
   });
   usePatchChangedPhotos(params, token);
   const items = useMemo<PhotoListItem[]>(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
-  return { ...query, items };
+  return {
+    items,
+    isPending: query.isPending,
+    isError: query.isError,
+    error: query.error,
+    refetch: query.refetch,
+    hasNextPage: query.hasNextPage,
+    isFetchingNextPage: query.isFetchingNextPage,
+    fetchNextPage: query.fetchNextPage,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { countPhotos, type JobStatus } from "@rapidphoto/protocol";
 import { etaSeconds } from "@rapidphoto/uploader";
-import { useCallback, useMemo } from "react";
+import { memo, useCallback, useMemo } from "react";
 import { useStore } from "zustand";
 import { formatBytes, formatCount, formatPercent, formatSpeed, formatTimeLeft } from "@/lib/format";
 import { localBatchStatuses, summarize } from "../state/local-panel";
@@ -16,9 +16,15 @@ import { ProgressBar } from "./ProgressBar";
 /**
  * "53 uploading (8%)" and the numbers behind it: files done and failed, bytes, speed, time left.
  * Re-renders when a figure it shows changes: at most once per store flush (the engine batches its
- * writes, several times a second).
+ * writes, several times a second), not when the panel around it does.
  */
-export function BatchSummary({ session, remote }: { session: UploadSession; remote: ReadonlyMap<string, RemoteRow> }) {
+export const BatchSummary = memo(function BatchSummary({
+  session,
+  remote,
+}: {
+  session: UploadSession;
+  remote: ReadonlyMap<string, RemoteRow>;
+}) {
   const store = session.uploader.store;
   const hidden = useUploadPanel((state) => state.clearedRows);
   const local = useStore(
@@ -92,7 +98,7 @@ export function BatchSummary({ session, remote }: { session: UploadSession; remo
       {needsFile > 0 && <NeedsFileActions session={session} count={needsFile} />}
     </div>
   );
-}
+});
 
 /**
  * Server-side status of this tab's batches (one per pick or drop, however many jobs carry it): the

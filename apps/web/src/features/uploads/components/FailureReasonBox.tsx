@@ -2,7 +2,7 @@
 
 import { selectFile } from "@rapidphoto/uploader";
 import { X } from "lucide-react";
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 import { useStore } from "zustand";
 import { IconButton } from "@/components/ui/IconButton";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
@@ -16,13 +16,13 @@ import { localFailure, remoteFailure } from "./UploadRow";
  * It reads the row from its owner, so it goes away by itself once the row is no longer failed
  * (retried) or no longer in sight (cleared).
  */
-export function FailureReasonBox({ remote }: { remote: ReadonlyMap<string, RemoteRow> }) {
+export const FailureReasonBox = memo(function FailureReasonBox({ remote }: { remote: ReadonlyMap<string, RemoteRow> }) {
   const key = useUploadPanel((state) => state.openReason);
   const hidden = useUploadPanel((state) => key !== null && state.clearedRows.has(key));
   if (key === null || hidden) return null;
   const row = remote.get(key);
   return row ? <RemoteReason row={row} /> : <LocalReason id={key} />;
-}
+});
 
 function LocalReason({ id }: { id: string }) {
   const session = useUploadSession();

@@ -1,22 +1,27 @@
 "use client";
 
+import { memo } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import { summarize } from "../state/local-panel";
 import { cancelAll, clearCompleted } from "../state/panel-actions";
-import type { RemoteRow, TabCounts } from "../state/panel-rows";
+import type { RemoteRow } from "../state/panel-rows";
 import { useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 
 /** Pause or resume all, cancel all, retry every failed file, clear completed ones. Text only: four fit in 400 px. */
-export function PanelActions({
+export const PanelActions = memo(function PanelActions({
   session,
-  counts,
+  anyActive,
+  anyCompleted,
   remote,
 }: {
   session: UploadSession;
-  counts: TabCounts;
+  /** Some row is still unfinished (the Active tab's count is not 0). */
+  anyActive: boolean;
+  /** Some row is completed (the Completed tab's count is not 0). */
+  anyCompleted: boolean;
   remote: ReadonlyMap<string, RemoteRow>;
 }) {
   const hidden = useUploadPanel((state) => state.clearedRows);
@@ -39,7 +44,7 @@ export function PanelActions({
       )}
       <ActionButton
         label="Cancel all"
-        disabled={counts.active === 0}
+        disabled={!anyActive}
         onClick={() =>
           void cancelAll(session, remote.values()).catch((error: Error) =>
             toast.error("Couldn't cancel every upload", { description: error.message }),
@@ -49,12 +54,12 @@ export function PanelActions({
       <ActionButton label="Retry failed" disabled={!canRetry} onClick={() => session.retry()} />
       <ActionButton
         label="Clear completed"
-        disabled={counts.completed === 0}
+        disabled={!anyCompleted}
         onClick={() => clearCompleted(session, remote.values())}
       />
     </div>
   );
-}
+});
 
 function ActionButton({ label, onClick, disabled = false }: { label: string; onClick(): void; disabled?: boolean }) {
   return (

@@ -1,24 +1,22 @@
 "use client";
 
-import * as Tabs from "@radix-ui/react-tabs";
 import { CloudUpload, Minus, X } from "lucide-react";
-import { useCallback, useRef } from "react";
+import { memo, type PointerEvent as ReactPointerEvent, useCallback, useRef } from "react";
 import { useStore } from "zustand";
 import { IconButton } from "@/components/ui/IconButton";
-import { formatCount, formatPercent } from "@/lib/format";
+import { formatPercent } from "@/lib/format";
 import { type Position, useDraggable } from "../hooks/use-draggable";
 import { usePanelRows } from "../hooks/use-panel-rows";
 import { useConnectionState, useUploadSession } from "../hooks/use-upload-session";
 import type { ConnectionState } from "../live/realtime-client";
 import { summarize } from "../state/local-panel";
 import { clearAll } from "../state/panel-actions";
-import { PANEL_TABS, type PanelTab } from "../state/panel-rows";
-import { setPanelMinimized, setPanelPosition, setPanelTab, useUploadPanel } from "../state/upload-panel-store";
+import type { RemoteRow } from "../state/panel-rows";
+import { setPanelMinimized, setPanelPosition, useUploadPanel } from "../state/upload-panel-store";
 import type { UploadSession } from "../state/upload-session";
 import { BatchSummary } from "./BatchSummary";
-import { FailureReasonBox } from "./FailureReasonBox";
 import { PanelActions } from "./PanelActions";
-import { UploadQueue } from "./UploadQueue";
+import { PanelTabs } from "./PanelTabs";
 
 /*
  * Phones (< 768 px): the panel is a sheet across the bottom, above the page bar, at most 60 % of the
@@ -29,9 +27,7 @@ const SHEET_ON_PHONE =
   "max-md:top-auto! max-md:right-0! max-md:bottom-14! max-md:left-0! max-md:w-full! max-md:max-h-[60dvh]! max-md:rounded-b-none";
 const PILL_ON_PHONE = "max-md:top-auto! max-md:right-2! max-md:bottom-16! max-md:left-auto!";
 
-const TAB_LABELS: Record<PanelTab, string> = { all: "All", active: "Active", completed: "Completed", failed: "Failed" };
-
-/** One element for every render: the panel renders with each store flush, and React skips an element it has seen. */
+/** One element for every render of the header: React skips an element it has seen. */
 const HEADER_ICON = <CloudUpload aria-hidden="true" className="size-4 text-accent" />;
 
 /**
@@ -49,7 +45,6 @@ export function UploadProgressPanel() {
   const ref = useRef<HTMLElement>(null);
   const commit = useCallback((p: Position) => setPanelPosition(p), []);
   const { onPointerDown } = useDraggable(ref, position, commit, minimized);
-  const connection = useConnectionState();
 
   if (rows.counts.all === 0) return null;
   const placement = position ? { left: position.left, top: position.top } : { right: 24, bottom: 24 };
@@ -62,6 +57,8 @@ export function UploadProgressPanel() {
     );
   }
 
+  // This renders whenever a count or the rows change; what it hands down are numbers, flags and
+  // pieces that keep their identity while equal, so each memoized part renders only for its own.
   return (
     <aside
       ref={ref}
@@ -70,59 +67,54 @@ export function UploadProgressPanel() {
       className={`fixed z-40 flex max-h-[min(600px,calc(100dvh-96px))] w-[min(400px,calc(100vw-16px))] flex-col overflow-hidden rounded-xl border border-line bg-surface shadow-2xl shadow-black/60 ${SHEET_ON_PHONE}`}
       style={placement}
     >
-      <header
+      <PanelHeader
+        session={session}
+        remote={rows.remote}
+        canClose={rows.counts.active === 0}
         onPointerDown={onPointerDown}
-        className="flex h-12 shrink-0 cursor-grab touch-none select-none items-center gap-2 border-line border-b bg-raised pr-2 pl-4 active:cursor-grabbing"
-      >
-        {HEADER_ICON}
-        <h2 className="font-semibold text-fg text-sm">Uploads</h2>
-        <ConnectionDot state={connection} />
-        <div className="ml-auto flex items-center gap-0.5">
-          <IconButton size="md" icon={Minus} label="Minimize uploads" onClick={() => setPanelMinimized(true)} />
-          {rows.counts.active === 0 && (
-            <IconButton
-              size="md"
-              icon={X}
-              label="Close uploads"
-              onClick={() => clearAll(session, rows.remote.values())}
-            />
-          )}
-        </div>
-      </header>
-
+      />
       <BatchSummary session={session} remote={rows.remote} />
-      <PanelActions session={session} counts={rows.counts} remote={rows.remote} />
-
-      <Tabs.Root
-        value={tab}
-        onValueChange={(value) => setPanelTab(value as PanelTab)}
-        className="flex min-h-0 flex-1 flex-col"
-      >
-        <Tabs.List aria-label="Filter uploads" className="flex shrink-0 gap-1 border-line border-b px-2">
-          {PANEL_TABS.map((value) => (
-            <Tabs.Trigger
-              key={value}
-              value={value}
-              className="-mb-px flex h-10 items-center gap-1.5 border-transparent border-b-2 px-2.5 font-medium text-muted text-xs transition-colors hover:text-fg data-[state=active]:border-accent data-[state=active]:text-fg"
-            >
-              {TAB_LABELS[value]}{" "}
-              <span
-                data-testid={`upload-tab-count-${value}`}
-                className="min-w-5 rounded-full bg-hover px-1.5 py-0.5 text-center text-[11px] text-muted tabular-nums"
-              >
-                {formatCount(rows.counts[value])}
-              </span>
-            </Tabs.Trigger>
-          ))}
-        </Tabs.List>
-        <Tabs.Content value={tab} className="flex min-h-0 flex-1 flex-col focus-visible:outline-none">
-          <FailureReasonBox remote={rows.remote} />
-          <UploadQueue ids={rows.ids} remote={rows.remote} tab={tab} />
-        </Tabs.Content>
-      </Tabs.Root>
+      <PanelActions
+        session={session}
+        anyActive={rows.counts.active > 0}
+        anyCompleted={rows.counts.completed > 0}
+        remote={rows.remote}
+      />
+      <PanelTabs tab={tab} counts={rows.counts} ids={rows.ids} remote={rows.remote} />
     </aside>
   );
 }
+
+const PanelHeader = memo(function PanelHeader({
+  session,
+  remote,
+  canClose,
+  onPointerDown,
+}: {
+  session: UploadSession;
+  remote: ReadonlyMap<string, RemoteRow>;
+  /** Nothing is running: the panel can be closed (which clears every row). */
+  canClose: boolean;
+  onPointerDown(event: ReactPointerEvent<HTMLElement>): void;
+}) {
+  const connection = useConnectionState();
+  return (
+    <header
+      onPointerDown={onPointerDown}
+      className="flex h-12 shrink-0 cursor-grab touch-none select-none items-center gap-2 border-line border-b bg-raised pr-2 pl-4 active:cursor-grabbing"
+    >
+      {HEADER_ICON}
+      <h2 className="font-semibold text-fg text-sm">Uploads</h2>
+      <ConnectionDot state={connection} />
+      <div className="ml-auto flex items-center gap-0.5">
+        <IconButton size="md" icon={Minus} label="Minimize uploads" onClick={() => setPanelMinimized(true)} />
+        {canClose && (
+          <IconButton size="md" icon={X} label="Close uploads" onClick={() => clearAll(session, remote.values())} />
+        )}
+      </div>
+    </header>
+  );
+});
 
 /** The minimized panel: an icon with a ring of overall progress; a click restores the panel. */
 function MinimizedPill({ session, active }: { session: UploadSession; active: number }) {

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useStore } from "zustand";
 import { localCounts, localRowIds } from "../state/local-panel";
 import {
@@ -46,7 +46,7 @@ export function usePanelRows(session: UploadSession, tab: PanelTab): PanelRows {
     return all;
   }, [local, remoteList]);
   // Attention first across both sources: this tab's and others' unfinished rows, then failed ones, then the rest.
-  const ids = useMemo(() => {
+  const merged = useMemo(() => {
     const remoteByRank: string[][] = [[], [], []];
     for (const row of remoteList) if (inTab(tab, row.status)) remoteByRank[attentionRank(row.status)]!.push(row.key);
     const running = tab === "all" || tab === "active" ? local.active : 0;
@@ -60,6 +60,17 @@ export function usePanelRows(session: UploadSession, tab: PanelTab): PanelRows {
       ...remoteByRank[2]!,
     ];
   }, [localIds, local, remoteList, tab]);
+  // A count can change while the rows stay (a file moving within its rank): keep the list then, so
+  // the rows' list does not render again for it.
+  const ids = useKeptWhileEqual(merged);
   const remote = useMemo(() => new Map(remoteList.map((row) => [row.key, row])), [remoteList]);
   return { ids, counts, remote };
+}
+
+/** `list`, or the one returned before when it holds the same ids in the same order. */
+function useKeptWhileEqual(list: string[]): string[] {
+  const kept = useRef(list);
+  const before = kept.current;
+  if (before !== list && (before.length !== list.length || before.some((id, i) => id !== list[i]))) kept.current = list;
+  return kept.current;
 }
