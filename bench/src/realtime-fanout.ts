@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type JobMessage, jobTopic } from "@rapidphoto/protocol";
+import { jobTopic, type PhotoMessage } from "@rapidphoto/protocol";
 import type { EventBus } from "@rapidphoto/server/testing/bench";
 import { WebSocketServer } from "ws";
 import type { SubscriberCommand, SubscriberReport, SubscriberSet } from "./realtime-ipc.js";
@@ -65,17 +65,16 @@ export async function measureFanOut(options: FanOutOptions): Promise<FanOutRound
     if (bareServer.clients.size !== connections) throw new Error(`bare server has ${bareServer.clients.size} clients`);
 
     let seq = 0;
-    const message = (): JobMessage => ({
-      type: "job",
+    // Photo status messages: every one reaches every subscriber (a batch keeps only a job's last
+    // job message, compactPushBody, so a run of job messages would not).
+    const message = (): PhotoMessage => ({
+      type: "photo",
       jobId: options.jobId,
-      status: "IN_PROGRESS",
-      totalCount: 1000,
-      queuedCount: 200,
-      uploadingCount: 300,
-      processingCount: 100,
-      completedCount: 390,
-      failedCount: 10,
-      cancelledCount: 0,
+      photoId: `ph_fanout${String(seq).padStart(8, "0")}`,
+      status: "PROCESSING",
+      progressPercent: 100,
+      bytesSent: 2_097_152,
+      bytesTotal: 2_097_152,
       seq: ++seq,
       timestamp: new Date().toISOString(),
     });

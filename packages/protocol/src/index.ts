@@ -5,6 +5,7 @@ export * from "./library.js";
 export * from "./limits.js";
 export * from "./messages.js";
 export * from "./progress.js";
+export * from "./push-batches.js";
 export * from "./queries.js";
 export * from "./statuses.js";
 export * from "./uploads.js";

@@ -65,12 +65,27 @@ export const MAX_PUSH_BATCH = 100;
 /**
  * Several push messages for one subscription in one MESSAGE frame: the server holds what a
  * destination gets for a short while and sends it together (README, "Realtime batches"). The events
- * are in the order they happened, each with its own `seq`, exactly as they would have come one by one.
+ * are in the order they happened, each with its own `seq`. A job message is a snapshot of the job
+ * (its status and counts), so of a job's job messages a batch carries only the last
+ * (compactPushBody); photo messages are all there, in order.
  */
-export const PushBatch = z.object({
-  type: z.literal("batch"),
-  events: z.array(PushMessage).min(2).max(MAX_PUSH_BATCH),
-});
+export const PushBatch = z
+  .object({
+    type: z.literal("batch"),
+    events: z.array(PushMessage).min(1).max(MAX_PUSH_BATCH),
+    /**
+     * Per job whose earlier job messages the batch left out, on a destination that carries all of
+     * the job's messages (its topic): the first `seq` of the job the batch stands for. Every change
+     * of the job from there to its last event here is in the batch or in the job message that
+     * superseded it, so the `seq`s skipped within are no gap: a holder compares this one, once per
+     * batch, with what it holds (`seq` > held + 1 is a gap) and then takes the job's events as they come.
+     */
+    seqFrom: z.record(z.string(), z.number().int()).optional(),
+  })
+  // One event alone is sent as itself, unless the batch says where it starts.
+  .refine((batch) => batch.events.length >= 2 || batch.seqFrom !== undefined, {
+    message: "A batch holds two events or more, or says where it starts (seqFrom).",
+  });
 export type PushBatch = z.infer<typeof PushBatch>;
 
 /** The body of a MESSAGE frame: one push message, or a batch of them. */
@@ -81,6 +96,9 @@ export type PushBody = z.infer<typeof PushBody>;
 export function pushEvents(body: PushBody): PushMessage[] {
   return body.type === "batch" ? body.events : [body];
 }
+
+/** Where a body starts, per job whose earlier job messages it left out (PushBatch `seqFrom`). */
+export type SeqFrom = Readonly<Record<string, number>>;
 
 /** The body the server sends for `events` (at least one, at most MAX_PUSH_BATCH): a lone event as itself. */
 export function pushBody(events: readonly PushMessage[]): PushBody {

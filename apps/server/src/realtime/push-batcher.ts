@@ -31,8 +31,9 @@ type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void };
  * Paces each stream: an event on an idle stream goes out on the next turn of the event loop (with
  * whatever else the same burst published), after which the stream sends at most once per
  * `windowMs`, everything held meanwhile in one call. Order within a stream is kept; nothing is
- * merged or dropped (progress is merged upstream, progress-coalescer.ts). A run longer than
- * MAX_PUSH_BATCH is split into several sends, in order.
+ * merged or dropped here (progress is merged upstream, progress-coalescer.ts; a send keeps a job's
+ * last job message only, compactPushBody). A run longer than MAX_PUSH_BATCH is split into several
+ * sends, in order.
  */
 export function createPushBatcher<T>(options: {
   clock: Clock;

@@ -281,6 +281,27 @@ describe("stomp broker", BOUNDED, () => {
       ]);
     });
 
+    it("carries a job's last job message only, and says on the topic where the batch starts for that job", async () => {
+      const c = await alice();
+      const topic = await subscribed(c, jobTopic(ALICE_JOB));
+      const queue = await subscribed(c, USER_JOBS_QUEUE);
+      await rt.bus.publish(photoEvent(ALICE_JOB, "ph_1", 2, { kind: "status", status: "PROCESSING" }));
+      await rt.bus.publish(jobEvent(ALICE_JOB, 3));
+      await rt.bus.publish(photoEvent(ALICE_JOB, "ph_2", 4, { kind: "status", status: "PROCESSING" }));
+      await rt.bus.publish(jobEvent(ALICE_JOB, 5));
+      await eventually(() => expect(topic).toHaveLength(1));
+      const body = JSON.parse(topic[0]!.body) as { seqFrom?: Record<string, number> };
+      expect(events(topic).map((m) => [m.type, m.seq])).toEqual([
+        ["photo", 2],
+        ["photo", 4],
+        ["job", 5],
+      ]);
+      expect(body.seqFrom).toEqual({ [ALICE_JOB]: 2 });
+      // The queue carries job messages only: the last one, as itself.
+      await eventually(() => expect(queue).toHaveLength(1));
+      expect(json(queue[0]!)).toMatchObject({ type: "job", seq: 5 });
+    });
+
     it(`leaves out of /user/queue/jobs the jobs its connection follows on their topic, when asked (${SKIP_FOLLOWED_JOBS_HEADER})`, async () => {
       const c = await alice();
       const topic = await subscribed(c, jobTopic(ALICE_JOB));

@@ -1,4 +1,4 @@
-import { pushBody } from "@rapidphoto/protocol";
+import { compactPushBody } from "@rapidphoto/protocol";
 import type { EventBus, Logger } from "../events/event-bus.js";
 import type { BusEvent } from "../events/job-event.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -136,10 +136,10 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
         const taken = takenBy(subscription, since.get(subscription) ?? 0, pushes);
         if (taken.length === 0) continue;
         if (taken !== pushes) {
-          subscription.subscriber.deliver(subscription, encodeTail(taken));
+          subscription.subscriber.deliver(subscription, encodeTail(stream, taken));
           continue;
         }
-        shared ??= encodeTail(pushes);
+        shared ??= encodeTail(stream, pushes);
         subscription.subscriber.deliver(subscription, shared);
       }
     } catch (err) {
@@ -184,6 +184,10 @@ export function createStompBroker(options: StompBrokerOptions): StompBroker {
   };
 }
 
-function encodeTail(pushes: RoutedPush[]): string {
-  return encodeMessageTail(JSON.stringify(pushBody(pushes.map((push) => push.message))));
+/** A frame's shared end: one event, or a batch with each job's job messages but the last left out. */
+function encodeTail(stream: PushStream, pushes: RoutedPush[]): string {
+  const messages = pushes.map((push) => push.message);
+  // A job's topic carries all of its messages, a user's queue only its job messages.
+  const body = compactPushBody(messages, { wholeJobs: stream.jobId !== undefined });
+  return encodeMessageTail(JSON.stringify(body));
 }

@@ -44,9 +44,9 @@ class FakeRealtime implements RealtimeClient {
   push(destination: string, message: PushMessage) {
     this.pushBatch(destination, [message]);
   }
-  /** One frame holding several messages (a batch body). */
-  pushBatch(destination: string, messages: PushMessage[]) {
-    for (const h of this.subs.get(destination) ?? []) h.onMessages(messages);
+  /** One frame holding several messages (a batch body), `seqFrom` as the batch says it. */
+  pushBatch(destination: string, messages: PushMessage[], seqFrom?: Record<string, number>) {
+    for (const h of this.subs.get(destination) ?? []) h.onMessages(messages, seqFrom);
   }
 }
 
@@ -496,6 +496,35 @@ describe("LiveSync", () => {
       created();
       realtime.setState("reconnecting");
       realtime.goLive(); // resubscribed on a new connection: what came meanwhile is read once
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe("a batch that carries a job's last job message only", () => {
+    const topic = `/topic/job/${JOB}`;
+    /** Followed, its first fetch answered at seq 5. */
+    const followed = async () => {
+      sync.track([JOB]);
+      realtime.goLive();
+      await flush();
+      fetchJob.mockClear();
+    };
+
+    it("is taken with no refetch: the seqs its left-out job messages had are no gap", async () => {
+      await followed();
+      // The server sent photo 6, job 7, photo 8, job 9 as: photo 6, photo 8, job 9, starting at 6.
+      const done = { ...jobMessage(JOB, 9), completedCount: 1, status: "COMPLETED" as const };
+      realtime.pushBatch(topic, [photo(6, "PROCESSING", 100), photo(8, "COMPLETED", 100), done], { [JOB]: 6 });
+      await flush();
+      expect(fetchJob).not.toHaveBeenCalled();
+      expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))).toMatchObject({ seq: 9, status: "COMPLETED" });
+      expect(queryClient.getQueryData<JobView>(uploadKeys.job(JOB))?.photos[0]?.status).toBe("COMPLETED");
+    });
+
+    it("still refetches on a real gap: it starts past what the holder has", async () => {
+      await followed();
+      realtime.pushBatch(topic, [photo(8, "COMPLETED", 100), jobMessage(JOB, 9)], { [JOB]: 7 }); // 6 never came
       await flush();
       expect(fetchJob).toHaveBeenCalledTimes(1);
     });

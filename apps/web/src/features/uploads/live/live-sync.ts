@@ -5,6 +5,7 @@ import {
   type JobView,
   jobTopic,
   type PushMessage,
+  type SeqFrom,
   SKIP_FOLLOWED_JOBS_HEADER,
   USER_JOBS_QUEUE,
 } from "@rapidphoto/protocol";
@@ -91,7 +92,7 @@ export class LiveSync {
     const stopUser = realtime.subscribe(
       USER_JOBS_QUEUE,
       {
-        onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onUserMessage(m)),
+        onMessages: (messages, seqFrom) => this.#applyFrame(messages, seqFrom, (m) => this.#onUserMessage(m)),
         onSubscribed: () => {
           this.#queueSubscriptions++;
           this.#queueLive = true;
@@ -213,7 +214,7 @@ export class LiveSync {
     if (!realtime) return;
     this.#seq.reset(jobId);
     const stop = realtime.subscribe(jobTopic(jobId), {
-      onMessages: (messages) => this.#applyFrame(messages, (m) => this.#onJobMessage(m)),
+      onMessages: (messages, seqFrom) => this.#applyFrame(messages, seqFrom, (m) => this.#onJobMessage(m)),
       // Live from here on: what happened before is read once (also after every reconnect), unless
       // this tab created the job while listening and has heard everything since (createSentAt).
       onSubscribed: () => {
@@ -230,8 +231,12 @@ export class LiveSync {
    * jobs however many messages the batch holds, one library announcement, then any refetch a gap
    * asked for. The engine takes its messages as they come; its store already writes at its own pace.
    */
-  #applyFrame(messages: readonly PushMessage[], each: (message: PushMessage) => void): void {
-    const frame: FrameWrites = { views: new Map(), jobs: null, library: [], gaps: new Set() };
+  #applyFrame(
+    messages: readonly PushMessage[],
+    seqFrom: SeqFrom | undefined,
+    each: (message: PushMessage) => void,
+  ): void {
+    const frame: FrameWrites = { views: new Map(), jobs: null, library: [], gaps: new Set(), seqFrom, checked: null };
     this.#frame = frame;
     try {
       for (const message of messages) each(message);
@@ -280,9 +285,25 @@ export class LiveSync {
   /** A push about a followed job: into its holder, and a refetch if its `seq` shows a gap. */
   #onFollowed(message: PushMessage): void {
     const { jobId } = message;
-    const verdict = this.#observe(jobId, message.seq);
+    const seq = this.#seqToCheck(message);
+    const verdict = seq === null ? "in-order" : this.#observe(jobId, seq);
     this.#absorb(message);
     if (verdict === "gap") this.#frame?.gaps.add(jobId);
+  }
+
+  /**
+   * The `seq` a push is checked at, null for none. A batch that left out some of a job's job
+   * messages (a job message is superseded by the next) says where it starts for that job: that is
+   * checked once, at the job's first push in the frame; the batch holds the rest of its span.
+   */
+  #seqToCheck(message: PushMessage): number | null {
+    const frame = this.#frame;
+    const from = frame?.seqFrom?.[message.jobId];
+    if (frame === null || from === undefined) return message.seq;
+    frame.checked ??= new Set();
+    if (frame.checked.has(message.jobId)) return null;
+    frame.checked.add(message.jobId);
+    return from;
   }
 
   /**
@@ -407,6 +428,10 @@ type FrameWrites = {
   library: string[];
   /** Jobs whose `seq` showed a gap: refetched once the frame is written. */
   gaps: Set<string>;
+  /** Where the batch starts per job whose earlier job messages it left out (PushBatch `seqFrom`). */
+  seqFrom: SeqFrom | undefined;
+  /** The jobs of `seqFrom` already checked in this frame. */
+  checked: Set<string> | null;
 };
 
 /** Whether a photo entered or changed within the library's statuses between two views. */

@@ -13,12 +13,14 @@ import {
 describe("parsePush", () => {
   it("accepts the protocol's push messages", () => {
     const message = jobPush({ totalCount: 2, queuedCount: 1, uploadingCount: 1, seq: 3 });
-    expect(parsePush(JSON.stringify(message))).toEqual([message]);
+    expect(parsePush(JSON.stringify(message))).toEqual({ events: [message] });
   });
 
   it("reads a batch as its messages in order, and drops a batch with an invalid one whole", () => {
     const events = [jobPush({ seq: 3 }), jobPush({ seq: 4 })];
-    expect(parsePush(JSON.stringify({ type: "batch", events }))).toEqual(events);
+    expect(parsePush(JSON.stringify({ type: "batch", events }))).toEqual({ events });
+    const seqFrom = { [events[0]!.jobId]: 2 };
+    expect(parsePush(JSON.stringify({ type: "batch", events, seqFrom }))).toEqual({ events, seqFrom });
     expect(parsePush(JSON.stringify({ type: "batch", events: [...events, { type: "photo", seq: 5 }] }))).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { PushBody, type PushMessage, pushEvents, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
+import { PushBody, type PushMessage, pushEvents, type SeqFrom, STOMP_AUTH_ERRORS } from "@rapidphoto/protocol";
 import { Client, type IStompSocket, ReconnectionTimeMode, type StompSubscription } from "@stomp/stompjs";
 import { withFastMessages } from "./fast-message-socket";
 
@@ -26,8 +26,10 @@ export interface PushHandler {
   /**
    * The push messages of one MESSAGE frame, in order: one, or a batch the server held for a moment
    * (README, "Realtime batches"). A handler applies them together, in one store or cache write.
+   * `seqFrom`: the jobs whose earlier job messages the batch left out, and where it starts for each
+   * (PushBatch): their `seq` gap is checked once, against that.
    */
-  onMessages(messages: readonly PushMessage[]): void;
+  onMessages(messages: readonly PushMessage[], seqFrom?: SeqFrom): void;
   /**
    * The server has confirmed the subscription (RECEIPT): from now on nothing is missed, so this is
    * when to fetch the current state. Called again after every reconnect.
@@ -169,13 +171,13 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
   }
 
   function dispatch(entry: Entry, body: string): void {
-    const messages = parsePush(body);
-    if (!messages) {
+    const frame = parsePush(body);
+    if (!frame) {
       dropped++;
       options.debug?.(`dropped an invalid push on ${entry.destination}`);
       return;
     }
-    for (const handler of [...entry.handlers]) handler.onMessages(messages);
+    for (const handler of [...entry.handlers]) handler.onMessages(frame.events, frame.seqFrom);
   }
 
   client.activate();
@@ -266,12 +268,15 @@ function browserWake(listener: (reason: WakeReason) => void): () => void {
   };
 }
 
+/** What one MESSAGE body says: its push messages in order, and where a batch starts per shortened job. */
+export type PushFrame = { events: PushMessage[]; seqFrom?: SeqFrom };
+
 /**
  * The push messages of a MESSAGE body (one, or a batch's in order), or null for anything that is
  * not valid JSON of a known message family: a batch with one invalid event is dropped whole, and
  * the `seq` of the next push shows the gap.
  */
-export function parsePush(body: string): PushMessage[] | null {
+export function parsePush(body: string): PushFrame | null {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -279,5 +284,9 @@ export function parsePush(body: string): PushMessage[] | null {
     return null;
   }
   const parsed = PushBody.safeParse(value);
-  return parsed.success ? pushEvents(parsed.data) : null;
+  if (!parsed.success) return null;
+  const { data } = parsed;
+  return data.type === "batch" && data.seqFrom
+    ? { events: data.events, seqFrom: data.seqFrom }
+    : { events: pushEvents(data) };
 }
