@@ -3,7 +3,6 @@
 import type { PhotoListItem } from "@rapidphoto/protocol";
 import { Check, Hourglass, ImageOff } from "lucide-react";
 import { memo } from "react";
-import { stableThumbnail } from "../state/stable-thumbnail";
 
 type TileProps = {
   photo: PhotoListItem;
@@ -20,7 +19,8 @@ type TileProps = {
  * render it again: only a tile whose photo or selection changed renders.
  */
 export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, onOpen, onToggle }: TileProps) {
-  const url = stableThumbnail(photo.photoId, photo.thumbnailUrl);
+  // Kept from fetch to fetch while still good (thumbnail-urls.ts), so a refetch does not reload the image.
+  const url = photo.thumbnailUrl;
   return (
     <div
       data-testid="photo-tile"

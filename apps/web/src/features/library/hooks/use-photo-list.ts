@@ -1,10 +1,13 @@
-import { MAX_IDS_PER_QUERY, type PhotoListItem } from "@rapidphoto/protocol";
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { MAX_IDS_PER_QUERY, type PhotoListItem, type PhotoListResponse } from "@rapidphoto/protocol";
+import { type InfiniteData, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { photoChanges } from "@/lib/api/photos";
 import { useSession } from "@/lib/session/session-store";
 import { fetchPhotoPage, fetchPhotosByIds, libraryKeys, type PhotoListParams } from "../api/library-api";
 import { patchPages } from "../state/patch-pages";
+import { keepThumbnails } from "../state/thumbnail-urls";
+
+type Pages = InfiniteData<PhotoListResponse, string | undefined>;
 
 /**
  * One list (library, Recent, Trash or a search), newest first, a page at a time. Returns only what
@@ -22,8 +25,10 @@ export function usePhotoList(params: PhotoListParams) {
     enabled: token !== null,
     // TanStack Query's structural sharing matches old and new data by array index: a photo patched
     // in at the top shifts every index, and each photo after it comes back as a new (equal) object,
-    // which renders its memoized tile again. patchPages keeps every unchanged photo's object, by id.
-    structuralSharing: false,
+    // which renders its memoized tile again. patchPages keeps every unchanged photo's object, by id;
+    // a refetch or patch keeps the thumbnail URLs the list had while still good, and a photo with
+    // nothing else changed keeps its object, by id too (thumbnail-urls.ts: no image reloads).
+    structuralSharing: (old, fresh) => keepThumbnails(old as Pages | undefined, fresh as Pages),
   });
   usePatchChangedPhotos(params, token);
   const items = useMemo<PhotoListItem[]>(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
