@@ -17,6 +17,30 @@ describe("batches", () => {
     expect(t.settle((id) => statuses.get(id))).toEqual([]);
   });
 
+  it("sees a file that went back (a retry) before the batch's last file is done, and looks at each file once per flush", () => {
+    const statuses = new Map<string, BatchFileStatus>([
+      ["a", "COMPLETED"],
+      ["b", "FAILED"],
+      ["c", "UPLOADING"],
+    ]);
+    const looked: string[] = [];
+    const statusOf = (id: string) => {
+      looked.push(id);
+      return statuses.get(id);
+    };
+    const t = new BatchTracker();
+    t.track(["a", "b", "c"]);
+    expect(t.settle(statusOf)).toEqual([]);
+    looked.length = 0;
+    expect(t.settle(statusOf)).toEqual([]);
+    expect(looked).toEqual(["c"]); // a and b were done at the last look
+    statuses.set("b", "QUEUED"); // retried
+    statuses.set("c", "COMPLETED");
+    expect(t.settle(statusOf)).toEqual([]);
+    statuses.set("b", "COMPLETED");
+    expect(t.settle(statusOf)).toEqual([{ completed: 3, failed: 0, cancelled: 0, duplicates: 0 }]);
+  });
+
   it("counts files the library already had apart, and says so in the toast", () => {
     const t = new BatchTracker();
     t.track(["a", "b", "c"]);
