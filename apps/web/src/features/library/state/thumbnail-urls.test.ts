@@ -39,6 +39,11 @@ describe("keepThumbnails", () => {
       disk("a.webp", inMinutes(50)), // kept
     ]);
     expect(merged.pages[1]).toBe(fresh.pages[1]); // 10 minutes left: the fresh one
+    // Nothing else changed: the list's own object, whatever its place.
+    expect(merged.pages[0]?.items[1]).toBe(old.pages[0]?.items[0]);
+    const moved = { ...photo("a", disk("a.webp", inMinutes(60), "s3")), status: "FAILED" as const };
+    const changed = keepThumbnails(old, pages([moved]), NOW).pages[0]?.items[0];
+    expect(changed).toEqual({ ...moved, thumbnailUrl: disk("a.webp", inMinutes(50)) });
   });
 
   it("takes the fresh URL for another object, an unknown kind of URL, or none", () => {

@@ -1,4 +1,4 @@
-import type { PhotoListResponse } from "@rapidphoto/protocol";
+import type { PhotoListItem, PhotoListResponse } from "@rapidphoto/protocol";
 import type { InfiniteData } from "@tanstack/react-query";
 
 /**
@@ -14,23 +14,38 @@ const MIN_LEFT_MS = 15 * 60 * 1000;
 
 type Pages = InfiniteData<PhotoListResponse, string | undefined>;
 
-/** `fresh` with each photo's thumbnail URL from `old` where it is for the same object and still good. */
+/**
+ * `fresh` with each photo's thumbnail URL from `old` where it is for the same object and still good;
+ * a photo that differs in nothing else is `old`'s object itself (matched by id, so a memoized tile
+ * is not rendered again when a refetch or a photo patched in at the top shifts the list).
+ */
 export function keepThumbnails(old: Pages | undefined, fresh: Pages, now = Date.now()): Pages {
   if (!old) return fresh;
-  const known = new Map<string, string>();
-  for (const page of old.pages) for (const p of page.items) if (p.thumbnailUrl) known.set(p.photoId, p.thumbnailUrl);
+  const known = new Map<string, PhotoListItem>();
+  for (const page of old.pages) for (const p of page.items) if (p.thumbnailUrl) known.set(p.photoId, p);
   if (known.size === 0) return fresh;
   const pages = fresh.pages.map((page) => {
     let kept = false;
     const items = page.items.map((p) => {
-      const url = known.get(p.photoId);
-      if (!url || !p.thumbnailUrl || url === p.thumbnailUrl || !stillGood(url, p.thumbnailUrl, now)) return p;
+      const before = known.get(p.photoId);
+      const url = before?.thumbnailUrl;
+      if (!before || !url || !p.thumbnailUrl || !(url === p.thumbnailUrl || stillGood(url, p.thumbnailUrl, now)))
+        return p;
+      if (p === before) return p;
       kept = true;
-      return { ...p, thumbnailUrl: url };
+      return sameButUrl(before, p) ? before : { ...p, thumbnailUrl: url };
     });
     return kept ? { ...page, items } : page;
   });
   return { ...fresh, pages };
+}
+
+function sameButUrl(a: PhotoListItem, b: PhotoListItem): boolean {
+  for (const key in b) {
+    if (key === "thumbnailUrl") continue;
+    if (!Object.is(a[key as keyof PhotoListItem], b[key as keyof PhotoListItem])) return false;
+  }
+  return Object.keys(a).length === Object.keys(b).length;
 }
 
 function stillGood(url: string, fresh: string, now: number): boolean {
