@@ -1,7 +1,8 @@
 // `npm run bench [name…]`: runs the benchmarks (all, or those named) and writes bench/results/.
 // `npm run bench -- browser [options]`: the browser benchmark (src/browser/browser-bench.ts).
-// `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace]`: one UI run recorded (CPU profile or trace).
+// `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--count N]`: one UI run recorded (CPU profile or trace).
 // `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N]`: selection -> first byte alone.
+// `npm run bench -- store-scaling [--files 1000,3000,10000] [--flushes N]`: one store flush's script cost by selection size (Node).
 // `npm run bench -- library-scroll [--photos N]`: scrolling a 10,000-photo library, against plain <img> tiles.
 // `npm run bench -- reconnect [--trials N] [--outage S]`: the live connection back after an outage.
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
