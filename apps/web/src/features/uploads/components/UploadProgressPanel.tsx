@@ -5,6 +5,7 @@ import { memo, type PointerEvent as ReactPointerEvent, useCallback, useRef } fro
 import { useStore } from "zustand";
 import { IconButton } from "@/components/ui/IconButton";
 import { formatPercent } from "@/lib/format";
+import { useAppearInTransition } from "../hooks/use-appear-in-transition";
 import { type Position, useDraggable } from "../hooks/use-draggable";
 import { usePanelRows } from "../hooks/use-panel-rows";
 import { useConnectionState, useUploadSession } from "../hooks/use-upload-session";
@@ -42,11 +43,12 @@ export function UploadProgressPanel() {
   const minimized = useUploadPanel((state) => state.minimized);
   const position = useUploadPanel((state) => state.position);
   const rows = usePanelRows(session, tab);
+  const shown = useAppearInTransition(rows.counts.all > 0);
   const ref = useRef<HTMLElement>(null);
   const commit = useCallback((p: Position) => setPanelPosition(p), []);
-  const { onPointerDown } = useDraggable(ref, position, commit, minimized);
+  const { onPointerDown } = useDraggable(ref, position, commit, shown ? minimized : null);
 
-  if (rows.counts.all === 0) return null;
+  if (!shown) return null;
   const placement = position ? { left: position.left, top: position.top } : { right: 24, bottom: 24 };
 
   if (minimized) {
