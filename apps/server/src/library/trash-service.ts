@@ -54,6 +54,7 @@ export function createTrashService({
       .select()
       .from(photos)
       .where(and(eq(photos.userId, userId), inArray(photos.id, ids)))
+      .orderBy(photos.id) // the order every lock of several photos takes (photo-transitions.ts)
       .for("update");
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((r) => r.id));
@@ -161,6 +162,7 @@ export function createTrashService({
           .select({ id: photos.id })
           .from(photos)
           .where(and(eq(photos.userId, userId), isNotNull(photos.trashedAt)))
+          .orderBy(photos.id)
           .for("update");
         return markPurging(
           tx,

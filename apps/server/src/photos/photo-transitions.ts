@@ -46,12 +46,16 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
  * `onIllegal: "throw"` (commands) turns any illegal step into 409 and changes nothing;
  * `"skip"` (workers, bulk cancel) leaves those photos alone.
  * `publish` never rejects (pushes are best effort; clients reconcile through the job query).
+ * `now` stamps `updatedAt` and the pushes (the upload commands pass their injected clock).
+ *
+ * Lock order: the job row, then its photos in id order. Every transaction that changes a job's
+ * photos takes them in that order (the processing worker too), so none waits for another in a circle.
  */
 export async function applyTransitions(
   tx: Tx,
   jobId: string,
   transitions: Transition[],
-  opts: { onIllegal: "throw" | "skip"; publish: (event: JobEvent) => Promise<void> },
+  opts: { onIllegal: "throw" | "skip"; publish: (event: JobEvent) => Promise<void>; now?: Date },
 ): Promise<{ job: JobRow; changed: PhotoRow[]; events: JobEvent[] }> {
   const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, jobId)).for("update");
   if (!job) throw new AppError("JOB_NOT_FOUND");
@@ -62,12 +66,13 @@ export async function applyTransitions(
     .select()
     .from(photos)
     .where(and(eq(photos.jobId, jobId), inArray(photos.id, ids)))
+    .orderBy(photos.id) // in id order, so two transactions locking overlapping photos never wait in a circle
     .for("update");
   const byId = new Map(current.map((p) => [p.id, p]));
 
   const counts = countsOf(job);
   let seq = job.seq;
-  const now = new Date();
+  const now = opts.now ?? new Date();
   const changed: PhotoRow[] = [];
   const events: JobEvent[] = [];
 

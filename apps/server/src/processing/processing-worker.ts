@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
 import { isDatabaseUnavailable } from "../db/database-errors.js";
-import { photos } from "../db/schema.js";
+import { photos, uploadJobs } from "../db/schema.js";
 import { newId } from "../ids.js";
 import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
 import { thumbnailKey } from "../photos/storage-keys.js";
@@ -104,6 +104,10 @@ export function createProcessingWorker(opts: WorkerOptions) {
 
   async function finish(photo: Claimed, to: "COMPLETED" | "FAILED", patch: PhotoPatch) {
     const { changed } = await db.transaction(async (tx) => {
+      // The job row first, then the photo's, as every change of a job's photos takes them
+      // (photo-transitions.ts): a cancel of this photo locks the job and then waits for the photo,
+      // so taking the photo first here would deadlock with it (worker-lock-order.test.ts).
+      await tx.select({ id: uploadJobs.id }).from(uploadJobs).where(eq(uploadJobs.id, photo.jobId)).for("update");
       const [row] = await tx
         .select({ leaseOwner: photos.leaseOwner })
         .from(photos)

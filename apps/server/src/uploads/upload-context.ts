@@ -66,7 +66,9 @@ export function createUploadContext(deps: UploadServiceDeps) {
 
     /** Applies transitions in their own transaction (which publishes their events before commit). */
     transition: (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>
-      db.transaction((tx) => applyTransitions(tx, jobId, transitions, { onIllegal, publish: deps.publish })),
+      db.transaction((tx) =>
+        applyTransitions(tx, jobId, transitions, { onIllegal, publish: deps.publish, now: now() }),
+      ),
 
     async ownedPhoto(userId: string, photoId: string): Promise<PhotoRow> {
       const [photo] = await db
