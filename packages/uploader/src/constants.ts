@@ -12,9 +12,9 @@
 export const DEFAULT_MAX_REQUESTS = 6;
 
 /**
- * Files being worked on at once (signing, sending, finalizing). Larger than the request limit so
- * that while some files spend a round trip on signing or finalize, others keep every request slot
- * busy; small enough that signed URLs are not fetched long before they are used.
+ * Files being worked on at once (signing, sending; a file waiting for its finalize answer has given
+ * its slot back, see TaskQueue.release). Larger than the request limit so that while some files
+ * spend a round trip on signing, others keep every request slot busy; small enough that signed URLs are not fetched long before they are used.
  * Measured with test/limits-bench.ts (100 × 2 MiB, real server, 40 ms added per API call and per
  * storage answer, 8 MiB/s per connection, 6 requests): 1 file → 35 s, 6 → 7.2 s, 10 → 6.5 s,
  * 20 → 6.6 s. Past 10 nothing is gained; below it request slots sit idle during round trips.

@@ -271,6 +271,8 @@ export function planUpload(
     onRetry: () => parts.writer.patchFile(r.id, { retries: (fileOf(parts, r)?.retries ?? 0) + 1 }),
     onFinalizing: () => {
       r.finalizing = true;
+      // Every byte is stored: the next file may send while this one waits for the server's answer.
+      parts.queue.release(r.id);
     },
     onReplanned: () => parts.writer.patchFile(r.id, layoutOf(upload.item, upload.parts)),
   };
@@ -295,10 +297,11 @@ export class IdleTracker {
   registrations = 0;
   #waiters: (() => void)[] = [];
 
-  constructor(private readonly queue: Pick<TaskQueue, "activeCount" | "waitingCount">) {}
+  constructor(private readonly queue: Pick<TaskQueue, "activeCount" | "finishingCount" | "waitingCount">) {}
 
   get idle(): boolean {
-    return this.registrations === 0 && this.queue.activeCount === 0 && this.queue.waitingCount === 0;
+    const { activeCount, finishingCount, waitingCount } = this.queue;
+    return this.registrations === 0 && activeCount === 0 && finishingCount === 0 && waitingCount === 0;
   }
 
   wait(): Promise<void> {

@@ -33,6 +33,23 @@ describe("TaskQueue", () => {
     expect(queue.activeCount).toBe(3);
   });
 
+  it("a file that released its slot lets the next start, and stays known until done", () => {
+    const { queue, started } = recordingQueue(1, 1);
+    queue.add("a");
+    queue.add("b");
+    queue.release("a"); // a's bytes are all sent; it waits for its finalize answer
+    expect(started).toEqual(["a", "b"]);
+    expect([queue.activeCount, queue.finishingCount]).toEqual([1, 1]);
+    queue.add("a"); // still known: not queued a second time
+    expect(queue.waitingCount).toBe(0);
+    queue.done("a"); // its finalize answered: no slot is freed twice
+    queue.add("c");
+    expect(started).toEqual(["a", "b"]);
+    expect([queue.activeCount, queue.finishingCount]).toEqual([1, 0]);
+    queue.done("b");
+    expect(started).toEqual(["a", "b", "c"]);
+  });
+
   it("honours both limits under load", async () => {
     const maxActiveFiles = 4;
     const maxRequests = 3;

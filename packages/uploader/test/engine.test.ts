@@ -205,6 +205,25 @@ describe("engine", () => {
     expect(file(id!).status).toBe("FAILED");
   });
 
+  it("the next file sends while the last one waits for its finalize answer, and idle waits for that answer", async () => {
+    const { backend, uploader, file } = setup({ limits: { maxActiveFiles: 1, maxRequests: 1 } });
+    const finalize = gate();
+    backend.hooks.finalize = finalize.promise;
+    const [a, b] = uploader.add([jpeg("a.jpg"), jpeg("b.jpg")]);
+    let idle = false;
+    void uploader.whenIdle().then(() => {
+      idle = true;
+    });
+    // Both files' bytes go out although the first file's finalize is held.
+    for (let i = 0; i < 500 && backend.puts.filter((p) => p.ok).length < 2; i++) await tick();
+    expect(backend.puts.filter((p) => p.ok)).toHaveLength(2);
+    expect(backend.calls.filter((c) => c.name === "finalize")).toHaveLength(2);
+    expect(idle).toBe(false);
+    finalize.open();
+    await uploader.whenIdle();
+    expect([file(a!).status, file(b!).status]).toEqual(["PROCESSING", "PROCESSING"]);
+  });
+
   it("retrying a photo the server failed turns the same photo back to QUEUED and sends it again", async () => {
     const { backend, uploader, file } = setup();
     const [id] = uploader.add([jpeg("a.jpg")]);
