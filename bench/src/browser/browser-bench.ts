@@ -1,11 +1,15 @@
 /**
- * `npm run bench -- browser [--scenario NAME]… [--rounds N] [--contender ui|ui-nohash|bare|uppy]… [--no-pin] [--report-only]`
+ * `npm run bench -- browser [--scenario NAME]… [--files N] [--rounds N] [--contender ui|ui-nohash|bare|bare-busy|uppy]… [--no-pin] [--report-only]`
  *
  * Our web app against a bare page (and Uppy's Dashboard, when installed) in one headless Chromium,
  * each picking the same generated JPEGs through its own file chooser and uploading them to a fresh
  * server until every photo is COMPLETED. Rounds are interleaved (the contenders take turns, their
  * order rotating), each run has a fresh user, each scenario a fresh server; the server and the
  * browser are pinned to different cores. Results: bench/results/browser.{json,md}.
+ * `--files N` runs only a scenario's first N files; `bare-busy` is the bare page with the browser's
+ * core kept busy (contenders.ts); BENCH_SERVER_PROFILE=<dir> writes a CPU profile of the server per
+ * run (bench-server.ts). Beside the page's figures each run reports the server's CPU per photo
+ * (server-threads.ts) and how the page kept its PUTs going (request-timeline.ts).
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,6 +17,7 @@ import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type Browser, chromium } from "playwright-core";
 import {
+  bareBusyContender,
   bareContender,
   type Contender,
   type ContenderName,
@@ -32,6 +37,7 @@ export async function browserBench(argv: string[]): Promise<void> {
     args: argv,
     options: {
       scenario: { type: "string", multiple: true },
+      files: { type: "string" },
       rounds: { type: "string" },
       contender: { type: "string", multiple: true },
       "no-pin": { type: "boolean", default: false },
@@ -64,9 +70,11 @@ export async function browserBench(argv: string[]): Promise<void> {
   };
   try {
     const executablePath = pinning ? await pinning.chromium() : CHROMIUM;
-    for (const scenario of scenarios) {
-      console.log(`\n## ${scenario.name}: generating files…`);
-      const files = await scenarioFiles(scenario);
+    for (const full of scenarios) {
+      console.log(`\n## ${full.name}: generating files…`);
+      const files = await scenarioFiles(full);
+      // --files N: the scenario's first N files only (quicker runs while looking into something).
+      const scenario = values.files ? { ...full, count: Math.min(full.count, Number(values.files)) } : full;
       const runs: RunRecord[] = [];
       const server = await startBenchServer(pinning ? SERVER_CPU : null);
       const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
@@ -133,7 +141,15 @@ function summaryLine(scenario: Scenario, record: RunRecord): string {
     ` (page ${f(last.uiCompletedMs)}), first byte ${f(last.firstByteMs)}, task ${f(last.taskMs)} script ${f(last.scriptMs)}` +
     ` (after stored ${f(last.taskAfterStoredMs)}), style ${f(last.styleMs)}/${last.recalcStyleCount} layout ${f(last.layoutMs)}/${last.layoutCount},` +
     ` long tasks ${last.longTasks} (max ${f(last.longestTaskMs)}), frame p95 ${f(last.frameP95Ms)}, heap ${last.heapAfterGcMB?.toFixed(1)} MB` +
-    (last.hashMBps === undefined ? "" : `, hashing ${last.hashMBps.toFixed(0)} MB/s in the worker`)
+    (last.hashMBps === undefined ? "" : `, hashing ${last.hashMBps.toFixed(0)} MB/s in the worker`) +
+    `\n  server CPU per photo until stored: main ${last.serverMainMsPerPhoto?.toFixed(1)} ms, other ${last.serverOtherMsPerPhoto?.toFixed(1)} ms` +
+    ` (${last.completedAtStored} COMPLETED by then), main after ${last.serverMainAfterMsPerPhoto?.toFixed(1)} ms;` +
+    `\n  sending: PUTs started ${last.putsStarted?.toFixed(2)} (< 6 for ${((last.putsShortShare ?? 0) * 100).toFixed(0)}%),` +
+    ` on a connection ${last.putsOnWire?.toFixed(2)}, other requests on one ${last.othersOnWire?.toFixed(2)}, PUT wait for one ${last.putQueuedMs?.toFixed(1)} ms` +
+    `\n  API: ${Object.entries(last.apiByPath ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}`
   );
 }
 
@@ -153,11 +169,12 @@ export async function pickContenders(names: string[] | undefined): Promise<Conte
     if (name === "ui") picked.push(uiContender);
     else if (name === "ui-nohash") picked.push(uiNoHashContender);
     else if (name === "bare") picked.push(bareContender);
+    else if (name === "bare-busy") picked.push(bareBusyContender);
     else if (name === "uppy") {
       const uppy = await uppyContender();
       if (uppy) picked.push(uppy);
       else if (names?.length) throw new Error("--contender uppy: the Uppy packages are not installed in bench/");
-    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, bare, uppy`);
+    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, bare, bare-busy, uppy`);
   }
   return picked;
 }

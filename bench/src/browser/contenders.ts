@@ -2,7 +2,7 @@ import { INPUT_PICKER_ONLY } from "@rapidphoto/server/testing/chromium";
 import type { Page } from "playwright-core";
 import { BARE_PAGE } from "./bare-page.js";
 
-export type ContenderName = "ui" | "ui-nohash" | "bare" | "uppy";
+export type ContenderName = "ui" | "ui-nohash" | "bare" | "bare-busy" | "uppy";
 
 /** How the bench opens a contender's page and its file chooser. */
 export type Contender = {
@@ -57,6 +57,27 @@ export const bareContender: Contender = {
   name: "bare",
   showsCompleted: false,
   open: (page, origin) => openBenchPage(page, `${origin}/__bench/bare`, BARE_PAGE),
+  pick: (page) => page.locator("#pick").click(),
+};
+
+/**
+ * The bare page with a worker spinning beside it: the browser's core kept busy by the page, as a
+ * heavy UI keeps it, and nothing else different. The bench pins the whole browser to one core, its
+ * network process included, so whatever the page spends there is taken from sending; against
+ * `bare` in the same run this shows how much (the server's work per photo stays the same).
+ */
+export const bareBusyContender: Contender = {
+  name: "bare-busy",
+  showsCompleted: false,
+  open: (page, origin) =>
+    openBenchPage(
+      page,
+      `${origin}/__bench/bare`,
+      BARE_PAGE.replace(
+        "<script>",
+        `<script>new Worker(URL.createObjectURL(new Blob(["for(;;){}"], { type: "text/javascript" })));</script><script>`,
+      ),
+    ),
   pick: (page) => page.locator("#pick").click(),
 };
 

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import type { Contender } from "./contenders.js";
 import { type ProbeReadout, probeScript } from "./page-probe.js";
+import { type RequestTimeline, recordRequests } from "./request-timeline.js";
 import type { ServerSeen } from "./server-ipc.js";
 import type { BenchServer, BenchUser } from "./server-process.js";
 
@@ -45,7 +46,19 @@ export type BatchSample = {
   progressReports?: number;
   /** SHA-256 throughput of the page's hashing worker over this batch (MB of files / worker time). */
   hashMBps?: number;
-};
+  /** The API requests by path (bench-server.ts). */
+  apiByPath?: Record<string, number>;
+  /**
+   * Server CPU per photo until all were stored: its main thread (HTTP, database, pushes: what a
+   * page's requests cost it) and its other threads (mostly processing the photos already stored).
+   */
+  serverMainMsPerPhoto?: number;
+  serverOtherMsPerPhoto?: number;
+  /** The server's main-thread CPU per photo after all were stored (processing's bookkeeping, pushes). */
+  serverMainAfterMsPerPhoto?: number;
+  /** Photos the server had COMPLETED by the time the last was stored. */
+  completedAtStored?: number;
+} & Partial<RequestTimeline>;
 
 type Metrics = Record<string, number>;
 
@@ -173,6 +186,7 @@ export async function measureBatch(
   await contender.pick(page);
   const chooser = await chooserShown;
 
+  const requests = recordRequests(page, server.url);
   const hashBefore = await hashing(page);
   const before = await metrics(cdp);
   const selectedAt = Date.now();
@@ -194,12 +208,14 @@ export async function measureBatch(
       (globalThis as unknown as { __benchRead: () => unknown }).__benchRead(),
     )) as ProbeReadout;
     const heap = await heapAfterGcMB(cdp);
+    const timeline = requests.read();
+    requests.stop();
     const hashAfter = await hashing(page);
     const hashMs = hashAfter.ms - hashBefore.ms;
     return {
       ...(hashMs > 0 ? { hashMBps: (hashAfter.bytes - hashBefore.bytes) / 1e6 / (hashMs / 1000) } : {}),
       files: files.length,
-      ...serverFigures(finished, selectedAt),
+      ...serverFigures(finished, selectedAt, files.length),
       storedMs: (storedSeen.lastStoredAt as number) - selectedAt,
       ...(uiAt === undefined
         ? {}
@@ -208,9 +224,11 @@ export async function measureBatch(
       ...cdpFigures(before, afterStored, after),
       afterStoredWindowMs,
       heapAfterGcMB: heap,
+      ...timeline,
     };
   } catch (error) {
     watch.disarm();
+    requests.stop();
     const shown = await page
       .locator('[data-testid="upload-tab-count-completed"]')
       .first()
@@ -225,8 +243,15 @@ export async function measureBatch(
   }
 }
 
-function serverFigures(seen: ServerSeen, selectedAt: number): Partial<BatchSample> {
+function serverFigures(seen: ServerSeen, selectedAt: number, files: number): Partial<BatchSample> {
   return {
+    apiByPath: seen.apiByPath,
+    ...(seen.cpuToStored && {
+      serverMainMsPerPhoto: seen.cpuToStored.mainMs / files,
+      serverOtherMsPerPhoto: seen.cpuToStored.otherMs / files,
+    }),
+    ...(seen.cpuAfterStored && { serverMainAfterMsPerPhoto: seen.cpuAfterStored.mainMs / files }),
+    completedAtStored: seen.completedAtStored,
     firstByteMs: (seen.firstPutAt as number) - selectedAt,
     serverCompletedMs: (seen.lastFinishedAt as number) - selectedAt,
     failed: seen.failed,

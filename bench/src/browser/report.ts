@@ -44,6 +44,15 @@ const FIGURES: [Figure, string, string][] = [
   ["hashMBps", "SHA-256 in the worker", "MB/s"],
   ["apiRequests", "API requests", "count"],
   ["progressReports", "… of which progress reports", "count"],
+  ["serverMainMsPerPhoto", "server main-thread CPU per photo until all stored", "ms"],
+  ["serverOtherMsPerPhoto", "server other threads' CPU per photo until all stored", "ms"],
+  ["completedAtStored", "… photos COMPLETED by then", "count"],
+  ["serverMainAfterMsPerPhoto", "server main-thread CPU per photo after", "ms"],
+  ["putsStarted", "PUTs started and not ended (mean over the sending)", "count"],
+  ["putsShortShare", "… share of the sending with < 6", "×"],
+  ["putsOnWire", "PUTs on a connection (mean)", "count"],
+  ["othersOnWire", "other requests on a connection (mean)", "count"],
+  ["putQueuedMs", "PUT wait for a connection (mean)", "ms"],
 ];
 /** Figures whose UI/bare ratio is meaningful (bare's own value is not ~0 by construction). */
 const RATIO_FIGURES = new Set<Figure>([
@@ -53,6 +62,7 @@ const RATIO_FIGURES = new Set<Figure>([
   "taskMs",
   "scriptMs",
   "heapAfterGcMB",
+  "serverMainMsPerPhoto",
 ]);
 
 function median(values: number[]): number | undefined {

@@ -14,6 +14,13 @@ export type ServerSeen = {
   /** JSON API requests (/commands, /queries) the page made in the window, and how many were progress reports. */
   apiRequests: number;
   progressReports: number;
+  /** The same requests by path (ids replaced by ":id"), and the storage GETs (thumbnails) as "GET /storage/*". */
+  apiByPath: Record<string, number>;
+  /** Server CPU time (ms) of its main thread and its other threads, from arming to all stored, and from then to all finished. */
+  cpuToStored?: { mainMs: number; otherMs: number };
+  cpuAfterStored?: { mainMs: number; otherMs: number };
+  /** Photos already COMPLETED when the last was stored (the processing done inside the upload window). */
+  completedAtStored?: number;
 };
 
 export type ParentMessage = { type: "arm"; userId: string; count: number } | { type: "disarm" };
