@@ -50,6 +50,22 @@ describe("TaskQueue", () => {
     expect(started).toEqual(["a", "b", "c"]);
   });
 
+  it("at most maxActiveFiles files wait for their finalize answer without a slot", () => {
+    const { queue, started } = recordingQueue(2, 6);
+    for (const id of ["a", "b", "c", "d", "e", "f"]) queue.add(id);
+    queue.release("a");
+    queue.release("b"); // two files finishing: as many as may be active
+    expect(started).toEqual(["a", "b", "c", "d"]);
+    queue.release("c"); // the server has not answered a or b: c keeps its slot
+    queue.release("d");
+    expect(started).toEqual(["a", "b", "c", "d"]);
+    expect([queue.activeCount, queue.finishingCount]).toEqual([2, 2]);
+    queue.done("a"); // a's answer came: c or d may hand over its slot again
+    queue.release("c");
+    expect(started).toEqual(["a", "b", "c", "d", "e"]);
+    expect([queue.activeCount, queue.finishingCount]).toEqual([2, 2]);
+  });
+
   it("honours both limits under load", async () => {
     const maxActiveFiles = 4;
     const maxRequests = 3;
