@@ -21,7 +21,7 @@ import {
   StatePersistence,
   type UploadStateDb,
 } from "@rapidphoto/uploader";
-import { StoreWriter } from "@rapidphoto/uploader/testing";
+import { fileState, StoreWriter } from "@rapidphoto/uploader/testing";
 import { enteredLibrary } from "../src/features/uploads/state/library-entries";
 import { activeLocalJobsKey, isSending, localPanel, ownJobsKey } from "../src/features/uploads/state/local-panel";
 
@@ -35,33 +35,12 @@ type Step = "writer" | "panel" | "live keys" | "library watch" | "persistence";
 const STEPS: Step[] = ["writer", "panel", "live keys", "library watch", "persistence"];
 
 function file(i: number): FileState {
-  const id = `f_${i.toString(36).padStart(6, "0")}`;
-  return {
-    id,
+  return fileState(`f_${i.toString(36).padStart(6, "0")}`, {
     name: `photo-${i}.jpg`,
-    type: "image/jpeg",
     bytesTotal: 20_000,
-    bytesSent: 0,
-    status: "QUEUED",
-    paused: false,
-    priority: 0,
     jobId: `job_${Math.floor(i / JOB_SIZE)}`,
     photoId: `ph_${i}`,
-    method: "PUT",
-    partCount: 1,
-    partsDone: 0,
-    retries: 0,
-    error: null,
-    batchId: "b_1",
-    seqFloor: 0,
-    addedAt: 0,
-    sha256: null,
-    duplicateOf: null,
-    lastModified: 0,
-    uploadId: null,
-    storedParts: [],
-    needsFile: false,
-  };
+  });
 }
 
 const NEXT: Partial<Record<PhotoStatus, PhotoStatus>> = {
