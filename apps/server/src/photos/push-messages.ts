@@ -55,18 +55,22 @@ export function jobMessage(job: JobRow, at: Date): JobMessage {
 }
 
 /**
- * The columns a photo push is built from, for an `update … returning` that pushes what it changed:
- * the photo's fields and `jobSeq`, its job's current seq (a subquery the caller words, so a
- * statement about one job can read it once).
+ * A photo's fields a push is built from, for an `update … returning` that pushes what it changed
+ * and numbers the pushes itself (from the job it locked).
+ */
+export const photoPushFields = {
+  id: photos.id,
+  jobId: photos.jobId,
+  status: photos.status,
+  bytes: photos.bytes,
+  bytesSent: photos.bytesSent,
+  errorMessage: photos.errorMessage,
+};
+
+/**
+ * The same fields and `jobSeq`, its job's current seq (a subquery the caller words, so a statement
+ * about one job can read it once).
  */
 export function photoPushColumns(jobSeq: SQL) {
-  return {
-    id: photos.id,
-    jobId: photos.jobId,
-    status: photos.status,
-    bytes: photos.bytes,
-    bytesSent: photos.bytesSent,
-    errorMessage: photos.errorMessage,
-    seq: sql<number>`${jobSeq}`.mapWith(Number),
-  };
+  return { ...photoPushFields, seq: sql<number>`${jobSeq}`.mapWith(Number) };
 }

@@ -1,6 +1,7 @@
 import { AWAITING_BYTES_STATUSES, type HoldRequest, type HoldResponse } from "@rapidphoto/protocol";
 import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { photos, uploadJobs } from "../db/schema.js";
+import { photoPushFields } from "../photos/push-messages.js";
 import { pushLeaseChanges } from "./lease-pushes.js";
 import type { UploadContext } from "./upload-context.js";
 
@@ -61,14 +62,7 @@ async function holdAnnounced(ctx: UploadContext, named: ReturnType<typeof and>):
           ),
         ),
       )
-      .returning({
-        id: photos.id,
-        jobId: photos.jobId,
-        status: photos.status,
-        bytes: photos.bytes,
-        bytesSent: photos.bytesSent,
-        errorMessage: photos.errorMessage,
-      });
+      .returning(photoPushFields);
     const now = ctx.now();
     for (const job of jobs) {
       const revived = held.filter((photo) => photo.jobId === job.id);
