@@ -29,3 +29,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * PostgreSQL's "try the transaction again" answers: 40001 (serialization failure) and 40P01
+ * (deadlock detected, this transaction chosen to give way). The work was fine; only its write lost
+ * a race with another transaction's.
+ */
+const CONFLICT_SQLSTATE = new Set(["40001", "40P01"]);
+
+/** True when `error` (or what it wraps) is a transaction PostgreSQL asks to be run again. */
+export function isTransactionConflict(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === "string" && CONFLICT_SQLSTATE.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

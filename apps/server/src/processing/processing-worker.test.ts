@@ -76,6 +76,35 @@ describe("processing worker retries", () => {
     }
   });
 
+  it("hands a photo back at once, without spending an attempt, when recording it loses a database race", async () => {
+    const { body, bytes } = await finalizedPhoto();
+    const photoId = body.items[0].photoId;
+    const db = server.app.database.db;
+    const storage = server.app.storage;
+    const write = storage.write.bind(storage);
+    let conflicts = 0;
+    const spy = vi.spyOn(storage, "write").mockImplementation(async (key, ...rest) => {
+      // As many lost races as a photo has attempts: counted as failed attempts, it would end FAILED.
+      if (key.includes(photoId) && conflicts < 5) {
+        conflicts += 1;
+        // What PostgreSQL answers the transaction it aborts to break a deadlock.
+        throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+      }
+      return write(key, ...rest);
+    });
+    try {
+      await uploadAndFinalize(server, token, body.items[0], bytes);
+      const job = await waitForJob(server, token, body.jobId, 60_000);
+      expect(conflicts).toBe(5);
+      expect(job.status).toBe("COMPLETED");
+      const [row] = await db.select().from(photos).where(eq(photos.id, photoId));
+      expect(row?.attempts).toBe(6);
+      expect(row?.width).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("backs off exponentially with jitter, capped at a minute", () => {
     for (let i = 0; i < 50; i++) {
       expect(backoffMs(1)).toBeGreaterThanOrEqual(800);

@@ -3,7 +3,7 @@ import type { JobEvent } from "@rapidphoto/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
-import { isDatabaseUnavailable } from "../db/database-errors.js";
+import { isDatabaseUnavailable, isTransactionConflict } from "../db/database-errors.js";
 import { photos, uploadJobs } from "../db/schema.js";
 import { newId } from "../ids.js";
 import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
@@ -187,6 +187,14 @@ export function createProcessingWorker(opts: WorkerOptions) {
         // The photo is fine; the database connection was lost while recording the result. Never
         // fail a photo for that: hand it back (or, if that fails too, its lease runs out).
         logger.warn({ photoId: photo.id, err: error }, "database unavailable while processing; photo handed back");
+        await release(photo, 0).catch(() => {});
+        return;
+      }
+      if (isTransactionConflict(error)) {
+        // Recording the result lost a race (a deadlock or serialization failure PostgreSQL resolved
+        // by aborting this side): the photo is fine, so it is not a failed attempt. Hand it back at
+        // once; the next try writes the same thumbnail keys again.
+        logger.warn({ photoId: photo.id, err: error }, "processing result lost a database race; photo handed back");
         await release(photo, 0).catch(() => {});
         return;
       }
