@@ -76,7 +76,7 @@ describe("processing worker retries", () => {
     }
   });
 
-  it("hands a photo back at once, without spending an attempt, when recording it loses a database race", async () => {
+  it("hands a photo back without spending an attempt when recording it loses a database race", async () => {
     const { body, bytes } = await finalizedPhoto();
     const photoId = body.items[0].photoId;
     const db = server.app.database.db;

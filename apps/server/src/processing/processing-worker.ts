@@ -192,10 +192,12 @@ export function createProcessingWorker(opts: WorkerOptions) {
       }
       if (isTransactionConflict(error)) {
         // Recording the result lost a race (a deadlock or serialization failure PostgreSQL resolved
-        // by aborting this side): the photo is fine, so it is not a failed attempt. Hand it back at
-        // once; the next try writes the same thumbnail keys again.
+        // by aborting this side): the photo is fine, so it is not a failed attempt. Hand it back
+        // after the first backoff step (about a second, jittered, so the two sides do not meet
+        // again in step, and a race that keeps recurring is no busy loop); the next try writes the
+        // same thumbnail keys again.
         logger.warn({ photoId: photo.id, err: error }, "processing result lost a database race; photo handed back");
-        await release(photo, 0).catch(() => {});
+        await release(photo, backoffMs(1)).catch(() => {});
         return;
       }
       const permanent = error instanceof ProcessingError && error.permanent;
