@@ -61,19 +61,26 @@ export async function receiveToFile(
   dest: string,
   limits: BodyLimits & { signal?: AbortSignal },
 ): Promise<Received> {
-  await mkdir(path.dirname(dest), { recursive: true });
   const meter = new Meter(limits);
+  // The directory and the file are made (below) before the pipeline takes the meter; a sender that
+  // goes away meanwhile destroys the meter with an error nothing else listens to yet, and an 'error'
+  // event without a listener ends the process (a PUT aborted at that moment took the server down).
+  // The pipeline still fails with it: it sees the meter errored.
+  meter.on("error", () => {});
   const onError = (err: Error) => meter.destroy(err);
   const onClose = () => {
     if (!source.readableEnded) meter.destroy(new BodyIncompleteError());
   };
   source.once("error", onError);
   source.once("close", onClose);
+  // Gone before we were called: no close event is coming.
+  if (source.destroyed) onClose();
   // Opened before the body flows: a stream that opens its file itself may still be opening it when
   // a body refused at once fails the pipeline, and the file is then created after its removal below
   // and left behind (seen on a loaded machine).
   let opened = false;
   try {
+    await mkdir(path.dirname(dest), { recursive: true });
     const file = (await open(dest, "wx")).createWriteStream();
     opened = true;
     source.pipe(meter);
