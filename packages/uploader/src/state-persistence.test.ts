@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fileState } from "../testing/index.js";
 import { isKept, type TabRecord, toPersisted } from "./persisted-state.js";
 import type { UploadStateDb } from "./state-db.js";
@@ -71,28 +71,33 @@ describe("StatePersistence", () => {
     await persistence.stop();
   });
 
-  it("waits longer before a write the more files the record holds", () => {
-    const delays: number[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    globalThis.setTimeout = ((_fn: () => void, ms: number) => {
-      delays.push(ms);
-      return realSetTimeout(() => {}, 0);
-    }) as typeof setTimeout;
+  it("waits longer before a write the more files the record holds", async () => {
+    // Fake timers: the waits are read off the clock the persistence schedules on, not by timing.
+    vi.useFakeTimers();
     try {
       const store = createUploadStore();
       const writer = new StoreWriter(store, () => {});
-      const { db } = recordingDb();
+      const { db, saved } = recordingDb();
       const persistence = new StatePersistence({ store, db, userId: "u", tabKey: "t", delayMs: 500 });
       for (let i = 0; i < 10_000; i++) writer.addFile(fileState(`f${i}`));
       writer.flush();
-      void persistence.flush();
+      // The first write, with nothing kept yet, waits the base delay.
+      await vi.advanceTimersByTimeAsync(499);
+      expect(saved).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(saved).toHaveLength(1);
+      expect(saved[0]?.files).toHaveLength(10_000);
+      // With 10,000 files kept, the next change waits 0.25 ms per file.
       writer.patchFile("f1", { status: "UPLOADING" });
       writer.flush();
-      expect(delays[0]).toBe(500);
-      expect(delays.at(-1)).toBe(10_000 * PERSIST_DELAY_MS_PER_FILE);
-      void persistence.stop();
+      const wait = 10_000 * PERSIST_DELAY_MS_PER_FILE;
+      await vi.advanceTimersByTimeAsync(wait - 1);
+      expect(saved).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(saved).toHaveLength(2);
+      await persistence.stop();
     } finally {
-      globalThis.setTimeout = realSetTimeout;
+      vi.useRealTimers();
     }
   });
 });

@@ -33,6 +33,7 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
 
   it("makes the cancel wait for the result being recorded instead of deadlocking with it", async ({ skip }) => {
     if (!server) return skip();
+    const { db } = server.app.database;
     const { token } = await server.register();
     const bytes = await makeTestJpeg({ width: 64, height: 48 });
     const created = await server.api("POST", "/commands/upload-jobs", {
@@ -72,32 +73,36 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
           "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
         )
       ).rows[0]?.n ?? 0;
-    const untilWaiting = async (n: number) => {
-      while ((await lockWaiters()) < n) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
+    // The test waits for conditions, never for a duration. Each wait has a bound that only fires if
+    // something hangs (30 s, checked every 20 ms), below the test's own limit, so a hang says what
+    // it was waiting for.
+    const WAIT = { timeout: 30_000, interval: 20 };
+    const untilWaiting = (n: number, who: string) =>
+      vi.waitFor(async () => expect(await lockWaiters(), `${who} waiting for a lock`).toBeGreaterThanOrEqual(n), WAIT);
     try {
       await uploadAndFinalize(server, token, item, bytes);
       await reachedWrite;
       await holder.query("begin");
       await holder.query("select id from photos where id = $1 for update", [photoId]);
       letWrite();
-      await untilWaiting(1); // the worker's transaction, recording the result
+      await untilWaiting(1, "the worker's transaction, recording the result,");
       const cancel = server.api("POST", `/commands/upload/${photoId}/cancel`, { token });
-      await untilWaiting(2); // and the cancel's
+      await untilWaiting(2, "the cancel's transaction, beside the worker's,");
       await holder.query("commit");
       const answer = await cancel;
       // The worker queued first, so it records the photo first; the cancel then finds it finished.
       // (With the locks in opposite orders, PostgreSQL aborts one of the two as a deadlock victim.)
-      let status = "";
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        const [row] = await server.app.database.db
+      const status = await vi.waitFor(async () => {
+        const [row] = await db
           .select({ status: photos.status, leaseOwner: photos.leaseOwner })
           .from(photos)
           .where(eq(photos.id, photoId));
-        status = row?.status ?? "";
-        if (status !== "PROCESSING" && row?.leaseOwner === null) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+        expect(row, "the photo, recorded by the worker and released (status and lease owner)").toMatchObject({
+          status: expect.not.stringMatching(/^PROCESSING$/),
+          leaseOwner: null,
+        });
+        return row?.status;
+      }, WAIT);
       expect({ cancel: answer.status, code: answer.body?.code ?? answer.body?.error, photo: status }).toEqual({
         cancel: 409,
         code: "ILLEGAL_TRANSITION",
@@ -109,5 +114,5 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
       await holder.query("rollback").catch(() => {});
       await Promise.all([holder.end(), probe.end()]);
     }
-  }, 60_000);
+  }, 120_000);
 });
