@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   STORAGE_UNAVAILABLE: { status: 503, message: "Photo storage is not available right now. Try again shortly." },
   // Retryable: the connection to the database was lost; the server reconnects on its own.
   DATABASE_UNAVAILABLE: { status: 503, message: "The database is not reachable right now. Try again shortly." },
+  // Retryable: PostgreSQL chose this request's transaction to give way in a deadlock (40P01) or a
+  // serialization failure (40001); it was rolled back whole, and the same request again goes through.
+  DATABASE_CONFLICT: { status: 503, message: "The server was busy with a conflicting change. Try again shortly." },
   INTERNAL: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

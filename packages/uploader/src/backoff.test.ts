@@ -69,6 +69,12 @@ describe("retry classification", () => {
       free: false,
       retryAfterMs: 1000,
     });
+    // And to one whose transaction lost a race (a deadlock, a serialization failure), rolled back whole.
+    expect(classify(new ApiError(503, "DATABASE_CONFLICT", "x", undefined, "1"))).toEqual({
+      retry: true,
+      free: false,
+      retryAfterMs: 1000,
+    });
     expect(classify(new ApiError(409, "ILLEGAL_TRANSITION", "x")).retry).toBe(false);
     expect(classify(new UploaderError("BAD_PART_PLAN", "x")).retry).toBe(false);
     expect(classify(new Error("bug")).retry).toBe(false);

@@ -1,7 +1,7 @@
 import type { ErrorBody } from "@rapidphoto/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
-import { isDatabaseUnavailable } from "../db/database-errors.js";
+import { isDatabaseUnavailable, isTransactionConflict } from "../db/database-errors.js";
 import { StorageError } from "../storage/storage.js";
 import { AppError, storageAppError } from "./app-error.js";
 
@@ -19,6 +19,14 @@ export function installErrorHandling(app: FastifyInstance): void {
       // retry (the upload engine does on 503). Not an error of ours worth a stack at error level.
       request.log.warn({ err: error }, "request failed: database unavailable");
       const { status, body } = toErrorBody(new AppError("DATABASE_UNAVAILABLE"));
+      return reply.code(status).header("retry-after", "1").type("application/json").send(body);
+    }
+    if (isTransactionConflict(error)) {
+      // Lost a race with another transaction (a deadlock, a serialization failure): PostgreSQL rolled
+      // this one back whole, so the request can simply be sent again (the upload engine retries 503s
+      // after Retry-After). A race, not a bug: no stack at error level.
+      request.log.warn({ err: error }, "request failed: lost a database race");
+      const { status, body } = toErrorBody(new AppError("DATABASE_CONFLICT"));
       return reply.code(status).header("retry-after", "1").type("application/json").send(body);
     }
     const { status, body } = toErrorBody(error);
