@@ -32,4 +32,20 @@ describe("withCreateMarks", () => {
     expect(marked.sentAt("job_2")).toBe(2);
     expect(marked.sentAt("job_3")).toBeUndefined();
   });
+
+  it("forgets the marks of jobs that ended, and keeps the others", async () => {
+    const { api, calls } = manualApi();
+    const marked = withCreateMarks(api, () => 1);
+    const creates = ["job_1", "job_2", "job_3"].map((jobId, i) => {
+      const answer = marked.createJob({} as never, new AbortController().signal);
+      calls[i]!.resolve({ jobId });
+      return answer;
+    });
+    await Promise.all(creates);
+    expect(marked.markCount).toBe(3);
+    marked.forgetEnded((jobId) => jobId !== "job_2");
+    expect([marked.sentAt("job_1"), marked.sentAt("job_2"), marked.sentAt("job_3")]).toEqual([undefined, 1, undefined]);
+    marked.forgetEnded(() => true);
+    expect(marked.markCount).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { isAwaitingBytes, RestoreResponse } from "@rapidphoto/protocol";
+import { isAwaitingBytes, isTerminalJob, RestoreResponse } from "@rapidphoto/protocol";
 import {
   type AddSlicePolicy,
   createApiClient,
@@ -141,6 +141,14 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   };
 
   const stopWatching = uploader.store.subscribe((state, previous) => {
+    // A job that ended needs its create mark no more (create-marks.ts). One the engine has not taken
+    // in yet (its create answer just came) has not ended: its mark stays.
+    if (state.jobs !== previous.jobs && api.markCount > 0) {
+      api.forgetEnded((jobId) => {
+        const job = state.jobs[jobId];
+        return job !== undefined && isTerminalJob(job.status);
+      });
+    }
     if (state.files === previous.files && state.adding === previous.adding) return;
     const changed = enteredLibrary(state.files, previous.files);
     if (changed.length) options.onLibraryChanged(changed);
