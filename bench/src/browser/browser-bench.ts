@@ -25,6 +25,7 @@ import {
   uiNoHashContender,
   uppyContender,
 } from "./contenders.js";
+import { heapKinds, takeHeapSnapshot } from "./heap-snapshot.js";
 import { type BatchSample, heapAfterGcMB, measureBatch, openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
 import { type BrowserResults, type RunRecord, writeReport } from "./report.js";
@@ -124,6 +125,14 @@ async function runContender(
       const sample = await measureBatch(target, contender, server, user.userId, batchFiles, scenario.timeoutMs);
       samples.push(sample);
       if (sample.didNotFinish) break;
+      // What the heap figure is made of, after the first batch and the last (a snapshot takes a few
+      // seconds, outside every measured window; the heap figure above was read before it).
+      if (scenario.batches > 1 && (batch === 0 || batch === scenario.batches - 1)) {
+        const kinds = heapKinds(await takeHeapSnapshot(target.cdp));
+        await target.cdp.send("HeapProfiler.disable"); // drops the profiler's object ids until the next one
+        sample.heapCodeMB = kinds.code / 2 ** 20;
+        sample.heapDataMB = kinds.data / 2 ** 20;
+      }
     }
     return samples;
   } finally {

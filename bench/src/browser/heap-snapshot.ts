@@ -169,3 +169,65 @@ export function diffSnapshots(earlier: RawSnapshot, later: RawSnapshot, top = 40
   }
   return lines.join("\n");
 }
+
+/**
+ * What a snapshot's V8 heap holds, by kind, in bytes (self sizes; Blink's own objects, DOM and
+ * performance entries included, are left out, as Runtime.getHeapUsage leaves them out):
+ * - `code`: what V8 makes of the page's functions as they run: bytecode, optimised code and its
+ *   relocation and deoptimisation data, feedback vectors and inline-cache handlers, function and
+ *   script records, the lists of code that depends on an object shape. It grows with how often and
+ *   how long functions have run, and with the machine's load (which moves when they are optimised),
+ *   not with what the page keeps;
+ * - `data`: everything else V8 holds: the objects, arrays, closures, strings, numbers and object
+ *   shapes of the page (the bench's probe included: it is in every contender's page).
+ */
+export type HeapKinds = { code: number; data: number };
+
+/** V8's own records in a snapshot (node type "native", named "system / …" as V8 names them). */
+const V8_INTERNAL = /^system \/ /;
+/** Of those, the ones that belong to compiled code (heap-snapshot-generator.cc names). */
+const CODE_INTERNALS =
+  /feedback|bytecode|instruction ?stream|relocation|deopt|source ?position|code|shared ?function ?info|scope ?info|preparse|uncompiled|interpreter|handler|trusted|protected|WeakArrayList/i;
+/** Backing stores outside V8's heap (script sources, array buffers): not in the heap figure either. */
+const OFF_HEAP = /ExternalStringData|JSArrayBufferData/;
+/** Node types of V8's own JS heap. */
+const V8_TYPES = new Set([
+  "object",
+  "closure",
+  "array",
+  "string",
+  "concatenated string",
+  "sliced string",
+  "number",
+  "regexp",
+  "symbol",
+  "bigint",
+  "object shape",
+  "hidden",
+]);
+
+export function heapKinds(raw: RawSnapshot): HeapKinds {
+  const { meta } = raw.snapshot;
+  const nf = meta.node_fields.length;
+  const [fType, fName, fSize] = ["type", "name", "self_size"].map((f) => meta.node_fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
+  const nodeTypes = meta.node_types[0];
+  const kinds: HeapKinds = { code: 0, data: 0 };
+  for (let at = 0; at < raw.nodes.length; at += nf) {
+    const type = nodeTypes[raw.nodes[at + fType] as number] as string;
+    const size = raw.nodes[at + fSize] as number;
+    if (type === "code") {
+      kinds.code += size;
+      continue;
+    }
+    const name = raw.strings[raw.nodes[at + fName] as number] as string;
+    const internal = V8_INTERNAL.test(name);
+    if (internal && OFF_HEAP.test(name)) continue;
+    if (internal && CODE_INTERNALS.test(name)) kinds.code += size;
+    else if (internal || V8_TYPES.has(type)) kinds.data += size;
+  }
+  return kinds;
+}

@@ -41,6 +41,13 @@ export type BatchSample = {
   /** How long that "after" window lasted (wall ms): the wait for processing, to compare idle costs. */
   afterStoredWindowMs?: number;
   heapAfterGcMB?: number;
+  /**
+   * The same heap by kind, from a heap snapshot taken after the figures above (heap-5x100, after the
+   * first and the last batch only): compiled code and feedback, and the page's data
+   * (heap-snapshot.ts heapKinds).
+   */
+  heapCodeMB?: number;
+  heapDataMB?: number;
   /** JSON API requests the page made (/commands, /queries), and the progress reports among them. */
   apiRequests?: number;
   progressReports?: number;

@@ -68,9 +68,14 @@ export function installProbe(session: { key: string; value: string } | null): vo
     const first = probe.frameCount - count;
     const ordered: number[] = [];
     for (let i = first; i < probe.frameCount; i++) ordered.push(frames[i % FRAME_SLOTS] as number);
+    // Handed over and let go: a batch's window starts after the last read, so nothing read is
+    // needed again, and the page's heap over five batches should not hold the probe's own records
+    // (thousands of them on a loaded machine).
+    const longTasks = probe.longTasks;
+    probe.longTasks = [];
     return {
       timeOrigin: page.performance.timeOrigin,
-      longTasks: probe.longTasks,
+      longTasks,
       frames: ordered,
       longTaskSupported: probe.longTaskSupported,
     };

@@ -96,7 +96,20 @@ export function heapGrowth(record: ScenarioRecord, contender: ContenderName) {
   );
   const first = runs.map((r) => r.batches[1]?.heapAfterGcMB as number);
   const growth = runs.map((r) => (r.batches.at(-1)?.heapAfterGcMB as number) - (r.batches[1]?.heapAfterGcMB as number));
-  return { afterFirst: median(first), growth: median(growth), runs: runs.length };
+  /** Growth of one kind of the heap snapshot (heapKinds), over the runs that have it. */
+  const kindGrowth = (kind: "heapDataMB" | "heapCodeMB") =>
+    median(
+      runs
+        .map((r) => (r.batches.at(-1)?.[kind] ?? Number.NaN) - (r.batches[1]?.[kind] ?? Number.NaN))
+        .filter((v) => !Number.isNaN(v)),
+    );
+  return {
+    afterFirst: median(first),
+    growth: median(growth),
+    dataGrowth: kindGrowth("heapDataMB"),
+    codeGrowth: kindGrowth("heapCodeMB"),
+    runs: runs.length,
+  };
 }
 
 const fmt = (n: number | undefined, unit = "") => {
@@ -192,8 +205,17 @@ function goals(results: BrowserResults): Goal[] {
     if (stored !== undefined)
       add(`hashing: all stored ≤ 1.05× hashing off at ${name}`, stored, `${fmt(stored, "×")}×`, (v) => v <= 1.05);
   }
-  const heap = s["heap-5x100"] ? heapGrowth(s["heap-5x100"], "ui").growth : undefined;
-  add("heap growth < 1 MB over 5 batches", heap, `${fmt(heap, "MB")} MB`, (v) => v < 1);
+  // The goal is judged on the heap figure itself; the page's data (a snapshot's, compiled code left
+  // out) is shown beside it, not in its place.
+  const heapRecord = s["heap-5x100"] ? heapGrowth(s["heap-5x100"], "ui") : undefined;
+  const heap = heapRecord?.growth;
+  const data = heapRecord?.dataGrowth;
+  add(
+    "heap growth < 1 MB over 5 batches",
+    heap,
+    `${fmt(heap, "MB")} MB${data === undefined ? "" : ` (of which the page's data ${fmt(data, "MB")} MB)`}`,
+    (v) => v < 1,
+  );
   return out;
 }
 
@@ -249,6 +271,14 @@ function renderMarkdown(results: BrowserResults): string {
       const heaps = present.map((c) => heapGrowth(record, c));
       lines.push(`| heap after batch 1 (MB) | ${heaps.map((h) => fmt(h.afterFirst, "MB")).join(" | ")} |`);
       lines.push(`| growth batch 1 → ${record.batches} (MB) | ${heaps.map((h) => fmt(h.growth, "MB")).join(" | ")} |`);
+      if (heaps.some((h) => h.dataGrowth !== undefined)) {
+        // From heap snapshots after batch 1 and the last (heap-snapshot.ts heapKinds): beside the
+        // figure above, never in its place.
+        lines.push(
+          `| snapshot growth: the page's data (MB) | ${heaps.map((h) => fmt(h.dataGrowth, "MB")).join(" | ")} |`,
+          `| snapshot growth: compiled code and feedback (MB) | ${heaps.map((h) => fmt(h.codeGrowth, "MB")).join(" | ")} |`,
+        );
+      }
       lines.push("");
       continue;
     }
