@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { sha256OfSource } from "./content-hash.js";
+import { sha256OfBlobs, sha256OfSource } from "./content-hash.js";
 import { bytesSource } from "./source.js";
 
 const nodeSha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -64,5 +64,49 @@ describe("sha256OfSource", () => {
     };
     await expect(sha256OfSource(source, abort.signal, { subtle })).rejects.toThrow("cancelled");
     expect(subtle.digest).not.toHaveBeenCalled();
+  });
+});
+
+describe("sha256OfBlobs", () => {
+  const files = [3_000, 1, 0, 7_777].map((size, f) => new Uint8Array(size).map((_, i) => (i * 31 + f) % 253));
+
+  it("reads a batch as one and gives each file its own digest, the same as file by file", async () => {
+    const blobs = files.map((bytes) => new Blob([bytes]));
+    const read = vi.spyOn(Blob.prototype, "arrayBuffer");
+    try {
+      expect(await sha256OfBlobs(blobs)).toEqual(files.map(nodeSha256));
+      expect(read).toHaveBeenCalledTimes(1); // one read for the batch
+      read.mockClear();
+      expect(await sha256OfBlobs(blobs, undefined, { subtle: null })).toEqual(files.map(nodeSha256));
+      expect(read.mock.calls.length).toBeGreaterThan(1); // without the native digest: file by file
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it("hashes file by file when the joint read fails, and names only the unreadable file", async () => {
+    const blobs = files.map((bytes) => new Blob([bytes]));
+    const total = files.reduce((sum, f) => sum + f.length, 0);
+    const original = Blob.prototype.arrayBuffer;
+    // The joint Blob and the 7,777-byte file cannot be read (a file deleted since it was picked).
+    const read = vi.spyOn(Blob.prototype, "arrayBuffer").mockImplementation(function (this: Blob) {
+      if (this.size === total || this.size === 7_777) return Promise.reject(new Error("NotReadableError"));
+      return original.call(this);
+    });
+    try {
+      const results = await sha256OfBlobs(blobs);
+      expect(results.slice(0, 3)).toEqual(files.slice(0, 3).map(nodeSha256));
+      expect(results[3]).toEqual({ error: "NotReadableError" });
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it("rejects when aborted", async () => {
+    const abort = new AbortController();
+    abort.abort(new Error("cancelled"));
+    const blobs = files.map((bytes) => new Blob([bytes]));
+    await expect(sha256OfBlobs(blobs, abort.signal)).rejects.toThrow("cancelled");
+    await expect(sha256OfBlobs(blobs, abort.signal, { subtle: null })).rejects.toThrow("cancelled");
   });
 });

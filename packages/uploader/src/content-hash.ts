@@ -61,6 +61,60 @@ export async function sha256OfSource(
   return hasher.digest("hex");
 }
 
+/**
+ * Bytes of small files read as one, up to this much: reading a Blob costs a round trip to the browser
+ * process however small it is, and at 150 KB that trip was half the cost of hashing a file. Reading
+ * 300 × 150 KB files as Blobs of ~4 MiB took 230–370 ms of the browser's CPU against 500–690 ms file
+ * by file (headless Chromium pinned to one core, same run, digest included); 16 MiB gained nothing
+ * more. A file larger than this is read alone.
+ */
+export const HASH_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** A file of a batch that could not be hashed: why, in place of its digest. */
+export type HashFailure = { error: string };
+
+/**
+ * The SHA-256 of each of `blobs`, in order, reading them as one Blob where the native digest exists
+ * (one read, then each file's bytes digested in place), file by file otherwise. A batch whose joint
+ * read fails (one file unreadable) is hashed file by file, so only that file goes without its hash.
+ * Rejects only when `signal` aborts.
+ */
+export async function sha256OfBlobs(
+  blobs: readonly Blob[],
+  signal?: AbortSignal,
+  options: Sha256Options = {},
+): Promise<(string | HashFailure)[]> {
+  const subtle = options.subtle === undefined ? nativeSubtle() : options.subtle;
+  if (subtle && blobs.length > 1) {
+    signal?.throwIfAborted();
+    const whole = await new Blob(blobs as Blob[]).arrayBuffer().then(
+      (buffer) => new Uint8Array(buffer),
+      () => null,
+    );
+    signal?.throwIfAborted();
+    if (whole) {
+      const digests: string[] = [];
+      let start = 0;
+      for (const blob of blobs) {
+        const end = start + blob.size;
+        digests.push(toHex(new Uint8Array(await subtle.digest("SHA-256", whole.subarray(start, end)))));
+        start = end;
+      }
+      return digests;
+    }
+  }
+  const results: (string | HashFailure)[] = [];
+  for (const blob of blobs) {
+    try {
+      results.push(await sha256OfSource(blob, signal, options));
+    } catch (error) {
+      signal?.throwIfAborted();
+      results.push({ error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
+
 async function bytesOf(body: Blob | Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(await body.arrayBuffer());
 }
@@ -78,7 +132,14 @@ function toHex(bytes: Uint8Array): string {
  * app passes one backed by a dedicated Worker (the page never waits for it); Node and tests can pass
  * `inThreadHasher`. Must reject when `signal` aborts.
  */
-export type Hasher = (source: UploadSource, signal: AbortSignal) => Promise<string>;
+export type Hasher = ((source: UploadSource, signal: AbortSignal) => Promise<string>) & {
+  /**
+   * Hashes several small files at once (one message, one read: see HASH_BATCH_BYTES), in order; a
+   * file that could not be read gets a HashFailure. Optional: without it files are hashed one by one.
+   * Must reject when `signal` aborts.
+   */
+  many?: (sources: readonly UploadSource[], signal: AbortSignal) => Promise<(string | HashFailure)[]>;
+};
 
 /** Hashes on the calling thread: fine in Node and tests, where nothing renders. */
 export const inThreadHasher: Hasher = (source, signal) => sha256OfSource(source, signal);

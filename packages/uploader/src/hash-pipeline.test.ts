@@ -1,7 +1,8 @@
 import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
+import { HASH_BATCH_BYTES, type Hasher, type HashFailure } from "./content-hash.js";
 import type { FileRecord } from "./file-record.js";
-import { HashPipeline } from "./hash-pipeline.js";
+import { HashPipeline, MAX_BATCH_FILES } from "./hash-pipeline.js";
 import type { UploadSource } from "./source.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,5 +158,89 @@ describe("HashPipeline", () => {
     expect(r.started).toEqual(["1", "2", "3"]);
     await r.hash(1, 3);
     expect(r.started).toEqual(["1", "2", "3", "4"]);
+  });
+});
+
+describe("HashPipeline with a hasher that takes batches", () => {
+  /** `sizes[i]` is file i+1's size; each call of the hasher is answered when the test says. */
+  function batchRig(sizes: number[], answer: (name: string) => string | HashFailure = (name) => `sha-${name}`) {
+    const records = sizes.map(
+      (size, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size } as UploadSource }) as FileRecord,
+    );
+    const calls: { names: string[]; done: ReturnType<typeof deferred<void>>; resolved: boolean }[] = [];
+    const hashes = new Map<string, string>();
+    const jobs: string[][] = [];
+    const respond = async (names: string[]) => {
+      const call = { names, done: deferred<void>(), resolved: false };
+      calls.push(call);
+      await call.done.promise;
+      return names.map(answer);
+    };
+    const single = async (source: UploadSource) => {
+      const [result] = await respond([source.name]);
+      if (typeof result !== "string") throw new Error(result!.error);
+      return result;
+    };
+    const hasher: Hasher = Object.assign(single, {
+      many: (sources: readonly UploadSource[]) => respond(sources.map((s) => s.name)),
+    });
+    const pipeline = new HashPipeline(
+      {
+        writer: {
+          file: () => ({ priority: 0, status: "QUEUED" }) as never,
+          patchFile: (id: string, patch: { sha256?: string | null }) => {
+            if (patch.sha256) hashes.set(id, patch.sha256);
+          },
+        } as never,
+        queue: { waitingCount: 0, limits: { maxActiveFiles: 3, maxRequests: 3 } },
+        idle: { registrations: 0, check: () => {} },
+        life: new AbortController().signal,
+      },
+      hasher,
+      async (chunk) => {
+        jobs.push(chunk.map((r) => r.source!.name));
+      },
+    );
+    /** Answers the oldest unanswered call. */
+    const finish = async () => {
+      const call = calls.find((c) => !c.resolved)!;
+      call.resolved = true;
+      call.done.resolve();
+      await tick();
+      await tick();
+    };
+    return { pipeline, records, calls, hashes, jobs, finish };
+  }
+
+  it("hashes the first file alone, then batches that double, each one call", async () => {
+    const r = batchRig(Array.from({ length: 20 }, () => 1_000));
+    r.pipeline.add(r.records);
+    for (let i = 0; i < 5; i++) await r.finish();
+    expect(r.calls.map((c) => c.names.length)).toEqual([1, 2, 4, 8, 5]);
+    expect(r.hashes.size).toBe(20);
+    expect(r.hashes.get("7")).toBe("sha-7");
+    expect(r.jobs[0]).toEqual(["1"]); // the first byte waits for the first file alone
+    expect(r.jobs.flat()).toHaveLength(20);
+  });
+
+  it("bounds a batch by HASH_BATCH_BYTES and by MAX_BATCH_FILES; a larger file goes alone", async () => {
+    const big = HASH_BATCH_BYTES / 2 + 1;
+    const r = batchRig([1, 1, big, big, HASH_BATCH_BYTES * 2, ...Array.from({ length: 300 }, () => 1)]);
+    r.pipeline.add(r.records);
+    for (let i = 0; i < 9; i++) await r.finish(); // 1, 2, 1, 1 file(s), then 16, 32, 64, 128, 60
+    const sizes = r.calls.map((c) => c.names.length);
+    expect(r.calls.slice(0, 4).map((c) => c.names)).toEqual([["1"], ["2", "3"], ["4"], ["5"]]);
+    expect(Math.max(...sizes)).toBe(MAX_BATCH_FILES);
+    expect(r.hashes.size).toBe(305);
+  });
+
+  it("registers a file the batch could not read without its hash, and the others with theirs", async () => {
+    const r = batchRig([10, 10, 10], (name) => (name === "3" ? { error: "NotReadableError" } : `sha-${name}`));
+    r.pipeline.add(r.records);
+    await r.finish();
+    await r.finish();
+    expect(r.calls.map((c) => c.names)).toEqual([["1"], ["2", "3"]]);
+    expect([...r.hashes.keys()].sort()).toEqual(["1", "2"]);
+    expect(r.jobs.flat().sort()).toEqual(["1", "2", "3"]);
   });
 });

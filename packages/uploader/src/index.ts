@@ -16,7 +16,14 @@ export {
 } from "./api-client.js";
 export type { Clock } from "./clock.js";
 export * from "./constants.js";
-export { type Hasher, inThreadHasher, sha256OfSource } from "./content-hash.js";
+export {
+  HASH_BATCH_BYTES,
+  type Hasher,
+  type HashFailure,
+  inThreadHasher,
+  sha256OfBlobs,
+  sha256OfSource,
+} from "./content-hash.js";
 export { createUploader, type Uploader, type UploaderOptions } from "./engine.js";
 export {
   ApiError,

@@ -61,6 +61,37 @@ describe("engine: content-hash dedupe", () => {
     expect(totals.bytesTotal).toBe(fresh.size);
   });
 
+  it("hashes in batches with a hasher that takes them: every file's hash still reaches the server, duplicates are not sent", async () => {
+    const batches: number[] = [];
+    const hasher: Hasher = Object.assign(
+      (source: Parameters<Hasher>[0], signal: AbortSignal) => inThreadHasher(source, signal),
+      {
+        many: async (sources: readonly Parameters<Hasher>[0][], signal: AbortSignal) => {
+          batches.push(sources.length);
+          // The third file of a batch cannot be read: it goes without its hash, the others with theirs.
+          return Promise.all(
+            sources.map((s) => (s.name === "c.jpg" ? { error: "NotReadableError" } : inThreadHasher(s, signal))),
+          );
+        },
+      },
+    );
+    const { backend, uploader, files, jobs } = setup({ hasher });
+    const sources = ["a", "b", "c", "d", "e", "f", "g"].map((n, i) => photo(`${n}.jpg`, i + 1));
+    backend.library.set(sha(sources[4]!), { photoId: "ph_e", inTrash: false });
+    const ids = uploader.add(sources);
+    await uploader.whenIdle();
+    expect(batches.some((n) => n > 1)).toBe(true);
+    const declared = new Map(jobs().flatMap((j) => j.files.map((f) => [f.filename, f.sha256] as const)));
+    for (const [i, s] of sources.entries()) {
+      if (s.name === "e.jpg") expect(files()[ids[i]!]!.duplicateOf).toMatchObject({ photoId: "ph_e" });
+      else if (s.name === "c.jpg") expect(declared.get("c.jpg")).toBeUndefined();
+      else expect(declared.get(s.name)).toBe(sha(s));
+    }
+    const sentFor = new Set(backend.puts.map((p) => backend.photos.get(p.photoId)!.filename));
+    expect(sentFor.has("e.jpg")).toBe(false);
+    expect(sentFor.size).toBe(6);
+  });
+
   it("creates no job when every file is a duplicate, and cancel or retry leave such files alone", async () => {
     const { backend, uploader, files } = setup();
     const a = photo("a.jpg", 1);

@@ -105,6 +105,40 @@ describe("createWorkerHasher", () => {
   });
 });
 
+describe("createWorkerHasher many", () => {
+  it("posts a batch as one message and resolves with the worker's answer per file", async () => {
+    vi.stubGlobal("Worker", FakeWorker);
+    const { hasher } = createWorkerHasher();
+    const files = [blob("one"), blob("two")];
+    const pending = hasher.many!(files as unknown as File[], new AbortController().signal);
+    const posted = FakeWorker.made[0]!.posted;
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ type: "hash-many", blobs: files });
+    FakeWorker.made[0]!.reply({ id: posted[0]!.id, results: ["aa", { error: "unreadable" }], ms: 1 });
+    await expect(pending).resolves.toEqual(["aa", { error: "unreadable" }]);
+  });
+
+  it("hashes the batch on the page, file by file, when the worker dies under it", async () => {
+    vi.stubGlobal("Worker", FakeWorker);
+    const { hasher } = createWorkerHasher();
+    const files = [blob("one"), blob("two")];
+    const pending = hasher.many!(files as unknown as File[], new AbortController().signal);
+    FakeWorker.made[0]!.onerror?.();
+    await expect(pending).resolves.toEqual([await expected(files[0]!), await expected(files[1]!)]);
+  });
+
+  it("tells the worker to stop an aborted batch, and rejects with the abort's reason", async () => {
+    vi.stubGlobal("Worker", FakeWorker);
+    const { hasher } = createWorkerHasher();
+    const abort = new AbortController();
+    const pending = hasher.many!([blob("a"), blob("b")] as unknown as File[], abort.signal);
+    const [request] = FakeWorker.made[0]!.posted;
+    abort.abort(new Error("cancelled"));
+    await expect(pending).rejects.toThrow("cancelled");
+    expect(FakeWorker.made[0]!.posted.at(-1)).toEqual({ type: "abort", id: request!.id });
+  });
+});
+
 describe("createWorkerHasher warm", () => {
   it("starts the one worker before any file, which the first file then uses", async () => {
     vi.stubGlobal("Worker", FakeWorker);

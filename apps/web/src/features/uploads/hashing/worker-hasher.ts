@@ -1,9 +1,9 @@
-import { type Hasher, inThreadHasher, type UploadSource } from "@rapidphoto/uploader";
+import { type Hasher, type HashFailure, inThreadHasher, type UploadSource } from "@rapidphoto/uploader";
 import type { HashReply, HashRequest } from "./hash-messages";
 
 /**
  * The engine's hasher for the browser: one dedicated Worker, started by `warm` (or the first file)
- * and ended by `dispose`. Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
+ * and ended by `dispose`; small files go to it in batches (`hasher.many`, one message per batch). Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
  * `blobOf` finds the File behind a wrapped source (a HEIC given its type from its name).
  */
 export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | undefined = () => undefined): {
@@ -18,7 +18,8 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
   let worker: Worker | null = null;
   let broken = false;
   let next = 0;
-  const waiting = new Map<number, { bytes: number; resolve(hex: string): void; reject(error: Error): void }>();
+  /** Calls posted and not answered; `fail` falls back to the page when the worker died. */
+  const waiting = new Map<number, { answer(reply: HashReply): void; fail(error: Error): void }>();
 
   const start = (): Worker | null => {
     if (worker || broken) return worker;
@@ -32,30 +33,33 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
       const reply = event.data;
       const call = waiting.get(reply.id);
       waiting.delete(reply.id);
-      if (!call) return;
-      if ("sha256" in reply) {
-        recordHashTime(reply.ms, call.bytes);
-        call.resolve(reply.sha256);
-      } else call.reject(new Error(reply.error));
+      call?.answer(reply);
     };
     worker.onerror = () => {
       // The worker could not load (a blocked script): every file waiting is hashed here instead.
       broken = true;
       worker?.terminate();
       worker = null;
-      for (const call of waiting.values()) call.reject(new Error("The hashing worker stopped."));
+      for (const call of waiting.values()) call.fail(new Error("The hashing worker stopped."));
       waiting.clear();
     };
     return worker;
   };
 
-  const hasher: Hasher = (source, signal) => {
-    const blob = source instanceof Blob ? source : blobOf(source);
-    const w = blob ? start() : null;
-    if (!blob || !w) return inThreadHasher(source, signal);
+  /**
+   * Posts one request and settles with what `take` makes of its reply; on abort tells the worker to
+   * stop and rejects with the abort's reason; if the worker dies, `onPage` does the work here instead.
+   */
+  const call = <T>(
+    w: Worker,
+    signal: AbortSignal,
+    request: (id: number) => HashRequest,
+    take: (reply: HashReply) => T,
+    onPage: () => Promise<T>,
+  ): Promise<T> => {
     signal.throwIfAborted();
     const id = ++next;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         waiting.delete(id);
         w.postMessage({ type: "abort", id } satisfies HashRequest);
@@ -64,21 +68,82 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
       signal.addEventListener("abort", onAbort, { once: true });
       const done = () => signal.removeEventListener("abort", onAbort);
       waiting.set(id, {
-        bytes: blob.size,
-        resolve: (hex) => {
+        answer: (reply) => {
           done();
-          resolve(hex);
+          try {
+            resolve(take(reply));
+          } catch (error) {
+            reject(error);
+          }
         },
-        reject: (error) => {
+        fail: (error) => {
           done();
-          // The worker died under this file: hash it here rather than lose its dedupe.
-          if (broken) inThreadHasher(source, signal).then(resolve, reject);
+          // The worker died under these files: hash them here rather than lose their dedupe.
+          if (broken) onPage().then(resolve, reject);
           else reject(error);
         },
       });
-      w.postMessage({ type: "hash", id, blob } satisfies HashRequest);
+      w.postMessage(request(id));
     });
   };
+
+  const one = (source: UploadSource, signal: AbortSignal): Promise<string> => {
+    const blob = source instanceof Blob ? source : blobOf(source);
+    const w = blob ? start() : null;
+    if (!blob || !w) return inThreadHasher(source, signal);
+    return call(
+      w,
+      signal,
+      (id) => ({ type: "hash", id, blob }),
+      (reply) => {
+        if ("error" in reply) throw new Error(reply.error);
+        if (!("sha256" in reply)) throw new Error("The hashing worker answered a single file with a batch.");
+        recordHashTime(reply.ms, blob.size, 1);
+        return reply.sha256;
+      },
+      () => inThreadHasher(source, signal),
+    );
+  };
+
+  /** File by file through `one` (the worker, or the page for a source with no Blob behind it). */
+  const eachAlone = async (sources: readonly UploadSource[], signal: AbortSignal) => {
+    const results: (string | HashFailure)[] = [];
+    for (const source of sources) {
+      try {
+        results.push(await one(source, signal));
+      } catch (error) {
+        signal.throwIfAborted();
+        results.push({ error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
+  };
+
+  const many = (sources: readonly UploadSource[], signal: AbortSignal): Promise<(string | HashFailure)[]> => {
+    const blobs = sources.map((source) => (source instanceof Blob ? source : blobOf(source)));
+    const w = blobs.every((b) => b !== undefined) ? start() : null;
+    if (!w) return eachAlone(sources, signal);
+    const files = blobs as Blob[];
+    return call(
+      w,
+      signal,
+      (id) => ({ type: "hash-many", id, blobs: files }),
+      (reply) => {
+        if ("error" in reply) throw new Error(reply.error);
+        if (!("results" in reply) || reply.results.length !== files.length)
+          throw new Error("The hashing worker's answer does not match the batch.");
+        recordHashTime(
+          reply.ms,
+          files.reduce((sum, b) => sum + b.size, 0),
+          files.length,
+        );
+        return reply.results;
+      },
+      () => eachAlone(sources, signal),
+    );
+  };
+
+  const hasher: Hasher = Object.assign(one, { many });
 
   return {
     hasher,
@@ -98,11 +163,11 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
  * benchmark (MB/s in the worker). A few
  * numbers on `globalThis`, read by the bench's page probe; nothing in the app reads them.
  */
-function recordHashTime(ms: number, bytes: number): void {
+function recordHashTime(ms: number, bytes: number, files: number): void {
   const g = globalThis as { __rapidphotoHashing?: { ms: number; bytes: number; files: number } };
   g.__rapidphotoHashing ??= { ms: 0, bytes: 0, files: 0 };
   const sum = g.__rapidphotoHashing;
   sum.ms += ms;
   sum.bytes += bytes;
-  sum.files++;
+  sum.files += files;
 }
