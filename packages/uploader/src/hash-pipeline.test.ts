@@ -2,7 +2,7 @@ import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
 import { HASH_BATCH_BYTES, type Hasher, type HashFailure } from "./content-hash.js";
 import type { FileRecord } from "./file-record.js";
-import { HashPipeline, MAX_BATCH_FILES } from "./hash-pipeline.js";
+import { HashPipeline, JOB_WORTH_BYTES, MAX_BATCH_FILES } from "./hash-pipeline.js";
 import type { UploadSource } from "./source.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,7 +23,7 @@ function deferred<T = void>() {
 function rig(count: number, concurrency = 1, maxActiveFiles = 3) {
   const records = Array.from(
     { length: count },
-    (_, i) => ({ id: String(i + 1), source: { name: `${i + 1}` } as UploadSource }) as FileRecord,
+    (_, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size: 1_000 } as UploadSource }) as FileRecord,
   );
   const hashes = new Map(records.map((r) => [r.source!.name, deferred<string>()]));
   const started: string[] = [];
@@ -232,6 +232,18 @@ describe("HashPipeline with a hasher that takes batches", () => {
     expect(r.calls.slice(0, 4).map((c) => c.names)).toEqual([["1"], ["2", "3"], ["4"], ["5"]]);
     expect(Math.max(...sizes)).toBe(MAX_BATCH_FILES);
     expect(r.hashes.size).toBe(305);
+  });
+
+  it("registers a large file as soon as it is hashed while the queue runs low, not held for a job's worth of files", async () => {
+    const r = batchRig([1, 2, 3, 4].map(() => JOB_WORTH_BYTES + 1));
+    r.pipeline.add(r.records);
+    await r.finish();
+    await r.finish();
+    // Nothing registered waits to start: file 2 alone is worth its job (small files wait for 3 here).
+    expect(r.jobs).toEqual([["1"], ["2"]]);
+    await r.finish();
+    await r.finish();
+    expect(r.jobs).toEqual([["1"], ["2"], ["3"], ["4"]]);
   });
 
   it("registers a file the batch could not read without its hash, and the others with theirs", async () => {

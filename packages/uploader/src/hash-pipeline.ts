@@ -35,6 +35,14 @@ export type HashPipelineParts = {
  * from the sending, on a one-core browser. Batches grow from one file (the first byte waits for the
  * first file's hash alone) by doubling, up to MAX_BATCH_FILES.
  */
+/**
+ * Hashed bytes worth a job of their own while the queue runs low, however few files hold them (four
+ * parts of 8 MiB). A job costs a round trip and the page's work for one more job, next to nothing
+ * beside sending this much; holding a 40 MB file for a job's worth of files left a request slot idle
+ * until every other file of a 4 × 40 MB selection was hashed.
+ */
+export const JOB_WORTH_BYTES = 32 * 1024 * 1024;
+
 /** Files hashed in one batch at most (a batch is also bounded by HASH_BATCH_BYTES). */
 export const MAX_BATCH_FILES = 128;
 
@@ -42,7 +50,10 @@ export class HashPipeline {
   /** Files to hash; in send order when `#sorted` (`priority` is the store's, read at the last sort). */
   #waiting: { r: FileRecord; seq: number; priority: number }[] = [];
   #sorted = true;
-  #ready: FileRecord[] = [];
+  /** Hashed files waiting to be registered, each with its size when it was hashed. */
+  #ready: { r: FileRecord; bytes: number }[] = [];
+  /** The bytes of the files in `#ready`. */
+  #readyBytes = 0;
   #hashing = 0;
   #registering = false;
   #seq = 0;
@@ -133,7 +144,12 @@ export class HashPipeline {
       // upload reports what is wrong with it. After destroy nothing is registered at all.
     } finally {
       this.#hashing--;
-      for (const r of batch) if (!this.#skip(r)) this.#ready.push(r);
+      for (const r of batch) {
+        if (this.#skip(r)) continue;
+        const bytes = r.source!.size;
+        this.#ready.push({ r, bytes });
+        this.#readyBytes += bytes;
+      }
       this.#pump();
     }
   }
@@ -156,9 +172,15 @@ export class HashPipeline {
     // subscription and a view fetch each.
     const starving = waitingCount === 0 && this.#ready.length >= Math.min(this.#nextJobFiles, limits.maxActiveFiles);
     // Running low (fewer waiting than can run at once): register once the job is worth its cost.
-    const enough = waitingCount < limits.maxActiveFiles && this.#ready.length >= this.#nextJobFiles;
+    // Large files are worth a job by their bytes alone (JOB_WORTH_BYTES).
+    const enough =
+      waitingCount < limits.maxActiveFiles &&
+      (this.#ready.length >= this.#nextJobFiles || this.#readyBytes >= JOB_WORTH_BYTES);
     if (!allHashed && !starving && !enough && this.#ready.length < MAX_FILES_PER_JOB) return;
-    const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB);
+    const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB).map(({ r, bytes }) => {
+      this.#readyBytes -= bytes;
+      return r;
+    });
     // The floor only grows: a small job made because sending would stall (starving) must not bring
     // the next ones back down to a few files each, or a batch whose hashing runs barely ahead of its
     // sending becomes a job per file or two (each a create, a subscription and the page's work).
