@@ -3,6 +3,7 @@
 import type { PhotoListItem } from "@rapidphoto/protocol";
 import { Check, Hourglass, ImageOff } from "lucide-react";
 import { memo } from "react";
+import { useArrivingThumbnail } from "../hooks/use-arriving-thumbnail";
 
 type TileProps = {
   photo: PhotoListItem;
@@ -19,8 +20,9 @@ type TileProps = {
  * render it again: only a tile whose photo or selection changed renders.
  */
 export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, onOpen, onToggle }: TileProps) {
-  // Kept from fetch to fetch while still good (thumbnail-urls.ts), so a refetch does not reload the image.
-  const url = photo.thumbnailUrl;
+  // Kept from fetch to fetch while still good (thumbnail-urls.ts), so a refetch does not reload the
+  // image; one arriving while the tile is drawn shows once decoded, with the others arriving with it.
+  const { url, decoded } = useArrivingThumbnail(photo.thumbnailUrl);
   return (
     <div
       data-testid="photo-tile"
@@ -42,7 +44,7 @@ export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, o
           <img
             src={url}
             alt=""
-            loading="lazy"
+            loading={decoded ? "eager" : "lazy"}
             decoding="async"
             className={`size-full object-cover ${selected ? "scale-90 rounded-md" : ""} transition-transform`}
           />

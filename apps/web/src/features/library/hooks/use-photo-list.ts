@@ -56,7 +56,10 @@ function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
     const list = { view, sort, ...(q ? { q } : {}) };
     const key = libraryKeys.list(list);
     return photoChanges.subscribe(async (photoIds) => {
-      for (const id of photoIds) void queryClient.invalidateQueries({ queryKey: libraryKeys.detail(id) });
+      // One walk of the query cache for the lot: a call per photo walked it once per photo (twice, with
+      // the refetch of active queries each call starts), every second while uploads complete.
+      const changed = new Set(photoIds);
+      void queryClient.invalidateQueries({ predicate: (query) => isDetailOf(query.queryKey, changed) });
       if (!queryClient.getQueryData(key)) return;
       for (let i = 0; i < photoIds.length; i += MAX_IDS_PER_QUERY) {
         const chunk = photoIds.slice(i, i + MAX_IDS_PER_QUERY);
@@ -71,4 +74,10 @@ function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
       }
     });
   }, [queryClient, token, view, sort, q]);
+}
+
+/** Whether `key` is the detail query of one of `photoIds` (libraryKeys.detail). */
+function isDetailOf(key: readonly unknown[], photoIds: ReadonlySet<string>): boolean {
+  const [root, kind] = libraryKeys.detail("");
+  return key.length === 3 && key[0] === root && key[1] === kind && typeof key[2] === "string" && photoIds.has(key[2]);
 }
