@@ -127,6 +127,33 @@ describe("StoreWriter", () => {
     expect(after.order).toBe(before.order);
   });
 
+  it("keeps files and order in step through adds, removes and re-adds, and copes with files set from outside", () => {
+    const { store, writer } = framedWriter();
+    const check = () => {
+      const { files, order } = store.getState();
+      expect(Object.keys(files).sort()).toEqual([...order].sort());
+      expect(new Set(order).size).toBe(order.length);
+    };
+    for (let round = 0; round < 20; round++) {
+      writer.addFile(file(`a${round}`));
+      writer.addFile(file(`b${round}`));
+      if (round > 2) writer.removeFiles([`a${round - 2}`]);
+      if (round % 4 === 3) writer.addFile(file(`a${round - 2}`)); // removed, then added again before the flush
+      writer.patchFile(`b${round}`, { status: "UPLOADING" });
+      writer.flush();
+      check();
+      expect(store.getState().files[`b${round}`]?.status).toBe("UPLOADING");
+    }
+    // A `files` (and `order`) set from outside the writer: the next flush still keeps every file.
+    const { files, order } = store.getState();
+    store.setState({ files: { ...files, extra: file("extra") }, order: [...order, "extra"] });
+    writer.patchFile("extra", { status: "UPLOADING" });
+    writer.flush();
+    check();
+    expect(store.getState().files.extra?.status).toBe("UPLOADING");
+    expect(store.getState().files.b0).toBe(files.b0);
+  });
+
   it("never moves a status backwards, except for an explicit retry", () => {
     const { store, frames, writer } = framedWriter();
     writer.addFile(file("a", { status: "COMPLETED" }));

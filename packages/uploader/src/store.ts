@@ -125,6 +125,8 @@ export class StoreWriter {
   #settledScheduled = false;
   /** Which files each flush changed (files-delta.ts), for readers that follow changes. */
   readonly #delta = new FilesDeltaLog();
+  /** The last `files` this writer made, and the `order` that lists exactly its keys (see #copyFiles). */
+  #made: { files: UploadState["files"]; order: readonly string[] } | null = null;
 
   constructor(
     readonly store: UploadStore,
@@ -216,7 +218,7 @@ export class StoreWriter {
     const state = this.store.getState();
     const next: Partial<UploadState> = { ...this.#root };
     if (this.#files.size > 0 || this.#removed.size > 0) {
-      const files = { ...state.files };
+      const files = this.#copyFiles(state);
       for (const id of this.#removed) delete files[id];
       for (const [id, patch] of this.#files) files[id] = { ...files[id], ...patch } as FileState;
       next.files = files;
@@ -233,6 +235,23 @@ export class StoreWriter {
     this.#jobs.clear();
     this.#root = {};
     this.store.setState(next);
+    if (next.files) this.#made = { files: next.files, order: next.order ?? state.order };
+  }
+
+  /**
+   * A copy of the store's `files` to write into. Every flush that changes a file copies it, so at
+   * 10,000 files the copy was most of a flush's script: a spread of an object that large (V8 keeps
+   * it as a dictionary) enumerates its keys and sorts them by when they were added, where setting
+   * the same keys from a list of them costs about a third as much (in Node, 10,000 keys:
+   * spread 3.6× the loop). For a `files` this writer made, `order` is that list: every file, each
+   * once, and nothing else. A `files` set from elsewhere (tests) is spread as before.
+   */
+  #copyFiles(state: UploadState): Record<string, FileState> {
+    if (state.files !== this.#made?.files || state.order !== this.#made.order) return { ...state.files };
+    const files: Record<string, FileState> = {};
+    const from = state.files;
+    for (const id of state.order) files[id] = from[id] as FileState;
+    return files;
   }
 
   #request(): void {
