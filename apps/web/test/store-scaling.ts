@@ -16,8 +16,8 @@ import { parseArgs } from "node:util";
 import type { PhotoStatus } from "@rapidphoto/protocol";
 import {
   createUploadStore,
+  DEFAULT_PERSIST_DELAY_MS,
   type FileState,
-  persistDelayMs,
   StatePersistence,
   type UploadStateDb,
 } from "@rapidphoto/uploader";
@@ -62,8 +62,8 @@ async function run(count: number, flushes: number): Promise<Record<Step, number>
   writer.flush();
   const saved: unknown[] = [];
   const db: UploadStateDb = {
-    async save(record) {
-      saved.push(structuredClone(record)); // IndexedDB's put clones the record synchronously
+    async write(change) {
+      saved.push(structuredClone([...change.chunks.values()])); // IndexedDB's put clones each record synchronously
       saved.length = 0;
     },
     async remove() {},
@@ -85,8 +85,6 @@ async function run(count: number, flushes: number): Promise<Record<Step, number>
   // Files move through the statuses in order, spread over the whole selection's life.
   let cursor = 0;
   let persistAt = 0;
-  const kept = () =>
-    ids.filter((id) => ["QUEUED", "UPLOADING"].includes(store.getState().files[id]?.status ?? "")).length;
   for (let flush = 0; flush < flushes; flush++) {
     const before = store.getState();
     time("writer", () => {
@@ -111,7 +109,7 @@ async function run(count: number, flushes: number): Promise<Record<Step, number>
     time("library watch", () => enteredLibrary(state.files, before.files));
     // A flush every 100 ms (STORE_FLUSH_GAP_MS); persistence writes when its delay is up.
     if ((flush + 1) * FLUSH_MS >= persistAt) {
-      persistAt = (flush + 1) * FLUSH_MS + persistDelayMs(kept());
+      persistAt = (flush + 1) * FLUSH_MS + DEFAULT_PERSIST_DELAY_MS;
       const t = performance.now();
       await persistence.flush();
       spent.persistence += performance.now() - t;

@@ -38,17 +38,16 @@ export {
 export type { ReattachOptions, ReattachResult } from "./file-restore.js";
 export { changedFiles } from "./files-delta.js";
 export type { NetworkMonitor } from "./network.js";
-export { PersistedFile, STATE_VERSION } from "./persisted-state.js";
+export { chunkKey, PERSIST_CHUNK_FILES, PersistedFile, STATE_VERSION } from "./persisted-state.js";
 export { etaSeconds } from "./progress.js";
 export type { RetryPolicy } from "./retry.js";
 export type { FrameScheduler } from "./scheduler.js";
 export { computeTotals, moveTotals, selectFile, selectTotals, type Totals } from "./selectors.js";
 export { bytesSource, type UploadBody, type UploadSource } from "./source.js";
 export type { StallPolicy } from "./stall-policy.js";
-export { openUploadStateDb, STATE_DB_NAME, type UploadStateDb } from "./state-db.js";
+export { openUploadStateDb, STATE_DB_NAME, type TabWrite, type UploadStateDb } from "./state-db.js";
 export {
   DEFAULT_PERSIST_DELAY_MS,
-  persistDelayMs,
   StatePersistence,
   type StatePersistenceOptions,
 } from "./state-persistence.js";

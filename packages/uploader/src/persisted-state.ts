@@ -5,9 +5,12 @@ import type { FileState } from "./store.js";
 /**
  * What survives the page, per file: its fingerprint (name, size, lastModified, the content hash
  * once known), where it stands on the server (job, photo, upload id, stored parts) and what the
- * panel needs to show it. One record per tab (`TabRecord`), rewritten as a whole in batches.
- * Bump STATE_VERSION whenever this shape changes meaning: an older record is then dropped with a
- * note rather than misread.
+ * panel needs to show it. A tab's files are kept in chunks of up to PERSIST_CHUNK_FILES (one
+ * `TabRecord` each, in the order the files were first kept), so a write rewrites only the chunks
+ * whose files changed: a record of the whole selection cloned on every write cost a 10,000-file
+ * selection its biggest main-thread tasks. A record without `tab` is one from before chunks: the
+ * tab's only chunk. Bump STATE_VERSION whenever this shape changes meaning: an older record is
+ * then dropped with a note rather than misread.
  */
 export const STATE_VERSION = 1;
 
@@ -39,14 +42,27 @@ export const PersistedFile = z.object({
 });
 export type PersistedFile = z.infer<typeof PersistedFile>;
 
+/** Files per stored chunk: a few IndexedDB records per write, each a small clone. */
+export const PERSIST_CHUNK_FILES = 200;
+
 export const TabRecord = z.object({
+  /** The record's key: `${tab}#${chunk}` (chunkKey), or the tab's key alone in a record from before chunks. */
   tabKey: z.string().min(1),
+  /** The tab whose files these are (absent before chunks: then `tabKey`). */
+  tab: z.string().min(1).optional(),
+  /** The chunk's place among the tab's chunks (absent before chunks: 0). */
+  chunk: z.number().int().nonnegative().optional(),
   userId: z.string().min(1),
   version: z.literal(STATE_VERSION),
   savedAt: z.number(),
   files: z.array(PersistedFile),
 });
 export type TabRecord = z.infer<typeof TabRecord>;
+
+/** The key of one chunk of a tab's files. */
+export function chunkKey(tab: string, chunk: number): string {
+  return `${tab}#${chunk}`;
+}
 
 /** Whether a file is worth keeping across a reload: it still has bytes to send. */
 export function isKept(file: FileState): boolean {

@@ -1,11 +1,19 @@
 import { type DBSchema, type IDBPDatabase, openDB } from "idb";
-import { type PersistedFile, parseTabRecord, STATE_VERSION, type TabRecord } from "./persisted-state.js";
+import {
+  chunkKey,
+  PERSIST_CHUNK_FILES,
+  type PersistedFile,
+  parseTabRecord,
+  STATE_VERSION,
+  type TabRecord,
+} from "./persisted-state.js";
 
 /**
- * The engine's state in IndexedDB: one record per tab that uploads (`tabs`, keyed by a key the tab
- * made up when it opened). A tab writes only its own record; when a tab is gone (reloaded, crashed,
- * closed) the next tab of the same user takes its record over in one transaction, so a file is
- * never held by two tabs nor lost between them.
+ * The engine's state in IndexedDB: per tab that uploads (a key the tab made up when it opened), its
+ * files in chunks, one record each (`tabs`, keyed `${tab}#${chunk}`; persisted-state.ts). A tab
+ * writes only its own records; when a tab is gone (reloaded, crashed, closed) the next tab of the
+ * same user takes its records over in one transaction, so a file is never held by two tabs nor lost
+ * between them.
  */
 
 export const STATE_DB_NAME = "rapidphoto-uploads";
@@ -17,9 +25,23 @@ interface StateSchema extends DBSchema {
   tabs: { key: string; value: TabRecord };
 }
 
+/**
+ * One write of a tab's files: each chunk given replaces the stored chunk of that number, and a chunk
+ * given with no files is removed. With `replace`, every other chunk of the tab is removed as well
+ * (the write is the tab's whole record).
+ */
+export type TabWrite = {
+  tab: string;
+  userId: string;
+  savedAt: number;
+  chunks: ReadonlyMap<number, readonly PersistedFile[]>;
+  replace: boolean;
+};
+
 export interface UploadStateDb {
-  /** Replaces this tab's record. */
-  save(record: TabRecord): Promise<void>;
+  /** Writes chunks of this tab's record (TabWrite), in one transaction. */
+  write(change: TabWrite): Promise<void>;
+  /** Removes every chunk of a tab's record. */
   remove(tabKey: string): Promise<void>;
   /**
    * Takes over every record of `userId` whose tab is not alive: their files are returned and, in
@@ -48,37 +70,67 @@ export async function openUploadStateDb(name = STATE_DB_NAME): Promise<UploadSta
     console.warn("Upload state cannot be kept across reloads here:", error);
     return null;
   }
+  /** Every record of a tab: its chunks, and a record from before chunks under the tab's own key. */
+  const ofTab = (tab: string) => [IDBKeyRange.bound(`${tab}#`, `${tab}#\uffff`), tab] as const;
   return {
-    async save(record) {
-      // Committed at once rather than when this task ends: a save made on pagehide is otherwise
-      // still waiting to commit when the page is torn down, and is lost with it.
+    async write({ tab, userId, savedAt, chunks, replace }) {
       const tx = db.transaction("tabs", "readwrite");
-      void tx.store.put(record);
+      const requests: Promise<unknown>[] = [];
+      if (replace) for (const key of ofTab(tab)) requests.push(tx.store.delete(key));
+      for (const [chunk, files] of chunks) {
+        const tabKey = chunkKey(tab, chunk);
+        requests.push(
+          files.length === 0
+            ? tx.store.delete(tabKey)
+            : tx.store.put({ tabKey, tab, chunk, userId, version: STATE_VERSION, savedAt, files: [...files] }),
+        );
+      }
+      // Committed at once rather than when this task ends: a write made on pagehide is otherwise
+      // still waiting to commit when the page is torn down, and is lost with it.
       tx.commit();
-      await tx.done;
+      await Promise.all([...requests, tx.done]);
     },
     async remove(tabKey) {
-      await db.delete("tabs", tabKey);
+      const tx = db.transaction("tabs", "readwrite");
+      await Promise.all([...ofTab(tabKey).map((key) => tx.store.delete(key)), tx.done]);
     },
     async adoptOrphans(userId, tabKey, alive) {
       const tx = db.transaction("tabs", "readwrite");
-      const adopted: PersistedFile[] = [];
-      let own: TabRecord | null = null;
+      /** Per gone tab (in the order met), its chunks' files by chunk number. */
+      const orphans = new Map<string, Map<number, PersistedFile[]>>();
+      let ownLast = -1;
       for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) {
-        if (cursor.key === tabKey) {
-          own = parseTabRecord(cursor.value, userId);
+        const raw = cursor.value as unknown as { userId?: unknown; tab?: unknown; tabKey?: unknown; chunk?: unknown };
+        if ((raw?.tab ?? raw?.tabKey) === tabKey) {
+          ownLast = Math.max(ownLast, typeof raw.chunk === "number" ? raw.chunk : 0);
           continue;
         }
-        const raw = cursor.value as unknown as { userId?: unknown };
         if (raw?.userId !== undefined && raw.userId !== userId) continue; // another user's: not ours to judge
         const record = parseTabRecord(cursor.value, userId);
-        if (record && alive.has(record.tabKey)) continue;
-        if (record) adopted.push(...record.files);
+        const tab = record ? (record.tab ?? record.tabKey) : null;
+        if (tab !== null && alive.has(tab)) continue;
+        if (record && tab !== null) {
+          const chunks = orphans.get(tab) ?? new Map<number, PersistedFile[]>();
+          orphans.set(tab, chunks.set(record.chunk ?? 0, record.files));
+        }
         await cursor.delete();
       }
-      if (adopted.length > 0) {
-        const files = [...(own?.files ?? []), ...adopted];
-        await tx.store.put({ tabKey, userId, version: STATE_VERSION, savedAt: Date.now(), files });
+      // Keys sort as strings ("#10" before "#2"): a tab's files in the order of its chunks' numbers.
+      const adopted = [...orphans.values()].flatMap((chunks) =>
+        [...chunks].sort(([a], [b]) => a - b).flatMap(([, files]) => files),
+      );
+      const savedAt = Date.now();
+      for (let i = 0, chunk = ownLast + 1; i < adopted.length; i += PERSIST_CHUNK_FILES, chunk++) {
+        const files = adopted.slice(i, i + PERSIST_CHUNK_FILES);
+        await tx.store.put({
+          tabKey: chunkKey(tabKey, chunk),
+          tab: tabKey,
+          chunk,
+          userId,
+          version: STATE_VERSION,
+          savedAt,
+          files,
+        });
       }
       await tx.done;
       return adopted;

@@ -3,7 +3,9 @@ import { openDB } from "idb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bytesSource,
+  createUploadStore,
   openUploadStateDb,
+  PERSIST_CHUNK_FILES,
   type PersistedFile,
   STATE_VERSION,
   StatePersistence,
@@ -12,6 +14,8 @@ import {
   type UploadSource,
   type UploadStateDb,
 } from "../src/index.js";
+import { isKept, toPersisted } from "../src/persisted-state.js";
+import { fileState, StoreWriter } from "../testing/index.js";
 import { gate, memoryBackend, uploaderOn } from "./support/memory-backend.js";
 
 const MiB = 1024 * 1024;
@@ -30,11 +34,20 @@ function engine(backend: ReturnType<typeof memoryBackend>, options: Partial<Uplo
   return uploaderOn(backend, { limits: { maxActiveFiles: 1, maxRequests: 1 }, ...options });
 }
 
+/** Each tab's stored files, its chunks joined in the order of their numbers. */
 async function readTabs(): Promise<{ tabKey: string; files: PersistedFile[] }[]> {
   const raw = await openDB(dbName);
-  const all = (await raw.getAll("tabs")) as { tabKey: string; files: PersistedFile[] }[];
+  const all = (await raw.getAll("tabs")) as { tabKey: string; tab?: string; chunk?: number; files: PersistedFile[] }[];
   raw.close();
-  return all;
+  const tabs = new Map<string, { chunk: number; files: PersistedFile[] }[]>();
+  for (const record of all) {
+    const tab = record.tab ?? record.tabKey;
+    tabs.set(tab, [...(tabs.get(tab) ?? []), { chunk: record.chunk ?? 0, files: record.files }]);
+  }
+  return [...tabs].map(([tabKey, chunks]) => ({
+    tabKey,
+    files: chunks.sort((a, b) => a.chunk - b.chunk).flatMap((c) => c.files),
+  }));
 }
 
 /** A saved file as an earlier page left it: never registered, with its content hash. */
@@ -71,7 +84,7 @@ describe("upload state across pages", () => {
     const hold = gate();
     backend.hooks.put = ({ attempt }) => (backend.puts.length === 0 && attempt === 1 ? { hold: hold.promise } : {});
     const uploader = engine(backend);
-    const save = vi.spyOn(db, "save");
+    const save = vi.spyOn(db, "write");
     const persistence = new StatePersistence({
       store: uploader.store,
       db,
@@ -96,7 +109,7 @@ describe("upload state across pages", () => {
     hold.open();
     await uploader.whenIdle();
     await persistence.flush();
-    expect((await readTabs())[0]?.files).toEqual([]);
+    expect(await readTabs()).toEqual([]); // every chunk emptied, so removed
     await persistence.stop();
     uploader.destroy();
   });
@@ -121,7 +134,7 @@ describe("upload state across pages", () => {
     await vi.waitFor(() => expect(uploader.store.getState().files[id!]?.status).toBe("UPLOADING"));
     await persistence.flush();
     expect((await readTabs())[0]?.files[0]?.handle).toBeUndefined();
-    const save = vi.spyOn(db, "save");
+    const save = vi.spyOn(db, "write");
     await persistence.flush();
     expect(save).not.toHaveBeenCalled(); // nothing changed
 
@@ -225,6 +238,54 @@ describe("upload state across pages", () => {
     await uploader.whenIdle();
     expect(uploader.store.getState().files[id]?.status).toBe("PROCESSING");
     uploader.destroy();
+  });
+
+  it("restores exactly what a tab kept after many small writes, chunk by chunk, and a record from before chunks", async () => {
+    const store = createUploadStore();
+    const writer = new StoreWriter(store, () => {});
+    const persistence = new StatePersistence({ store, db, userId: "user_a", tabKey: "old", delayMs: 1e9 });
+    const count = PERSIST_CHUNK_FILES * 2 + 50;
+    for (let i = 0; i < count; i++) writer.addFile(fileState(`f${i}`, { name: `p${i}.jpg` }));
+    writer.flush();
+    await persistence.flush();
+    const write = vi.spyOn(db, "write");
+    // Registered a job's worth at a time, sent, some stored parts, some done.
+    for (let i = 0; i < count; i += 10) {
+      for (let k = i; k < i + 10; k++)
+        writer.patchFile(`f${k}`, {
+          jobId: "job_00000001",
+          photoId: `ph_${String(k).padStart(8, "0")}`,
+          method: "PUT",
+        });
+      if (i % 30 === 0) writer.patchFile(`f${i}`, { status: "UPLOADING", uploadId: `up_${i}`, storedParts: [1, 2] });
+      if (i % 20 === 0) writer.patchFile(`f${i + 1}`, { status: "PROCESSING" });
+      writer.flush();
+      await persistence.flush();
+    }
+    writer.addFile(fileState("late"));
+    writer.flush();
+    await persistence.stop();
+    // No write was the whole record again.
+    expect(write.mock.calls.every(([change]) => !change.replace && change.chunks.size <= 2)).toBe(true);
+    const { files, order } = store.getState();
+    const kept = order.flatMap((id) => (isKept(files[id]!) ? [toPersisted(files[id]!)] : []));
+    expect(kept.length).toBeGreaterThan(PERSIST_CHUNK_FILES * 2);
+
+    // A record from before chunks, of another gone tab: adopted after this tab's files.
+    const legacy = { ...toPersisted(fileState("legacy")), name: "legacy.jpg" };
+    const raw = await openDB(dbName);
+    await raw.put("tabs", { tabKey: "older", userId: "user_a", version: STATE_VERSION, savedAt: 0, files: [legacy] });
+    raw.close();
+
+    const warn = vi.spyOn(console, "warn");
+    const adopted = await db.adoptOrphans("user_a", "new", new Set());
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect(adopted).toEqual([...kept, legacy]);
+    expect(await readTabs()).toEqual([{ tabKey: "new", files: [...kept, legacy] }]);
+    expect(await db.adoptOrphans("user_a", "other", new Set(["new"]))).toEqual([]);
+    await db.remove("new");
+    expect(await readTabs()).toEqual([]);
   });
 
   it("ignores corrupt and outdated records with a note, and never throws", async () => {

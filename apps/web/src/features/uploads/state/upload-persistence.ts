@@ -74,7 +74,7 @@ export async function startUploadPersistence(
     handles,
     keepHandle(fileId, handle) {
       handles.set(fileId, handle);
-      persistence?.markDirty();
+      persistence?.markDirty(fileId);
     },
     stop() {
       window.removeEventListener("pagehide", onHide);
