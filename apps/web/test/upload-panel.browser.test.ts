@@ -103,6 +103,11 @@ describe("the upload panel", () => {
     await expect
       .poll(rowNames, WAIT)
       .toEqual(["slow-00.jpg", "notes.jpg", "done-00.jpg", "done-01.jpg", "done-02.jpg"]);
+    // Mid-upload, at both sizes: the sending row's bar, the failed and completed rows, the summary.
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "upload-panel-sending-1280.png") });
+    await suite.page.setViewportSize({ width: 390, height: 844 });
+    await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "upload-panel-sending-390.png") });
+    await suite.page.setViewportSize({ width: 1280, height: 800 });
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
       latency: 0,

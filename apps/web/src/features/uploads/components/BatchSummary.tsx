@@ -102,9 +102,10 @@ export const BatchSummary = memo(function BatchSummary({
 
 /**
  * Server-side status of this tab's batches (one per pick or drop, however many jobs carry it): the
- * latest, and how many more.
+ * latest, and how many more. Memoized: the list keeps its identity while equal (local-panel.ts), and
+ * the summary around it renders with every flush.
  */
-function BatchStatuses({ batches }: { batches: readonly string[] }) {
+const BatchStatuses = memo(function BatchStatuses({ batches }: { batches: readonly string[] }) {
   const latest = batches.at(-1);
   if (!latest) return null;
   const status = latest.slice(latest.indexOf(":") + 1) as JobStatus;
@@ -119,4 +120,4 @@ function BatchStatuses({ batches }: { batches: readonly string[] }) {
       <JobStatusBadge status={status} />
     </span>
   );
-}
+});

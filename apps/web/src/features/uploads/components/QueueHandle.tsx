@@ -4,6 +4,9 @@ import { GripVertical } from "lucide-react";
 import type { KeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
 import { useUploadSession } from "../hooks/use-upload-session";
 
+/** One element for every handle: React skips the icon (lucide's icons do real work per render). */
+const GRIP_ICON = <GripVertical aria-hidden="true" className="size-4" />;
+
 /** Marks the row a dragged file would take the place of. */
 const DROP_ATTR = "data-drop-target";
 
@@ -77,7 +80,7 @@ export function QueueHandle({ id, name, position }: { id: string; name: string; 
       onPointerDown={onPointerDown}
       className="-ml-1.5 grid size-7 shrink-0 cursor-grab touch-none place-items-center rounded-md text-subtle hover:bg-hover hover:text-fg active:cursor-grabbing"
     >
-      <GripVertical aria-hidden="true" className="size-4" />
+      {GRIP_ICON}
     </button>
   );
 }
