@@ -137,6 +137,7 @@ export class SlicedAdds {
     const { clock } = this.deps;
     const start = clock.now();
     let left = maxFiles;
+    let finished = 0;
     while (left > 0 && this.#pending.length > 0) {
       const add = this.#pending[0]!;
       const to = Math.min(add.sources.length, add.next + Math.min(left, CLOCK_EVERY));
@@ -145,13 +146,17 @@ export class SlicedAdds {
       add.next = to;
       if (add.next >= add.sources.length) {
         this.#pending.shift();
-        this.deps.busy(-1);
+        finished++;
       }
       // At least MIN_SLICE_FILES before the budget counts: on a loaded machine a few milliseconds
       // of wall time hold a handful of files, and a selection would take seconds to come in.
       if (maxFiles - left >= MIN_SLICE_FILES && clock.now() - start >= budgetMs) break;
     }
     this.#changed();
+    // Only once the slice's files are handed on (#changed: to registration): a selection whose last
+    // slice came in while nothing was left to send was otherwise idle for a moment, and whenIdle
+    // resolved before the last files' job was even asked for.
+    for (; finished > 0; finished--) this.deps.busy(-1);
   }
 
   #changed(): void {
