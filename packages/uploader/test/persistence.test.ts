@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bytesSource,
   createUploadStore,
+  type Hasher,
+  inThreadHasher,
   openUploadStateDb,
   PERSIST_CHUNK_FILES,
   type PersistedFile,
@@ -237,6 +239,37 @@ describe("upload state across pages", () => {
     expect(again.resumed).toEqual([id]);
     await uploader.whenIdle();
     expect(uploader.store.getState().files[id]?.status).toBe("PROCESSING");
+    uploader.destroy();
+  });
+
+  it("a reload before the files were hashed: picked again, they are hashed (in batches) and their job carries each hash", async () => {
+    const backend = memoryBackend();
+    const originals = [1, 2, 3].map((seed) => photo(`p${seed}.jpg`, 1000 + seed, seed + 10));
+    // As the earlier page saved them: never registered, no hash yet (it was still hashing).
+    const saved = await Promise.all(
+      originals.map(async (o, i) => ({ ...(await restoredFile(o)), id: `f_${i}`, sha256: null })),
+    );
+    const batches: number[] = [];
+    const hasher: Hasher = Object.assign((s: UploadSource, signal: AbortSignal) => inThreadHasher(s, signal), {
+      many: (sources: readonly UploadSource[], signal: AbortSignal) => {
+        batches.push(sources.length);
+        return Promise.all(sources.map((s) => inThreadHasher(s, signal)));
+      },
+    });
+    const uploader = engine(backend, { hasher });
+    uploader.restore(saved);
+    const result = await uploader.reattach(originals);
+    expect(result.resumed.sort()).toEqual(["f_0", "f_1", "f_2"]);
+    await uploader.whenIdle();
+    expect(batches).toEqual([2]); // the first file alone, then the other two in one batch
+    const declared = backend.calls
+      .filter((c) => c.name === "createJob")
+      .flatMap((c) => (c.args as { files: { filename: string; sha256?: string }[] }).files);
+    const expected = await Promise.all(originals.map((o) => sha256OfSource(o)));
+    expect(Object.fromEntries(declared.map((f) => [f.filename, f.sha256]))).toEqual(
+      Object.fromEntries(originals.map((o, i) => [o.name, expected[i]])),
+    );
+    for (const id of ["f_0", "f_1", "f_2"]) expect(uploader.store.getState().files[id]?.status).toBe("PROCESSING");
     uploader.destroy();
   });
 
