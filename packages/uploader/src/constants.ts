@@ -100,8 +100,8 @@ export const STORE_FLUSH_GAP_MS = 100;
 
 /**
  * Byte progress alone reaches the store at most this often in a browser (a status change takes the
- * pending progress with it sooner): five updates a second read as live (the bars step with each; ProgressBar.tsx says why
- * they do not glide).
+ * pending progress with it sooner): five updates a second read as live (the bars step with each;
+ * ProgressBar.tsx says why they do not glide).
  */
 export const PROGRESS_FLUSH_MS = 200;
 
