@@ -103,10 +103,22 @@ export async function sha256OfBlobs(
       return digests;
     }
   }
+  return hashEachAlone(blobs, signal, (blob) => sha256OfSource(blob, signal, options));
+}
+
+/**
+ * Each of `sources` hashed alone by `hashOne`, in order; a file that could not be hashed gets a
+ * HashFailure instead of failing the others. Rejects only when `signal` aborts.
+ */
+export async function hashEachAlone<S>(
+  sources: readonly S[],
+  signal: AbortSignal | undefined,
+  hashOne: (source: S) => Promise<string>,
+): Promise<(string | HashFailure)[]> {
   const results: (string | HashFailure)[] = [];
-  for (const blob of blobs) {
+  for (const source of sources) {
     try {
-      results.push(await sha256OfSource(blob, signal, options));
+      results.push(await hashOne(source));
     } catch (error) {
       signal?.throwIfAborted();
       results.push({ error: error instanceof Error ? error.message : String(error) });

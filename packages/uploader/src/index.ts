@@ -20,6 +20,7 @@ export {
   HASH_BATCH_BYTES,
   type Hasher,
   type HashFailure,
+  hashEachAlone,
   inThreadHasher,
   sha256OfBlobs,
   sha256OfSource,

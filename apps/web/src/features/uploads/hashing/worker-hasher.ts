@@ -1,9 +1,10 @@
-import { type Hasher, type HashFailure, inThreadHasher, type UploadSource } from "@rapidphoto/uploader";
+import { type Hasher, type HashFailure, hashEachAlone, inThreadHasher, type UploadSource } from "@rapidphoto/uploader";
 import type { HashReply, HashRequest } from "./hash-messages";
 
 /**
  * The engine's hasher for the browser: one dedicated Worker, started by `warm` (or the first file)
- * and ended by `dispose`; small files go to it in batches (`hasher.many`, one message per batch). Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
+ * and ended by `dispose`; small files go to it in batches (`hasher.many`, one message per batch).
+ * Sources that are not Blobs (or a browser without Workers) are hashed on this thread.
  * `blobOf` finds the File behind a wrapped source (a HEIC given its type from its name).
  */
 export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | undefined = () => undefined): {
@@ -106,18 +107,8 @@ export function createWorkerHasher(blobOf: (source: UploadSource) => Blob | unde
   };
 
   /** File by file through `one` (the worker, or the page for a source with no Blob behind it). */
-  const eachAlone = async (sources: readonly UploadSource[], signal: AbortSignal) => {
-    const results: (string | HashFailure)[] = [];
-    for (const source of sources) {
-      try {
-        results.push(await one(source, signal));
-      } catch (error) {
-        signal.throwIfAborted();
-        results.push({ error: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return results;
-  };
+  const eachAlone = (sources: readonly UploadSource[], signal: AbortSignal) =>
+    hashEachAlone(sources, signal, (source) => one(source, signal));
 
   const many = (sources: readonly UploadSource[], signal: AbortSignal): Promise<(string | HashFailure)[]> => {
     const blobs = sources.map((source) => (source instanceof Blob ? source : blobOf(source)));
