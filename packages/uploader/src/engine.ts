@@ -19,7 +19,7 @@ import { type ReattachOptions, type ReattachResult, reattachFiles, restoreFiles 
 import { LeaseHeartbeat } from "./lease-heartbeat.js";
 import { mergeJobReport } from "./merge.js";
 import type { PersistedFile } from "./persisted-state.js";
-import { planCancelCalls, tellServerCancelled } from "./server-calls.js";
+import { cancelOnServer, planCancelCalls, tellServerCancelled } from "./server-calls.js";
 import type { UploadSource } from "./source.js";
 import { createUploadStore, type FileState, type JobState, type UploadStore } from "./store.js";
 import type { QueueLimits } from "./task-queue.js";
@@ -137,6 +137,10 @@ class Engine implements Uploader {
     );
     await this.#tellCancelled(work);
     this.#p.writer.flush();
+  }
+
+  cancelOnServer(target: { photoId: string } | { jobId: string }): Promise<void> {
+    return cancelOnServer(this.#p.deps.api, target, retryContext(this.#p, this.#life.signal));
   }
 
   retry(fileId?: string): void {

@@ -89,5 +89,21 @@ export async function tellServerCancelled(
   );
 }
 
+/**
+ * Cancels a photo or a whole job that no file here stands for (another tab sends it): the server
+ * alone is told. Retried as the engine's own calls are (a 5xx such as a lost database race, 429, no
+ * answer; Retry-After honoured; offline waits for the network); a final answer (404, 409) or the
+ * last try's failure rejects, for the caller to show.
+ */
+export function cancelOnServer(
+  api: Pick<UploadApi, "cancelJob" | "cancelPhoto">,
+  target: { photoId: string } | { jobId: string },
+  retry: RetryContext,
+): Promise<void> {
+  const call = () =>
+    "jobId" in target ? api.cancelJob(target.jobId, retry.signal) : api.cancelPhoto(target.photoId, retry.signal);
+  return withRetry(call, retry);
+}
+
 /** Cancel calls at once: tiny requests, but a browser has ~6 connections and uploads may still be closing. */
 const CANCEL_CONCURRENCY = 4;

@@ -95,6 +95,13 @@ export interface Uploader {
   /** Aborts, then tells the server (which aborts the multipart upload). Resolves once it has been told. */
   cancel(fileId?: string): Promise<void>;
   /**
+   * Cancels a photo or a whole job this engine has no file for (sent by another tab or device): the
+   * server aborts its upload. Transient failures (5xx, 429, no answer) are retried with the engine's
+   * retry policy and clock, Retry-After honoured; a final answer (404, 409) rejects at once, the last
+   * try's failure once the tries are spent.
+   */
+  cancelOnServer(target: { photoId: string } | { jobId: string }): Promise<void>;
+  /**
    * Failed files again, reusing the parts storage already holds. A photo the server failed (not an
    * image, expired) is turned back to QUEUED on the server and the same file is sent again for it.
    */

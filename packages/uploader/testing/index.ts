@@ -54,3 +54,6 @@ export function uploadState(files: readonly FileState[], queue: string[] = []): 
 
 /** The engine's store writer, for tests of readers that follow its flushes (changedFiles). */
 export { StoreWriter } from "../src/store.js";
+
+/** A clock that moves only when the test says so, for tests of what runs the engine's waits (backoff). */
+export { ManualClock } from "../test/support/manual-clock.js";

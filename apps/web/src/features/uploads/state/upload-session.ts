@@ -1,6 +1,7 @@
 import { isAwaitingBytes, isTerminalJob, RestoreResponse } from "@rapidphoto/protocol";
 import {
   type AddSlicePolicy,
+  type Clock,
   createApiClient,
   createUploader,
   createXhrTransport,
@@ -53,7 +54,11 @@ export interface UploadSession {
   /** Whether the engine can try a failed file again (see canRetry). */
   canRetry(file: FileState): boolean;
   cancel(fileId?: string): Promise<void>;
-  /** Cancels a photo or a whole job this tab has no file for (started elsewhere): the server aborts its upload. */
+  /**
+   * Cancels a photo or a whole job this tab has no file for (started elsewhere): the server aborts its
+   * upload. Retried like the engine's own calls (a 503 from a lost database race, a dropped
+   * connection); rejects on a final answer (404, 409) or once the tries are spent.
+   */
   cancelElsewhere(target: { photoId: string } | { jobId: string }): Promise<void>;
   /** Takes a photo out of Trash (a picked file that was already there, "Already in library"). */
   restoreFromTrash(photoId: string): Promise<void>;
@@ -70,6 +75,8 @@ export type UploadSessionOptions = {
   onBatchSettled(result: BatchResult): void;
   /** Photos that reached the library or changed status there (processing → completed or failed). */
   onLibraryChanged(photoIds: string[]): void;
+  /** The engine's clock (backoff between tries, stalls); the system clock by default (tests pass a manual one). */
+  clock?: Clock;
 };
 
 export function createUploadSession(options: UploadSessionOptions): UploadSession {
@@ -88,6 +95,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     transport: createXhrTransport(),
     hasher: hashing?.hasher,
     addSlices: addSlicesOverride(),
+    clock: options.clock,
   });
   /** Aborted by destroy: calls the session makes for the panel end with it. */
   const life = new AbortController();
@@ -211,8 +219,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     },
     canRetry,
     cancel: (fileId) => uploader.cancel(fileId),
-    cancelElsewhere: (target) =>
-      "jobId" in target ? api.cancelJob(target.jobId, life.signal) : api.cancelPhoto(target.photoId, life.signal),
+    cancelElsewhere: (target) => uploader.cancelOnServer(target),
     async restoreFromTrash(photoId) {
       const token = getToken() ?? "";
       const body = { photoIds: [photoId] };
