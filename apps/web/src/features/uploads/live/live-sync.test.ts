@@ -484,6 +484,46 @@ describe("LiveSync", () => {
       expect(fetchJob).toHaveBeenCalledTimes(1);
     });
 
+    it("is refetched when the queue's message shows a gap before its topic is followed at all", async () => {
+      realtime.goLive();
+      created();
+      realtime.push(queue, jobMessage(JOB, 3)); // photo 2 went to a topic nobody follows
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
+
+    it("still counts a gap while followed once its create mark is gone (it ended, then was retried)", async () => {
+      realtime.goLive();
+      created();
+      sync.track([JOB]);
+      realtime.confirm(topic);
+      realtime.push(topic, photo(2, "PROCESSING", 100));
+      sentAt.delete(JOB); // the job ended while followed: its mark was dropped (forgetEnded)
+      realtime.push(topic, photo(4, "QUEUED")); // retried; 3 never came
+      await flush();
+      expect(fetchJob).toHaveBeenCalledTimes(1);
+    });
+
+    it("keeps no baseline once dropped: its last message, on the queue before its mark goes, makes no later gap", async () => {
+      realtime.goLive();
+      created();
+      sync.track([JOB]);
+      realtime.confirm(topic);
+      realtime.push(topic, photo(2, "PROCESSING", 100));
+      sync.track([]); // its files are done: the panel stops following it
+      // Its last job message comes on the queue while its create mark is still there ...
+      realtime.push(queue, { ...jobMessage(JOB, 3), status: "COMPLETED", completedCount: 1 });
+      sentAt.delete(JOB); // ... and only then is the mark dropped, the job having ended (forgetEnded).
+      await flush();
+      expect(fetchJob).not.toHaveBeenCalled();
+
+      // Retried later: photo pushes go to the topic nobody follows, a job message to the queue. An
+      // unfollowed job has no baseline, so nothing is fetched (following it again fetches it once).
+      realtime.push(queue, jobMessage(JOB, 6));
+      await flush();
+      expect(fetchJob).not.toHaveBeenCalled();
+    });
+
     it("is fetched as before when the queue was not live at the create, or the connection dropped since", async () => {
       created(); // not connected yet: liveSince is 0
       realtime.goLive();

@@ -62,7 +62,10 @@ export type LiveSyncOptions = {
 export class LiveSync {
   readonly #o: LiveSyncOptions;
   /** Gaps are measured against the `seq` of the job's one holder: the engine, or the cached view. */
-  readonly #seq = new SeqTracker((jobId) => this.#o.ownJob(jobId)?.seq ?? this.#cachedView(jobId)?.seq);
+  readonly #seq = new SeqTracker(
+    (jobId) => this.#o.ownJob(jobId)?.seq ?? this.#cachedView(jobId)?.seq,
+    (jobId) => this.#jobs.has(jobId),
+  );
   /** The cache writes of the frame being applied, made together when it is done (see #applyFrame). */
   #frame: FrameWrites | null = null;
   /** Followed jobs → their topic unsubscribe (null while there is no connection). */
@@ -185,7 +188,7 @@ export class LiveSync {
     let view = newerJobView(queryClient.getQueryData<JobView>(uploadKeys.job(jobId)), fetched);
     for (const message of this.#early.get(jobId) ?? []) view = applyPushToJobView(view, message);
     this.#early.delete(jobId);
-    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId);
+    this.#seq.baseline(jobId);
     const moved = libraryMoved(before, view);
     if (moved.length) this.#o.onLibraryChanged(moved);
     return view;
@@ -195,7 +198,7 @@ export class LiveSync {
   async #syncOwn(jobId: string): Promise<JobView> {
     const view = await this.#o.fetchJob(jobId, this.#life.signal);
     this.#o.applyView(view);
-    if (this.#jobs.has(jobId)) this.#seq.baseline(jobId);
+    this.#seq.baseline(jobId);
     return view;
   }
 
@@ -309,10 +312,13 @@ export class LiveSync {
   /**
    * A push's `seq` against its job's holder. A job this tab created while listening has its
    * baseline from its create answer (createSentAt), so a gap counts before its topic is followed too.
+   * The tracker keeps that baseline only while the job is followed (a gap still counts there once the
+   * mark is dropped); one no longer followed is asked afresh each time and leaves nothing behind.
    */
   #observe(jobId: string, seq: number) {
-    if (this.#heardSinceCreate(jobId)) this.#seq.baseline(jobId);
-    return this.#seq.observe(jobId, seq);
+    const fromCreate = this.#heardSinceCreate(jobId);
+    if (fromCreate) this.#seq.baseline(jobId);
+    return this.#seq.observe(jobId, seq, fromCreate);
   }
 
   /** This tab's job, created while the user queue was live on the connection still up (see createSentAt). */

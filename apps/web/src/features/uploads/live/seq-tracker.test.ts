@@ -4,16 +4,21 @@ import { SeqTracker } from "./seq-tracker";
 /**
  * A tracker over one holder of job_a's `seq` that folds like the engine and the cached job view do
  * (the higher `seq` wins): `push` is a message observed and then taken by the holder, `fetched` a
- * view merged into it and made the baseline.
+ * view merged into it and made the baseline. job_a is followed until `followed.delete("job_a")`.
  */
 function tracked() {
   const held = new Map<string, number>();
-  const t = new SeqTracker((jobId) => held.get(jobId));
+  const followed = new Set(["job_a"]);
+  const t = new SeqTracker(
+    (jobId) => held.get(jobId),
+    (jobId) => followed.has(jobId),
+  );
   const take = (seq: number) => held.set("job_a", Math.max(held.get("job_a") ?? 0, seq));
   return {
     t,
-    push(seq: number) {
-      const verdict = t.observe("job_a", seq);
+    followed,
+    push(seq: number, inStep = false) {
+      const verdict = t.observe("job_a", seq, inStep);
       take(seq);
       return verdict;
     },
@@ -32,7 +37,10 @@ describe("SeqTracker", () => {
   });
 
   it("sees no gap while the holder holds nothing of the job, baseline or not", () => {
-    const t = new SeqTracker(() => undefined);
+    const t = new SeqTracker(
+      () => undefined,
+      () => true,
+    );
     t.baseline("job_a");
     expect(t.observe("job_a", 12)).toBe("in-order");
   });
@@ -66,5 +74,20 @@ describe("SeqTracker", () => {
     fetched(5);
     t.reset("job_a");
     expect(push(20)).toBe("in-order");
+  });
+
+  it("keeps no baseline for a job not followed: its last message may come after it was dropped", () => {
+    const { followed, fetched, push } = tracked();
+    followed.delete("job_a");
+    fetched(5);
+    expect(push(9)).toBe("in-order");
+  });
+
+  it("counts a gap when the caller says the holder is in step, without keeping it", () => {
+    const { followed, push } = tracked();
+    followed.delete("job_a");
+    expect(push(2, true)).toBe("in-order");
+    expect(push(4, true)).toBe("gap");
+    expect(push(9)).toBe("in-order");
   });
 });
