@@ -14,6 +14,17 @@ export type HashPipelineParts = {
 };
 
 /**
+ * Hashed bytes worth a job of their own while the queue runs low, however few files hold them (four
+ * parts of 8 MiB). A job costs a round trip and the page's work for one more job, next to nothing
+ * beside sending this much; holding a 40 MB file for a job's worth of files left a request slot idle
+ * until every other file of a 4 × 40 MB selection was hashed.
+ */
+export const JOB_WORTH_BYTES = 32 * 1024 * 1024;
+
+/** Files hashed in one batch at most (a batch is also bounded by HASH_BATCH_BYTES). */
+export const MAX_BATCH_FILES = 128;
+
+/**
  * Hashes files before they are registered, without making anyone wait for all of them: files are
  * hashed in the order they will be sent (priority, then the order added), and the hashed ones are
  * registered as a job whenever the engine is about to run out of files to send — so the first job
@@ -35,17 +46,6 @@ export type HashPipelineParts = {
  * from the sending, on a one-core browser. Batches grow from one file (the first byte waits for the
  * first file's hash alone) by doubling, up to MAX_BATCH_FILES.
  */
-/**
- * Hashed bytes worth a job of their own while the queue runs low, however few files hold them (four
- * parts of 8 MiB). A job costs a round trip and the page's work for one more job, next to nothing
- * beside sending this much; holding a 40 MB file for a job's worth of files left a request slot idle
- * until every other file of a 4 × 40 MB selection was hashed.
- */
-export const JOB_WORTH_BYTES = 32 * 1024 * 1024;
-
-/** Files hashed in one batch at most (a batch is also bounded by HASH_BATCH_BYTES). */
-export const MAX_BATCH_FILES = 128;
-
 export class HashPipeline {
   /** Files to hash; in send order when `#sorted` (`priority` is the store's, read at the last sort). */
   #waiting: { r: FileRecord; seq: number; priority: number }[] = [];
