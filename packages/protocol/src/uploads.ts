@@ -136,6 +136,25 @@ export type DuplicateFile = z.infer<typeof DuplicateFile>;
  */
 export const NEW_JOB_SEQ = 1;
 
+/**
+ * Which file sizes could be duplicates: the sizes of the caller's photos that job creation answers
+ * duplicates with (see `CreateJobResponse.duplicates`). Two files can only have equal content if
+ * they have equal sizes, so a client hashes only the files whose size is among these (or shared by
+ * another file it holds): new photos, the common case, then cost no hashing. Distinct sizes, at most
+ * MAX_FILES_PER_JOB per request.
+ */
+export const DuplicateSizesRequest = z.object({
+  bytes: z
+    .array(FileBytes)
+    .min(1, { message: "Ask for at least one size." })
+    .max(MAX_FILES_PER_JOB, { message: `At most ${MAX_FILES_PER_JOB} sizes per request.` }),
+});
+export type DuplicateSizesRequest = z.infer<typeof DuplicateSizesRequest>;
+
+/** The asked sizes that some photo of the caller's (one a duplicate could be answered with) has. */
+export const DuplicateSizesResponse = z.object({ bytes: z.array(FileBytes) });
+export type DuplicateSizesResponse = z.infer<typeof DuplicateSizesResponse>;
+
 export const CreateJobResponse = z.object({
   /** Null when every file was a duplicate: no job is created then. */
   jobId: JobId.nullable(),
