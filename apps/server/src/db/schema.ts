@@ -103,6 +103,8 @@ export const photos = pgTable(
     // Dedupe looks up one user's photos by content hash (verified or declared).
     index("photos_user_checksum_idx").on(t.userId, t.checksum).where(sql`checksum IS NOT NULL`),
     index("photos_user_declared_sha256_idx").on(t.userId, t.declaredSha256).where(sql`declared_sha256 IS NOT NULL`),
+    // The duplicate-size check (POST /queries/duplicate-sizes) looks up one user's photos by size.
+    index("photos_user_bytes_idx").on(t.userId, t.bytes),
     // Only photos waiting for a worker are in this index, so claiming stays cheap as the library grows.
     index("photos_processing_queue_idx").on(t.nextAttemptAt).where(sql`status = 'PROCESSING'`),
     // The lease-lapse sweep reads only held leases of photos waiting for bytes (a cleared one is out).

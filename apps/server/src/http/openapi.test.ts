@@ -97,6 +97,13 @@ describe("OpenAPI document", () => {
       required: expect.arrayContaining(["jobId", "items", "duplicates"]),
     });
     expect(JSON.stringify((created as { properties: { jobId: unknown } }).properties.jobId)).toContain("null");
+    const sizes = doc.paths["/queries/duplicate-sizes"]?.post;
+    expect(sizes?.requestBody?.content["application/json"]?.schema).toMatchObject({
+      properties: { bytes: { type: "array", minItems: 1, maxItems: 1000, items: { type: "integer" } } },
+    });
+    expect(sizes?.responses["200"]?.content?.["application/json"]?.schema).toMatchObject({
+      properties: { bytes: { type: "array" } },
+    });
     const photos = doc.paths["/queries/photos"]?.get;
     expect(photos?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
       "query:cursor",

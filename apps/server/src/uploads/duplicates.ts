@@ -1,9 +1,27 @@
 import type { PhotoStatus } from "@rapidphoto/protocol";
-import { and, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, asc, type Column, eq, inArray, isNotNull, isNull, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { photos } from "../db/schema.js";
 
 export type KnownPhoto = { photoId: string; status: PhotoStatus; inTrash: boolean };
+
+/**
+ * The photos of `userId` a file can be answered as a duplicate of (see `findKnownPhotos` for why
+ * these), narrowed by `hash` applied to the column each one's hash is in: the worker's checksum of
+ * a COMPLETED photo, the declared sha256 of a PROCESSING one. Job creation and the size check
+ * both read this one condition, so a size the check leaves out can never be answered a duplicate.
+ */
+export function duplicateSourceCondition(userId: string, hash: (column: Column) => SQL): SQL {
+  // and() answers undefined only when given no conditions.
+  return and(
+    eq(photos.userId, userId),
+    isNull(photos.purgingSince),
+    or(
+      and(eq(photos.status, "COMPLETED"), hash(photos.checksum)),
+      and(eq(photos.status, "PROCESSING"), hash(photos.declaredSha256)),
+    ),
+  ) as SQL;
+}
 
 /**
  * Which of `hashes` the user already has: a COMPLETED photo whose bytes the worker hashed, or a
@@ -28,16 +46,7 @@ export async function findKnownPhotos(db: Db, userId: string, hashes: string[]):
       trashedAt: photos.trashedAt,
     })
     .from(photos)
-    .where(
-      and(
-        eq(photos.userId, userId),
-        isNull(photos.purgingSince),
-        or(
-          and(eq(photos.status, "COMPLETED"), inArray(photos.checksum, hashes)),
-          and(eq(photos.status, "PROCESSING"), inArray(photos.declaredSha256, hashes)),
-        ),
-      ),
-    );
+    .where(duplicateSourceCondition(userId, (column) => inArray(column, hashes)));
   // A copy in the library beats one in Trash, a completed copy beats one still processing, and the
   // oldest answers among equals, so the same file keeps naming the same photo.
   rows.sort(
@@ -52,4 +61,20 @@ export async function findKnownPhotos(db: Db, userId: string, hashes: string[]):
       known.set(hash, { photoId: row.id, status: row.status as PhotoStatus, inTrash: row.trashedAt !== null });
   }
   return known;
+}
+
+/**
+ * Which of `sizes` some photo a duplicate could be answered with has (`DuplicateSizesRequest`):
+ * distinct, ascending. A file of any other size cannot be a duplicate, so it need not be hashed.
+ * Reads the (user_id, bytes) index, so it stays cheap in a large library.
+ */
+export async function findDuplicateSizes(db: Db, userId: string, sizes: number[]): Promise<number[]> {
+  const asked = [...new Set(sizes)];
+  if (asked.length === 0) return [];
+  const rows = await db
+    .selectDistinct({ bytes: photos.bytes })
+    .from(photos)
+    .where(and(duplicateSourceCondition(userId, isNotNull), inArray(photos.bytes, asked)))
+    .orderBy(asc(photos.bytes));
+  return rows.map((row) => row.bytes);
 }

@@ -1,4 +1,11 @@
-import { JobId, JobListQuery, JobListResponse, JobView } from "@rapidphoto/protocol";
+import {
+  DuplicateSizesRequest,
+  DuplicateSizesResponse,
+  JobId,
+  JobListQuery,
+  JobListResponse,
+  JobView,
+} from "@rapidphoto/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currentUser, requireUser } from "../auth/auth-plugin.js";
@@ -41,5 +48,20 @@ export const queryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; queries: Up
       },
     },
     async (request) => queries.getJob(currentUser(request).userId, request.params.jobId),
+  );
+
+  // A POST only because up to 1,000 sizes do not fit a query string comfortably; it changes nothing.
+  app.post(
+    "/duplicate-sizes",
+    {
+      schema: {
+        tags: ["uploads"],
+        summary: "Which of these file sizes a photo of the user's has that a duplicate could be answered with",
+        security: SIGNED_IN,
+        body: DuplicateSizesRequest,
+        response: { 200: DuplicateSizesResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => queries.duplicateSizes(currentUser(request).userId, request.body.bytes),
   );
 };

@@ -1,4 +1,5 @@
 import {
+  type DuplicateSizesResponse,
   isAwaitingBytes,
   type JobSummary,
   type JobView,
@@ -10,6 +11,7 @@ import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { countsOf, progressPercent } from "../photos/push-messages.js";
+import { findDuplicateSizes } from "./duplicates.js";
 
 // "Active" jobs for the live panel: unfinished ones, and ones that finished within this window.
 const RECENT_JOB_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -71,6 +73,11 @@ export function createUploadQueries({ db, now = () => new Date() }: { db: Db; no
         .orderBy(desc(uploadJobs.updatedAt))
         .limit(opts.limit);
       return { items: rows.map(jobSummary) };
+    },
+
+    /** Which of `sizes` could be a duplicate's: the client hashes only files of these sizes. */
+    async duplicateSizes(userId: string, sizes: number[]): Promise<DuplicateSizesResponse> {
+      return { bytes: await findDuplicateSizes(db, userId, sizes) };
     },
   };
 }

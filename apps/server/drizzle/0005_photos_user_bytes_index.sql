@@ -1,0 +1,1 @@
+CREATE INDEX "photos_user_bytes_idx" ON "photos" USING btree ("user_id","bytes");
