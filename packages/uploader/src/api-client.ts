@@ -3,6 +3,7 @@ import {
   CancelPhotoResponse,
   type CreateJobRequest,
   CreateJobResponse,
+  DuplicateSizesResponse,
   ErrorBody,
   type FinalizeRequest,
   FinalizeResponse,
@@ -35,6 +36,12 @@ export interface UploadApi {
   /** FAILED/CANCELLED → QUEUED with a fresh item; for multipart, the parts already stored. */
   retryPhoto(photoId: string, signal: AbortSignal): Promise<UploadItem>;
   getJob(jobId: string, signal: AbortSignal): Promise<JobView>;
+  /**
+   * Which of `bytes` (distinct file sizes, at most MAX_FILES_PER_JOB) a photo of the caller's that
+   * job creation answers duplicates with has (POST /queries/duplicate-sizes). Optional: without it,
+   * or when it fails, every file is hashed (see hash-pipeline.ts).
+   */
+  duplicateSizes?(bytes: number[], signal: AbortSignal): Promise<number[]>;
 }
 
 /** The part of a zod schema this client uses; keeps zod out of this package's direct dependencies. */
@@ -127,6 +134,8 @@ export function createApiClient(options: ApiClientOptions): UploadApi {
     retryPhoto: (photoId, signal) => post(`${photo(photoId)}/retry`, {}, RetryResponse, signal),
     getJob: (jobId, signal) =>
       call("GET", `/queries/upload-jobs/${encodeURIComponent(jobId)}`, { schema: JobView, signal }),
+    duplicateSizes: async (bytes, signal) =>
+      (await post("/queries/duplicate-sizes", { bytes }, DuplicateSizesResponse, signal)).bytes,
   };
 }
 

@@ -105,7 +105,16 @@ export function createEngineParts(o: UploaderOptions, store: UploadStore, engine
     life: engine.life,
   };
   if (o.hasher) {
-    parts.hashing = new HashPipeline(parts, o.hasher, (chunk) => jobs.registerNow(chunk), o.hashConcurrency ?? 1);
+    const api = o.api;
+    parts.hashing = new HashPipeline(
+      parts,
+      o.hasher,
+      (chunk) => jobs.registerNow(chunk),
+      o.hashConcurrency ?? 1,
+      o.hashOnlyPossibleDuplicates && api.duplicateSizes
+        ? (sizes, signal) => api.duplicateSizes!(sizes, signal)
+        : undefined,
+    );
   }
   return parts;
 }

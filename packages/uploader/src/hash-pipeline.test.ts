@@ -256,3 +256,111 @@ describe("HashPipeline with a hasher that takes batches", () => {
     expect(r.jobs.flat().sort()).toEqual(["1", "2", "3"]);
   });
 });
+
+/**
+ * The pipeline with the server's answer on sizes (`duplicateSizes`): files of the given sizes, every
+ * hash answered at once, the question settled when the test says. Jobs list each file with whether it
+ * was registered with its hash.
+ */
+function sizeRig(sizes: number[]) {
+  const records = sizes.map(
+    (size, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size } as UploadSource }) as FileRecord,
+  );
+  const sha = new Map<string, string>();
+  const hashed: string[] = [];
+  const jobs: string[][] = [];
+  const questions: { sizes: number[]; answer: ReturnType<typeof deferred<readonly number[]>> }[] = [];
+  const pipeline = new HashPipeline(
+    {
+      writer: {
+        file: (id: string) => ({ priority: 0, status: "QUEUED", sha256: sha.get(id) ?? null }) as never,
+        patchFile: (id: string, patch: { sha256?: string }) => {
+          if (patch.sha256) sha.set(id, patch.sha256);
+        },
+      },
+      queue: { waitingCount: 0, limits: { maxActiveFiles: 3, maxRequests: 3 } },
+      idle: { registrations: 0, check: () => {} },
+      life: new AbortController().signal,
+    },
+    async (source) => {
+      hashed.push(source.name);
+      return `sha-${source.name}`;
+    },
+    async (chunk) => {
+      jobs.push(chunk.map((r) => (sha.has(r.id) ? `${r.id}#` : r.id)));
+    },
+    1,
+    (asked) => {
+      const answer = deferred<readonly number[]>();
+      questions.push({ sizes: asked, answer });
+      return answer.promise;
+    },
+  );
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await tick();
+  };
+  return { pipeline, records, hashed, jobs, questions, settle };
+}
+
+describe("HashPipeline asking which sizes could be duplicates", () => {
+  it("registers files whose size no photo has without hashing them, once the server answered", async () => {
+    const r = sizeRig([1_000, 2_000, 3_000, 4_000]);
+    r.pipeline.add(r.records);
+    // The question is out; the first file is hashed meanwhile (the first byte never waits for it).
+    expect(r.questions.map((q) => q.sizes)).toEqual([[1_000, 2_000, 3_000, 4_000]]);
+    await r.settle();
+    expect(r.hashed).toEqual(["1"]);
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    expect(r.hashed).toEqual(["1"]);
+    expect(r.jobs.flat()).toEqual(["1#", "2", "3", "4"]);
+  });
+
+  it("hashes a file whose size the library has, and files sharing a size with another file", async () => {
+    const r = sizeRig([1_000, 2_000, 3_000, 5_000, 3_000]);
+    r.pipeline.add(r.records);
+    r.questions[0]!.answer.resolve([2_000]);
+    await r.settle();
+    expect(r.hashed).toEqual(["1", "2", "3", "5"]);
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3#", "4", "5#"]);
+  });
+
+  it("hashes every file once the question failed, and asks no more", async () => {
+    const r = sizeRig([1_000, 2_000, 3_000]);
+    r.pipeline.add(r.records.slice(0, 2));
+    r.questions[0]!.answer.resolve(Promise.reject(new Error("404")) as never);
+    await r.settle();
+    r.pipeline.add(r.records.slice(2));
+    await r.settle();
+    expect(r.questions).toHaveLength(1);
+    expect(r.hashed).toEqual(["1", "2", "3"]);
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3#"]);
+  });
+
+  it("holds a later slice's files for the answer about their sizes instead of hashing them", async () => {
+    const r = sizeRig([1_000, 2_000, 3_000, 4_000, 2_000]);
+    r.pipeline.add(r.records.slice(0, 2));
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#", "2"]);
+
+    r.pipeline.add(r.records.slice(2, 4));
+    await r.settle();
+    expect(r.questions.map((q) => q.sizes)).toEqual([
+      [1_000, 2_000],
+      [3_000, 4_000],
+    ]);
+    expect(r.hashed).toEqual(["1"]); // neither hashed nor registered while their answer is out
+    expect(r.jobs.flat()).toEqual(["1#", "2"]);
+    r.questions[1]!.answer.resolve([4_000]);
+    await r.settle();
+    expect(r.hashed).toEqual(["1", "4"]);
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2", "3", "4#"]);
+
+    // A file sharing its size with one given before is hashed (the earlier one was already registered).
+    r.pipeline.add(r.records.slice(4));
+    await r.settle();
+    expect(r.questions).toHaveLength(2);
+    expect(r.hashed).toEqual(["1", "4", "5"]);
+  });
+});

@@ -45,10 +45,29 @@ export const MAX_BATCH_FILES = 128;
  * file, which halved the browser's CPU for hashing 150 KB files (content-hash.ts); that CPU is taken
  * from the sending, on a one-core browser. Batches grow from one file (the first byte waits for the
  * first file's hash alone) by doubling, up to MAX_BATCH_FILES.
+ *
+ * Only files that could be duplicates are hashed, when the server can say which sizes could be
+ * (`duplicateSizes`): equal content means equal size, so a file whose size no photo of the library
+ * has — and no other file this pipeline was given — is registered without a hash at once. New photos,
+ * the common case, then cost no hashing, which was the page's largest remaining cost while sending
+ * (perf log section 25). Until the answer for a size is in, its files are hashed as before (the first
+ * byte never waits for the question); when the question fails, they are all hashed. A file whose
+ * size a later file shares is hashed only if it was not registered yet: two equal files picked in
+ * slices far apart may then both be stored, as two photos (the server hashes every stored photo, so
+ * any later upload of it is answered as a duplicate).
  */
+/** A file to hash, with its place in the send order (`priority` is the store's, read at the last sort). */
+type Waiting = { r: FileRecord; seq: number; priority: number };
+
+/**
+ * Which of `sizes` a file could be a duplicate at (the server's `duplicateSizes`: sizes of the
+ * photos job creation answers duplicates with). A rejection means "ask again never, hash them".
+ */
+export type DuplicateSizes = (sizes: number[], signal: AbortSignal) => Promise<readonly number[]>;
+
 export class HashPipeline {
   /** Files to hash; in send order when `#sorted` (`priority` is the store's, read at the last sort). */
-  #waiting: { r: FileRecord; seq: number; priority: number }[] = [];
+  #waiting: Waiting[] = [];
   #sorted = true;
   /** Hashed files waiting to be registered, each with its size when it was hashed. */
   #ready: { r: FileRecord; bytes: number }[] = [];
@@ -61,6 +80,21 @@ export class HashPipeline {
   #nextJobFiles = 0;
   /** Files the next batch may hold: 1 at first, doubling per batch (only with `hasher.many`). */
   #batchFiles = 1;
+  /** Per size, the files given to this pipeline with it (ids: a retried file is not counted twice). */
+  readonly #sizes = new Map<number, Set<string>>();
+  /** Per size the server was asked about: whether a duplicate could have it. */
+  readonly #couldDuplicate = new Map<number, boolean>();
+  /** Sizes to ask about next, and whether a question is out. */
+  #toAsk = new Set<number>();
+  #asking = false;
+  /** Some question was answered (or failed): from then on a file of a size not answered yet waits for its answer. */
+  #answered = false;
+  /** A question failed: every file is hashed from then on, and nothing more is asked. */
+  #noAnswers = false;
+  /** A file was taken to be hashed or registered: the first byte is on its way. */
+  #tookFirst = false;
+  /** Some file waiting may no longer need its hash (an answer came, or new files were counted). */
+  #recheck = false;
 
   constructor(
     private readonly parts: HashPipelineParts,
@@ -71,6 +105,8 @@ export class HashPipeline {
      * byte waits for, the whole read bandwidth; more let one file be read while another is digested.
      */
     private readonly concurrency = 1,
+    /** Without it every file is hashed. */
+    private readonly duplicateSizes?: DuplicateSizes,
   ) {}
 
   add(records: readonly FileRecord[]): void {
@@ -83,9 +119,80 @@ export class HashPipeline {
       if (priority > last) this.#sorted = false;
       last = priority;
       this.#waiting.push({ r, seq: this.#seq++, priority });
+      if (this.duplicateSizes && r.source) this.#count(r.id, r.source.size);
     }
     this.parts.idle.registrations += records.length;
+    this.#ask();
     this.#pump();
+  }
+
+  #count(id: string, size: number): void {
+    const ids = this.#sizes.get(size) ?? new Set<string>();
+    ids.add(id);
+    this.#sizes.set(size, ids);
+    if (!this.#couldDuplicate.has(size)) this.#toAsk.add(size);
+    this.#recheck = true;
+  }
+
+  /** Asks the server about the sizes not asked yet, one question at a time. */
+  #ask(): void {
+    const ask = this.duplicateSizes;
+    if (!ask || this.#noAnswers || this.#asking || this.#toAsk.size === 0 || this.parts.life.aborted) return;
+    const sizes = [...this.#toAsk].slice(0, MAX_FILES_PER_JOB);
+    for (const size of sizes) this.#toAsk.delete(size);
+    this.#asking = true;
+    ask(sizes, this.parts.life)
+      .then(
+        (answer) => {
+          const could = new Set(answer);
+          for (const size of sizes) this.#couldDuplicate.set(size, could.has(size));
+        },
+        // No answer (an older server, the network): every file is hashed, as without the question.
+        () => {
+          this.#noAnswers = true;
+        },
+      )
+      .finally(() => {
+        this.#asking = false;
+        this.#answered = true;
+        this.#recheck = true;
+        this.#ask();
+        this.#pump();
+      });
+  }
+
+  /**
+   * Whether `r` is hashed before it is registered, registered without a hash, or waits for the
+   * answer about its size. The very first file is hashed while the first question is out: the first
+   * byte never waits for the question (the others wait a round trip, while the first is sent).
+   */
+  #need(r: FileRecord): "hash" | "pass" | "wait" {
+    if (!this.duplicateSizes || this.#noAnswers || !r.source) return "hash";
+    const size = r.source.size;
+    if ((this.#sizes.get(size)?.size ?? 0) > 1) return "hash";
+    const could = this.#couldDuplicate.get(size);
+    if (could === undefined) return this.#answered || this.#tookFirst ? "wait" : "hash";
+    return could ? "hash" : "pass";
+  }
+
+  /** Files waiting that need no hash go to be registered now, in the order they wait. */
+  #passUnhashed(): void {
+    if (!this.#recheck || !this.duplicateSizes) return;
+    this.#recheck = false;
+    const still: Waiting[] = [];
+    for (const w of this.#waiting) {
+      if (this.#skip(w.r)) continue;
+      if (this.#need(w.r) === "pass") this.#readyUp(w.r);
+      else still.push(w);
+    }
+    this.#waiting = still;
+  }
+
+  #readyUp(r: FileRecord): void {
+    this.#tookFirst = true;
+    const bytes = r.source!.size;
+    this.#ready.push({ r, bytes });
+    this.#readyBytes += bytes;
   }
 
   /** A file's priority changed (the store holds it): files not hashed yet follow it. */
@@ -100,9 +207,11 @@ export class HashPipeline {
       this.#waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     }
     this.#sorted = true;
+    this.#passUnhashed();
     while (this.#hashing < this.concurrency && this.#waiting.length > 0) {
       const batch = this.#takeBatch();
-      if (batch.length === 0) continue;
+      // Nothing left to hash, or the next file waits for the answer about its size.
+      if (batch.length === 0) break;
       this.#hashing++;
       void this.#hash(batch);
     }
@@ -119,11 +228,19 @@ export class HashPipeline {
         this.#waiting.shift();
         continue;
       }
+      const need = this.#need(r);
+      if (need === "wait") break; // its size's answer comes, then the pump takes it
+      if (need === "pass") {
+        this.#waiting.shift();
+        this.#readyUp(r);
+        continue;
+      }
       const size = r.source!.size;
       if (batch.length > 0 && bytes + size > HASH_BATCH_BYTES) break;
       this.#waiting.shift();
       batch.push(r);
       bytes += size;
+      this.#tookFirst = true;
     }
     if (batch.length > 0 && this.hasher.many) this.#batchFiles = Math.min(MAX_BATCH_FILES, this.#batchFiles * 2);
     return batch;
@@ -144,12 +261,7 @@ export class HashPipeline {
       // upload reports what is wrong with it. After destroy nothing is registered at all.
     } finally {
       this.#hashing--;
-      for (const r of batch) {
-        if (this.#skip(r)) continue;
-        const bytes = r.source!.size;
-        this.#ready.push({ r, bytes });
-        this.#readyBytes += bytes;
-      }
+      for (const r of batch) if (!this.#skip(r)) this.#readyUp(r);
       this.#pump();
     }
   }

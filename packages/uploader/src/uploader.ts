@@ -52,6 +52,13 @@ export type UploaderOptions = {
   hasher?: Hasher;
   /** Files hashed at once (default 1: strictly in send order, the first file hashed soonest). */
   hashConcurrency?: number;
+  /**
+   * Hash only files that could be duplicates: ask the server (`api.duplicateSizes`) which sizes its
+   * photos have, and register files of other sizes unhashed (hash-pipeline.ts). Off by default: a
+   * photo sent unhashed has no hash on the server until it is processed, so the same file sent again
+   * in that window is not answered as a duplicate (perf log section 25).
+   */
+  hashOnlyPossibleDuplicates?: boolean;
   /** How a selection is added in slices (add-slices.ts; defaults in constants.ts). */
   addSlices?: Partial<AddSlicePolicy>;
   /** Runs the later slices of a selection (default: defaultTaskScheduler; tests run them by hand). */

@@ -206,3 +206,58 @@ describe("engine: content-hash dedupe", () => {
     expect(state[c!]!.status).toBe("CANCELLED");
   });
 });
+
+describe("engine: hashing only files that could be duplicates (hashOnlyPossibleDuplicates)", () => {
+  /** The memory backend with the server's answer on sizes: the sizes of `librarySizes`. */
+  function sizesSetup(on: boolean, librarySizes: number[]) {
+    const backend = memoryBackend();
+    const asked: number[][] = [];
+    const hashed: string[] = [];
+    const hasher: Hasher = (source, signal) => {
+      hashed.push(source.name);
+      return inThreadHasher(source, signal);
+    };
+    const api = {
+      ...backend.api,
+      duplicateSizes: async (bytes: number[]) => {
+        asked.push(bytes);
+        return bytes.filter((b) => librarySizes.includes(b));
+      },
+    };
+    const uploader = uploaderOn(backend, { api, hasher, hashOnlyPossibleDuplicates: on });
+    const jobs = () =>
+      backend.calls
+        .filter((c) => c.name === "createJob")
+        .flatMap((c) => (c.args as { files: { sha256?: string; filename: string }[] }).files);
+    return { backend, uploader, asked, hashed, jobs };
+  }
+
+  it("is off unless asked for: every file hashed, the server never asked", async () => {
+    const { uploader, asked, hashed, jobs } = sizesSetup(false, []);
+    uploader.add([photo("a.jpg", 1, 1000), photo("b.jpg", 2, 2000)]);
+    await uploader.whenIdle();
+    expect(asked).toEqual([]);
+    expect(hashed).toEqual(["a.jpg", "b.jpg"]);
+    expect(jobs().every((f) => f.sha256)).toBe(true);
+  });
+
+  it("sends files of sizes no photo has unhashed, and still answers a file already in the library as a duplicate", async () => {
+    const { backend, uploader, asked, hashed, jobs } = sizesSetup(true, [3000]);
+    const known = photo("known.jpg", 3, 3000);
+    backend.library.set(sha(known), { photoId: "ph_known", inTrash: false });
+    const ids = uploader.add([photo("a.jpg", 1, 1000), photo("b.jpg", 2, 2000), known, photo("d.jpg", 4, 4000)]);
+    await uploader.whenIdle();
+    expect(asked).toEqual([[1000, 2000, 3000, 4000]]);
+    // The first file is hashed while the question is out; then only the one whose size the library has.
+    expect(hashed).toEqual(["a.jpg", "known.jpg"]);
+    // Files that need no hash are registered at once, before the first one's hash is in.
+    expect(
+      jobs()
+        .map((f) => `${f.filename}${f.sha256 ? " with its hash" : ""}`)
+        .sort(),
+    ).toEqual(["a.jpg with its hash", "b.jpg", "d.jpg", "known.jpg with its hash"]);
+    const files = uploader.store.getState().files;
+    expect(files[ids[2]!]!.duplicateOf).toMatchObject({ photoId: "ph_known" });
+    expect(files[ids[1]!]!.status).toBe("PROCESSING");
+  });
+});

@@ -94,6 +94,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     api,
     transport: createXhrTransport(),
     hasher: hashing?.hasher,
+    hashOnlyPossibleDuplicates: localSwitch("rapidphoto.hashOnlyPossibleDuplicates") === "on",
     addSlices: addSlicesOverride(),
     clock: options.clock,
   });
@@ -263,13 +264,20 @@ function toSource({ file, type }: AcceptedPhoto): UploadSource {
 
 /**
  * Content-hash dedupe is on unless turned off for this browser (`localStorage["rapidphoto.hashing"]
- * = "off"`): the browser benchmark measures the upload with and without it in the same run.
+ * = "off"`): the browser benchmark measures the upload with and without it in the same run. Hashing
+ * only the files that could be duplicates is off unless `localStorage["rapidphoto.hashOnlyPossibleDuplicates"]
+ * = "on"` (the engine's `hashOnlyPossibleDuplicates`: why it is off there).
  */
 function hashingEnabled(): boolean {
+  return localSwitch("rapidphoto.hashing") !== "off";
+}
+
+/** A switch this browser keeps in localStorage, or null (none, or storage blocked). */
+function localSwitch(key: string): string | null {
   try {
-    return globalThis.localStorage?.getItem("rapidphoto.hashing") !== "off";
+    return globalThis.localStorage?.getItem(key) ?? null;
   } catch {
-    return true;
+    return null;
   }
 }
 
