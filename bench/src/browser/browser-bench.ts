@@ -23,6 +23,7 @@ import {
   type ContenderName,
   uiContender,
   uiNoHashContender,
+  uiSizeCheckContender,
   uppyContender,
 } from "./contenders.js";
 import { heapKinds, takeHeapSnapshot } from "./heap-snapshot.js";
@@ -177,13 +178,14 @@ export async function pickContenders(names: string[] | undefined): Promise<Conte
   for (const name of wanted) {
     if (name === "ui") picked.push(uiContender);
     else if (name === "ui-nohash") picked.push(uiNoHashContender);
+    else if (name === "ui-sizecheck") picked.push(uiSizeCheckContender);
     else if (name === "bare") picked.push(bareContender);
     else if (name === "bare-busy") picked.push(bareBusyContender);
     else if (name === "uppy") {
       const uppy = await uppyContender();
       if (uppy) picked.push(uppy);
       else if (names?.length) throw new Error("--contender uppy: the Uppy packages are not installed in bench/");
-    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, bare, bare-busy, uppy`);
+    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, ui-sizecheck, bare, bare-busy, uppy`);
   }
   return picked;
 }

@@ -2,7 +2,7 @@ import { INPUT_PICKER_ONLY } from "@rapidphoto/server/testing/chromium";
 import type { Page } from "playwright-core";
 import { BARE_PAGE } from "./bare-page.js";
 
-export type ContenderName = "ui" | "ui-nohash" | "bare" | "bare-busy" | "uppy";
+export type ContenderName = "ui" | "ui-nohash" | "ui-sizecheck" | "bare" | "bare-busy" | "uppy";
 
 /** How the bench opens a contender's page and its file chooser. */
 export type Contender = {
@@ -48,6 +48,20 @@ export const uiNoHashContender: Contender = {
   showsCompleted: true,
   async open(page, origin) {
     await page.addInitScript({ content: `localStorage.setItem("rapidphoto.hashing", "off");` });
+    await uiContender.open(page, origin);
+  },
+  pick: uiContender.pick,
+};
+
+/**
+ * Our UI hashing only files that could be duplicates (the web app's `rapidphoto.hashOnlyPossibleDuplicates`
+ * switch, off by default): against `ui` on files of different sizes (100x2MB-sizes), what that saves.
+ */
+export const uiSizeCheckContender: Contender = {
+  name: "ui-sizecheck",
+  showsCompleted: true,
+  async open(page, origin) {
+    await page.addInitScript({ content: `localStorage.setItem("rapidphoto.hashOnlyPossibleDuplicates", "on");` });
     await uiContender.open(page, origin);
   },
   pick: uiContender.pick,

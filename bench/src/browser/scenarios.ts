@@ -18,6 +18,11 @@ export type Scenario = {
   maxRounds?: number;
   /** Only run when asked for by name. */
   optIn?: boolean;
+  /**
+   * Files of different sizes, within ± this share of `bytes` (0.25: 75–125 %), each size its own, as
+   * photos from a camera are; without it every file has exactly `bytes`.
+   */
+  sizeSpread?: number;
 };
 
 const MB = 1_000_000;
@@ -49,22 +54,46 @@ export const SCENARIOS: Scenario[] = [
     timeoutMs: 45 * 60_000,
     optIn: true,
   },
+  {
+    // 100x2MB with sizes as a camera's differ: what hashing only possible duplicates saves (every file
+    // of 100x2MB has one size, so every file would be hashed there).
+    name: "100x2MB-sizes",
+    count: 100,
+    bytes: 2 * MB,
+    width: 1600,
+    height: 1200,
+    batches: 1,
+    timeoutMs: 5 * 60_000,
+    optIn: true,
+    sizeSpread: 0.25,
+  },
 ];
+
+/** The size of file `index` of a scenario: its `bytes`, or spread over ± `sizeSpread`, distinct per file. */
+export function fileBytes(scenario: Scenario, index: number): number {
+  const spread = scenario.sizeSpread ?? 0;
+  if (spread === 0) return scenario.bytes;
+  // A fixed permutation of 0–999 (7,919 is prime to 1,000) spreads the sizes; + index keeps them distinct.
+  const share = ((index * 7_919) % 1_000) / 1_000;
+  return Math.round(scenario.bytes * (1 - spread + 2 * spread * share)) + index;
+}
 
 /**
  * Real JPEGs of the scenario's size (count × batches of them) in a temp folder kept between bench runs (generating 10,000
  * files takes a while); every file is distinct (the generator writes a random id into each).
  */
 export async function scenarioFiles(scenario: Scenario): Promise<string[]> {
-  const dir = path.join(tmpdir(), "rapidphoto-browser-bench-files", `${scenario.count}x${scenario.bytes}`);
+  const spread = scenario.sizeSpread ? `-spread${scenario.sizeSpread}` : "";
+  const dir = path.join(tmpdir(), "rapidphoto-browser-bench-files", `${scenario.count}x${scenario.bytes}${spread}`);
   await mkdir(dir, { recursive: true });
   // Distinct files for every batch: the server answers files already in the library as duplicates.
   const total = scenario.count * scenario.batches;
   const names = Array.from({ length: total }, (_, i) => `photo-${String(i + 1).padStart(5, "0")}.jpg`);
   const present = new Set(await readdir(dir));
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     if (present.has(name)) continue;
-    const bytes = await makeTestJpeg({ width: scenario.width, height: scenario.height, targetBytes: scenario.bytes });
+    const targetBytes = fileBytes(scenario, index);
+    const bytes = await makeTestJpeg({ width: scenario.width, height: scenario.height, targetBytes });
     // Written under a temporary name first, so a killed run never leaves a short file behind.
     const file = path.join(dir, name);
     await writeFile(`${file}.part`, bytes);
