@@ -105,16 +105,8 @@ export function createEngineParts(o: UploaderOptions, store: UploadStore, engine
     life: engine.life,
   };
   if (o.hasher) {
-    const api = o.api;
-    parts.hashing = new HashPipeline(
-      parts,
-      o.hasher,
-      (chunk) => jobs.registerNow(chunk),
-      o.hashConcurrency ?? 1,
-      o.hashOnlyPossibleDuplicates && api.duplicateSizes
-        ? (sizes, signal) => api.duplicateSizes!(sizes, signal)
-        : undefined,
-    );
+    const ask = o.hashOnlyPossibleDuplicates ? o.api.duplicateSizes?.bind(o.api) : undefined;
+    parts.hashing = new HashPipeline(parts, o.hasher, (chunk) => jobs.registerNow(chunk), o.hashConcurrency ?? 1, ask);
   }
   return parts;
 }
