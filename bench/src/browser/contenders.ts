@@ -39,33 +39,30 @@ export const uiContender: Contender = {
   pick: (page) => page.getByRole("button", { name: "Upload", exact: true }).click(),
 };
 
+/** Our UI with one of the web app's localStorage switches set for this browser before it loads. */
+function uiWithSwitch(name: ContenderName, key: string, value: string): Contender {
+  return {
+    name,
+    showsCompleted: true,
+    async open(page, origin) {
+      await page.addInitScript({ content: `localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(value)});` });
+      await uiContender.open(page, origin);
+    },
+    pick: uiContender.pick,
+  };
+}
+
 /**
  * Our UI with content hashing turned off for this browser (the web app's `rapidphoto.hashing` switch):
  * what hashing costs is `ui` against this, interleaved in the same run.
  */
-export const uiNoHashContender: Contender = {
-  name: "ui-nohash",
-  showsCompleted: true,
-  async open(page, origin) {
-    await page.addInitScript({ content: `localStorage.setItem("rapidphoto.hashing", "off");` });
-    await uiContender.open(page, origin);
-  },
-  pick: uiContender.pick,
-};
+export const uiNoHashContender = uiWithSwitch("ui-nohash", "rapidphoto.hashing", "off");
 
 /**
  * Our UI hashing only files that could be duplicates (the web app's `rapidphoto.hashOnlyPossibleDuplicates`
  * switch, off by default): against `ui` on files of different sizes (100x2MB-sizes), what that saves.
  */
-export const uiSizeCheckContender: Contender = {
-  name: "ui-sizecheck",
-  showsCompleted: true,
-  async open(page, origin) {
-    await page.addInitScript({ content: `localStorage.setItem("rapidphoto.hashOnlyPossibleDuplicates", "on");` });
-    await uiContender.open(page, origin);
-  },
-  pick: uiContender.pick,
-};
+export const uiSizeCheckContender = uiWithSwitch("ui-sizecheck", "rapidphoto.hashOnlyPossibleDuplicates", "on");
 
 export const bareContender: Contender = {
   name: "bare",
