@@ -263,6 +263,8 @@ describe("HashPipeline with a hasher that takes batches", () => {
  * was registered with its hash.
  */
 function sizeRig(sizes: number[]) {
+  const cancelled = new Set<string>();
+  const idle = { registrations: 0, check: () => {} };
   const records = sizes.map(
     (size, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size } as UploadSource }) as FileRecord,
   );
@@ -273,13 +275,14 @@ function sizeRig(sizes: number[]) {
   const pipeline = new HashPipeline(
     {
       writer: {
-        file: (id: string) => ({ priority: 0, status: "QUEUED", sha256: sha.get(id) ?? null }) as never,
+        file: (id: string) =>
+          ({ priority: 0, status: cancelled.has(id) ? "CANCELLED" : "QUEUED", sha256: sha.get(id) ?? null }) as never,
         patchFile: (id: string, patch: { sha256?: string }) => {
           if (patch.sha256) sha.set(id, patch.sha256);
         },
       },
       queue: { waitingCount: 0, limits: { maxActiveFiles: 3, maxRequests: 3 } },
-      idle: { registrations: 0, check: () => {} },
+      idle,
       life: new AbortController().signal,
     },
     async (source) => {
@@ -299,7 +302,7 @@ function sizeRig(sizes: number[]) {
   const settle = async () => {
     for (let i = 0; i < 5; i++) await tick();
   };
-  return { pipeline, records, hashed, jobs, questions, settle };
+  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle };
 }
 
 describe("HashPipeline asking which sizes could be duplicates", () => {
@@ -362,5 +365,21 @@ describe("HashPipeline asking which sizes could be duplicates", () => {
     await r.settle();
     expect(r.questions).toHaveLength(2);
     expect(r.hashed).toEqual(["1", "4", "5"]);
+  });
+
+  it("drops a file cancelled while it waited for its size's answer, and counts it settled", async () => {
+    const r = sizeRig([1_000, 2_000, 3_000]);
+    r.pipeline.add(r.records.slice(0, 1));
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    r.pipeline.add(r.records.slice(1));
+    await r.settle();
+    expect(r.idle.registrations).toBe(2); // both wait for the answer about their sizes
+    r.cancelled.add("2");
+    r.questions[1]!.answer.resolve([]);
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#", "3"]);
+    expect(r.hashed).toEqual(["1"]);
+    expect(r.idle.registrations).toBe(0);
   });
 });

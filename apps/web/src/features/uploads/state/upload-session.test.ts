@@ -69,6 +69,15 @@ function cancelling(target: { photoId: string } | { jobId: string }) {
   return outcome;
 }
 
+/** Lets time pass in steps of `stepMs` until the cancel has ended (at most a few steps past the engine's tries). */
+async function untilEnded(outcome: { done: boolean }, stepMs: number) {
+  for (let i = 0; i < DEFAULT_RETRY_ATTEMPTS + 2 && !outcome.done; i++) {
+    await settle();
+    clock.advance(stepMs);
+  }
+  await settle();
+}
+
 describe("cancelElsewhere (a photo or job another tab sends)", () => {
   it("tries again after the Retry-After of a 503 (a lost database race) and succeeds, with no error for the person", async () => {
     answers = [lostRace, photoCancelled];
@@ -120,11 +129,7 @@ describe("cancelElsewhere (a photo or job another tab sends)", () => {
   it("gives up after the engine's tries when the server stays busy, with the server's reason", async () => {
     answers = [lostRace];
     const outcome = cancelling({ jobId: JOB });
-    for (let i = 0; i < DEFAULT_RETRY_ATTEMPTS + 2 && !outcome.done; i++) {
-      await settle();
-      clock.advance(1_000);
-    }
-    await settle();
+    await untilEnded(outcome, 1_000);
     expect(calls).toHaveLength(DEFAULT_RETRY_ATTEMPTS);
     expect(outcome.error).toBeInstanceOf(ApiError);
     expect(outcome.error).toMatchObject({ status: 503, code: "DATABASE_CONFLICT" });
@@ -133,11 +138,7 @@ describe("cancelElsewhere (a photo or job another tab sends)", () => {
   it("gives up after the engine's tries when there is no connection at all", async () => {
     answers = [dropped];
     const outcome = cancelling({ photoId: PHOTO });
-    for (let i = 0; i < DEFAULT_RETRY_ATTEMPTS + 2 && !outcome.done; i++) {
-      await settle();
-      clock.advance(60_000);
-    }
-    await settle();
+    await untilEnded(outcome, 60_000);
     expect(calls).toHaveLength(DEFAULT_RETRY_ATTEMPTS);
     expect(outcome.error).toBeInstanceOf(NetworkError);
   });
