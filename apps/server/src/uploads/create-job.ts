@@ -14,6 +14,7 @@ import { newId } from "../ids.js";
 import { jobMessage } from "../photos/push-messages.js";
 import { originalKey } from "../photos/storage-keys.js";
 import { findKnownPhotos } from "./duplicates.js";
+import { hashStoredPhotos } from "./hash-stored-photos.js";
 import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
 
@@ -43,7 +44,7 @@ const NEW_PHOTO_COLUMNS = [
 /**
  * Creates a job and its photos, each with an upload item: a signed PUT URL, or a started multipart
  * upload. Files whose declared sha256 the user already has are answered in `duplicates` instead
- * (see duplicates.ts); when nothing is left to upload, no job is created.
+ * (see duplicates.ts and hash-stored-photos.ts); when nothing is left to upload, no job is created.
  */
 export async function createJob(
   ctx: UploadContext,
@@ -58,7 +59,11 @@ export async function createJob(
   const jobId = newId("job");
   const now = ctx.now();
   const declared = [...new Set(request.files.flatMap((f) => (f.sha256 ? [f.sha256] : [])))];
-  const known = await findKnownPhotos(db, userId, declared);
+  let known = await findKnownPhotos(db, userId, declared);
+  // A hashed file no photo answers may still be one stored unhashed and processing: hash those of
+  // its size and look again (hash-stored-photos.ts).
+  const unanswered = request.files.flatMap((f) => (f.sha256 && !known.has(f.sha256) ? [f.bytes] : []));
+  if ((await hashStoredPhotos(ctx, userId, unanswered)) > 0) known = await findKnownPhotos(db, userId, declared);
   const duplicates: DuplicateFile[] = [];
   // A file listed twice in one request is uploaded once; the repeat names the first copy's photo.
   const firstInRequest = new Map<string, string>();

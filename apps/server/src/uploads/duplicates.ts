@@ -9,7 +9,8 @@ export type KnownPhoto = { photoId: string; status: PhotoStatus; inTrash: boolea
  * The photos of `userId` a file can be answered as a duplicate of (see `findKnownPhotos` for why
  * these), narrowed by `hash` applied to the column each one's hash is in: the worker's checksum of
  * a COMPLETED photo, the declared sha256 of a PROCESSING one. Job creation and the size check
- * both read this one condition, so a size the check leaves out can never be answered a duplicate.
+ * both read this one condition (the size check adds the PROCESSING photos job creation can hash on
+ * demand), so a size the check leaves out can never be answered a duplicate.
  */
 export function duplicateSourceCondition(userId: string, hash: (column: Column) => SQL): SQL {
   // and() answers undefined only when given no conditions.
@@ -66,15 +67,22 @@ export async function findKnownPhotos(db: Db, userId: string, hashes: string[]):
 /**
  * Which of `sizes` some photo a duplicate could be answered with has (`DuplicateSizesRequest`):
  * distinct, ascending. A file of any other size cannot be a duplicate, so it need not be hashed.
+ * Those photos are `duplicateSourceCondition`'s with any hash, and the PROCESSING ones uploaded
+ * without a hash: job creation hashes their stored bytes when a hashed file of their size comes
+ * (hash-stored-photos.ts), so a file dropped again while its first copy processes is answered too.
  * Reads the (user_id, bytes) index, so it stays cheap in a large library.
  */
 export async function findDuplicateSizes(db: Db, userId: string, sizes: number[]): Promise<number[]> {
   const asked = [...new Set(sizes)];
   if (asked.length === 0) return [];
+  const stored = or(
+    duplicateSourceCondition(userId, isNotNull),
+    and(eq(photos.userId, userId), isNull(photos.purgingSince), eq(photos.status, "PROCESSING")),
+  );
   const rows = await db
     .selectDistinct({ bytes: photos.bytes })
     .from(photos)
-    .where(and(duplicateSourceCondition(userId, isNotNull), inArray(photos.bytes, asked)))
+    .where(and(stored, inArray(photos.bytes, asked)))
     .orderBy(asc(photos.bytes));
   return rows.map((row) => row.bytes);
 }
