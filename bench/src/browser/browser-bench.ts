@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- browser [--scenario NAME]… [--files N] [--rounds N] [--contender ui|ui-nohash|bare|bare-busy|uppy]… [--no-pin] [--report-only]`
+ * `npm run bench -- browser [--scenario NAME]… [--files N] [--rounds N] [--contender ui|ui-nohash|ui-hashall|bare|bare-busy|uppy]… [--no-pin] [--report-only]`
  *
  * Our web app against a bare page (and Uppy's Dashboard, when installed) in one headless Chromium,
  * each picking the same generated JPEGs through its own file chooser and uploading them to a fresh
@@ -22,8 +22,8 @@ import {
   type Contender,
   type ContenderName,
   uiContender,
+  uiHashAllContender,
   uiNoHashContender,
-  uiSizeCheckContender,
   uppyContender,
 } from "./contenders.js";
 import { heapKinds, takeHeapSnapshot } from "./heap-snapshot.js";
@@ -178,14 +178,14 @@ export async function pickContenders(names: string[] | undefined): Promise<Conte
   for (const name of wanted) {
     if (name === "ui") picked.push(uiContender);
     else if (name === "ui-nohash") picked.push(uiNoHashContender);
-    else if (name === "ui-sizecheck") picked.push(uiSizeCheckContender);
+    else if (name === "ui-hashall") picked.push(uiHashAllContender);
     else if (name === "bare") picked.push(bareContender);
     else if (name === "bare-busy") picked.push(bareBusyContender);
     else if (name === "uppy") {
       const uppy = await uppyContender();
       if (uppy) picked.push(uppy);
       else if (names?.length) throw new Error("--contender uppy: the Uppy packages are not installed in bench/");
-    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, ui-sizecheck, bare, bare-busy, uppy`);
+    } else throw new Error(`unknown contender ${name}: ui, ui-nohash, ui-hashall, bare, bare-busy, uppy`);
   }
   return picked;
 }

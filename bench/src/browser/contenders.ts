@@ -2,7 +2,7 @@ import { INPUT_PICKER_ONLY } from "@rapidphoto/server/testing/chromium";
 import type { Page } from "playwright-core";
 import { BARE_PAGE } from "./bare-page.js";
 
-export type ContenderName = "ui" | "ui-nohash" | "ui-sizecheck" | "bare" | "bare-busy" | "uppy";
+export type ContenderName = "ui" | "ui-nohash" | "ui-hashall" | "bare" | "bare-busy" | "uppy";
 
 /** How the bench opens a contender's page and its file chooser. */
 export type Contender = {
@@ -59,10 +59,11 @@ function uiWithSwitch(name: ContenderName, key: string, value: string): Contende
 export const uiNoHashContender = uiWithSwitch("ui-nohash", "rapidphoto.hashing", "off");
 
 /**
- * Our UI hashing only files that could be duplicates (the web app's `rapidphoto.hashOnlyPossibleDuplicates`
- * switch, off by default): against `ui` on files of different sizes (100x2MB-sizes), what that saves.
+ * Our UI hashing every file, not only those that could be duplicates (the web app's
+ * `rapidphoto.hashOnlyPossibleDuplicates` switch set off): what `ui` saves by asking the server's
+ * sizes first, interleaved in the same run.
  */
-export const uiSizeCheckContender = uiWithSwitch("ui-sizecheck", "rapidphoto.hashOnlyPossibleDuplicates", "on");
+export const uiHashAllContender = uiWithSwitch("ui-hashall", "rapidphoto.hashOnlyPossibleDuplicates", "off");
 
 export const bareContender: Contender = {
   name: "bare",

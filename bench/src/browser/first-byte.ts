@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N] [--contender ui|ui-nohash|bare]… [--settle MS] [--profile] [--no-pin]`
+ * `npm run bench -- first-byte [--scenario NAME] [--files N] [--rounds N] [--contender ui|ui-nohash|ui-hashall|bare]… [--settle MS] [--profile] [--no-pin]`
  *
  * Only the start of an upload: the same selection through each contender's own file chooser as the
  * browser bench makes it (fresh user per run, one fresh server, contenders interleaved), measured

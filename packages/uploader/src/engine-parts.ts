@@ -105,7 +105,7 @@ export function createEngineParts(o: UploaderOptions, store: UploadStore, engine
     life: engine.life,
   };
   if (o.hasher) {
-    const ask = o.hashOnlyPossibleDuplicates ? o.api.duplicateSizes?.bind(o.api) : undefined;
+    const ask = (o.hashOnlyPossibleDuplicates ?? true) ? o.api.duplicateSizes?.bind(o.api) : undefined;
     parts.hashing = new HashPipeline(parts, o.hasher, (chunk) => jobs.registerNow(chunk), o.hashConcurrency ?? 1, ask);
   }
   return parts;

@@ -54,9 +54,10 @@ export type UploaderOptions = {
   hashConcurrency?: number;
   /**
    * Hash only files that could be duplicates: ask the server (`api.duplicateSizes`) which sizes its
-   * photos have, and register files of other sizes unhashed (hash-pipeline.ts). Off by default: a
-   * photo sent unhashed has no hash on the server until it is processed, so the same file sent again
-   * in that window is not answered as a duplicate (perf log section 25).
+   * photos have, and register files of other sizes unhashed (hash-pipeline.ts). On by default when the
+   * api can ask; false hashes every file. A photo sent unhashed is hashed by the server itself when a
+   * file of its size is sent again while it still processes (the server's hash-stored-photos.ts), so
+   * duplicates are answered as when every file is hashed (perf log section 26).
    */
   hashOnlyPossibleDuplicates?: boolean;
   /** How a selection is added in slices (add-slices.ts; defaults in constants.ts). */

@@ -209,7 +209,7 @@ describe("engine: content-hash dedupe", () => {
 
 describe("engine: hashing only files that could be duplicates (hashOnlyPossibleDuplicates)", () => {
   /** The memory backend with the server's answer on sizes: the sizes of `librarySizes`. */
-  function sizesSetup(on: boolean, librarySizes: number[]) {
+  function sizesSetup(on: boolean | undefined, librarySizes: number[]) {
     const backend = memoryBackend();
     const asked: number[][] = [];
     const hashed: string[] = [];
@@ -224,7 +224,11 @@ describe("engine: hashing only files that could be duplicates (hashOnlyPossibleD
         return bytes.filter((b) => librarySizes.includes(b));
       },
     };
-    const uploader = uploaderOn(backend, { api, hasher, hashOnlyPossibleDuplicates: on });
+    const uploader = uploaderOn(backend, {
+      api,
+      hasher,
+      ...(on === undefined ? {} : { hashOnlyPossibleDuplicates: on }),
+    });
     const jobs = () =>
       backend.calls
         .filter((c) => c.name === "createJob")
@@ -232,7 +236,16 @@ describe("engine: hashing only files that could be duplicates (hashOnlyPossibleD
     return { backend, uploader, asked, hashed, jobs };
   }
 
-  it("is off unless asked for: every file hashed, the server never asked", async () => {
+  it("is on by default when the api can ask", async () => {
+    const { uploader, asked, hashed } = sizesSetup(undefined, []);
+    uploader.add([photo("a.jpg", 1, 1000), photo("b.jpg", 2, 2000)]);
+    await uploader.whenIdle();
+    expect(asked).toEqual([[1000, 2000]]);
+    // Only the first file, hashed while the question was out.
+    expect(hashed).toEqual(["a.jpg"]);
+  });
+
+  it("can be turned off: every file hashed, the server never asked", async () => {
     const { uploader, asked, hashed, jobs } = sizesSetup(false, []);
     uploader.add([photo("a.jpg", 1, 1000), photo("b.jpg", 2, 2000)]);
     await uploader.whenIdle();

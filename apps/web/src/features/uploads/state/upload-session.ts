@@ -94,7 +94,7 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     api,
     transport: createXhrTransport(),
     hasher: hashing?.hasher,
-    hashOnlyPossibleDuplicates: localSwitch("rapidphoto.hashOnlyPossibleDuplicates") === "on",
+    hashOnlyPossibleDuplicates: localSwitch("rapidphoto.hashOnlyPossibleDuplicates") !== "off",
     addSlices: addSlicesOverride(),
     clock: options.clock,
   });
@@ -264,9 +264,9 @@ function toSource({ file, type }: AcceptedPhoto): UploadSource {
 
 /**
  * Content-hash dedupe is on unless turned off for this browser (`localStorage["rapidphoto.hashing"]
- * = "off"`): the browser benchmark measures the upload with and without it in the same run. Hashing
- * only the files that could be duplicates is off unless `localStorage["rapidphoto.hashOnlyPossibleDuplicates"]
- * = "on"` (the engine's `hashOnlyPossibleDuplicates`: why it is off there).
+ * = "off"`): the browser benchmark measures the upload with and without it in the same run. Only the
+ * files that could be duplicates are hashed (the engine's `hashOnlyPossibleDuplicates`) unless
+ * `localStorage["rapidphoto.hashOnlyPossibleDuplicates"] = "off"`, which hashes every file.
  */
 function hashingEnabled(): boolean {
   return localSwitch("rapidphoto.hashing") !== "off";
