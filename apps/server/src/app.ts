@@ -105,6 +105,7 @@ async function registerEverything(app: FastifyInstance, config: Config, options:
     logger: app.log,
     onPhotosReady: () => app.processing?.wake(),
     maxFilesPerJob: config.maxFilesPerJob,
+    hashStoredMaxBytes: config.hashStoredMaxBytes,
     senderLeaseMs: config.senderLeaseMs,
   });
   const queries = createUploadQueries({ db: database.db });

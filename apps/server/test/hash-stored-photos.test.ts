@@ -156,6 +156,46 @@ for (const backend of backends) {
   });
 }
 
+describe("a re-drop while the first copies process unhashed, past the per-request reading budget", () => {
+  let server: TestServer;
+  const small = makeTestJpeg({ width: 40, height: 30 });
+  beforeAll(async () => {
+    // Room for the small photo's bytes only.
+    const budget = (await small).length;
+    server = await startTestServer({ env: { HASH_STORED_MAX_BYTES: String(budget) }, argv: ["--role=web"] });
+  }, 120_000);
+  afterAll(async () => server?.close());
+
+  it("hashes the smallest photos that fit and uploads the rest as new photos, left unhashed", async () => {
+    const alice = await server.register();
+    const files = [await makeTestJpeg({ width: 400, height: 300 }), await small];
+    const file = (bytes: Buffer, hashed: boolean) => ({
+      filename: "f.jpg",
+      mimeType: "image/jpeg",
+      bytes: bytes.length,
+      ...(hashed ? { sha256: sha256(bytes) } : {}),
+    });
+    const created = await server.api("POST", "/commands/upload-jobs", {
+      token: alice.token,
+      body: { files: files.map((f) => file(f, false)) },
+    });
+    for (const [i, item] of created.body.items.entries()) await uploadAndFinalize(server, alice.token, item, files[i]!);
+    const [largeId, smallId] = created.body.items.map((i: { photoId: string }) => i.photoId);
+
+    const again = await server.api("POST", "/commands/upload-jobs", {
+      token: alice.token,
+      body: { files: files.map((f) => file(f, true)) },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.duplicates.map((d: { index: number; photoId: string }) => [d.index, d.photoId])).toEqual([
+      [1, smallId],
+    ]);
+    expect(again.body.items).toHaveLength(1);
+    const rows = await server.app.database.db.select().from(photos).where(eq(photos.id, largeId));
+    expect(rows[0]?.declaredSha256).toBeNull();
+  });
+});
+
 describe("a re-drop while the first copy processes unhashed, with the worker running", () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -92,6 +92,17 @@ describe("configuration", () => {
     expect(problemsOf({ TRASH_RETENTION_DAYS: "forever" })[0]).toMatch(/^TRASH_RETENTION_DAYS=/);
   });
 
+  it("reads at most 1 GiB of stored photos per job creation to hash them, unless HASH_STORED_MAX_BYTES says otherwise", () => {
+    expect(loadConfig({}, []).hashStoredMaxBytes).toBe(1024 ** 3);
+    expect(loadConfig({ HASH_STORED_MAX_BYTES: "0" }, []).hashStoredMaxBytes).toBe(0);
+    expect(loadConfig({ HASH_STORED_MAX_BYTES: "5000000" }, []).hashStoredMaxBytes).toBe(5_000_000);
+    for (const bad of ["-1", "2.5", "lots"]) {
+      expect(problemsOf({ HASH_STORED_MAX_BYTES: bad }), bad).toEqual([
+        expect.stringMatching(/^HASH_STORED_MAX_BYTES=/),
+      ]);
+    }
+  });
+
   it("holds at most 1,000 files per upload job unless MAX_FILES_PER_JOB says fewer", () => {
     expect(loadConfig({}, []).maxFilesPerJob).toBe(1000);
     expect(loadConfig({ MAX_FILES_PER_JOB: "10" }, []).maxFilesPerJob).toBe(10);

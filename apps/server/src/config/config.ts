@@ -74,6 +74,16 @@ const EnvSchema = z.object({
     .min(1, { message: `must be between 1 and ${MAX_FILES_PER_JOB}` })
     .max(MAX_FILES_PER_JOB, { message: `must be between 1 and ${MAX_FILES_PER_JOB}` })
     .default(MAX_FILES_PER_JOB),
+  /**
+   * Bytes of stored photos one job creation reads at most to hash them on demand, when a file is
+   * dropped again while its first copy, sent unhashed, still processes (hash-stored-photos.ts); the
+   * files past it are uploaded as new photos. Bounds how long one request can keep reading. 0: never.
+   */
+  HASH_STORED_MAX_BYTES: z.coerce
+    .number({ message: "must be a number" })
+    .int({ message: "must be a whole number" })
+    .min(0, { message: "must be 0 or more" })
+    .default(1024 ** 3),
   /** Photos in Trash longer than this are deleted forever (originals and renditions). */
   TRASH_RETENTION_DAYS: z.coerce
     .number()
@@ -113,6 +123,7 @@ export type Config = {
   senderLeaseMs: number;
   trashRetentionMs: number;
   maxFilesPerJob: number;
+  hashStoredMaxBytes: number;
   role: Role;
 };
 
@@ -176,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     senderLeaseMs: e.SENDER_LEASE_SECONDS * 1000,
     trashRetentionMs: e.TRASH_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     maxFilesPerJob: e.MAX_FILES_PER_JOB,
+    hashStoredMaxBytes: e.HASH_STORED_MAX_BYTES,
     role,
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import pLimit from "p-limit";
 import { photos } from "../db/schema.js";
 import type { UploadContext } from "./upload-context.js";
@@ -23,21 +23,32 @@ const READS_AT_ONCE = 4;
  * The hash is written as the photo's declared sha256: it is what its stored bytes are (the worker
  * checks its own digest against it as against a client's), and a later job finds it without reading
  * again. A photo whose bytes cannot be read (cancelled or purged meanwhile, storage unreachable) is
- * left unhashed: the file is then uploaded again, as a new photo, and nothing is lost.
+ * left unhashed: the file is then uploaded again, as a new photo, and nothing is lost. So are photos
+ * past `ctx.hashStoredMaxBytes` read for one request (smallest first, so one huge photo does not keep
+ * many small ones from being answered): the request's time stays bounded whatever was stored.
  */
 export async function hashStoredPhotos(ctx: UploadContext, userId: string, sizes: number[]): Promise<number> {
   const { db, storage, logger } = ctx;
   if (sizes.length === 0) return 0;
   const unhashed = and(eq(photos.status, "PROCESSING"), isNull(photos.declaredSha256));
   const rows = await db
-    .select({ id: photos.id, storageKey: photos.storageKey })
+    .select({ id: photos.id, storageKey: photos.storageKey, bytes: photos.bytes })
     .from(photos)
     .where(
       and(eq(photos.userId, userId), inArray(photos.bytes, [...new Set(sizes)]), isNull(photos.purgingSince), unhashed),
+    )
+    .orderBy(asc(photos.bytes), asc(photos.id));
+  let budget = ctx.hashStoredMaxBytes;
+  const within = rows.filter((row) => (budget -= row.bytes) >= 0);
+  if (within.length < rows.length) {
+    logger.info(
+      { left: rows.length - within.length },
+      "stored photos past the per-request hashing budget left unhashed",
     );
+  }
   const limit = pLimit(READS_AT_ONCE);
   const hashed = await Promise.all(
-    rows.map((row) =>
+    within.map((row) =>
       limit(async () => {
         let sha256: string;
         try {

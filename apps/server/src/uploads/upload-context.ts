@@ -22,6 +22,8 @@ export type UploadServiceDeps = {
   senderLeaseMs?: number;
   /** Files one job may hold (config MAX_FILES_PER_JOB); the protocol's limit when unset. */
   maxFilesPerJob?: number;
+  /** Stored bytes one job creation reads at most to hash photos on demand (config HASH_STORED_MAX_BYTES; 1 GiB). */
+  hashStoredMaxBytes?: number;
   /** The clock for sender leases and expiry (tests inject one). */
   now?: () => Date;
 };
@@ -54,6 +56,7 @@ export function createUploadContext(deps: UploadServiceDeps) {
     ...deps,
     now,
     maxFilesPerJob: deps.maxFilesPerJob ?? MAX_FILES_PER_JOB,
+    hashStoredMaxBytes: deps.hashStoredMaxBytes ?? 1024 ** 3,
     partTtl,
     /** The sender lease a call from the sending client sets. */
     leaseUntil: () => new Date(now().getTime() + senderLeaseMs),
