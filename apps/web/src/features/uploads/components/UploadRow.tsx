@@ -11,6 +11,7 @@ import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/local-panel";
+import { finishedBeforeCancel } from "../state/panel-actions";
 import { remoteRowKey } from "../state/panel-rows";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
@@ -192,7 +193,9 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
     try {
       await session.cancelElsewhere({ photoId });
     } catch (error) {
-      toast.error(`Couldn't cancel ${photo.filename}`, { description: (error as Error).message });
+      if (finishedBeforeCancel(error))
+        toast(`${photo.filename} had already finished`, { description: (error as Error).message });
+      else toast.error(`Couldn't cancel ${photo.filename}`, { description: (error as Error).message });
     } finally {
       setCancelling(false);
     }

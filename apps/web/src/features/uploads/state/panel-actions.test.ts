@@ -1,8 +1,8 @@
-import type { FileState, UploadState } from "@rapidphoto/uploader";
+import { ApiError, type FileState, type UploadState } from "@rapidphoto/uploader";
 import { fileState, uploadState } from "@rapidphoto/uploader/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createStore } from "zustand/vanilla";
-import { clearCompleted } from "./panel-actions";
+import { cancelAll, clearCompleted } from "./panel-actions";
 import type { RemoteRow } from "./panel-rows";
 import { uploadPanelStore } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
@@ -59,5 +59,37 @@ describe("clearCompleted", () => {
 
     expect(uploadPanelStore.getState().dismissedJobs).toEqual([]);
     expect(uploadPanelStore.getState().clearedPhotos).toEqual([]);
+  });
+});
+
+describe("cancelAll", () => {
+  /** A session whose own cancel resolves and whose server cancels answer as `answer` says per job. */
+  function cancelling(answer: (jobId: string) => Promise<void>) {
+    const cancel = vi.fn(async () => {});
+    const cancelElsewhere = vi.fn((target: { jobId: string }) => answer(target.jobId));
+    return { session: { cancel, cancelElsewhere } as unknown as UploadSession, cancel, cancelElsewhere };
+  }
+  const remote = [row("p1", "job_a", "UPLOADING"), row("p2", "job_a", "QUEUED"), row("p3", "job_b", "PROCESSING")];
+
+  it("cancels this tab's files and each unfinished job elsewhere once", async () => {
+    const { session, cancel, cancelElsewhere } = cancelling(async () => {});
+    await cancelAll(session, [...remote, row("p4", "job_c", "COMPLETED")]);
+    expect(cancel).toHaveBeenCalledOnce();
+    expect(cancelElsewhere.mock.calls.map(([t]) => t.jobId).sort()).toEqual(["job_a", "job_b"]);
+  });
+
+  it("counts a job that finished meanwhile (409) as nothing left to cancel, not a failure", async () => {
+    const { session } = cancelling(async (jobId) => {
+      if (jobId === "job_b")
+        throw new ApiError(409, "ILLEGAL_TRANSITION", "Every photo in this job has already finished.");
+    });
+    await expect(cancelAll(session, remote)).resolves.toBeUndefined();
+  });
+
+  it("fails when the server could not cancel a job for another reason", async () => {
+    const { session } = cancelling(async (jobId) => {
+      if (jobId === "job_b") throw new ApiError(500, "INTERNAL", "Something broke.");
+    });
+    await expect(cancelAll(session, remote)).rejects.toMatchObject({ status: 500 });
   });
 });

@@ -1,4 +1,5 @@
 import { isTerminalPhoto } from "@rapidphoto/protocol";
+import { isApiError } from "@/lib/api/client";
 import { type RemoteRow, remoteRowKey } from "./panel-rows";
 import { clearPhotosForGood, clearRows, dismissJobs } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
@@ -8,11 +9,24 @@ import type { UploadSession } from "./upload-session";
  * the server (cancel) or only out of sight (clear), since this tab has no file for them.
  */
 
+/**
+ * The server's answer to cancelling what finished meanwhile (409: completed, failed or cancelled by
+ * then; its row follows from the live status): nothing is left to cancel, which is not a failure.
+ */
+export function finishedBeforeCancel(error: unknown): boolean {
+  return isApiError(error) && error.status === 409;
+}
+
 /** Cancels every unfinished file: this tab's in the engine, other tabs' jobs on the server. */
 export async function cancelAll(session: UploadSession, remote: Iterable<RemoteRow>): Promise<void> {
   const jobs = new Set<string>();
   for (const row of remote) if (!isTerminalPhoto(row.status)) jobs.add(row.jobId);
-  await Promise.all([session.cancel(), ...[...jobs].map((jobId) => session.cancelElsewhere({ jobId }))]);
+  const elsewhere = [...jobs].map((jobId) =>
+    session.cancelElsewhere({ jobId }).catch((error: unknown) => {
+      if (!finishedBeforeCancel(error)) throw error;
+    }),
+  );
+  await Promise.all([session.cancel(), ...elsewhere]);
 }
 
 /**
