@@ -4,15 +4,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PhotoRow, photos } from "../src/db/schema.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
-
-const backends = [
-  { name: "PGlite", database: async () => null },
-  {
-    name: "PostgreSQL",
-    database: async () => ((await postgresAvailable()) ? await createTempPostgresDatabase() : undefined),
-  },
-] as const;
+import { DATABASE_BACKENDS } from "../testing/services.js";
 
 type User = { token: string; userId: string };
 /** A photo set straight into one state, with a size and a sha256 no other fixture has. */
@@ -42,7 +34,7 @@ const STATES: { name: string; declared: boolean; patch: Partial<PhotoRow>; count
   },
 ];
 
-for (const backend of backends) {
+for (const backend of DATABASE_BACKENDS) {
   describe(`POST /queries/duplicate-sizes (${backend.name})`, () => {
     let server: TestServer | undefined;
     let drop: (() => Promise<void>) | undefined;

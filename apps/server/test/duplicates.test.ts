@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos, uploadJobs } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
+import { DATABASE_BACKENDS } from "../testing/services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -16,15 +16,7 @@ const jpegFile = (filename: string, bytes: Buffer, clientId?: string) => ({
   ...(clientId ? { clientId } : {}),
 });
 
-const backends = [
-  { name: "PGlite", database: async () => null },
-  {
-    name: "PostgreSQL",
-    database: async () => ((await postgresAvailable()) ? await createTempPostgresDatabase() : undefined),
-  },
-] as const;
-
-for (const backend of backends) {
+for (const backend of DATABASE_BACKENDS) {
   describe(`content-hash dedupe (${backend.name})`, () => {
     let server: TestServer | undefined;
     let drop: (() => Promise<void>) | undefined;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photos } from "../src/db/schema.js";
 import { makeTestJpeg } from "../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../testing/index.js";
-import { createTempPostgresDatabase, postgresAvailable } from "../testing/services.js";
+import { DATABASE_BACKENDS } from "../testing/services.js";
 import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 
 // A file dropped again while its first copy, uploaded without a hash, still processes: job creation
@@ -13,15 +13,7 @@ import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 type User = { token: string; userId: string };
 
-const backends = [
-  { name: "PGlite", database: async () => null },
-  {
-    name: "PostgreSQL",
-    database: async () => ((await postgresAvailable()) ? await createTempPostgresDatabase() : undefined),
-  },
-] as const;
-
-for (const backend of backends) {
+for (const backend of DATABASE_BACKENDS) {
   describe(`a re-drop while the first copy processes unhashed (${backend.name})`, () => {
     let server: TestServer | undefined;
     let drop: (() => Promise<void>) | undefined;

@@ -57,3 +57,16 @@ export async function createTempPostgresDatabase(): Promise<{ url: string; drop(
     },
   };
 }
+
+/**
+ * The databases a test file runs its suite against: the embedded PGlite (`database()` gives null:
+ * the server's default), and a fresh PostgreSQL database (undefined when PostgreSQL is missing
+ * outside CI, where the suite then skips; `postgresAvailable` fails it under CI).
+ */
+export const DATABASE_BACKENDS = [
+  { name: "PGlite", database: async () => null },
+  {
+    name: "PostgreSQL",
+    database: async () => ((await postgresAvailable()) ? await createTempPostgresDatabase() : undefined),
+  },
+] as const;
