@@ -38,8 +38,14 @@ export async function hashStoredPhotos(ctx: UploadContext, userId: string, sizes
       and(eq(photos.userId, userId), inArray(photos.bytes, [...new Set(sizes)]), isNull(photos.purgingSince), unhashed),
     )
     .orderBy(asc(photos.bytes), asc(photos.id));
-  let budget = ctx.hashStoredMaxBytes;
-  const within = rows.filter((row) => (budget -= row.bytes) >= 0);
+  // Smallest first, as many as fit (rows are ascending by size, so the first that does not fit ends it).
+  const within: typeof rows = [];
+  let read = 0;
+  for (const row of rows) {
+    read += row.bytes;
+    if (read > ctx.hashStoredMaxBytes) break;
+    within.push(row);
+  }
   if (within.length < rows.length) {
     logger.info(
       { left: rows.length - within.length },
