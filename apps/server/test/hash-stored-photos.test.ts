@@ -13,6 +13,16 @@ import { uploadAndFinalize, waitForJob } from "./upload-client.js";
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 type User = { token: string; userId: string };
 
+/** A file of a job creation request: `bytes`' size, with its sha256 when `hashed`. */
+const file = (bytes: Buffer, hashed: boolean) => ({
+  filename: "holiday.jpg",
+  mimeType: "image/jpeg",
+  bytes: bytes.length,
+  ...(hashed ? { sha256: sha256(bytes) } : {}),
+});
+const createJob = (server: TestServer, user: User, files: unknown[]) =>
+  server.api("POST", "/commands/upload-jobs", { token: user.token, body: { files } });
+
 for (const backend of DATABASE_BACKENDS) {
   describe(`a re-drop while the first copy processes unhashed (${backend.name})`, () => {
     let server: TestServer | undefined;
@@ -32,14 +42,6 @@ for (const backend of DATABASE_BACKENDS) {
     });
 
     const s = () => server as TestServer;
-    const createJob = (user: User, files: unknown[]) =>
-      s().api("POST", "/commands/upload-jobs", { token: user.token, body: { files } });
-    const file = (bytes: Buffer, hashed: boolean) => ({
-      filename: "holiday.jpg",
-      mimeType: "image/jpeg",
-      bytes: bytes.length,
-      ...(hashed ? { sha256: sha256(bytes) } : {}),
-    });
     const row = async (photoId: string) =>
       (await s().app.database.db.select().from(photos).where(eq(photos.id, photoId)))[0];
 
@@ -47,7 +49,7 @@ for (const backend of DATABASE_BACKENDS) {
     async function storedUnhashed(user: User): Promise<{ bytes: Buffer; photoId: string }> {
       width += 8;
       const bytes = await makeTestJpeg({ width, height: 32 });
-      const created = await createJob(user, [file(bytes, false)]);
+      const created = await createJob(s(), user, [file(bytes, false)]);
       expect(created.status).toBe(201);
       const item = created.body.items[0];
       await uploadAndFinalize(s(), user.token, item, bytes);
@@ -71,7 +73,7 @@ for (const backend of DATABASE_BACKENDS) {
       });
       expect(sizes.body).toEqual({ bytes: [first.bytes.length] });
 
-      const again = await createJob(alice, [{ ...file(first.bytes, true), clientId: "c-again" }]);
+      const again = await createJob(s(), alice, [{ ...file(first.bytes, true), clientId: "c-again" }]);
       expect(again.status).toBe(201);
       expect(again.body).toEqual({
         jobId: null,
@@ -81,7 +83,7 @@ for (const backend of DATABASE_BACKENDS) {
       // The hash is kept: a third drop is answered from it, without reading the bytes again.
       expect((await row(first.photoId))?.declaredSha256).toBe(sha256(first.bytes));
       await s().app.storage.delete((await row(first.photoId))?.storageKey as string);
-      const third = await createJob(alice, [file(first.bytes, true)]);
+      const third = await createJob(s(), alice, [file(first.bytes, true)]);
       expect(third.body.duplicates.map((d: { photoId: string }) => d.photoId)).toEqual([first.photoId]);
     });
 
@@ -91,7 +93,7 @@ for (const backend of DATABASE_BACKENDS) {
       const first = await storedUnhashed(alice);
       const other = Buffer.from(first.bytes);
       other.writeUInt8(other.readUInt8(other.length - 3) ^ 0xff, other.length - 3); // same size, other content
-      const res = await createJob(alice, [file(other, true)]);
+      const res = await createJob(s(), alice, [file(other, true)]);
       expect(res.status).toBe(201);
       expect(res.body.duplicates).toEqual([]);
       expect(res.body.items).toHaveLength(1);
@@ -106,7 +108,7 @@ for (const backend of DATABASE_BACKENDS) {
       const alice = await s().register();
       const first = await storedUnhashed(alice);
       await s().app.storage.delete((await row(first.photoId))?.storageKey as string);
-      const res = await createJob(alice, [file(first.bytes, true)]);
+      const res = await createJob(s(), alice, [file(first.bytes, true)]);
       expect(res.status).toBe(201);
       expect(res.body.duplicates).toEqual([]);
       expect(res.body.items).toHaveLength(1);
@@ -123,7 +125,7 @@ for (const backend of DATABASE_BACKENDS) {
         body: { bytes: [bobs.bytes.length] },
       });
       expect(sizes.body).toEqual({ bytes: [] });
-      const res = await createJob(alice, [file(bobs.bytes, true)]);
+      const res = await createJob(s(), alice, [file(bobs.bytes, true)]);
       expect(res.body.duplicates).toEqual([]);
       expect(res.body.items).toHaveLength(1);
       expect((await row(bobs.photoId))?.declaredSha256).toBeNull();
@@ -133,14 +135,14 @@ for (const backend of DATABASE_BACKENDS) {
       if (!server) skip();
       const alice = await s().register();
       const bytes = await makeTestJpeg({ width: 200, height: 20 });
-      const waiting = await createJob(alice, [file(bytes, false)]);
+      const waiting = await createJob(s(), alice, [file(bytes, false)]);
       const failed = await storedUnhashed(alice);
       await s().app.database.db.update(photos).set({ status: "FAILED" }).where(eq(photos.id, failed.photoId));
       for (const [photoId, content] of [
         [waiting.body.items[0].photoId as string, bytes],
         [failed.photoId, failed.bytes],
       ] as const) {
-        const res = await createJob(alice, [file(content, true)]);
+        const res = await createJob(s(), alice, [file(content, true)]);
         expect(res.body.duplicates).toEqual([]);
         expect((await row(photoId))?.declaredSha256).toBeNull();
       }
@@ -161,23 +163,19 @@ describe("a re-drop while the first copies process unhashed, past the per-reques
   it("hashes the smallest photos that fit and uploads the rest as new photos, left unhashed", async () => {
     const alice = await server.register();
     const files = [await makeTestJpeg({ width: 400, height: 300 }), await small];
-    const file = (bytes: Buffer, hashed: boolean) => ({
-      filename: "f.jpg",
-      mimeType: "image/jpeg",
-      bytes: bytes.length,
-      ...(hashed ? { sha256: sha256(bytes) } : {}),
-    });
-    const created = await server.api("POST", "/commands/upload-jobs", {
-      token: alice.token,
-      body: { files: files.map((f) => file(f, false)) },
-    });
+    const created = await createJob(
+      server,
+      alice,
+      files.map((f) => file(f, false)),
+    );
     for (const [i, item] of created.body.items.entries()) await uploadAndFinalize(server, alice.token, item, files[i]!);
     const [largeId, smallId] = created.body.items.map((i: { photoId: string }) => i.photoId);
 
-    const again = await server.api("POST", "/commands/upload-jobs", {
-      token: alice.token,
-      body: { files: files.map((f) => file(f, true)) },
-    });
+    const again = await createJob(
+      server,
+      alice,
+      files.map((f) => file(f, true)),
+    );
     expect(again.status).toBe(201);
     expect(again.body.duplicates.map((d: { index: number; photoId: string }) => [d.index, d.photoId])).toEqual([
       [1, smallId],
@@ -198,20 +196,11 @@ describe("a re-drop while the first copy processes unhashed, with the worker run
   it("names the same photo whether the worker or the re-drop hashes it first, and the photo completes", async () => {
     const alice = await server.register();
     const bytes = await makeTestJpeg({ width: 96, height: 64 });
-    const files = (hashed: boolean) => [
-      { filename: "a.jpg", mimeType: "image/jpeg", bytes: bytes.length, ...(hashed ? { sha256: sha256(bytes) } : {}) },
-    ];
-    const created = await server.api("POST", "/commands/upload-jobs", {
-      token: alice.token,
-      body: { files: files(false) },
-    });
+    const created = await createJob(server, alice, [file(bytes, false)]);
     const item = created.body.items[0];
     await uploadAndFinalize(server, alice.token, item, bytes);
     // Racing the worker: the photo may be PROCESSING or already COMPLETED here; either answers.
-    const again = await server.api("POST", "/commands/upload-jobs", {
-      token: alice.token,
-      body: { files: files(true) },
-    });
+    const again = await createJob(server, alice, [file(bytes, true)]);
     expect(again.body.jobId).toBeNull();
     expect(again.body.duplicates.map((d: { photoId: string }) => d.photoId)).toEqual([item.photoId]);
     // The worker's own digest agrees with a hash job creation wrote: the photo completes.

@@ -9,6 +9,9 @@ const port = z.coerce
   .min(0, { message: "must be between 0 and 65535" })
   .max(65535, { message: "must be between 0 and 65535" });
 
+/** Stored bytes one job creation reads at most to hash photos on demand (HASH_STORED_MAX_BYTES): 1 GiB. */
+export const DEFAULT_HASH_STORED_MAX_BYTES = 1024 ** 3;
+
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const urlWithProtocols = (protocols: string[], hint: string) =>
@@ -83,7 +86,7 @@ const EnvSchema = z.object({
     .number({ message: "must be a number" })
     .int({ message: "must be a whole number" })
     .min(0, { message: "must be 0 or more" })
-    .default(1024 ** 3),
+    .default(DEFAULT_HASH_STORED_MAX_BYTES),
   /** Photos in Trash longer than this are deleted forever (originals and renditions). */
   TRASH_RETENTION_DAYS: z.coerce
     .number()

@@ -65,6 +65,19 @@ export async function findKnownPhotos(db: Db, userId: string, hashes: string[]):
 }
 
 /**
+ * The photos of `userId` job creation can give a hash on demand (hash-stored-photos.ts): stored and
+ * still processing, uploaded without a declared hash, not being deleted forever.
+ */
+export function hashableOnDemandCondition(userId: string): SQL {
+  return and(
+    eq(photos.userId, userId),
+    isNull(photos.purgingSince),
+    eq(photos.status, "PROCESSING"),
+    isNull(photos.declaredSha256),
+  ) as SQL;
+}
+
+/**
  * Which of `sizes` some photo a duplicate could be answered with has (`DuplicateSizesRequest`):
  * distinct, ascending. A file of any other size cannot be a duplicate, so it need not be hashed.
  * Those photos are `duplicateSourceCondition`'s with any hash, and the PROCESSING ones uploaded
@@ -75,10 +88,7 @@ export async function findKnownPhotos(db: Db, userId: string, hashes: string[]):
 export async function findDuplicateSizes(db: Db, userId: string, sizes: number[]): Promise<number[]> {
   const asked = [...new Set(sizes)];
   if (asked.length === 0) return [];
-  const stored = or(
-    duplicateSourceCondition(userId, isNotNull),
-    and(eq(photos.userId, userId), isNull(photos.purgingSince), eq(photos.status, "PROCESSING")),
-  );
+  const stored = or(duplicateSourceCondition(userId, isNotNull), hashableOnDemandCondition(userId));
   const rows = await db
     .selectDistinct({ bytes: photos.bytes })
     .from(photos)

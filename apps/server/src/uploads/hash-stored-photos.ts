@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import pLimit from "p-limit";
 import { photos } from "../db/schema.js";
+import { hashableOnDemandCondition } from "./duplicates.js";
 import type { UploadContext } from "./upload-context.js";
 
 // Stored photos read at once for one job creation: enough to overlap storage's latency, few enough
@@ -29,14 +30,12 @@ const READS_AT_ONCE = 4;
  */
 export async function hashStoredPhotos(ctx: UploadContext, userId: string, sizes: number[]): Promise<number> {
   const { db, storage, logger } = ctx;
-  if (sizes.length === 0) return 0;
-  const unhashed = and(eq(photos.status, "PROCESSING"), isNull(photos.declaredSha256));
+  if (sizes.length === 0 || ctx.hashStoredMaxBytes === 0) return 0;
+  const hashable = hashableOnDemandCondition(userId);
   const rows = await db
     .select({ id: photos.id, storageKey: photos.storageKey, bytes: photos.bytes })
     .from(photos)
-    .where(
-      and(eq(photos.userId, userId), inArray(photos.bytes, [...new Set(sizes)]), isNull(photos.purgingSince), unhashed),
-    )
+    .where(and(hashable, inArray(photos.bytes, [...new Set(sizes)])))
     .orderBy(asc(photos.bytes), asc(photos.id));
   // Smallest first, as many as fit (rows are ascending by size, so the first that does not fit ends it).
   const within: typeof rows = [];
@@ -73,7 +72,7 @@ export async function hashStoredPhotos(ctx: UploadContext, userId: string, sizes
         const updated = await db
           .update(photos)
           .set({ declaredSha256: sha256 })
-          .where(and(eq(photos.id, row.id), unhashed))
+          .where(and(eq(photos.id, row.id), hashable))
           .returning({ id: photos.id });
         return updated.length;
       }),

@@ -2,6 +2,7 @@ import { type JobEvent, MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { and, eq } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import pLimit from "p-limit";
+import { DEFAULT_HASH_STORED_MAX_BYTES } from "../config/config.js";
 import type { Db } from "../db/database.js";
 import { type JobRow, type PhotoRow, photos, uploadJobs } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
@@ -22,7 +23,7 @@ export type UploadServiceDeps = {
   senderLeaseMs?: number;
   /** Files one job may hold (config MAX_FILES_PER_JOB); the protocol's limit when unset. */
   maxFilesPerJob?: number;
-  /** Stored bytes one job creation reads at most to hash photos on demand (config HASH_STORED_MAX_BYTES; 1 GiB). */
+  /** Stored bytes one job creation reads at most to hash photos on demand (config HASH_STORED_MAX_BYTES). */
   hashStoredMaxBytes?: number;
   /** The clock for sender leases and expiry (tests inject one). */
   now?: () => Date;
@@ -56,7 +57,7 @@ export function createUploadContext(deps: UploadServiceDeps) {
     ...deps,
     now,
     maxFilesPerJob: deps.maxFilesPerJob ?? MAX_FILES_PER_JOB,
-    hashStoredMaxBytes: deps.hashStoredMaxBytes ?? 1024 ** 3,
+    hashStoredMaxBytes: deps.hashStoredMaxBytes ?? DEFAULT_HASH_STORED_MAX_BYTES,
     partTtl,
     /** The sender lease a call from the sending client sets. */
     leaseUntil: () => new Date(now().getTime() + senderLeaseMs),
