@@ -11,7 +11,7 @@ import { formatBytes, formatPercent } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/local-panel";
-import { finishedBeforeCancel } from "../state/panel-actions";
+import { cancelFailureNotice } from "../state/panel-actions";
 import { remoteRowKey } from "../state/panel-rows";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
@@ -193,9 +193,8 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
     try {
       await session.cancelElsewhere({ photoId });
     } catch (error) {
-      if (finishedBeforeCancel(error))
-        toast(`${photo.filename} had already finished`, { description: (error as Error).message });
-      else toast.error(`Couldn't cancel ${photo.filename}`, { description: (error as Error).message });
+      const notice = cancelFailureNotice(photo.filename, error);
+      (notice.tone === "info" ? toast : toast.error)(notice.title, { description: notice.description });
     } finally {
       setCancelling(false);
     }

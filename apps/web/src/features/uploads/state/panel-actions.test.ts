@@ -2,7 +2,7 @@ import { ApiError, type FileState, type UploadState } from "@rapidphoto/uploader
 import { fileState, uploadState } from "@rapidphoto/uploader/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createStore } from "zustand/vanilla";
-import { cancelAll, clearCompleted } from "./panel-actions";
+import { cancelAll, cancelFailureNotice, clearCompleted } from "./panel-actions";
 import type { RemoteRow } from "./panel-rows";
 import { uploadPanelStore } from "./upload-panel-store";
 import type { UploadSession } from "./upload-session";
@@ -91,5 +91,24 @@ describe("cancelAll", () => {
       if (jobId === "job_b") throw new ApiError(500, "INTERNAL", "Something broke.");
     });
     await expect(cancelAll(session, remote)).rejects.toMatchObject({ status: 500 });
+  });
+});
+
+describe("cancelFailureNotice", () => {
+  it("says a photo that finished meanwhile (409) had already finished, as a notice", () => {
+    const error = new ApiError(409, "ILLEGAL_TRANSITION", "The photo is COMPLETED and cannot become CANCELLED.");
+    expect(cancelFailureNotice("beach.jpg", error)).toEqual({
+      tone: "info",
+      title: "beach.jpg had already finished",
+      description: "The photo is COMPLETED and cannot become CANCELLED.",
+    });
+  });
+
+  it("reports any other failure as an error", () => {
+    expect(cancelFailureNotice("beach.jpg", new ApiError(503, "STORAGE_UNAVAILABLE", "Storage is down."))).toEqual({
+      tone: "error",
+      title: "Couldn't cancel beach.jpg",
+      description: "Storage is down.",
+    });
   });
 });

@@ -17,6 +17,20 @@ export function finishedBeforeCancel(error: unknown): boolean {
   return isApiError(error) && error.status === 409;
 }
 
+/**
+ * What a row says when cancelling a photo sent from elsewhere failed: a notice when it had already
+ * finished (`finishedBeforeCancel`), an error otherwise; the server's words either way.
+ */
+export function cancelFailureNotice(
+  filename: string,
+  error: unknown,
+): { tone: "info" | "error"; title: string; description: string } {
+  const description = error instanceof Error ? error.message : String(error);
+  return finishedBeforeCancel(error)
+    ? { tone: "info", title: `${filename} had already finished`, description }
+    : { tone: "error", title: `Couldn't cancel ${filename}`, description };
+}
+
 /** Cancels every unfinished file: this tab's in the engine, other tabs' jobs on the server. */
 export async function cancelAll(session: UploadSession, remote: Iterable<RemoteRow>): Promise<void> {
   const jobs = new Set<string>();
