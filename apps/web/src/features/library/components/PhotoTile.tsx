@@ -22,7 +22,7 @@ type TileProps = {
 export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, onOpen, onToggle }: TileProps) {
   // Kept from fetch to fetch while still good (thumbnail-urls.ts), so a refetch does not reload the
   // image; one arriving while the tile is drawn shows once decoded, with the others arriving with it.
-  const { url, decoded } = useArrivingThumbnail(photo.thumbnailUrl);
+  const { url, decoded } = useArrivingThumbnail(photo.photoId, photo.thumbnailUrl);
   return (
     <div
       data-testid="photo-tile"

@@ -5,6 +5,7 @@ import { photoChanges } from "@/lib/api/photos";
 import { useSession } from "@/lib/session/session-store";
 import { fetchPhotoPage, fetchPhotosByIds, libraryKeys, type PhotoListParams } from "../api/library-api";
 import { patchPages } from "../state/patch-pages";
+import { thumbnailArrivals } from "../state/thumbnail-arrivals";
 import { keepThumbnails } from "../state/thumbnail-urls";
 
 type Pages = InfiniteData<PhotoListResponse, string | undefined>;
@@ -46,7 +47,10 @@ export function usePhotoList(params: PhotoListParams) {
 
 /**
  * While uploads complete, fetch only the photos announced as changed and fold them into the pages
- * already loaded (a 10,000-photo library is not fetched again page by page every second).
+ * already loaded (a 10,000-photo library is not fetched again page by page every second). The
+ * thumbnails of the photos drawn on screen are decoded before the patch lands (thumbnail-arrivals.ts),
+ * so their tiles change once; patches land one after another, in the order announced, so a slow
+ * thumbnail never lets an older answer overwrite a newer one.
  */
 function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
   const queryClient = useQueryClient();
@@ -55,7 +59,9 @@ function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
     if (!token) return;
     const list = { view, sort, ...(q ? { q } : {}) };
     const key = libraryKeys.list(list);
-    return photoChanges.subscribe(async (photoIds) => {
+    let stopped = false;
+    let landed: Promise<void> = Promise.resolve();
+    const patch = async (photoIds: readonly string[]) => {
       // One walk of the query cache for the lot: a call per photo walked it once per photo (twice, with
       // the refetch of active queries each call starts), every second while uploads complete.
       const changed = new Set(photoIds);
@@ -64,16 +70,35 @@ function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
       for (let i = 0; i < photoIds.length; i += MAX_IDS_PER_QUERY) {
         const chunk = photoIds.slice(i, i + MAX_IDS_PER_QUERY);
         const fresh = await fetchPhotosByIds(token, list, chunk).catch(() => null);
+        if (stopped) return;
         if (!fresh) {
           void queryClient.invalidateQueries({ queryKey: key });
           return;
         }
+        await thumbnailArrivals().prepare(drawnThumbnails(fresh.items));
+        if (stopped) return;
         queryClient.setQueryData<Parameters<typeof patchPages>[0]>(key, (data) =>
           data ? patchPages(data, fresh.items, sort) : data,
         );
       }
+    };
+    const unsubscribe = photoChanges.subscribe((photoIds) => {
+      // A patch that threw leaves the list to be fetched again, as a failed fetch does, and the chain goes on.
+      landed = landed.then(() => patch(photoIds)).catch(() => queryClient.invalidateQueries({ queryKey: key }));
     });
+    return () => {
+      stopped = true;
+      unsubscribe();
+    };
   }, [queryClient, token, view, sort, q]);
+}
+
+/** The thumbnail URLs of those photos whose tile is on screen now. */
+function drawnThumbnails(photos: readonly PhotoListItem[]): string[] {
+  const arrivals = thumbnailArrivals();
+  const urls: string[] = [];
+  for (const photo of photos) if (photo.thumbnailUrl && arrivals.isDrawn(photo.photoId)) urls.push(photo.thumbnailUrl);
+  return urls;
 }
 
 /** Whether `key` is the detail query of one of `photoIds` (libraryKeys.detail). */

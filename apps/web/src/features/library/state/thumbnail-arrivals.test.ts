@@ -107,4 +107,66 @@ describe("ThumbnailArrivals", () => {
     expect(h.revealed).toEqual([["a"]]);
     expect(h.arrivals.pending).toBe(0);
   });
+
+  it("prepares a patch's thumbnails: settles once all are decoded, keeping only those that decoded", async () => {
+    const h = harness();
+    let settled = false;
+    void h.arrivals.prepare(["a", "b", "broken"]).then(() => {
+      settled = true;
+    });
+    h.decodes.get("a")?.resolve();
+    h.decodes.get("broken")?.reject();
+    await h.advance(0);
+    expect(settled).toBe(false);
+    expect(h.arrivals.isPrepared("a")).toBe(false);
+    h.decodes.get("b")?.resolve();
+    await h.advance(0);
+    expect(settled).toBe(true);
+    expect(["a", "b", "broken"].map((url) => h.arrivals.isPrepared(url))).toEqual([true, true, false]);
+  });
+
+  it("does not hold a patch back for good: a thumbnail still loading after MAX_WAIT_MS is left out", async () => {
+    const h = harness();
+    let settled = false;
+    void h.arrivals.prepare(["a", "stalled"]).then(() => {
+      settled = true;
+    });
+    h.decodes.get("a")?.resolve();
+    await h.advance(MAX_WAIT_MS - 1);
+    expect(settled).toBe(false);
+    await h.advance(1);
+    expect(settled).toBe(true);
+    expect(h.arrivals.isPrepared("a")).toBe(true);
+    h.decodes.get("stalled")?.resolve();
+    await h.advance(0);
+    expect(h.arrivals.isPrepared("stalled")).toBe(false);
+  });
+
+  it("keeps the last two patches' images and lets older ones go; a prepared URL is not decoded again", async () => {
+    const h = harness();
+    const prepare = async (url: string) => {
+      const done = h.arrivals.prepare([url]);
+      h.decodes.get(url)?.resolve();
+      await done;
+    };
+    await prepare("first");
+    await prepare("second");
+    expect(h.arrivals.isPrepared("first")).toBe(true);
+    await prepare("third");
+    expect(["first", "second", "third"].map((url) => h.arrivals.isPrepared(url))).toEqual([false, true, true]);
+    h.decodes.clear();
+    await h.arrivals.prepare(["third"]);
+    expect(h.decodes.size).toBe(0);
+  });
+
+  it("tells which photos' tiles are drawn, counting a tile that remounts over itself", () => {
+    const h = harness();
+    const first = h.arrivals.drawn("p1");
+    const again = h.arrivals.drawn("p1");
+    first();
+    expect(h.arrivals.isDrawn("p1")).toBe(true);
+    again();
+    expect(h.arrivals.isDrawn("p1")).toBe(false);
+    expect(h.arrivals.isDrawn("p2")).toBe(false);
+  });
 });

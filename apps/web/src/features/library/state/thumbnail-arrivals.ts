@@ -15,6 +15,11 @@
  * one still loading after MAX_WAIT_MS too: a COMPLETED photo's thumbnail is never held back for good.
  * Only tiles that are drawn ask (the grid is windowed); a tile drawn with its thumbnail already
  * there (scrolling, a page load) shows it at once.
+ *
+ * Better still, the library's patch (use-photo-list.ts) asks for the thumbnails of its drawn photos
+ * before it lands (`prepare`): the tiles then take their image in the patch's own render, one commit
+ * and one painted frame per patch instead of one for the patch (no visible change: the tile still
+ * shows "Processing…") and one more for the reveal.
  */
 
 /** How long the first ready thumbnail waits for the others asked for with it. */
@@ -43,6 +48,14 @@ export class ThumbnailArrivals {
    * a task later, and the decoded image must still be the document's when their <img> asks.
    */
   #lastRevealed: unknown[] = [];
+  /** Photo ids whose tile is drawn now, counted (a tile remounting overlaps itself for a moment). */
+  readonly #drawn = new Map<string, number>();
+  /**
+   * Thumbnails decoded ahead of the patch that names them, by URL, with the image to keep alive: the
+   * last prepare's and the one before (whose tiles may render a task after the next one started).
+   */
+  #prepared = new Map<string, unknown>();
+  #preparedBefore = new Map<string, unknown>();
 
   constructor(decode: DecodeImage = decodeWithImage, timers: ArrivalTimers = realTimers) {
     this.#decode = decode;
@@ -66,6 +79,60 @@ export class ThumbnailArrivals {
       this.#waiting.delete(waiting);
       this.#maybeReveal();
     };
+  }
+
+  /** Marks the tile of `photoId` as drawn until the returned release is called. */
+  drawn(photoId: string): () => void {
+    this.#drawn.set(photoId, (this.#drawn.get(photoId) ?? 0) + 1);
+    return () => {
+      const count = (this.#drawn.get(photoId) ?? 1) - 1;
+      if (count > 0) this.#drawn.set(photoId, count);
+      else this.#drawn.delete(photoId);
+    };
+  }
+
+  isDrawn(photoId: string): boolean {
+    return this.#drawn.has(photoId);
+  }
+
+  /**
+   * Loads and decodes `urls` ahead of the patch that will name them; settles once each is decoded or
+   * failed, or after MAX_WAIT_MS (a slow one is then revealed as usual, by whenReady). Never rejects.
+   */
+  prepare(urls: readonly string[]): Promise<void> {
+    const wanted = urls.filter((url) => !this.isPrepared(url));
+    if (wanted.length === 0) return Promise.resolve();
+    const ready = new Map<string, unknown>();
+    return new Promise<void>((resolve) => {
+      let left = wanted.length;
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        this.#timers.clear(timer);
+        this.#preparedBefore = this.#prepared;
+        this.#prepared = ready;
+        resolve();
+      };
+      const timer = this.#timers.set(finish, MAX_WAIT_MS);
+      for (const url of wanted) {
+        const { done, keep } = this.#decode(url);
+        const settle = (ok: boolean) => {
+          if (finished) return;
+          if (ok) ready.set(url, keep);
+          if (--left === 0) finish();
+        };
+        done.then(
+          () => settle(true),
+          () => settle(false),
+        );
+      }
+    });
+  }
+
+  /** Decoded by a recent prepare: a tile given this URL can show it in the same render. */
+  isPrepared(url: string): boolean {
+    return this.#prepared.has(url) || this.#preparedBefore.has(url);
   }
 
   /** How many thumbnails are asked for and not yet revealed (tests, diagnostics). */
