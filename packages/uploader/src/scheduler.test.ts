@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../test/support/manual-clock.js";
-import { frameScheduler, pacedScheduler } from "./scheduler.js";
+import { PROGRESS_FLUSH_MS, SETTLED_FLUSH_MS, STORE_FLUSH_GAP_MS } from "./constants.js";
+import { browserSchedulers, frameScheduler, pacedScheduler } from "./scheduler.js";
 
 /** Animation frames that come only when the test says so. */
 function manualFrames() {
@@ -78,5 +79,57 @@ describe("frameScheduler", () => {
     clock.advance(1_000); // no frame: the fallback timer runs it
     frames.frame();
     expect(runs).toEqual(["a", "b"]);
+  });
+});
+
+describe("browserSchedulers", () => {
+  it("flushes a lone settled write on the next frame, and the rest of a burst once per SETTLED_FLUSH_MS", () => {
+    const clock = new ManualClock(0);
+    const frames = manualFrames();
+    const { settled } = browserSchedulers(frames.raf, clock);
+    const runs: number[] = [];
+    settled(() => runs.push(clock.now()));
+    frames.frame();
+    expect(runs).toEqual([0]);
+    // Pushes while the server processes a batch: one ~200 ms after the flush, then more.
+    clock.advance(200);
+    settled(() => runs.push(clock.now()));
+    frames.frame();
+    clock.advance(SETTLED_FLUSH_MS - 201);
+    frames.frame();
+    expect(runs).toEqual([0]);
+    clock.advance(1);
+    frames.frame();
+    expect(runs).toEqual([0, SETTLED_FLUSH_MS]);
+    // A quiet spell longer than the gap: the next one is not held.
+    clock.advance(SETTLED_FLUSH_MS + 500);
+    settled(() => runs.push(clock.now()));
+    frames.frame();
+    expect(runs).toEqual([0, SETTLED_FLUSH_MS, 2 * SETTLED_FLUSH_MS + 500]);
+  });
+
+  it("holds byte progress for PROGRESS_FLUSH_MS, and any write to STORE_FLUSH_GAP_MS after the last flush", () => {
+    const clock = new ManualClock(0);
+    const frames = manualFrames();
+    const { write, progress } = browserSchedulers(frames.raf, clock);
+    const runs: string[] = [];
+    write(() => runs.push(`write@${clock.now()}`));
+    frames.frame();
+    progress(() => runs.push(`progress@${clock.now()}`));
+    clock.advance(PROGRESS_FLUSH_MS - 1);
+    frames.frame();
+    expect(runs).toEqual(["write@0"]);
+    clock.advance(1);
+    frames.frame();
+    clock.advance(10);
+    write(() => runs.push(`write@${clock.now()}`));
+    frames.frame();
+    clock.advance(STORE_FLUSH_GAP_MS);
+    frames.frame();
+    expect(runs).toEqual([
+      "write@0",
+      `progress@${PROGRESS_FLUSH_MS}`,
+      `write@${PROGRESS_FLUSH_MS + 10 + STORE_FLUSH_GAP_MS}`,
+    ]);
   });
 });

@@ -10,11 +10,9 @@ export type StoreSchedulers = { write: FrameScheduler; progress: FrameScheduler;
 type FrameGlobals = { requestAnimationFrame?: (cb: () => void) => number };
 
 /**
- * In a browser: a write reaches the store on the first animation frame at least STORE_FLUSH_GAP_MS
- * after the previous flush, byte progress alone PROGRESS_FLUSH_MS after it was made, and a write
- * while the engine is quiet SETTLED_FLUSH_MS after it was made (then the same way). In Node: on the
- * next turn (setImmediate, after I/O callbacks, so one turn's progress events coalesce). Looked up
- * when called, never at import.
+ * In a browser: browserSchedulers on the page's animation frames. In Node: on the next turn
+ * (setImmediate, after I/O callbacks, so one turn's progress events coalesce). Looked up when
+ * called, never at import.
  */
 export function defaultSchedulers(): StoreSchedulers {
   const g = globalThis as FrameGlobals;
@@ -23,19 +21,23 @@ export function defaultSchedulers(): StoreSchedulers {
       typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
     return { write: turn, progress: turn, settled: turn };
   }
-  const write = pacedScheduler(
-    frameScheduler(g.requestAnimationFrame.bind(globalThis)),
-    STORE_FLUSH_GAP_MS,
-    systemClock,
-  );
+  return browserSchedulers(g.requestAnimationFrame.bind(globalThis));
+}
+
+/**
+ * A write reaches the store on the first animation frame at least STORE_FLUSH_GAP_MS after the
+ * previous flush; byte progress alone PROGRESS_FLUSH_MS after it was made (then the same way); a
+ * write while the engine is quiet at least SETTLED_FLUSH_MS after the previous settled flush (then
+ * the same way): a lone one at once, a burst once per SETTLED_FLUSH_MS.
+ */
+export function browserSchedulers(raf: (callback: () => void) => unknown, clock: Clock = systemClock): StoreSchedulers {
+  const write = pacedScheduler(frameScheduler(raf, clock), STORE_FLUSH_GAP_MS, clock);
   return {
     write,
     progress: (callback) => {
-      setTimeout(() => write(callback), PROGRESS_FLUSH_MS);
+      clock.setTimeout(() => write(callback), PROGRESS_FLUSH_MS);
     },
-    settled: (callback) => {
-      setTimeout(() => write(callback), SETTLED_FLUSH_MS);
-    },
+    settled: pacedScheduler(write, SETTLED_FLUSH_MS, clock),
   };
 }
 
