@@ -5,6 +5,14 @@ import { Check, Hourglass, ImageOff } from "lucide-react";
 import { memo } from "react";
 import { useArrivingThumbnail } from "../hooks/use-arriving-thumbnail";
 
+/**
+ * The icons every tile draws, made once: React skips rendering an element it was handed again, so a
+ * tile rendered for its photo or selection does not render these (and lucide's inner component) too.
+ */
+const PROCESSING_ICON = <Hourglass aria-hidden="true" className="size-5 text-accent" />;
+const FAILED_ICON = <ImageOff aria-hidden="true" className="size-6" />;
+const CHECK_ICON = <Check aria-hidden="true" className="size-4" />;
+
 type TileProps = {
   photo: PhotoListItem;
   selected: boolean;
@@ -50,14 +58,14 @@ export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, o
           />
         ) : photo.status === "FAILED" ? (
           <span className="flex size-full flex-col items-center justify-center gap-2 p-3 text-center text-danger text-xs">
-            <ImageOff aria-hidden="true" className="size-6" />
+            {FAILED_ICON}
             Couldn't process
           </span>
         ) : (
           // A still icon, not a spinner: hundreds of tiles can be processing at once, and every
           // spinning SVG costs a style recalc and a repaint on the main thread every frame.
           <span className="flex size-full flex-col items-center justify-center gap-2 text-subtle text-xs">
-            <Hourglass aria-hidden="true" className="size-5 text-accent" />
+            {PROCESSING_ICON}
             Processing…
           </span>
         )}
@@ -82,7 +90,7 @@ export const PhotoTile = memo(function PhotoTile({ photo, selected, selecting, o
             selected ? "border-accent bg-accent text-white" : "border-white/90 bg-black/40 text-transparent"
           }`}
         >
-          <Check aria-hidden="true" className="size-4" />
+          {CHECK_ICON}
         </span>
       </label>
     </div>
