@@ -10,10 +10,12 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A promise the test settles. */
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
   });
-  return { promise, resolve };
+  return { promise, resolve, reject };
 }
 
 /**
@@ -262,7 +264,7 @@ describe("HashPipeline with a hasher that takes batches", () => {
  * hash answered at once, the question settled when the test says. Jobs list each file with whether it
  * was registered with its hash.
  */
-function sizeRig(sizes: number[]) {
+function sizeRig(sizes: number[], options: { holdHashes?: boolean } = {}) {
   const cancelled = new Set<string>();
   const idle = { registrations: 0, check: () => {} };
   const records = sizes.map(
@@ -272,6 +274,8 @@ function sizeRig(sizes: number[]) {
   const hashed: string[] = [];
   const jobs: string[][] = [];
   const questions: { sizes: number[]; answer: ReturnType<typeof deferred<readonly number[]>> }[] = [];
+  const held = new Map<string, ReturnType<typeof deferred<string>>>();
+  const stopped: string[] = [];
   const pipeline = new HashPipeline(
     {
       writer: {
@@ -285,8 +289,18 @@ function sizeRig(sizes: number[]) {
       idle,
       life: new AbortController().signal,
     },
-    async (source) => {
+    async (source, signal) => {
       hashed.push(source.name);
+      if (options.holdHashes) {
+        // Answered when the test says, or stopped by the pipeline (as the worker stops on abort).
+        const hash = deferred<string>();
+        held.set(source.name, hash);
+        signal.addEventListener("abort", () => {
+          stopped.push(source.name);
+          hash.reject(signal.reason);
+        });
+        return hash.promise;
+      }
       return `sha-${source.name}`;
     },
     async (chunk) => {
@@ -302,7 +316,7 @@ function sizeRig(sizes: number[]) {
   const settle = async () => {
     for (let i = 0; i < 5; i++) await tick();
   };
-  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle };
+  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle, held, stopped, sha };
 }
 
 describe("HashPipeline asking which sizes could be duplicates", () => {
@@ -317,6 +331,31 @@ describe("HashPipeline asking which sizes could be duplicates", () => {
     await r.settle();
     expect(r.hashed).toEqual(["1"]);
     expect(r.jobs.flat()).toEqual(["1#", "2", "3", "4"]);
+  });
+
+  it("lets the first file go unhashed when the answer clears its size before its hash is done, and stops that hash", async () => {
+    const r = sizeRig([40_000_000, 41_000_000], { holdHashes: true });
+    r.pipeline.add(r.records);
+    await r.settle();
+    expect(r.hashed).toEqual(["1"]); // hashed while the question is out
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    // Neither waits for a digest nobody needs: both registered unhashed, the first file's hash stopped.
+    expect(r.jobs.flat()).toEqual(["1", "2"]);
+    expect(r.stopped).toEqual(["1"]);
+    expect(r.idle.registrations).toBe(0);
+  });
+
+  it("keeps hashing the first file when the answer says its size could be a duplicate", async () => {
+    const r = sizeRig([40_000_000, 41_000_000], { holdHashes: true });
+    r.pipeline.add(r.records);
+    r.questions[0]!.answer.resolve([40_000_000]);
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["2"]); // the other file goes unhashed; the first waits for its hash
+    expect(r.stopped).toEqual([]);
+    r.held.get("1")!.resolve("sha-1");
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["2", "1#"]);
   });
 
   it("hashes a file whose size the library has, and files sharing a size with another file", async () => {

@@ -1,4 +1,5 @@
 import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
+import { linkSignals } from "./abort.js";
 import { HASH_BATCH_BYTES, type Hasher } from "./content-hash.js";
 import type { FileRecord } from "./file-record.js";
 import type { StoreWriter } from "./store.js";
@@ -95,6 +96,11 @@ export class HashPipeline {
   #tookFirst = false;
   /** Some file waiting may no longer need its hash (an answer came, or new files were counted). */
   #recheck = false;
+  /**
+   * Batches being hashed: their files, those an answer let go on unhashed meanwhile (`passed`), and
+   * the stop for the hashing once none of its files needs it.
+   */
+  readonly #inFlight = new Set<{ files: FileRecord[]; passed: Set<FileRecord>; stop: AbortController }>();
 
   constructor(
     private readonly parts: HashPipelineParts,
@@ -156,6 +162,7 @@ export class HashPipeline {
         this.#asking = false;
         this.#answered = true;
         this.#recheck = true;
+        this.#passHashing();
         this.#ask();
         this.#pump();
       });
@@ -164,7 +171,8 @@ export class HashPipeline {
   /**
    * Whether `r` is hashed before it is registered, registered without a hash, or waits for the
    * answer about its size. The very first file is hashed while the first question is out: the first
-   * byte never waits for the question (the others wait a round trip, while the first is sent).
+   * byte never waits for the question (the others wait a round trip, while the first is sent), and if
+   * the answer clears its size before its hash is done, it goes on unhashed then (#passHashing).
    */
   #need(r: FileRecord): "hash" | "pass" | "wait" {
     if (!this.duplicateSizes || this.#noAnswers || !r.source) return "hash";
@@ -186,6 +194,24 @@ export class HashPipeline {
       else still.push(w);
     }
     this.#waiting = still;
+  }
+
+  /**
+   * Files being hashed that an answer now lets go unhashed (the very first file, hashed while the
+   * first question was out) are registered at once instead of after their hash: a 40 MB file's first
+   * byte no longer waits ~200 ms for a digest nobody needs. A batch none of whose files still needs its
+   * hash is stopped (the worker's CPU is the sending's, on a one-core browser).
+   */
+  #passHashing(): void {
+    for (const flight of this.#inFlight) {
+      for (const r of flight.files) {
+        if (flight.passed.has(r) || this.#gone(r) || this.#need(r) !== "pass") continue;
+        flight.passed.add(r);
+        this.#readyUp(r);
+      }
+      if (flight.passed.size === flight.files.length)
+        flight.stop.abort(new Error("no file of the batch needs its hash"));
+    }
   }
 
   #readyUp(r: FileRecord): void {
@@ -247,8 +273,10 @@ export class HashPipeline {
   }
 
   async #hash(batch: FileRecord[]): Promise<void> {
+    const flight = { files: batch, passed: new Set<FileRecord>(), stop: new AbortController() };
+    this.#inFlight.add(flight);
+    const { signal: life, dispose } = linkSignals(this.parts.life, flight.stop.signal);
     try {
-      const life = this.parts.life;
       const sources = batch.map((r) => r.source!);
       const many = this.hasher.many;
       const results = many && batch.length > 1 ? await many(sources, life) : [await this.hasher(sources[0]!, life)];
@@ -260,17 +288,23 @@ export class HashPipeline {
       // Unreadable now, or stopped: the file is registered without a hash (no dedupe) and its own
       // upload reports what is wrong with it. After destroy nothing is registered at all.
     } finally {
+      dispose();
+      this.#inFlight.delete(flight);
       this.#hashing--;
-      for (const r of batch) if (!this.#skip(r)) this.#readyUp(r);
+      for (const r of batch) if (!flight.passed.has(r) && !this.#skip(r)) this.#readyUp(r);
       this.#pump();
     }
   }
 
   /** Cancelled before its job existed (or the engine is gone): never registered. */
   #skip(r: FileRecord): boolean {
-    const gone = this.parts.life.aborted || !r.source || this.parts.writer.file(r.id)?.status === "CANCELLED";
+    const gone = this.#gone(r);
     if (gone) this.#settled(1);
     return gone;
+  }
+
+  #gone(r: FileRecord): boolean {
+    return this.parts.life.aborted || !r.source || this.parts.writer.file(r.id)?.status === "CANCELLED";
   }
 
   #flush(): void {

@@ -35,8 +35,9 @@ describe("the same files picked again while their first copies process unhashed"
     await first.whenIdle();
     const stored = firstIds.map((id) => first.store.getState().files[id]);
     expect(stored.map((f) => f?.status)).toEqual(Array(5).fill("PROCESSING"));
-    // Only the first file was hashed (while the size question was out): no other size was known.
-    expect(requests.flatMap((r) => r.files).filter((f) => f.sha256).length).toBe(1);
+    // No other size was known: at most the first file went with a hash (hashed while the size question
+    // was out, kept if its hash was in before the answer).
+    expect(requests.flatMap((r) => r.files).filter((f) => f.sha256).length).toBeLessThanOrEqual(1);
     expect(puts()).toBe(5);
     first.destroy();
 
