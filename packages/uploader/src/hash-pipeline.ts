@@ -74,7 +74,6 @@ export class HashPipeline {
   #ready: { r: FileRecord; bytes: number }[] = [];
   /** The bytes of the files in `#ready`. */
   #readyBytes = 0;
-  #hashing = 0;
   #registering = false;
   #seq = 0;
   /** Files the next job waits for while registered files are still waiting to be sent. */
@@ -97,8 +96,8 @@ export class HashPipeline {
   /** Some file waiting may no longer need its hash (an answer came, or new files were counted). */
   #recheck = false;
   /**
-   * Batches being hashed: their files, those an answer let go on unhashed meanwhile (`passed`), and
-   * the stop for the hashing once none of its files needs it.
+   * Batches being hashed (at most `concurrency`): their files, those an answer let go on unhashed
+   * meanwhile (`passed`), and the stop for the hashing once none of its files needs it.
    */
   readonly #inFlight = new Set<{ files: FileRecord[]; passed: Set<FileRecord>; stop: AbortController }>();
 
@@ -234,11 +233,10 @@ export class HashPipeline {
     }
     this.#sorted = true;
     this.#passUnhashed();
-    while (this.#hashing < this.concurrency && this.#waiting.length > 0) {
+    while (this.#inFlight.size < this.concurrency && this.#waiting.length > 0) {
       const batch = this.#takeBatch();
       // Nothing left to hash, or the next file waits for the answer about its size.
       if (batch.length === 0) break;
-      this.#hashing++;
       void this.#hash(batch);
     }
     this.#flush();
@@ -290,7 +288,6 @@ export class HashPipeline {
     } finally {
       dispose();
       this.#inFlight.delete(flight);
-      this.#hashing--;
       for (const r of batch) if (!flight.passed.has(r) && !this.#skip(r)) this.#readyUp(r);
       this.#pump();
     }
@@ -309,7 +306,7 @@ export class HashPipeline {
 
   #flush(): void {
     if (this.#registering || this.#ready.length === 0) return;
-    const allHashed = this.#waiting.length === 0 && this.#hashing === 0;
+    const allHashed = this.#waiting.length === 0 && this.#inFlight.size === 0;
     const { waitingCount, limits } = this.parts.queue;
     // Nothing registered is left to start: sending stalls, so register what is hashed now — once it
     // can fill the slots (the first job excepted: the first byte waits for it). Hashing is then the
