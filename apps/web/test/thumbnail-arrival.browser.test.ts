@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   createTempPostgresDatabase,
-  freePort,
   postgresAvailable,
   REDIS_TEST_URL,
   redisAvailable,
@@ -14,7 +12,7 @@ import {
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
-import { launchBrowser, newContext, prepareWebBuild, REPO_ROOT, signUpThroughUi } from "./harness";
+import { launchBrowser, newContext, prepareWebBuild, signUpThroughUi } from "./harness";
 import { RENDER_COUNTER_SCRIPT, readCommits, totals } from "./render-counter";
 
 /**
@@ -27,11 +25,10 @@ import { RENDER_COUNTER_SCRIPT, readCommits, totals } from "./render-counter";
  */
 
 const LONG = { timeout: 120_000, interval: 250 };
-const SERVER_DIR = path.join(REPO_ROOT, "apps/server");
 
 describe("a photo finishing while its tile is drawn", () => {
   let web: ServerProcess | undefined;
-  let worker: ChildProcess | undefined;
+  let worker: ServerProcess | undefined;
   let browser: Browser | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   let databaseUrl = "";
@@ -49,7 +46,7 @@ describe("a photo finishing while its tile is drawn", () => {
     browser = await launchBrowser();
   });
   afterAll(async () => {
-    worker?.kill("SIGKILL");
+    await worker?.stop();
     await browser?.close();
     await web?.stop();
     await dropDatabase?.();
@@ -74,18 +71,10 @@ describe("a photo finishing while its tile is drawn", () => {
     await expect.poll(() => tiles("PROCESSING").count(), LONG).toBe(3);
 
     const from = Date.now();
-    worker = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
-      cwd: SERVER_DIR,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: REDIS_TEST_URL,
-        DATA_DIR: server.dataDir,
-        PORT: String(await freePort()),
-        PUBLIC_URL: server.url,
-        LOG_LEVEL: "silent",
-      },
-      stdio: "ignore",
+    // The same database, Redis and object store as the web instance: it processes their photos.
+    worker = await startServerProcess({
+      env: { DATABASE_URL: databaseUrl, REDIS_URL: REDIS_TEST_URL, DATA_DIR: server.dataDir },
+      argv: ["--role=worker"],
     });
     await expect
       .poll(() => page.locator('[data-testid="photo-tile"][data-status="COMPLETED"] img').count(), LONG)
