@@ -1,9 +1,10 @@
-import { MAX_IDS_PER_QUERY, type PhotoListItem, type PhotoListResponse } from "@rapidphoto/protocol";
+import type { PhotoListItem, PhotoListResponse } from "@rapidphoto/protocol";
 import { type InfiniteData, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { photoChanges } from "@/lib/api/photos";
 import { useSession } from "@/lib/session/session-store";
 import { fetchPhotoPage, fetchPhotosByIds, libraryKeys, type PhotoListParams } from "../api/library-api";
+import { createChangedPhotosPatcher } from "../state/changed-photos-patcher";
 import { patchPages } from "../state/patch-pages";
 import { thumbnailArrivals } from "../state/thumbnail-arrivals";
 import { keepThumbnails } from "../state/thumbnail-urls";
@@ -49,8 +50,7 @@ export function usePhotoList(params: PhotoListParams) {
  * While uploads complete, fetch only the photos announced as changed and fold them into the pages
  * already loaded (a 10,000-photo library is not fetched again page by page every second). The
  * thumbnails of the photos drawn on screen are decoded before the patch lands (thumbnail-arrivals.ts),
- * so their tiles change once; patches land one after another, in the order announced, so a slow
- * thumbnail never lets an older answer overwrite a newer one.
+ * so their tiles change once (changed-photos-patcher.ts: in the order announced).
  */
 function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
   const queryClient = useQueryClient();
@@ -59,35 +59,25 @@ function usePatchChangedPhotos(params: PhotoListParams, token: string | null) {
     if (!token) return;
     const list = { view, sort, ...(q ? { q } : {}) };
     const key = libraryKeys.list(list);
-    let stopped = false;
-    let landed: Promise<void> = Promise.resolve();
-    const patch = async (photoIds: readonly string[]) => {
+    const patcher = createChangedPhotosPatcher({
+      loaded: () => queryClient.getQueryData(key) !== undefined,
+      fetchByIds: async (photoIds) => (await fetchPhotosByIds(token, list, photoIds)).items,
+      prepare: (photos) => thumbnailArrivals().prepare(drawnThumbnails(photos)),
+      apply: (photos) =>
+        queryClient.setQueryData<Parameters<typeof patchPages>[0]>(key, (data) =>
+          data ? patchPages(data, photos, sort) : data,
+        ),
+      refetch: () => void queryClient.invalidateQueries({ queryKey: key }),
+    });
+    const unsubscribe = photoChanges.subscribe((photoIds) => {
       // One walk of the query cache for the lot: a call per photo walked it once per photo (twice, with
       // the refetch of active queries each call starts), every second while uploads complete.
       const changed = new Set(photoIds);
       void queryClient.invalidateQueries({ predicate: (query) => isDetailOf(query.queryKey, changed) });
-      if (!queryClient.getQueryData(key)) return;
-      for (let i = 0; i < photoIds.length; i += MAX_IDS_PER_QUERY) {
-        const chunk = photoIds.slice(i, i + MAX_IDS_PER_QUERY);
-        const fresh = await fetchPhotosByIds(token, list, chunk).catch(() => null);
-        if (stopped) return;
-        if (!fresh) {
-          void queryClient.invalidateQueries({ queryKey: key });
-          return;
-        }
-        await thumbnailArrivals().prepare(drawnThumbnails(fresh.items));
-        if (stopped) return;
-        queryClient.setQueryData<Parameters<typeof patchPages>[0]>(key, (data) =>
-          data ? patchPages(data, fresh.items, sort) : data,
-        );
-      }
-    };
-    const unsubscribe = photoChanges.subscribe((photoIds) => {
-      // A patch that threw leaves the list to be fetched again, as a failed fetch does, and the chain goes on.
-      landed = landed.then(() => patch(photoIds)).catch(() => queryClient.invalidateQueries({ queryKey: key }));
+      patcher.announce(photoIds);
     });
     return () => {
-      stopped = true;
+      patcher.stop();
       unsubscribe();
     };
   }, [queryClient, token, view, sort, q]);
