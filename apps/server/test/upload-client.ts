@@ -17,14 +17,17 @@ export async function sendBytes(
   const mp = item.multipart;
   if (!mp) throw new Error("multipart item without multipart plan");
   const numbers = Array.from({ length: mp.partCount }, (_, i) => i + 1);
-  const signed = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
-    token,
-    body: { partNumbers: numbers },
-  });
-  if (signed.status !== 200) throw new Error(`sign failed: ${signed.status} ${JSON.stringify(signed.body)}`);
-  const urls = new Map<number, string>(
-    signed.body.urls.map((u: { partNumber: number; url: string }) => [u.partNumber, u.url]),
-  );
+  // The item's first parts come signed with it; the rest are asked for.
+  const urls = new Map<number, string>(mp.signedParts?.map((u) => [u.partNumber, u.url]));
+  const unsigned = numbers.filter((n) => !urls.has(n));
+  if (unsigned.length > 0) {
+    const signed = await server.api("POST", `/commands/upload/${item.photoId}/parts`, {
+      token,
+      body: { partNumbers: unsigned },
+    });
+    if (signed.status !== 200) throw new Error(`sign failed: ${signed.status} ${JSON.stringify(signed.body)}`);
+    for (const u of signed.body.urls as { partNumber: number; url: string }[]) urls.set(u.partNumber, u.url);
+  }
   const parts: { partNumber: number; etag: string }[] = [];
   const queue = [...numbers];
   await Promise.all(

@@ -1,7 +1,7 @@
 /**
  * The bare contender: the least a page can do to upload through our API. A file input, then one
  * job per 1,000 files (the server's limit), PUTs of the File objects with `fetch` to the signed URLs
- * with 6 in flight (multipart files part by part, parts signed per file), and each file finalized
+ * with 6 in flight (multipart files part by part, on the URLs the item came with, the rest signed per file), and each file finalized
  * as soon as its bytes are in (finalize holds no PUT slot, as in the engine). No progress, no DOM
  * updates: the physical limit the UI is compared with.
  */
@@ -53,17 +53,18 @@ async function upload(files) {
     }
     const { uploadId, partSize, partCount } = item.multipart;
     const parts = [];
+    // The first parts come signed with the item; the rest are signed once, when first needed.
+    const given = new Map((item.multipart.signedParts || []).map((u) => [u.partNumber, u.url]));
     let signed = null;
     const sign = () => {
       signed ??= post("/commands/upload/" + item.photoId + "/parts", {
-        partNumbers: Array.from({ length: Math.min(partCount, 100) }, (_, i) => i + 1),
+        partNumbers: Array.from({ length: Math.min(partCount, 100) }, (_, i) => i + 1).filter((n) => !given.has(n)),
       });
       return signed;
     };
     for (let n = 1; n <= partCount; n++) {
       addTask(async () => {
-        const { urls } = await sign();
-        const url = urls.find((u) => u.partNumber === n).url;
+        const url = given.get(n) ?? (await sign()).urls.find((u) => u.partNumber === n).url;
         const body = file.slice((n - 1) * partSize, Math.min(file.size, n * partSize));
         const res = await fetch(url, { method: "PUT", body });
         if (!res.ok) throw new Error("PUT part " + res.status);

@@ -12,6 +12,12 @@ export const MIN_PART_SIZE = 8 * MiB;
 export const MAX_PARTS = 10_000; // S3 hard limit
 /** Part URLs signed in one request; the client signs just ahead of use, so a batch is small. */
 export const MAX_PARTS_PER_SIGN_REQUEST = 100;
+/**
+ * Part URLs a multipart item carries (its first parts still to send), so a file's first requests go
+ * out without a round trip to sign them: a browser sends ~6 requests to one host at once, so a file
+ * alone on the line starts at most that many parts; the rest are signed just in time, as before.
+ */
+export const PARTS_SIGNED_WITH_ITEM = 6;
 export const MAX_PROGRESS_UPDATES = 1000;
 
 /** The part size the server chooses for a multipart upload of `bytes`. Whole MiBs, ≤ MAX_PARTS parts. */

@@ -7,6 +7,7 @@ import {
   MAX_PARTS,
   MAX_PARTS_PER_SIGN_REQUEST,
   MAX_PROGRESS_UPDATES,
+  PARTS_SIGNED_WITH_ITEM,
 } from "./limits.js";
 import { JobStatus, PhotoStatus } from "./statuses.js";
 
@@ -98,6 +99,9 @@ export const UploadedPart = z.object({
 });
 export type UploadedPart = z.infer<typeof UploadedPart>;
 
+export const SignedPart = z.object({ partNumber: z.number().int(), url: z.string(), expiresAt: z.string() });
+export type SignedPart = z.infer<typeof SignedPart>;
+
 export const UploadItem = z.object({
   photoId: PhotoId,
   clientId: z.string().nullable(),
@@ -112,6 +116,11 @@ export const UploadItem = z.object({
       partCount: z.number().int().positive(),
       /** Parts already in storage (on retry), so only missing parts are sent again. */
       uploadedParts: z.array(UploadedPart).optional(),
+      /**
+       * URLs for the first parts still to send (at most PARTS_SIGNED_WITH_ITEM), signed with the
+       * item so the file starts without asking for them; any other part is signed with `sign-parts`.
+       */
+      signedParts: z.array(SignedPart).max(PARTS_SIGNED_WITH_ITEM).optional(),
     })
     .optional(),
 });
@@ -173,8 +182,6 @@ export const SignPartsRequest = z.object({
 });
 export type SignPartsRequest = z.infer<typeof SignPartsRequest>;
 
-export const SignedPart = z.object({ partNumber: z.number().int(), url: z.string(), expiresAt: z.string() });
-export type SignedPart = z.infer<typeof SignedPart>;
 export const SignPartsResponse = z.object({ urls: z.array(SignedPart) });
 export type SignPartsResponse = z.infer<typeof SignPartsResponse>;
 

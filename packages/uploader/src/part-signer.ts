@@ -1,4 +1,4 @@
-import { MAX_PARTS_PER_SIGN_REQUEST } from "@rapidphoto/protocol";
+import { MAX_PARTS_PER_SIGN_REQUEST, type SignedPart } from "@rapidphoto/protocol";
 import { raceSignal } from "./abort.js";
 import type { UploadApi } from "./api-client.js";
 import { URL_EXPIRY_MARGIN_MS } from "./constants.js";
@@ -10,8 +10,9 @@ type Signed = PutTarget & { signedAt: number };
 /**
  * Part URLs for one multipart run, signed just in time in batches: the first part that needs a
  * URL signs itself and the next few parts in upload order, so parallel requests share one round
- * trip and no URL is signed long before its part is sent. A URL close to expiry, or refused by
- * storage, is signed again — an expired URL is never a failure.
+ * trip and no URL is signed long before its part is sent. The URLs the item came with (its first
+ * parts, signed with the job) are used first, so a file starts without a round trip. A URL close to
+ * expiry, or refused by storage, is signed again — an expired URL is never a failure.
  */
 export class PartSigner {
   readonly #urls = new Map<number, Signed>();
@@ -27,8 +28,11 @@ export class PartSigner {
     /** The run's signal: a batch is shared by several requests, so no single request may cancel it. */
     private readonly runSignal: AbortSignal,
     private readonly now: () => number = Date.now,
+    /** URLs that came with the item. Like a PUT URL, one may have waited behind many files: used only while far from expiry. */
+    signed: readonly SignedPart[] = [],
   ) {
     this.#position = new Map(order.map((n, i) => [n, i]));
+    for (const part of signed) if (this.#position.has(part.partNumber)) this.#keep(part, Number.NEGATIVE_INFINITY);
   }
 
   async target(partNumber: number, fresh: boolean, signal: AbortSignal): Promise<PutTarget> {
@@ -60,15 +64,7 @@ export class PartSigner {
     }
     const signedAt = this.now();
     const batch = this.api.signParts(this.photoId, numbers, this.runSignal).then(({ urls }) => {
-      for (const u of urls) {
-        const expiresAt = Date.parse(u.expiresAt);
-        this.#urls.set(u.partNumber, {
-          url: u.url,
-          headers: {},
-          expiresAt: Number.isNaN(expiresAt) ? null : expiresAt,
-          signedAt,
-        });
-      }
+      for (const u of urls) this.#keep(u, signedAt);
     });
     const settled = batch.finally(() => {
       for (const n of numbers) if (this.#signing.get(n) === settled) this.#signing.delete(n);
@@ -77,6 +73,16 @@ export class PartSigner {
     // Whoever waits on the batch sees its error; this only keeps an abandoned batch from being "unhandled".
     settled.catch(() => {});
     return settled;
+  }
+
+  #keep(part: SignedPart, signedAt: number): void {
+    const expiresAt = Date.parse(part.expiresAt);
+    this.#urls.set(part.partNumber, {
+      url: part.url,
+      headers: {},
+      expiresAt: Number.isNaN(expiresAt) ? null : expiresAt,
+      signedAt,
+    });
   }
 
   /** Too close to expiry to start a request with: within the margin, or past half its life if it is short-lived. */

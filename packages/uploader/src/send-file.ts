@@ -81,6 +81,7 @@ async function sendMultipart(deps: SendDeps, file: SendFile, signal: AbortSignal
     deps.signBatch,
     linked.signal,
     () => deps.clock.now(),
+    multipart.signedParts,
   );
   const limit = pLimit(Math.max(1, deps.maxParallel()));
   const sendPart = async (part: (typeof todo)[number]) => {

@@ -1,3 +1,4 @@
+import { PARTS_SIGNED_WITH_ITEM } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_REQUESTS, selectTotals } from "../src/index.js";
 import { type Harness, startHarness, watchProgress } from "./support/harness.js";
@@ -52,5 +53,37 @@ describe("uploading to the real server", () => {
       totalCount: 101,
       processingCount: 101,
     });
+  });
+
+  it("starts a multipart file on the URLs its item came with, and signs only the parts past them", async () => {
+    // 5 parts: all come with the job. 8 parts: the first PARTS_SIGNED_WITH_ITEM do, 7 and 8 are asked for.
+    const five = await h.randomFile("five-parts.jpg", 40 * MiB - 4_321);
+    const eight = await h.randomFile("eight-parts.jpg", 60 * MiB + 12_345);
+    const signed: { photoId: string; partNumbers: number[] }[] = [];
+    const uploader = h.uploader({
+      api: {
+        ...h.api,
+        signParts: (photoId, partNumbers, signal) => {
+          signed.push({ photoId, partNumbers });
+          return h.api.signParts(photoId, partNumbers, signal);
+        },
+      },
+    });
+    const ids = uploader.add([five.source, eight.source]);
+    await uploader.whenIdle();
+
+    const state = uploader.store.getState();
+    const rows = ids.map((id) => state.files[id]!);
+    expect(rows.map((f) => [f.status, f.partCount, f.partsDone])).toEqual([
+      ["PROCESSING", 5, 5],
+      ["PROCESSING", 8, 8],
+    ]);
+    expect(await Promise.all(rows.map((f) => h.storedSha256(f.photoId!)))).toEqual([five.sha256, eight.sha256]);
+    expect(PARTS_SIGNED_WITH_ITEM).toBe(6);
+    expect(signed.filter((s) => s.photoId === rows[0]!.photoId)).toEqual([]);
+    const asked = signed.filter((s) => s.photoId === rows[1]!.photoId).flatMap((s) => s.partNumbers);
+    expect(asked.sort((a, b) => a - b)).toEqual([7, 8]);
+    // Each part went up once: no URL that came with the job was refused.
+    expect(h.proxy.log.filter((e) => e.method === "PUT" && rows.some((f) => f.photoId === e.photoId))).toHaveLength(13);
   });
 });

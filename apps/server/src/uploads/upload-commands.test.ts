@@ -1,4 +1,4 @@
-import { MAX_FILE_BYTES } from "@rapidphoto/protocol";
+import { MAX_FILE_BYTES, PARTS_SIGNED_WITH_ITEM } from "@rapidphoto/protocol";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBytes, uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
@@ -97,6 +97,43 @@ describe("create upload job", () => {
       totalBytes: 10 * MiB + 1 + MAX_FILE_BYTES,
     });
     expect(job.body.photos.map((p: { filename: string }) => p.filename)).toEqual(["small.jpg", "big.jpg", "huge.jpg"]);
+  });
+
+  it("signs a multipart item's first parts with it: they store the parts, no more than a part's bytes, and finalize", async () => {
+    const size = 20 * MiB;
+    const bytes = Buffer.alloc(size, 7);
+    const res = await createJob(alice.token, [jpeg("big.jpg", size), jpeg("huge.jpg", MAX_FILE_BYTES)]);
+    const [big, huge] = res.body.items;
+    const { partSize, partCount, signedParts } = big.multipart;
+    expect(partCount).toBe(3);
+    expect(signedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1, 2, 3]);
+    // A file of many parts carries only its first few; the rest are signed as they are needed.
+    expect(huge.multipart.signedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual(
+      Array.from({ length: PARTS_SIGNED_WITH_ITEM }, (_, i) => i + 1),
+    );
+
+    // A URL is bounded by its part: one byte more is refused and nothing is kept.
+    const tooLong = await fetch(signedParts[0].url, { method: "PUT", body: bytes.subarray(0, partSize + 1) });
+    expect(tooLong.status).toBe(413);
+    const parts: { partNumber: number; etag: string }[] = [];
+    for (const u of signedParts) {
+      const start = (u.partNumber - 1) * partSize;
+      const put = await fetch(u.url, { method: "PUT", body: bytes.subarray(start, start + partSize) });
+      expect(put.status).toBe(200);
+      parts.push({ partNumber: u.partNumber, etag: put.headers.get("etag") as string });
+    }
+    const done = await server.api("POST", `/commands/upload/${big.photoId}/finalize`, {
+      token: alice.token,
+      body: { uploadId: big.multipart.uploadId, parts },
+    });
+    expect(done.status).toBe(202);
+    expect(done.body).toMatchObject({ photoId: big.photoId, status: "PROCESSING" });
+
+    // A URL that came with the job is worth nothing once the photo is cancelled: its upload is aborted.
+    const cancel = await server.api("POST", `/commands/upload/${huge.photoId}/cancel`, { token: alice.token });
+    expect(cancel.status).toBe(200);
+    const late = await fetch(huge.multipart.signedParts[0].url, { method: "PUT", body: Buffer.alloc(10) });
+    expect(late.ok).toBe(false);
   });
 
   const bad: [string, unknown][] = [
@@ -406,6 +443,8 @@ describe("cancel and retry", () => {
       { partNumber: 1, etag: etags[0] },
       { partNumber: 2, etag: etags[1] },
     ]);
+    // Only the part still to send comes signed.
+    expect(retry.body.multipart.signedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual([3]);
     const job = (await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token })).body;
     expect(job.photos[0]).toMatchObject({ status: "QUEUED", errorMessage: null, progressPercent: 80 });
   });
@@ -493,6 +532,7 @@ describe("sign", () => {
       uploadId: item.multipart.uploadId,
       uploadedParts: [{ partNumber: 1, etag: put.headers.get("etag") }],
     });
+    expect(resumed.body.multipart.signedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual([2, 3]);
 
     const [row] = await server.app.database.db.select().from(photos).where(eq(photos.id, item.photoId));
     await server.app.storage.abortMultipart(uploadKey(row!), item.multipart.uploadId);
@@ -500,7 +540,14 @@ describe("sign", () => {
     expect(restarted.status).toBe(200);
     expect(restarted.body.multipart.uploadId).not.toBe(item.multipart.uploadId);
     expect(restarted.body.multipart.uploadedParts).toEqual([]);
+    // The new upload's parts come signed for it, not for the lost one.
+    const first = restarted.body.multipart.signedParts[0];
+    expect(first.partNumber).toBe(1);
+    const putNew = await fetch(first.url, { method: "PUT", body: Buffer.alloc(item.multipart.partSize, 5) });
+    expect(putNew.status).toBe(200);
+    const stale = await fetch(item.multipart.signedParts[1].url, { method: "PUT", body: Buffer.alloc(10) });
+    expect(stale.ok).toBe(false);
     const parts = await server.app.storage.listParts(uploadKey(row!), restarted.body.multipart.uploadId);
-    expect(parts).toEqual([]); // the new upload exists in storage
+    expect(parts.map((p) => p.partNumber)).toEqual([1]); // the new upload exists in storage, and took the part
   });
 });

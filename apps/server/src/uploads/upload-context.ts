@@ -58,7 +58,6 @@ export function createUploadContext(deps: UploadServiceDeps) {
     now,
     maxFilesPerJob: deps.maxFilesPerJob ?? MAX_FILES_PER_JOB,
     hashStoredMaxBytes: deps.hashStoredMaxBytes ?? DEFAULT_HASH_STORED_MAX_BYTES,
-    partTtl,
     /** The sender lease a call from the sending client sets. */
     leaseUntil: () => new Date(now().getTime() + senderLeaseMs),
     /**
@@ -66,7 +65,7 @@ export function createUploadContext(deps: UploadServiceDeps) {
      * many times a minute, and rewriting every waiting photo's lease each time is all cost.
      */
     leaseRenewBefore: () => new Date(now().getTime() + senderLeaseMs / 2),
-    ...createUploadStorage({ storage: deps.storage, logger: deps.logger, putTtl }),
+    ...createUploadStorage({ storage: deps.storage, logger: deps.logger, putTtl, partTtl }),
 
     /** Applies transitions in their own transaction (which publishes their events before commit). */
     transition: (jobId: string, transitions: Transition[], onIllegal: "throw" | "skip") =>

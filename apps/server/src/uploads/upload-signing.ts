@@ -2,7 +2,6 @@ import {
   AWAITING_BYTES_STATUSES,
   isAwaitingBytes,
   type PhotoStatus,
-  partRange,
   type SignPartsResponse,
   type UploadItem,
 } from "@rapidphoto/protocol";
@@ -29,16 +28,8 @@ export async function signParts(
   checkPartNumbers(photo, partNumbers, "partNumbers");
   // Whoever signs parts is about to send them: it holds the file.
   await ctx.db.update(photos).set({ senderLeaseUntil: ctx.leaseUntil() }).where(eq(photos.id, photo.id));
-  const urls = await Promise.all(
-    partNumbers.map(async (partNumber) => {
-      const { start, end } = partRange(photo.bytes, photo.partSize as number, partNumber);
-      const signed = await ctx.storage.presignPart(uploadKey(photo), photo.uploadId as string, partNumber, {
-        expiresInSec: ctx.partTtl,
-        maxBytes: end - start,
-      });
-      return { partNumber, url: signed.url, expiresAt: signed.expiresAt.toISOString() };
-    }),
-  );
+  const { uploadId, partSize } = photo;
+  const urls = await Promise.all(partNumbers.map((n) => ctx.signPart(photo, uploadId, partSize, n)));
   return { urls };
 }
 

@@ -1,4 +1,12 @@
-import { type FinalizeRequest, partCountFor, planPartSize, type UploadItem } from "@rapidphoto/protocol";
+import {
+  type FinalizeRequest,
+  PARTS_SIGNED_WITH_ITEM,
+  partCountFor,
+  partRange,
+  planPartSize,
+  type SignedPart,
+  type UploadItem,
+} from "@rapidphoto/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { PhotoRow } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
@@ -19,12 +27,30 @@ export function createUploadStorage({
   storage,
   logger,
   putTtl,
+  partTtl,
 }: {
   storage: ObjectStorage;
   logger: FastifyBaseLogger;
   /** Lifetime of a whole-object PUT URL, in seconds. */
   putTtl: number;
+  /** Lifetime of a part URL, in seconds. */
+  partTtl: number;
 }) {
+  /** A part's URL: its body is bounded by the part's exact size. */
+  async function signPart(
+    photo: Pick<PhotoRow, "id" | "userId" | "bytes">,
+    uploadId: string,
+    partSize: number,
+    partNumber: number,
+  ): Promise<SignedPart> {
+    const { start, end } = partRange(photo.bytes, partSize, partNumber);
+    const signed = await storage.presignPart(uploadKey(photo), uploadId, partNumber, {
+      expiresInSec: partTtl,
+      maxBytes: end - start,
+    });
+    return { partNumber, url: signed.url, expiresAt: signed.expiresAt.toISOString() };
+  }
+
   async function uploadItem(photo: PhotoRow, uploadedParts?: StoredPart[]): Promise<UploadItem> {
     if (photo.uploadMethod === "PUT") {
       const signed = await storage.presignPut(uploadKey(photo), {
@@ -42,17 +68,25 @@ export function createUploadStorage({
       };
     }
     const partSize = photo.partSize ?? planPartSize(photo.bytes);
+    const partCount = partCountFor(photo.bytes, partSize);
+    // The first parts still to send come signed, so the file's first requests need no round trip.
+    const stored = new Set(uploadedParts?.map((p) => p.partNumber));
+    const first: number[] = [];
+    for (let n = 1; n <= partCount && first.length < PARTS_SIGNED_WITH_ITEM; n++) if (!stored.has(n)) first.push(n);
+    const uploadId = photo.uploadId;
+    const signedParts = uploadId ? await Promise.all(first.map((n) => signPart(photo, uploadId, partSize, n))) : [];
     return {
       photoId: photo.id,
       clientId: photo.clientId,
       method: "MULTIPART",
       multipart: {
-        uploadId: photo.uploadId ?? "",
+        uploadId: uploadId ?? "",
         partSize,
-        partCount: partCountFor(photo.bytes, partSize),
+        partCount,
         ...(uploadedParts
           ? { uploadedParts: uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag })) }
           : {}),
+        ...(signedParts.length > 0 ? { signedParts } : {}),
       },
     };
   }
@@ -141,7 +175,7 @@ export function createUploadStorage({
     }
   }
 
-  return { uploadItem, discardUpload, promoteUpload, storedParts, completeParts };
+  return { uploadItem, signPart, discardUpload, promoteUpload, storedParts, completeParts };
 }
 
 export type UploadStorage = ReturnType<typeof createUploadStorage>;

@@ -1,6 +1,7 @@
 import {
   type CreateJobRequest,
   type JobView,
+  PARTS_SIGNED_WITH_ITEM,
   partCountFor,
   planPartSize,
   SINGLE_PUT_MAX_BYTES,
@@ -70,12 +71,19 @@ export function memoryBackend() {
       return { photoId: p.photoId, clientId: p.clientId, method: "PUT", url: `mem://${p.photoId}/1`, headers: {} };
     }
     const partSize = planPartSize(p.bytes);
+    const partCount = partCountFor(p.bytes, partSize);
     const uploadedParts = [...p.parts.keys()].map((n) => ({ partNumber: n, etag: `"${n}"` }));
+    // As the server does: the first parts still to send come signed with the item.
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const signedParts = Array.from({ length: partCount }, (_, i) => i + 1)
+      .filter((n) => !p.parts.has(n))
+      .slice(0, PARTS_SIGNED_WITH_ITEM)
+      .map((n) => ({ partNumber: n, url: `mem://${p.photoId}/${n}`, expiresAt }));
     return {
       photoId: p.photoId,
       clientId: p.clientId,
       method: "MULTIPART",
-      multipart: { uploadId: p.uploadId, partSize, partCount: partCountFor(p.bytes, partSize), uploadedParts },
+      multipart: { uploadId: p.uploadId, partSize, partCount, uploadedParts, signedParts },
     };
   };
 
