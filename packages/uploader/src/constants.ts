@@ -99,6 +99,23 @@ export const HIDDEN_FLUSH_MS = 250;
 export const STORE_FLUSH_GAP_MS = 100;
 
 /**
+ * Past this many files in the store the gap above grows with them (STORE_FLUSH_GAP_MS per this many
+ * files, scheduler.ts storeFlushGapMs), so a flush's work per second stays what it is at this size:
+ * each flush that changes a file copies the whole `files` record (and the panel its row lists), and
+ * at 10,000 files ten such copies a second (several hundred KB each, in the old generation) made
+ * the page's long tasks major GCs inside flushes. Up to this many, nothing changes.
+ */
+export const STORE_FLUSH_GAP_FILES = 1_000;
+
+/**
+ * The longest the grown gap gets (reached at 5,000 files): two updates a second still read as live,
+ * a count or a row's status moves while the user watches, where a second between them (the quiet
+ * cadence, SETTLED_FLUSH_MS) reads as live only when nothing is being sent. Past 5,000 files a
+ * flush's work per second grows with the selection again.
+ */
+export const STORE_FLUSH_GAP_MAX_MS = 500;
+
+/**
  * Byte progress alone reaches the store at most this often in a browser (a status change takes the
  * pending progress with it sooner): five updates a second read as live (the bars step with each;
  * ProgressBar.tsx says why they do not glide).

@@ -35,10 +35,11 @@ export function createEngineParts(o: UploaderOptions, store: UploadStore, engine
   // Files start only once the parts exist (nothing is queued before add or restore).
   const queue = new TaskQueue(limits, (id) => startFile(parts, id));
   const idle = new IdleTracker(queue);
-  // A scheduler given by the caller (tests) paces progress too; by default progress waits longer.
+  // A scheduler given by the caller (tests) paces progress too; by default progress waits longer,
+  // and every flush waits longer once the store holds many files (storeFlushGapMs).
   const schedulers = o.scheduler
     ? { write: o.scheduler, progress: o.scheduler, settled: o.scheduler }
-    : defaultSchedulers();
+    : defaultSchedulers(() => store.getState().order.length);
   // Quiet: only the server's pushes are still to come.
   const writer = new StoreWriter(store, schedulers.write, schedulers.progress, {
     schedule: schedulers.settled,

@@ -1,5 +1,12 @@
 import { type Clock, systemClock } from "./clock.js";
-import { HIDDEN_FLUSH_MS, PROGRESS_FLUSH_MS, SETTLED_FLUSH_MS, STORE_FLUSH_GAP_MS } from "./constants.js";
+import {
+  HIDDEN_FLUSH_MS,
+  PROGRESS_FLUSH_MS,
+  SETTLED_FLUSH_MS,
+  STORE_FLUSH_GAP_FILES,
+  STORE_FLUSH_GAP_MAX_MS,
+  STORE_FLUSH_GAP_MS,
+} from "./constants.js";
 
 /** Runs a callback "soon": once per animation frame in a browser, on the next turn in Node. */
 export type FrameScheduler = (callback: () => void) => void;
@@ -10,28 +17,34 @@ export type StoreSchedulers = { write: FrameScheduler; progress: FrameScheduler;
 type FrameGlobals = { requestAnimationFrame?: (cb: () => void) => number };
 
 /**
- * In a browser: browserSchedulers on the page's animation frames. In Node: on the next turn
- * (setImmediate, after I/O callbacks, so one turn's progress events coalesce). Looked up when
- * called, never at import.
+ * In a browser: browserSchedulers on the page's animation frames, paced by `files` (the number of
+ * files in the store). In Node: on the next turn (setImmediate, after I/O callbacks, so one turn's
+ * progress events coalesce). Looked up when called, never at import.
  */
-export function defaultSchedulers(): StoreSchedulers {
+export function defaultSchedulers(files: () => number): StoreSchedulers {
   const g = globalThis as FrameGlobals;
   if (typeof g.requestAnimationFrame !== "function") {
     const turn: FrameScheduler =
       typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
     return { write: turn, progress: turn, settled: turn };
   }
-  return browserSchedulers(g.requestAnimationFrame.bind(globalThis));
+  return browserSchedulers(g.requestAnimationFrame.bind(globalThis), systemClock, files);
 }
 
 /**
- * A write reaches the store on the first animation frame at least STORE_FLUSH_GAP_MS after the
- * previous flush; byte progress alone PROGRESS_FLUSH_MS after it was made (then the same way); a
- * write while the engine is quiet at least SETTLED_FLUSH_MS after the previous settled flush (then
- * the same way): a lone one at once, a burst once per SETTLED_FLUSH_MS.
+ * A write reaches the store on the first animation frame at least storeFlushGapMs(files()) after the
+ * previous flush (STORE_FLUSH_GAP_MS up to STORE_FLUSH_GAP_FILES files); byte progress alone
+ * PROGRESS_FLUSH_MS after it was made (then the same way); a write while the engine is quiet at
+ * least SETTLED_FLUSH_MS after the previous settled flush (then the same way): a lone one at once, a
+ * burst once per SETTLED_FLUSH_MS. `files` is read each time a write is scheduled, so the gap follows
+ * a selection as it is added.
  */
-export function browserSchedulers(raf: (callback: () => void) => unknown, clock: Clock = systemClock): StoreSchedulers {
-  const write = pacedScheduler(frameScheduler(raf, clock), STORE_FLUSH_GAP_MS, clock);
+export function browserSchedulers(
+  raf: (callback: () => void) => unknown,
+  clock: Clock,
+  files: () => number,
+): StoreSchedulers {
+  const write = pacedScheduler(frameScheduler(raf, clock), () => storeFlushGapMs(files()), clock);
   return {
     write,
     progress: (callback) => {
@@ -39,6 +52,17 @@ export function browserSchedulers(raf: (callback: () => void) => unknown, clock:
     },
     settled: pacedScheduler(write, SETTLED_FLUSH_MS, clock),
   };
+}
+
+/**
+ * The least time between two store flushes with this many files in the store: STORE_FLUSH_GAP_MS,
+ * and past STORE_FLUSH_GAP_FILES files that much per STORE_FLUSH_GAP_FILES files, up to
+ * STORE_FLUSH_GAP_MAX_MS. A flush copies the whole `files` record, so fewer flushes as it grows
+ * keep the copying per second (and the garbage it makes) what it is at STORE_FLUSH_GAP_FILES.
+ */
+export function storeFlushGapMs(files: number): number {
+  const grown = (STORE_FLUSH_GAP_MS * files) / STORE_FLUSH_GAP_FILES;
+  return Math.min(STORE_FLUSH_GAP_MAX_MS, Math.max(STORE_FLUSH_GAP_MS, grown));
 }
 
 /**
@@ -64,9 +88,10 @@ export function frameScheduler(raf: (callback: () => void) => unknown, clock: Cl
  * waits out the rest of the gap, then for a frame. Pushes and status changes for 1,000 files come
  * a few milliseconds apart; each flush re-renders the panel and makes the browser draw a frame,
  * so flushing on every frame costs more main-thread time than the upload itself, while a tenth of
- * a second later still reads as immediate.
+ * a second later still reads as immediate. A gap given as a function is read at each request (it
+ * grows with the files in the store, storeFlushGapMs).
  */
-export function pacedScheduler(frame: FrameScheduler, gapMs: number, clock: Clock): FrameScheduler {
+export function pacedScheduler(frame: FrameScheduler, gapMs: number | (() => number), clock: Clock): FrameScheduler {
   let last = Number.NEGATIVE_INFINITY;
   return (callback) => {
     const run = () =>
@@ -74,7 +99,8 @@ export function pacedScheduler(frame: FrameScheduler, gapMs: number, clock: Cloc
         last = clock.now();
         callback();
       });
-    const wait = last + gapMs - clock.now();
+    const gap = typeof gapMs === "number" ? gapMs : gapMs();
+    const wait = last + gap - clock.now();
     if (wait > 0) clock.setTimeout(run, wait);
     else run();
   };

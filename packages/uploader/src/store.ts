@@ -95,7 +95,8 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed" | "addin
 
 /**
  * The engine's only way to write the store. Writes are collected and applied in one `setState`
- * per flush (in a browser an animation frame at most every STORE_FLUSH_GAP_MS; in Node a turn),
+ * per flush (in a browser an animation frame at most every STORE_FLUSH_GAP_MS, longer with many
+ * files: scheduler.ts storeFlushGapMs; in Node a turn),
  * however many progress events and pushes came in between; a file's
  * object is replaced only when that file changed, so a row subscribed to its own file re-renders
  * only for its own changes. Status writes never move a file backwards (DESIGN §5) unless the
