@@ -110,7 +110,7 @@ type RootPatch = Partial<Pick<UploadState, "queue" | "online" | "speed" | "addin
  *
  * While the engine is quiet (`quiet()`: nothing registering, waiting or sending; only the server's
  * pushes still come, PROCESSING → COMPLETED for each photo), writes other than a new file wait for
- * the slower `scheduleSettled` (twice a second in a browser): each flush re-renders the panel and the
+ * the slower `scheduleSettled` (once a second in a browser, SETTLED_FLUSH_MS): each flush re-renders the panel and the
  * page draws a frame for it, and pushes for a batch arrive a few a second for as long as the server
  * processes it. A new file always flushes with the next `schedule`d flush, taking the rest with it.
  */
