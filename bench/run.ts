@@ -5,6 +5,7 @@
 // `npm run bench -- store-scaling [--files 1000,3000,10000] [--flushes N]`: one store flush's script cost by selection size (Node).
 // `npm run bench -- library-scroll [--photos N]`: scrolling a 10,000-photo library, against plain <img> tiles.
 // `npm run bench -- reconnect [--trials N] [--outage S]`: the live connection back after an outage.
+// `npm run bench -- part-urls [--rounds N] [--rtt MS]`: multipart items' own part URLs against asking for each (Node).
 // `npm run bench -- heic`: 48 MP HEIC against JPEG (needs heif-enc once, to make its HEIC).
 // `npm run bench -- load [--users N] [--files M] [--per-user K] [--backend embedded|postgres]…`:
 // many users uploading at once (src/load-bench.ts); e.g. `--users 5 --files 20` for a quick try.
@@ -61,6 +62,14 @@ if (wanted[0] === "store-scaling") {
   const where: string = "../apps/web/test/store-scaling.ts";
   const { storeScaling } = await import(where);
   await storeScaling(wanted.slice(1));
+  process.exit(0);
+}
+// A multipart item's own part URLs against signing every part, over an added round trip
+// (packages/uploader/test/part-urls-bench.ts: it runs on the engine's test harness).
+if (wanted[0] === "part-urls") {
+  const where: string = "../packages/uploader/test/part-urls-bench.ts";
+  const { partUrlsBench } = await import(where);
+  await saveResult(await partUrlsBench(wanted.slice(1)));
   process.exit(0);
 }
 // The load bench likewise: it takes options, and 50 × 100 photos on two backends takes a while.
