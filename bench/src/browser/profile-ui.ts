@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap] [--contender ui|bare]
- *   [--reduced-motion] [--invalidations] [--renders] [--no-pin] [--count N]`
+ * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap|alloc] [--contender ui|bare]
+ *   [--reduced-motion] [--invalidations] [--renders] [--no-pin] [--count N] [--young]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
- * (`--mode cpu`, the default) or a Chromium trace of the main thread's timeline (`--mode trace`).
+ * (`--mode cpu`, the default), a Chromium trace of the main thread's timeline (`--mode trace`) or a
+ * sampling allocation profile (`--mode alloc`, alloc-summary.ts: what the major GCs collected, or
+ * with `--young` every byte allocated).
  * `--contender bare` records the bare page instead (until the server has every photo COMPLETED), to
  * tell the page's own rendering from what every page pays (the probe's rAF loop, the transfer).
  * `--renders` also counts React's commits and renders by component (apps/web/test/render-counter.ts).
@@ -25,6 +27,7 @@ import { parseArgs } from "node:util";
 import { CHROMIUM, CHROMIUM_FLAGS } from "@rapidphoto/server/testing/chromium";
 import { type CDPSession, chromium } from "playwright-core";
 import { RENDER_COUNTER_SCRIPT, readCommits, summarizeCommits } from "../../../apps/web/test/render-counter.js";
+import { startAlloc } from "./alloc-summary.js";
 import { ensureWebBuild } from "./browser-bench.js";
 import { bareContender, uiContender } from "./contenders.js";
 import { diffSnapshots, takeHeapSnapshot } from "./heap-snapshot.js";
@@ -40,6 +43,8 @@ const OUT = path.resolve(import.meta.dirname, "../../../.tmp");
 const SAMPLING_US = 500;
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"];
 const INVALIDATION_CATEGORY = "disabled-by-default-devtools.timeline.invalidationTracking";
+/** What DevTools opens each recording as. */
+const EXTENSION = { cpu: "cpuprofile", trace: "trace.json", alloc: "heapprofile" } as const;
 
 export async function profileUi(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -53,9 +58,10 @@ export async function profileUi(argv: string[]): Promise<void> {
       renders: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
       count: { type: "string" },
+      young: { type: "boolean", default: false },
     },
   });
-  const mode = values.mode === "trace" || values.mode === "heap" ? values.mode : "cpu";
+  const mode = (["trace", "heap", "alloc"] as const).find((m) => m === values.mode) ?? "cpu";
   const scenarioName = mode === "heap" && !argv.includes("--scenario") ? "heap-5x100" : values.scenario;
   const scenario = SCENARIOS.find((s) => s.name === scenarioName);
   if (!scenario) throw new Error(`unknown scenario ${scenarioName}`);
@@ -99,7 +105,12 @@ export async function profileUi(argv: string[]): Promise<void> {
 
     const pushes = countPushFrames(target.cdp);
     const categories = values.invalidations ? [...TRACE_CATEGORIES, INVALIDATION_CATEGORY] : TRACE_CATEGORIES;
-    const recorder = mode === "cpu" ? await startCpu(target.cdp) : await startTrace(target.cdp, categories);
+    const recorder =
+      mode === "cpu"
+        ? await startCpu(target.cdp)
+        : mode === "alloc"
+          ? await startAlloc(target.cdp, values.young)
+          : await startTrace(target.cdp, categories);
     const startedAt = Date.now();
     await chooser.setFiles(files);
     const stored = await watch.stored;
@@ -110,11 +121,11 @@ export async function profileUi(argv: string[]): Promise<void> {
     const shown = contender.showsCompleted ? "page showed" : "server had";
     console.log(`stored after ${storedAfterMs} ms, ${shown} all COMPLETED after ${doneAt - startedAt} ms`);
     await mkdir(OUT, { recursive: true });
-    const file = path.join(OUT, `${contender.name}-${scenario.name}.${mode === "cpu" ? "cpuprofile" : "trace.json"}`);
+    const file = path.join(OUT, `${contender.name}-${scenario.name}.${EXTENSION[mode]}`);
     console.log(await recorder.stop(file, storedAfterMs));
     console.log(formatPushFrames(pushCounts, files.length));
     if (renders) console.log(summarizeCommits(await readCommits(page, startedAt), startedAt + storedAfterMs));
-    console.log(`raw ${mode === "cpu" ? "profile" : "trace"}: ${file}`);
+    console.log(`raw ${mode === "trace" ? "trace" : "profile"}: ${file}`);
     console.log(await layerReport(target.cdp));
     await context.close();
   } finally {
