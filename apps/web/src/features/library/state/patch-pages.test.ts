@@ -42,4 +42,19 @@ describe("patchPages", () => {
     const done = pages({ items: [photo(9), photo(8)], nextCursor: null });
     expect(patchPages(done, [photo(2)], "uploaded").pages[0]?.items).toHaveLength(3);
   });
+
+  it("keeps the pages a patch does not touch, and leaves the pages it was given as they were", () => {
+    const first = { items: [photo(9), photo(8)], nextCursor: "c1" };
+    const second = { items: [photo(6), photo(5)], nextCursor: null };
+    const data = pages(first, second);
+    const out = patchPages(data, [photo(5, "COMPLETED")], "uploaded");
+    expect(out.pages[0]).toBe(first);
+    expect(out.pages[1]).not.toBe(second);
+    expect(out.pages[1]?.items[1]?.status).toBe("COMPLETED");
+    const inserted = patchPages(data, [photo(10)], "uploaded");
+    expect(inserted.pages[0]?.items.map((i) => i.filename)).toEqual(["10.jpg", "9.jpg", "8.jpg"]);
+    expect(inserted.pages[1]).toBe(second);
+    expect(first.items.map((i) => i.filename)).toEqual(["9.jpg", "8.jpg"]);
+    expect(second.items[1]?.status).toBe("PROCESSING");
+  });
 });

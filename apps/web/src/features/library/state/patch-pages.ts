@@ -19,6 +19,10 @@ function before(a: PhotoListItem, b: PhotoListItem, sort: PhotoSort): boolean {
  * Folds freshly fetched photos into the pages already loaded, without refetching them: a photo the
  * list holds is replaced where it is; a new one is inserted where the sort puts it, if that falls
  * within what is loaded (otherwise a later page brings it); `gone` ids are removed.
+ *
+ * A page the patch does not touch is kept as it was (the same object and items): while an upload
+ * completes the list is patched a few times a second, and copying every loaded page each time (with
+ * an array per photo, as a flatMap did) lived long enough to reach the old generation.
  */
 export function patchPages(
   data: InfiniteData<PhotoListResponse, string | undefined>,
@@ -26,31 +30,44 @@ export function patchPages(
   sort: PhotoSort,
   gone: readonly string[] = [],
 ): InfiniteData<PhotoListResponse, string | undefined> {
-  const byId = new Map(fresh.map((p) => [p.photoId, p]));
+  const byId = new Map<string, PhotoListItem>();
+  for (const p of fresh) byId.set(p.photoId, p);
   const drop = new Set(gone);
-  const pages = data.pages.map((page) => ({
-    ...page,
-    items: page.items.flatMap((p) => {
-      if (drop.has(p.photoId)) return [];
-      const next = byId.get(p.photoId);
-      if (!next) return [p];
-      byId.delete(p.photoId);
-      return [next];
-    }),
-  }));
-  const lastPage = pages.at(-1);
-  const complete = !lastPage || lastPage.nextCursor === null;
+  const pages = data.pages.map((page) => {
+    // Copied at the page's first change: the photos before it, then each one kept or replaced.
+    let items: PhotoListItem[] | null = null;
+    page.items.forEach((p, i) => {
+      const next = drop.has(p.photoId) ? null : byId.get(p.photoId);
+      if (next === undefined) {
+        items?.push(p);
+        return;
+      }
+      items ??= page.items.slice(0, i);
+      if (next) {
+        byId.delete(p.photoId);
+        items.push(next);
+      }
+    });
+    return items ? { ...page, items } : page;
+  });
+  const insertInto = (index: number): PhotoListItem[] => {
+    const page = pages[index] as PhotoListResponse;
+    if (page !== data.pages[index]) return page.items;
+    const copy = { ...page, items: [...page.items] };
+    pages[index] = copy;
+    return copy.items;
+  };
+  const complete = pages.length === 0 || (pages.at(-1) as PhotoListResponse).nextCursor === null;
   for (const photo of byId.values()) {
     let placed = false;
-    for (const page of pages) {
-      const at = page.items.findIndex((p) => before(photo, p, sort));
+    for (let index = 0; index < pages.length && !placed; index++) {
+      const at = (pages[index] as PhotoListResponse).items.findIndex((p) => before(photo, p, sort));
       if (at >= 0) {
-        page.items.splice(at, 0, photo);
+        insertInto(index).splice(at, 0, photo);
         placed = true;
-        break;
       }
     }
-    if (!placed && complete && lastPage) lastPage.items.push(photo);
+    if (!placed && complete && pages.length > 0) insertInto(pages.length - 1).push(photo);
   }
   return { ...data, pages };
 }

@@ -38,11 +38,17 @@ type Place = { tabs: readonly PanelTab[]; list: 0 | 1 | 2 | typeof WAITING } | n
 
 const positionCache = new WeakMap<readonly string[], Map<string, number>>();
 
-/** Each id's index in a list (the order added, or the waiting order), made once per list. */
+/**
+ * Each id's index in a list (the order added, or the waiting order), made once per list. Set one by
+ * one: `new Map(ids.map(…))` made an [id, index] pair per id first, and with a new waiting order at
+ * nearly every flush those pairs lived long enough to reach the old generation (browser-profile
+ * --mode alloc: 7 of the panel's 57 MB in a 3,000-file upload).
+ */
 export function positionsOf(ids: readonly string[]): Map<string, number> {
   let positions = positionCache.get(ids);
   if (!positions) {
-    positions = new Map(ids.map((id, index) => [id, index]));
+    positions = new Map();
+    for (let index = 0; index < ids.length; index++) positions.set(ids[index] as string, index);
     positionCache.set(ids, positions);
   }
   return positions;
