@@ -11,6 +11,8 @@ export type ProfileNode = {
 
 type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 
+import { summarizeGcReasons } from "./gc-reasons.js";
+
 /** One Chromium trace event (the fields used here). */
 export type TraceEvent = {
   name: string;
@@ -145,6 +147,7 @@ export function summarizeTrace(events: TraceEvent[], splitAtMs: number): string 
     summarizeFrames(mine, events, main, split),
     table("main thread self time by event (ms)", self, TOP_SELF),
     table("what started the main thread's tasks, inclusive (ms)", triggers, TOP_SELF),
+    summarizeGcReasons(events, main, start),
   ].join("\n");
 }
 

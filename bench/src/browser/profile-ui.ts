@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap|alloc] [--contender ui|bare]
- *   [--reduced-motion] [--invalidations] [--renders] [--no-pin] [--count N] [--young]`
+ *   [--reduced-motion] [--invalidations] [--gc-reasons] [--renders] [--no-pin] [--count N] [--young]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
@@ -11,7 +11,8 @@
  * tell the page's own rendering from what every page pays (the probe's rAF loop, the transfer).
  * `--renders` also counts React's commits and renders by component (apps/web/test/render-counter.ts).
  * `--reduced-motion` emulates prefers-reduced-motion; `--invalidations` adds Chromium's invalidation
- * tracking to the trace (what scheduled each style recalc, layout and paint; it costs time itself).
+ * tracking to the trace (what scheduled each style recalc, layout and paint; it costs time itself);
+ * `--gc-reasons` adds V8's GC events and prints why each major GC started (gc-reasons.ts).
  * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
  * names our functions. Prints where the time went before and after the last byte was stored, and
  * writes the raw profile to .tmp/ for DevTools. `--mode heap` instead uploads the scenario's batches
@@ -30,6 +31,7 @@ import { RENDER_COUNTER_SCRIPT, readCommits, summarizeCommits } from "../../../a
 import { startAlloc } from "./alloc-summary.js";
 import { ensureWebBuild } from "./browser-bench.js";
 import { bareContender, uiContender } from "./contenders.js";
+import { GC_REASON_CATEGORIES } from "./gc-reasons.js";
 import { diffSnapshots, takeHeapSnapshot } from "./heap-snapshot.js";
 import { heapAfterGcMB, measureBatch, openContenderPage } from "./measure-run.js";
 import { pinHere, SERVER_CPU } from "./pinning.js";
@@ -55,6 +57,7 @@ export async function profileUi(argv: string[]): Promise<void> {
       contender: { type: "string", default: "ui" },
       "reduced-motion": { type: "boolean", default: false },
       invalidations: { type: "boolean", default: false },
+      "gc-reasons": { type: "boolean", default: false },
       renders: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
       count: { type: "string" },
@@ -104,7 +107,11 @@ export async function profileUi(argv: string[]): Promise<void> {
     const chooser = await chooserShown;
 
     const pushes = countPushFrames(target.cdp);
-    const categories = values.invalidations ? [...TRACE_CATEGORIES, INVALIDATION_CATEGORY] : TRACE_CATEGORIES;
+    const categories = [
+      ...TRACE_CATEGORIES,
+      ...(values.invalidations ? [INVALIDATION_CATEGORY] : []),
+      ...(values["gc-reasons"] ? GC_REASON_CATEGORIES : []),
+    ];
     const recorder =
       mode === "cpu"
         ? await startCpu(target.cdp)
