@@ -49,6 +49,9 @@ describe("engine", () => {
       limits: { maxActiveFiles: 1, maxRequests: 1 },
       maxFilesPerJob: 10,
       registerAhead: 3,
+      // All in one slice: a slice's time budget on a loaded machine would cut the selection where
+      // the clock says (add-slices.test.ts covers that), and the job sizes are the point here.
+      addSlices: { first: 2000, budgetMs: Number.POSITIVE_INFINITY },
     });
     // How many files had been sent when each job was asked for.
     const sentAtCreate: number[] = [];
