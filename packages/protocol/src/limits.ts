@@ -18,6 +18,13 @@ export const MAX_PARTS_PER_SIGN_REQUEST = 100;
  * alone on the line starts at most that many parts; the rest are signed just in time, as before.
  */
 export const PARTS_SIGNED_WITH_ITEM = 6;
+
+/** The parts an item comes signed for: its first PARTS_SIGNED_WITH_ITEM not in `stored`, in order. */
+export function partsSignedWithItem(partCount: number, stored: ReadonlySet<number>): number[] {
+  const first: number[] = [];
+  for (let n = 1; n <= partCount && first.length < PARTS_SIGNED_WITH_ITEM; n++) if (!stored.has(n)) first.push(n);
+  return first;
+}
 export const MAX_PROGRESS_UPDATES = 1000;
 
 /** The part size the server chooses for a multipart upload of `bytes`. Whole MiBs, ≤ MAX_PARTS parts. */

@@ -12,6 +12,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { type BenchResult, median, round } from "../../../bench/src/measure.js";
 import type { UploadApi } from "../src/index.js";
 import { startHarness } from "./support/harness.js";
 
@@ -22,10 +23,7 @@ const SIDES = ["item", "ask"] as const;
 type Side = (typeof SIDES)[number];
 type Sample = { storedMs: number; firstPutMs: number; signRequests: number };
 
-type Metric = { value: number; unit: string; note?: string };
-export type PartUrlsResult = { name: string; metrics: Record<string, Metric>; notes: string[] };
-
-export async function partUrlsBench(argv: string[]): Promise<PartUrlsResult> {
+export async function partUrlsBench(argv: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
     args: argv,
     options: { rounds: { type: "string", default: "3" }, rtt: { type: "string", default: "80" } },
@@ -85,7 +83,7 @@ export async function partUrlsBench(argv: string[]): Promise<PartUrlsResult> {
       }
     }
     const ratios = samples.item.map((s, i) => s.storedMs / (samples.ask[i] as Sample).storedMs);
-    const metrics: Record<string, Metric> = {
+    const metrics: BenchResult["metrics"] = {
       "all stored, item / ask": {
         value: round(median(ratios)),
         unit: "×",
@@ -125,10 +123,3 @@ function withLatency(api: UploadApi, ms: number): UploadApi {
     ]),
   ) as unknown as UploadApi;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-const round = (n: number) => Math.round(n * 100) / 100;

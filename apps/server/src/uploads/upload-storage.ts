@@ -1,8 +1,8 @@
 import {
   type FinalizeRequest,
-  PARTS_SIGNED_WITH_ITEM,
   partCountFor,
   partRange,
+  partsSignedWithItem,
   planPartSize,
   type SignedPart,
   type UploadItem,
@@ -70,9 +70,7 @@ export function createUploadStorage({
     const partSize = photo.partSize ?? planPartSize(photo.bytes);
     const partCount = partCountFor(photo.bytes, partSize);
     // The first parts still to send come signed, so the file's first requests need no round trip.
-    const stored = new Set(uploadedParts?.map((p) => p.partNumber));
-    const first: number[] = [];
-    for (let n = 1; n <= partCount && first.length < PARTS_SIGNED_WITH_ITEM; n++) if (!stored.has(n)) first.push(n);
+    const first = partsSignedWithItem(partCount, new Set(uploadedParts?.map((p) => p.partNumber)));
     const uploadId = photo.uploadId;
     const signedParts = uploadId ? await Promise.all(first.map((n) => signPart(photo, uploadId, partSize, n))) : [];
     return {

@@ -1,8 +1,8 @@
 import {
   type CreateJobRequest,
   type JobView,
-  PARTS_SIGNED_WITH_ITEM,
   partCountFor,
+  partsSignedWithItem,
   planPartSize,
   SINGLE_PUT_MAX_BYTES,
   type UploadItem,
@@ -75,10 +75,11 @@ export function memoryBackend() {
     const uploadedParts = [...p.parts.keys()].map((n) => ({ partNumber: n, etag: `"${n}"` }));
     // As the server does: the first parts still to send come signed with the item.
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    const signedParts = Array.from({ length: partCount }, (_, i) => i + 1)
-      .filter((n) => !p.parts.has(n))
-      .slice(0, PARTS_SIGNED_WITH_ITEM)
-      .map((n) => ({ partNumber: n, url: `mem://${p.photoId}/${n}`, expiresAt }));
+    const signedParts = partsSignedWithItem(partCount, new Set(p.parts.keys())).map((n) => ({
+      partNumber: n,
+      url: `mem://${p.photoId}/${n}`,
+      expiresAt,
+    }));
     return {
       photoId: p.photoId,
       clientId: p.clientId,
