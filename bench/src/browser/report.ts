@@ -63,7 +63,33 @@ const RATIO_FIGURES = new Set<Figure>([
   "scriptMs",
   "heapAfterGcMB",
   "serverMainMsPerPhoto",
+  "serverOtherMsPerPhoto",
 ]);
+
+/**
+ * Per round, the UI's figure over the bare page's from the same round. The server's other threads
+ * (storage writes, thumbnails) do the same work per photo for either page, so their CPU per photo is
+ * the run's control: when it moves between the two runs of a round, the machine's speed moved (a
+ * busy neighbour on the host), and all stored moves with it.
+ */
+const ROUND_FIGURES: [Figure, string][] = [
+  ["storedMs", "all stored"],
+  ["serverMainMsPerPhoto", "server main-thread CPU per photo"],
+  ["serverOtherMsPerPhoto", "server other threads' CPU per photo (the control)"],
+  ["taskMs", "main-thread task time"],
+];
+
+export function roundRatios(record: ScenarioRecord, figure: Figure): (number | undefined)[] {
+  const sampleOf = (contender: ContenderName, round: number) =>
+    record.runs
+      .find((r) => r.contender === contender && r.round === round)
+      ?.batches.find((b) => b.files > 0 && !b.didNotFinish);
+  const rounds = [...new Set(record.runs.map((r) => r.round))].sort((a, b) => a - b);
+  return rounds.map((round) => {
+    const [ui, bare] = [sampleOf("ui", round)?.[figure], sampleOf("bare", round)?.[figure]];
+    return typeof ui === "number" && typeof bare === "number" ? ratio(ui, bare) : undefined;
+  });
+}
 
 function median(values: number[]): number | undefined {
   if (!values.length) return undefined;
@@ -295,6 +321,18 @@ function renderMarkdown(results: BrowserResults): string {
       lines.push(`| ${label} (${unit}) | ${[...values.map((v) => fmt(v, unit)), ...ratios].join(" | ")} |`);
     }
     lines.push("");
+    const perRound = ROUND_FIGURES.map(([figure, label]) => [label, roundRatios(record, figure)] as const);
+    const roundCount = perRound[0]?.[1].length ?? 0;
+    if (present.includes("bare") && roundCount > 1) {
+      lines.push(
+        "ui / bare round by round:",
+        "",
+        `| figure | ${perRound[0]?.[1].map((_, i) => `round ${i + 1}`).join(" | ")} |`,
+        `|---|${perRound[0]?.[1].map(() => "---").join("|")}|`,
+        ...perRound.map(([label, values]) => `| ${label} | ${values.map((v) => fmt(v, "×")).join(" | ")} |`),
+        "",
+      );
+    }
   }
   lines.push(...results.notes.map((n) => `- ${n}`), "");
   return lines.join("\n");
