@@ -2,7 +2,8 @@
  * The bare contender: the least a page can do to upload through our API. A file input, then one
  * job per 1,000 files (the server's limit), PUTs of the File objects with `fetch` to the signed URLs
  * with 6 in flight (multipart files part by part, on the URLs the item came with, the rest signed per file), and each file finalized
- * as soon as its bytes are in (finalize holds no PUT slot, as in the engine). No progress, no DOM
+ * as soon as its bytes are in (finalize holds no PUT slot, as in the engine; single-PUT files batched as
+ * the engine batches them, at most 2 requests out). No progress, no DOM
  * updates: the physical limit the UI is compared with.
  */
 export const BARE_PAGE = `<!doctype html>
@@ -38,6 +39,27 @@ async function upload(files) {
   };
   const tasks = [];
   const finalizes = [];
+  // Single-PUT files are finalized as the engine does: at most 2 requests out, the files landing
+  // meanwhile together in the next (POST /commands/upload/finalize, up to 100 a request).
+  const waiting = [];
+  let finalizing = 0;
+  const finalizeSome = () => {
+    while (finalizing < 2 && waiting.length > 0) {
+      const batch = waiting.splice(0, 100);
+      finalizing++;
+      post("/commands/upload/finalize", { photoIds: batch.map((w) => w.photoId) }).then(
+        (answer) => {
+          for (const w of batch) {
+            const result = answer.results.find((r) => r.photoId === w.photoId);
+            if (result && result.status) w.done(); else w.fail(new Error("finalize " + w.photoId + ": " + JSON.stringify(result)));
+          }
+        },
+        (error) => { for (const w of batch) w.fail(error); },
+      ).finally(() => { finalizing--; finalizeSome(); });
+    }
+  };
+  const finalizeSingle = (photoId) =>
+    new Promise((done, fail) => { waiting.push({ photoId, done, fail }); finalizeSome(); });
   let jobsDone = false;
   let wake = null;
   const addTask = (task) => { tasks.push(task); if (wake) { wake(); wake = null; } };
@@ -47,7 +69,7 @@ async function upload(files) {
       addTask(async () => {
         const res = await fetch(item.url, { method: "PUT", headers: item.headers || {}, body: file });
         if (!res.ok) throw new Error("PUT " + res.status);
-        finalizes.push(post("/commands/upload/" + item.photoId + "/finalize", {}));
+        finalizes.push(finalizeSingle(item.photoId));
       });
       return;
     }

@@ -26,6 +26,12 @@ export function partsSignedWithItem(partCount: number, stored: ReadonlySet<numbe
   return first;
 }
 export const MAX_PROGRESS_UPDATES = 1000;
+/**
+ * Photos one finalize request may carry (POST /commands/upload/finalize). A client finalizes each
+ * small file as its bytes land; those that land while its earlier finalizes are still on their way
+ * go together, so at 1,000 small files the page sends a few hundred requests, not a thousand.
+ */
+export const MAX_FINALIZE_BATCH = 100;
 
 /** The part size the server chooses for a multipart upload of `bytes`. Whole MiBs, ≤ MAX_PARTS parts. */
 export function planPartSize(bytes: number): number {

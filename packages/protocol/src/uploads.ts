@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { ErrorBody } from "./errors.js";
 import {
   ACCEPTED_MIME_TYPES,
   MAX_FILE_BYTES,
   MAX_FILENAME_BYTES,
   MAX_FILES_PER_JOB,
+  MAX_FINALIZE_BATCH,
   MAX_PARTS,
   MAX_PARTS_PER_SIGN_REQUEST,
   MAX_PROGRESS_UPDATES,
@@ -198,6 +200,30 @@ export type FinalizeRequest = z.infer<typeof FinalizeRequest>;
 
 export const FinalizeResponse = z.object({ photoId: PhotoId, status: PhotoStatus });
 export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
+
+/**
+ * Finalize of several single-PUT photos in one request (multipart photos carry their parts and are
+ * finalized one by one). Each photo is finalized exactly as on its own.
+ */
+export const FinalizeManyRequest = z.object({
+  photoIds: z
+    .array(PhotoId)
+    .min(1)
+    .max(MAX_FINALIZE_BATCH)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "Photo ids must be unique." }),
+});
+export type FinalizeManyRequest = z.infer<typeof FinalizeManyRequest>;
+
+/** One photo's refusal in a finalize of many: what finalizing it alone would have answered. */
+export const FinalizeRefusal = z.object({
+  photoId: PhotoId,
+  error: ErrorBody.extend({ status: z.number().int().min(400).max(599) }),
+});
+export type FinalizeRefusal = z.infer<typeof FinalizeRefusal>;
+
+/** One result per photo, in the request's order. */
+export const FinalizeManyResponse = z.object({ results: z.array(z.union([FinalizeResponse, FinalizeRefusal])) });
+export type FinalizeManyResponse = z.infer<typeof FinalizeManyResponse>;
 
 export const ProgressUpdate = z
   .object({

@@ -5,6 +5,7 @@ import {
   CreateJobResponse,
   DuplicateSizesResponse,
   ErrorBody,
+  FinalizeManyResponse,
   type FinalizeRequest,
   FinalizeResponse,
   type HoldRequest,
@@ -22,6 +23,11 @@ export interface UploadApi {
   createJob(body: CreateJobRequest, signal: AbortSignal): Promise<CreateJobResponse>;
   signParts(photoId: string, partNumbers: number[], signal: AbortSignal): Promise<SignPartsResponse>;
   finalize(photoId: string, body: FinalizeRequest, signal: AbortSignal): Promise<FinalizeResponse>;
+  /**
+   * Several single-PUT photos finalized in one request (POST /commands/upload/finalize): one result
+   * per photo, a status or its refusal. Optional: without it every photo is finalized on its own.
+   */
+  finalizeMany?(photoIds: string[], signal: AbortSignal): Promise<FinalizeManyResponse>;
   reportProgress(body: ProgressRequest, signal: AbortSignal): Promise<void>;
   /** Renews the sender lease of photos this client holds but is not sending now (POST /commands/upload/hold). */
   holdPhotos(body: HoldRequest, signal: AbortSignal): Promise<void>;
@@ -120,6 +126,7 @@ export function createApiClient(options: ApiClientOptions): UploadApi {
     signParts: (photoId, partNumbers, signal) =>
       post(`${photo(photoId)}/parts`, { partNumbers }, SignPartsResponse, signal),
     finalize: (photoId, body, signal) => post(`${photo(photoId)}/finalize`, body, FinalizeResponse, signal),
+    finalizeMany: (photoIds, signal) => post("/commands/upload/finalize", { photoIds }, FinalizeManyResponse, signal),
     reportProgress: (body, signal) => post<void>("/commands/upload/progress", body, null, signal),
     holdPhotos: async (body, signal) => {
       await post("/commands/upload/hold", body, HoldResponse, signal);

@@ -1,6 +1,7 @@
 import { systemClock } from "./clock.js";
 import * as C from "./constants.js";
 import { type EngineParts, IdleTracker, registerChunk, startFile } from "./file-lifecycle.js";
+import { batchedFinalize } from "./finalize-batcher.js";
 import { HashPipeline } from "./hash-pipeline.js";
 import { JobRegistrar } from "./job-registrar.js";
 import { defaultNetworkMonitor } from "./network.js";
@@ -68,6 +69,7 @@ export function createEngineParts(o: UploaderOptions, store: UploadStore, engine
     queue,
     deps: {
       api: o.api,
+      finalize: batchedFinalize(o.api),
       transport: o.transport,
       queue,
       network: o.network ?? defaultNetworkMonitor(),

@@ -10,7 +10,9 @@ import { type SendDeps, type SendFile, sendFile } from "./send-file.js";
  */
 
 export type RunnerDeps = SendDeps & {
-  api: Pick<UploadApi, "sign" | "signParts" | "retryPhoto" | "finalize" | "getJob">;
+  api: Pick<UploadApi, "sign" | "signParts" | "retryPhoto" | "getJob">;
+  /** The API's finalize, single-PUT files batched (finalize-batcher.ts). */
+  finalize: UploadApi["finalize"];
 };
 
 export type RunFile = SendFile & {
@@ -42,7 +44,7 @@ export async function runFile(deps: RunnerDeps, file: RunFile, signal: AbortSign
     const body = await sendFile(deps, file, signal);
     file.onFinalizing?.();
     try {
-      await withRetry(() => deps.api.finalize(file.photoId, body, signal), retry);
+      await withRetry(() => deps.finalize(file.photoId, body, signal), retry);
       return { kind: "PROCESSING" };
     } catch (error) {
       if (isApiError(error, "UPLOAD_INCOMPLETE") && replans < MAX_REPLANS) {

@@ -227,6 +227,24 @@ describe("engine", () => {
     expect([file(a!).status, file(b!).status]).toEqual(["PROCESSING", "PROCESSING"]);
   });
 
+  it("finalizes the small files landing while two finalize requests are out together, each to its own outcome", async () => {
+    const { backend, uploader, file } = setup();
+    const finalize = gate();
+    backend.hooks.finalize = finalize.promise;
+    const names = Array.from({ length: 8 }, (_, i) => jpeg(`${i}.jpg`));
+    const ids = uploader.add(names);
+    for (let i = 0; i < 500 && backend.puts.filter((p) => p.ok).length < 8; i++) await tick();
+    // The last file's answer turns into its finalize call (the backend answers in promises only).
+    for (let i = 0; i < 10; i++) await tick();
+    // Every byte is in; the first two finalize requests are held, the other six wait behind them.
+    expect(backend.finalizeBatches.map((b) => b.length)).toEqual([1, 1]);
+    finalize.open();
+    await uploader.whenIdle();
+    expect(backend.finalizeBatches.map((b) => b.length)).toEqual([1, 1, 6]);
+    expect(new Set(backend.finalizeBatches.flat())).toEqual(new Set(ids.map((id) => file(id!).photoId)));
+    for (const id of ids) expect(file(id!)).toMatchObject({ status: "PROCESSING", error: null });
+  });
+
   it("retrying a photo the server failed turns the same photo back to QUEUED and sends it again", async () => {
     const { backend, uploader, file } = setup();
     const [id] = uploader.add([jpeg("a.jpg")]);

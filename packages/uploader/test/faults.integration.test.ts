@@ -137,4 +137,36 @@ describe("uploading through a bad network", () => {
     expect(cut).toBe(2); // the second finalize was refused (already finalized); the job query settled it
     expect(await h.storedSha256(uploader.store.getState().files[id!]!.photoId!)).toBe(file.sha256);
   });
+
+  it("finalizes small files through finalize-many, and those of a request whose answer was lost again", async () => {
+    h.proxy.rule = () => ({ kind: "pass" });
+    const files = await Promise.all(["a", "b", "c"].map((n) => h.randomFile(`${n}.jpg`, 200_000)));
+    const requests: string[][] = [];
+    let singles = 0;
+    const api = h.api;
+    const uploader = h.uploader({
+      api: {
+        ...api,
+        finalize: (photoId, body, signal) => {
+          singles++;
+          return api.finalize(photoId, body, signal);
+        },
+        finalizeMany: async (photoIds, signal) => {
+          const call = requests.push(photoIds);
+          const answer = await api.finalizeMany!(photoIds, signal);
+          if (call === 1) throw new NetworkError("connection reset after the request was handled");
+          return answer;
+        },
+      },
+    });
+    const ids = uploader.add(files.map((f) => f.source));
+    await uploader.whenIdle();
+    const rows = ids.map((id) => uploader.store.getState().files[id!]!);
+    for (const row of rows) expect(row).toMatchObject({ status: "PROCESSING", error: null });
+    // Every photo went through the batch endpoint, none alone, and the photos of the request whose
+    // answer was lost once more: the server answered the repeat as the photo is now (idempotent).
+    expect(singles).toBe(0);
+    expect(requests.flat().sort()).toEqual([...rows.map((r) => r.photoId!), ...requests[0]!].sort());
+    expect(await Promise.all(rows.map((r) => h.storedSha256(r.photoId!)))).toEqual(files.map((f) => f.sha256));
+  });
 });

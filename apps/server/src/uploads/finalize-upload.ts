@@ -1,4 +1,6 @@
 import {
+  type FinalizeManyResponse,
+  type FinalizeRefusal,
   type FinalizeRequest,
   type FinalizeResponse,
   isAwaitingBytes,
@@ -6,9 +8,11 @@ import {
   type PhotoStatus,
 } from "@rapidphoto/protocol";
 import { eq } from "drizzle-orm";
+import pLimit from "p-limit";
 import { photos } from "../db/schema.js";
-import { AppError } from "../http/app-error.js";
+import { AppError, storageAppError } from "../http/app-error.js";
 import { createKeyedLock } from "../storage/keyed-lock.js";
+import { StorageError } from "../storage/storage.js";
 import { holdJobLeases } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
@@ -69,5 +73,56 @@ export function createFinalize(ctx: UploadContext) {
       await holdJobLeases(ctx, photo.jobId);
       return { photoId, status: "PROCESSING" as const };
     });
+  };
+}
+
+/**
+ * Photos of one finalize-of-many that are finalized at once: each does a few queries and, on S3, a
+ * copy; a handful keeps the storage busy without one request taking every database connection.
+ */
+const FINALIZE_MANY_CONCURRENCY = 4;
+
+type Finalize = ReturnType<typeof createFinalize>;
+
+/**
+ * Finalize of many single-PUT photos in one request: each is finalized exactly as on its own (its
+ * lock, its checks, idempotent). A refusal (an AppError, or storage unavailable: a 503 the client
+ * retries) is that photo's answer and the others go on. Any other failure (the database gone or a
+ * lost race) fails the whole request: the error handler answers it as for one photo, and sending
+ * the same request again is safe, the photos already finalized answering as they are.
+ */
+export function createFinalizeMany(finalize: Finalize) {
+  return async function finalizeMany(userId: string, photoIds: readonly string[]): Promise<FinalizeManyResponse> {
+    const limit = pLimit(FINALIZE_MANY_CONCURRENCY);
+    const results = await Promise.all(
+      photoIds.map((photoId) =>
+        limit(async (): Promise<FinalizeResponse | FinalizeRefusal> => {
+          try {
+            return await finalize(userId, photoId, {});
+          } catch (error) {
+            const refusal = asRefusal(error);
+            if (!refusal) throw error;
+            return { photoId, error: refusal };
+          }
+        }),
+      ),
+    );
+    return { results };
+  };
+}
+
+function asRefusal(error: unknown): FinalizeRefusal["error"] | null {
+  const known =
+    error instanceof StorageError && error.code === "UNAVAILABLE"
+      ? storageAppError(error)
+      : error instanceof AppError
+        ? error
+        : null;
+  if (!known) return null;
+  return {
+    status: known.statusCode,
+    code: known.code,
+    message: known.message,
+    ...(known.details === undefined ? {} : { details: known.details }),
   };
 }

@@ -1,4 +1,4 @@
-import { MAX_FILE_BYTES, PARTS_SIGNED_WITH_ITEM } from "@rapidphoto/protocol";
+import { MAX_FILE_BYTES, MAX_FINALIZE_BATCH, PARTS_SIGNED_WITH_ITEM } from "@rapidphoto/protocol";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBytes, uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
@@ -344,6 +344,113 @@ describe("finalize", () => {
     const ok = await finalize(good);
     expect(ok.status).toBe(202);
     expect(ok.body).toEqual({ photoId: item.photoId, status: "PROCESSING" });
+  });
+});
+
+describe("finalize many", () => {
+  const finalizeMany = (token: string | undefined, photoIds: unknown) =>
+    server.api("POST", "/commands/upload/finalize", { token, body: { photoIds } });
+
+  it("finalizes each photo as on its own: stored ones go to processing, the others get their own refusal", async () => {
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [
+      jpeg("a.jpg", bytes.length),
+      jpeg("b.jpg", bytes.length),
+      jpeg("not-sent.jpg", bytes.length),
+      jpeg("big.jpg", 12 * MiB),
+    ]);
+    const [a, b, notSent, big] = body.items;
+    await sendBytes(server, alice.token, a, bytes);
+    await sendBytes(server, alice.token, b, bytes);
+    const [bobsJob] = [(await createJob(bob.token, [jpeg("bob.jpg", bytes.length)])).body];
+    const bobs = bobsJob.items[0];
+    await sendBytes(server, bob.token, bobs, bytes);
+
+    const res = await finalizeMany(alice.token, [a.photoId, notSent.photoId, bobs.photoId, big.photoId, b.photoId]);
+    expect(res.status).toBe(200);
+    // In the request's order; each refusal is what finalizing that photo alone answers.
+    expect(res.body.results).toEqual([
+      { photoId: a.photoId, status: "PROCESSING" },
+      {
+        photoId: notSent.photoId,
+        error: expect.objectContaining({ status: 409, code: "UPLOAD_INCOMPLETE" }),
+      },
+      { photoId: bobs.photoId, error: expect.objectContaining({ status: 404, code: "PHOTO_NOT_FOUND" }) },
+      // A multipart photo carries its parts: it is finalized on its own.
+      { photoId: big.photoId, error: expect.objectContaining({ status: 400, code: "VALIDATION_FAILED" }) },
+      { photoId: b.photoId, status: "PROCESSING" },
+    ]);
+    const alone = await server.api("POST", `/commands/upload/${notSent.photoId}/finalize`, {
+      token: alice.token,
+      body: {},
+    });
+    expect(res.body.results[1].error).toEqual({ status: alone.status, ...alone.body });
+
+    // Nothing moved for the refused ones: still waiting for bytes, Bob's photo untouched.
+    const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
+    const statusOf = (id: string) => job.body.photos.find((p: { photoId: string }) => p.photoId === id).status;
+    expect(statusOf(notSent.photoId)).toBe("QUEUED");
+    expect(statusOf(big.photoId)).toBe("QUEUED");
+    const bobsView = await server.api("GET", `/queries/upload-jobs/${bobsJob.jobId}`, { token: bob.token });
+    expect(bobsView.body.photos[0].status).toBe("QUEUED");
+
+    // A client whose answer was lost sends the same request again: the same answers, nothing changed.
+    const again = await finalizeMany(alice.token, [a.photoId, b.photoId]);
+    expect(again.status).toBe(200);
+    for (const r of again.body.results) expect(["PROCESSING", "COMPLETED"]).toContain(r.status);
+
+    await sendBytes(server, alice.token, notSent, bytes);
+    const late = await finalizeMany(alice.token, [notSent.photoId]);
+    expect(late.body.results).toEqual([{ photoId: notSent.photoId, status: "PROCESSING" }]);
+  });
+
+  it("refuses a request without photos, with repeated or malformed ids, or over the limit, finalizing nothing", async () => {
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length)]);
+    const item = body.items[0];
+    await sendBytes(server, alice.token, item, bytes);
+    const tooMany = [
+      item.photoId,
+      ...Array.from({ length: MAX_FINALIZE_BATCH }, (_, i) => `ph_${String(i).padStart(12, "0")}`),
+    ];
+    for (const photoIds of [[], [item.photoId, item.photoId], [item.photoId, "nope"], tooMany, "ph_x"]) {
+      const res = await finalizeMany(alice.token, photoIds);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+    }
+    const unsigned = await finalizeMany(undefined, [item.photoId]);
+    expect(unsigned.status).toBe(401);
+    const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
+    expect(job.body.photos[0].status).toBe("QUEUED");
+  });
+
+  it("answers storage being down as that photo's retryable 503, and finalizes the others", async () => {
+    const { database, storage, publishEvent, log } = server.app;
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [jpeg("a.jpg", bytes.length), jpeg("b.jpg", bytes.length)]);
+    const [a, b] = body.items;
+    await sendBytes(server, alice.token, a, bytes);
+    await sendBytes(server, alice.token, b, bytes);
+    // Storage fails moving a's upload only (as an outage caught between two photos would).
+    const flaky = new Proxy(storage, {
+      get(target, name) {
+        if (name === "move")
+          return async (from: string, to: string) => {
+            if (from.includes(a.photoId)) throw new StorageError("UNAVAILABLE", "storage is down");
+            return target.move(from, to);
+          };
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const service = createUploadService({ db: database.db, storage: flaky, publish: publishEvent, logger: log });
+    const { results } = await service.finalizeMany(alice.userId, [a.photoId, b.photoId]);
+    expect(results).toEqual([
+      { photoId: a.photoId, error: expect.objectContaining({ status: 503, code: "STORAGE_UNAVAILABLE" }) },
+      { photoId: b.photoId, status: "PROCESSING" },
+    ]);
+    const retried = await finalizeMany(alice.token, [a.photoId]);
+    expect(retried.body.results).toEqual([{ photoId: a.photoId, status: "PROCESSING" }]);
   });
 });
 

@@ -3,6 +3,8 @@ import {
   CancelPhotoResponse,
   CreateJobRequest,
   CreateJobResponse,
+  FinalizeManyRequest,
+  FinalizeManyResponse,
   FinalizeRequest,
   FinalizeResponse,
   HoldRequest,
@@ -133,6 +135,21 @@ export const uploadRoutes: FastifyPluginAsyncZod<{ auth: AuthService; uploads: U
     },
     async (request, reply) =>
       reply.code(202).send(await uploads.finalize(currentUser(request).userId, request.params.photoId, request.body)),
+  );
+
+  app.post(
+    "/upload/finalize",
+    {
+      schema: {
+        tags,
+        summary:
+          "Finalize several single-PUT photos at once: each answered as its own finalize would be (a status, or its refusal)",
+        security: SIGNED_IN,
+        body: FinalizeManyRequest,
+        response: { 200: FinalizeManyResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => uploads.finalizeMany(currentUser(request).userId, request.body.photoIds),
   );
 
   app.post(

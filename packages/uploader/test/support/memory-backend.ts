@@ -48,6 +48,8 @@ export function memoryBackend() {
   const photos = new Map<string, Photo>();
   const calls: { name: string; args: unknown }[] = [];
   const puts: { photoId: string; partNumber: number; ok: boolean }[] = [];
+  /** The photo ids of each finalize-many request, in order. */
+  const finalizeBatches: string[][] = [];
   const attempts = new Map<string, number>();
   /** Photos already in the library by sha256: files declaring one of these hashes are answered as duplicates. */
   const library = new Map<string, { photoId: string; inTrash: boolean }>();
@@ -133,6 +135,25 @@ export function memoryBackend() {
       if (hooks.finalize) await hooks.finalize;
       return { photoId, status: "PROCESSING" };
     },
+    /** As the server does: each photo as its own finalize, in one request (logged per photo too). */
+    async finalizeMany(photoIds) {
+      finalizeBatches.push([...photoIds]);
+      const results = photoIds.map((photoId) => {
+        log("finalize", { photoId });
+        try {
+          const p = find(photoId);
+          const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
+          if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
+          p.status = "PROCESSING";
+          return { photoId, status: "PROCESSING" as const };
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          return { photoId, error: { status: error.status, code: error.code, message: error.message } };
+        }
+      });
+      if (hooks.finalize) await hooks.finalize;
+      return { results };
+    },
     async holdPhotos(body) {
       log("holdPhotos", body);
     },
@@ -193,7 +214,7 @@ export function memoryBackend() {
     },
   };
 
-  return { api, transport, photos, calls, puts, hooks, library };
+  return { api, transport, photos, calls, puts, hooks, library, finalizeBatches };
 }
 
 /** A promise with its resolve function, for holding requests open. */
