@@ -273,10 +273,18 @@ describe("uploading from the browser", () => {
     // (A small file can fail again within a frame or two, so the brief QUEUED is not waited for:
     // the retry and the second finalize of the same photo are.)
     const notesId = (await serverPhotos(token)).find((p) => p.filename === "notes.jpg")!.photoId;
-    const sentAgain = (step: "retry" | "finalize") =>
-      suite.page.waitForResponse((r) => r.url().endsWith(`/commands/upload/${notesId}/${step}`) && r.ok(), WAIT);
-    const retried = sentAgain("retry");
-    const finalized = sentAgain("finalize");
+    const retried = suite.page.waitForResponse(
+      (r) => r.url().endsWith(`/commands/upload/${notesId}/retry`) && r.ok(),
+      WAIT,
+    );
+    // A small file is finalized with the others landing beside it (POST /commands/upload/finalize).
+    const finalized = suite.page.waitForResponse(
+      (r) =>
+        r.url().endsWith("/commands/upload/finalize") &&
+        r.ok() &&
+        (r.request().postDataJSON() as { photoIds: string[] }).photoIds.includes(notesId),
+      WAIT,
+    );
     await notes.getByRole("button", { name: "Retry notes.jpg" }).click();
     await retried;
     await finalized;

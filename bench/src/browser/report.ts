@@ -68,9 +68,10 @@ const RATIO_FIGURES = new Set<Figure>([
 
 /**
  * Per round, the UI's figure over the bare page's from the same round. The server's other threads
- * (storage writes, thumbnails) do the same work per photo for either page, so their CPU per photo is
- * the run's control: when it moves between the two runs of a round, the machine's speed moved (a
- * busy neighbour on the host), and all stored moves with it.
+ * (storage writes, thumbnails) do nearly the same work per photo for either page, so their CPU per
+ * photo is the run's rough control: when it moves between the two runs of a round, the machine's
+ * speed moved (a busy neighbour on the host), and all stored moves with it. Rough: V8's GC helper
+ * threads are among them, and they work more for a page that asks the server more.
  */
 const ROUND_FIGURES: [Figure, string][] = [
   ["storedMs", "all stored"],
