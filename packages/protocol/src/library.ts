@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PhotoId } from "./uploads.js";
+import { PhotoId, uniquePhotoIds } from "./uploads.js";
 
 /*
  * The library's read and write side beyond uploads (DESIGN §4, second wave): which photos a list
@@ -58,13 +58,7 @@ export type PhotoListQuery = z.infer<typeof PhotoListQuery>;
 export const MAX_PHOTOS_PER_COMMAND = 1000;
 
 /** Trash, restore or delete forever a selection: all of it, or nothing (404/409 name the culprits). */
-export const PhotoSelection = z.object({
-  photoIds: z
-    .array(PhotoId)
-    .min(1)
-    .max(MAX_PHOTOS_PER_COMMAND)
-    .refine((ids) => new Set(ids).size === ids.length, { message: "Each photo at most once." }),
-});
+export const PhotoSelection = z.object({ photoIds: uniquePhotoIds(MAX_PHOTOS_PER_COMMAND) });
 export type PhotoSelection = z.infer<typeof PhotoSelection>;
 
 export const TrashResponse = z.object({ photoIds: z.array(PhotoId), trashedAt: z.string() });

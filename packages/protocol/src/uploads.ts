@@ -16,6 +16,14 @@ import { JobStatus, PhotoStatus } from "./statuses.js";
 export const JobId = z.string().regex(/^job_[A-Za-z0-9]{8,40}$/, { message: "Not a job id." });
 export const PhotoId = z.string().regex(/^ph_[A-Za-z0-9]{8,40}$/, { message: "Not a photo id." });
 
+/** A command's photos: 1 to `max` ids, each at most once. */
+export const uniquePhotoIds = (max: number) =>
+  z
+    .array(PhotoId)
+    .min(1)
+    .max(max)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "Each photo at most once." });
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /**
@@ -205,13 +213,7 @@ export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
  * Finalize of several single-PUT photos in one request (multipart photos carry their parts and are
  * finalized one by one). Each photo is finalized exactly as on its own.
  */
-export const FinalizeManyRequest = z.object({
-  photoIds: z
-    .array(PhotoId)
-    .min(1)
-    .max(MAX_FINALIZE_BATCH)
-    .refine((ids) => new Set(ids).size === ids.length, { message: "Photo ids must be unique." }),
-});
+export const FinalizeManyRequest = z.object({ photoIds: uniquePhotoIds(MAX_FINALIZE_BATCH) });
 export type FinalizeManyRequest = z.infer<typeof FinalizeManyRequest>;
 
 /** One photo's refusal in a finalize of many: what finalizing it alone would have answered. */
