@@ -11,12 +11,14 @@ export const FINALIZE_BATCHES_IN_FLIGHT = 2;
 
 type Entry = {
   photoId: string;
-  signal: AbortSignal;
   resolve(answer: FinalizeResponse): void;
   reject(error: unknown): void;
   /** Set once the entry has left the queue (sent, or dropped on abort). */
   settled: boolean;
 };
+
+/** A request of many photos is never cut off: each caller leaves it on its own signal instead. */
+const NEVER = new AbortController().signal;
 
 export type FinalizeBatcherLimits = { maxBatch: number; inFlight: number };
 
@@ -51,7 +53,6 @@ export class FinalizeBatcher {
       };
       const entry: Entry = {
         photoId,
-        signal,
         resolve: (answer) => {
           signal.removeEventListener("abort", onAbort);
           resolve(answer);
@@ -96,13 +97,12 @@ export class FinalizeBatcher {
   }
 
   async #sendBatch(batch: Entry[]): Promise<void> {
-    // Not any caller's signal: one file paused must not cut the others' answers off.
-    const controller = new AbortController();
     let answer: FinalizeManyResponse;
     try {
+      // Not any caller's signal: one file paused must not cut the others' answers off.
       answer = await this.send(
         batch.map((e) => e.photoId),
-        controller.signal,
+        NEVER,
       );
     } catch (error) {
       for (const entry of batch) entry.reject(error);

@@ -68,6 +68,15 @@ export function memoryBackend() {
     if (!p) throw new ApiError(404, "PHOTO_NOT_FOUND", "Photo not found.");
     return p;
   };
+  /** Finalize's checks and status change (logged as one finalize), before any hold. */
+  const finalizeOne = (photoId: string) => {
+    log("finalize", { photoId });
+    const p = find(photoId);
+    const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
+    if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
+    p.status = "PROCESSING";
+    return { photoId, status: "PROCESSING" as const };
+  };
   const item = (p: Photo): UploadItem => {
     if (p.uploadId === null) {
       return { photoId: p.photoId, clientId: p.clientId, method: "PUT", url: `mem://${p.photoId}/1`, headers: {} };
@@ -127,25 +136,16 @@ export function memoryBackend() {
       return item(find(photoId));
     },
     async finalize(photoId) {
-      log("finalize", { photoId });
-      const p = find(photoId);
-      const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
-      if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
-      p.status = "PROCESSING";
+      const answer = finalizeOne(photoId);
       if (hooks.finalize) await hooks.finalize;
-      return { photoId, status: "PROCESSING" };
+      return answer;
     },
     /** As the server does: each photo as its own finalize, in one request (logged per photo too). */
     async finalizeMany(photoIds) {
       finalizeBatches.push([...photoIds]);
       const results = photoIds.map((photoId) => {
-        log("finalize", { photoId });
         try {
-          const p = find(photoId);
-          const stored = [...p.parts.values()].reduce((a, b) => a + b, 0);
-          if (stored !== p.bytes) throw new ApiError(409, "UPLOAD_INCOMPLETE", "Missing bytes.");
-          p.status = "PROCESSING";
-          return { photoId, status: "PROCESSING" as const };
+          return finalizeOne(photoId);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           return { photoId, error: { status: error.status, code: error.code, message: error.message } };
