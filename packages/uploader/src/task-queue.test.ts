@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FINISHING_FILES_PER_ACTIVE_SLOT } from "./constants.js";
 import { TaskQueue } from "./task-queue.js";
 
 const never = new AbortController().signal;
@@ -50,20 +51,22 @@ describe("TaskQueue", () => {
     expect(started).toEqual(["a", "b", "c"]);
   });
 
-  it("at most maxActiveFiles files wait for their finalize answer without a slot", () => {
-    const { queue, started } = recordingQueue(2, 6);
-    for (const id of ["a", "b", "c", "d", "e", "f"]) queue.add(id);
-    queue.release("a");
-    queue.release("b"); // two files finishing: as many as may be active
-    expect(started).toEqual(["a", "b", "c", "d"]);
-    queue.release("c"); // the server has not answered a or b: c keeps its slot
-    queue.release("d");
-    expect(started).toEqual(["a", "b", "c", "d"]);
-    expect([queue.activeCount, queue.finishingCount]).toEqual([2, 2]);
-    queue.done("a"); // a's answer came: c or d may hand over its slot again
-    queue.release("c");
-    expect(started).toEqual(["a", "b", "c", "d", "e"]);
-    expect([queue.activeCount, queue.finishingCount]).toEqual([2, 2]);
+  it("at most FINISHING_FILES_PER_ACTIVE_SLOT x maxActiveFiles files wait for their finalize answer without a slot", () => {
+    const { queue, started } = recordingQueue(1, 6);
+    const ids = Array.from({ length: FINISHING_FILES_PER_ACTIVE_SLOT + 3 }, (_, i) => `f${i}`);
+    for (const id of ids) queue.add(id);
+    // Each file hands its one slot over as its bytes are in, up to the bound.
+    for (let i = 0; i < FINISHING_FILES_PER_ACTIVE_SLOT; i++) queue.release(`f${i}`);
+    const most = FINISHING_FILES_PER_ACTIVE_SLOT;
+    expect(started).toEqual(ids.slice(0, most + 1));
+    // The server has answered none of them: the next file keeps its slot.
+    queue.release(`f${most}`);
+    expect(started).toEqual(ids.slice(0, most + 1));
+    expect([queue.activeCount, queue.finishingCount]).toEqual([1, most]);
+    queue.done("f0"); // an answer came: the next file may hand its slot over again
+    queue.release(`f${most}`);
+    expect(started).toEqual(ids.slice(0, most + 2));
+    expect([queue.activeCount, queue.finishingCount]).toEqual([1, most]);
   });
 
   it("honours both limits under load", async () => {

@@ -1,4 +1,5 @@
 import { onAbort } from "./abort.js";
+import { FINISHING_FILES_PER_ACTIVE_SLOT } from "./constants.js";
 
 /**
  * The two limits of the engine (DESIGN §8): files active at once, and requests in flight across
@@ -99,13 +100,14 @@ export class TaskQueue {
    * busy server answers it slowly: holding the slot meanwhile gave slots to files that send nothing
    * (browser bench, 1,000 x 150 KB: 3.4 PUTs going on average, against 5.3 for a page that
    * finalizes beside its 6 PUTs). If it has to send again (a refused finalize), its requests still
-   * wait for request slots, behind those of active files. At most `maxActiveFiles` files wait like
-   * this: past that a file keeps its slot, so a server that stops answering finalize still holds
-   * back new sends (its answers are the engine's back-pressure) instead of every file of the
-   * selection being sent and left waiting on it.
+   * wait for request slots, behind those of active files. At most FINISHING_FILES_PER_ACTIVE_SLOT ×
+   * `maxActiveFiles` files wait like this: past that a file keeps its slot, so a server that stops
+   * answering finalize still holds back new sends (its answers are the engine's back-pressure)
+   * instead of every file of the selection being sent and left waiting on it.
    */
   release(id: string): void {
-    if (!this.#active.has(id) || this.#finishing.size >= this.#limits.maxActiveFiles) return;
+    const most = FINISHING_FILES_PER_ACTIVE_SLOT * this.#limits.maxActiveFiles;
+    if (!this.#active.has(id) || this.#finishing.size >= most) return;
     this.#active.delete(id);
     this.#finishing.add(id);
     this.#pump();
