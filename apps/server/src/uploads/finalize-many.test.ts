@@ -1,18 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../http/app-error.js";
 import { StorageError } from "../storage/storage.js";
-import { createFinalizeMany } from "./finalize-upload.js";
+import { createFinalizeMany, type Finalized } from "./finalize-upload.js";
+
+const stored = (photoId: string, jobId: string | null): Finalized => ({
+  response: { photoId, status: "PROCESSING" },
+  storedInJob: jobId,
+});
 
 describe("finalize many, per photo", () => {
   it("answers a refusal per photo and fails the whole request on anything else (safe to send again)", async () => {
     const seen: string[] = [];
-    const finalizeMany = createFinalizeMany(async (_userId, photoId) => {
-      seen.push(photoId);
-      if (photoId === "ph_refused") throw new AppError("UPLOAD_INCOMPLETE", "short");
-      if (photoId === "ph_storage") throw new StorageError("UNAVAILABLE", "down");
-      if (photoId === "ph_database") throw new Error("connection terminated");
-      return { photoId, status: "PROCESSING" };
-    });
+    const held: string[] = [];
+    const finalizeMany = createFinalizeMany(
+      async (_userId, photoId) => {
+        seen.push(photoId);
+        if (photoId === "ph_refused") throw new AppError("UPLOAD_INCOMPLETE", "short");
+        if (photoId === "ph_storage") throw new StorageError("UNAVAILABLE", "down");
+        if (photoId === "ph_database") throw new Error("connection terminated");
+        return stored(photoId, "job_1");
+      },
+      async (jobId) => void held.push(jobId),
+    );
     await expect(finalizeMany("u", ["ph_ok", "ph_refused", "ph_storage"])).resolves.toEqual({
       results: [
         { photoId: "ph_ok", status: "PROCESSING" },
@@ -22,5 +31,32 @@ describe("finalize many, per photo", () => {
     });
     await expect(finalizeMany("u", ["ph_ok", "ph_database"])).rejects.toThrow("connection terminated");
     expect(seen).toContain("ph_database");
+    // Only the request that answered held its job's photos; the failed one is sent again.
+    expect(held).toEqual(["job_1"]);
+  });
+
+  it("keeps each job's held photos held once, after its photos, and not for photos stored before", async () => {
+    const calls: string[] = [];
+    const jobOf: Record<string, string | null> = { a1: "job_a", a2: "job_a", b1: "job_b", earlier: null };
+    const finalizeMany = createFinalizeMany(
+      async (_userId, photoId) => {
+        calls.push(`finalize ${photoId}`);
+        return stored(photoId, jobOf[photoId] ?? null);
+      },
+      async (jobId) => void calls.push(`hold ${jobId}`),
+    );
+    await finalizeMany("u", ["a1", "b1", "earlier", "a2"]);
+    expect(calls.slice(0, 4).sort()).toEqual(["finalize a1", "finalize a2", "finalize b1", "finalize earlier"]);
+    expect(calls.slice(4)).toEqual(["hold job_a", "hold job_b"]);
+  });
+
+  it("fails the request when holding a job's photos fails (the database gone), after the photos are stored", async () => {
+    const finalizeMany = createFinalizeMany(
+      async (_userId, photoId) => stored(photoId, "job_1"),
+      async () => {
+        throw new Error("connection terminated");
+      },
+    );
+    await expect(finalizeMany("u", ["a"])).rejects.toThrow("connection terminated");
   });
 });

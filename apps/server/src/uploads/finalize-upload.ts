@@ -17,9 +17,14 @@ import { holdJobLeases } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
 
+/** A photo finalized, and the job whose other held photos stay held when this call stored it. */
+export type Finalized = { response: FinalizeResponse; storedInJob: string | null };
+
 /**
  * Finalize: moves the uploaded bytes to the photo's original key and hands the photo to
  * processing. A photo already stored (an earlier finalize whose answer was lost) answers as it is now.
+ * `finalize` is one photo's command; `finalizeOne` does the same without the job-wide lease hold, which
+ * a finalize of many runs once per job (finalize-many below).
  */
 export function createFinalize(ctx: UploadContext) {
   const { db, storage } = ctx;
@@ -27,11 +32,15 @@ export function createFinalize(ctx: UploadContext) {
   // lost), so a second one never moves the upload key again while the first is changing the status.
   const finalizing = createKeyedLock();
 
-  return async function finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
+  async function finalizeOne(userId: string, photoId: string, body: FinalizeRequest): Promise<Finalized> {
     await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
-    return finalizing(photoId, async () => {
+    return finalizing(photoId, async (): Promise<Finalized> => {
       const photo = await ctx.ownedPhoto(userId, photoId);
-      if (isStored(photo.status as PhotoStatus)) return { photoId, status: photo.status as PhotoStatus };
+      const asNow = (status: string): Finalized => ({
+        response: { photoId, status: status as PhotoStatus },
+        storedInJob: null,
+      });
+      if (isStored(photo.status as PhotoStatus)) return asNow(photo.status);
       if (!isAwaitingBytes(photo.status as PhotoStatus)) {
         throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
       }
@@ -64,15 +73,24 @@ export function createFinalize(ctx: UploadContext) {
       } catch (error) {
         // Another instance finalized it meanwhile: the same answer as if this one had.
         const now = await ctx.ownedPhoto(userId, photoId);
-        if (error instanceof AppError && isStored(now.status as PhotoStatus))
-          return { photoId, status: now.status as PhotoStatus };
+        if (error instanceof AppError && isStored(now.status as PhotoStatus)) return asNow(now.status);
         throw error;
       }
       ctx.onPhotosReady?.();
-      // The tab that finalizes is alive and sending this job: its photos queued behind stay held.
-      await holdJobLeases(ctx, photo.jobId);
-      return { photoId, status: "PROCESSING" as const };
+      return { response: { photoId, status: "PROCESSING" }, storedInJob: photo.jobId };
     });
+  }
+
+  async function finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
+    const { response, storedInJob } = await finalizeOne(userId, photoId, body);
+    // The tab that finalizes is alive and sending this job: its photos queued behind stay held.
+    if (storedInJob) await holdJobLeases(ctx, storedInJob);
+    return response;
+  }
+
+  return {
+    finalize,
+    finalizeMany: createFinalizeMany(finalizeOne, (jobId) => holdJobLeases(ctx, jobId)),
   };
 }
 
@@ -82,23 +100,29 @@ export function createFinalize(ctx: UploadContext) {
  */
 const FINALIZE_MANY_CONCURRENCY = 4;
 
-type Finalize = ReturnType<typeof createFinalize>;
-
 /**
  * Finalize of many single-PUT photos in one request: each is finalized exactly as on its own (its
  * lock, its checks, idempotent). A refusal (an AppError, or storage unavailable: a 503 the client
  * retries) is that photo's answer and the others go on. Any other failure (the database gone or a
  * lost race) fails the whole request: the error handler answers it as for one photo, and sending
- * the same request again is safe, the photos already finalized answering as they are.
+ * the same request again is safe, the photos already finalized answering as they are. The jobs of
+ * the photos stored here keep their other photos held once each, after the photos (on its own a
+ * finalize does it per photo: a statement per photo of a batch, for the same effect).
  */
-export function createFinalizeMany(finalize: Finalize) {
+export function createFinalizeMany(
+  finalizeOne: (userId: string, photoId: string, body: FinalizeRequest) => Promise<Finalized>,
+  holdJob: (jobId: string) => Promise<void>,
+) {
   return async function finalizeMany(userId: string, photoIds: readonly string[]): Promise<FinalizeManyResponse> {
     const limit = pLimit(FINALIZE_MANY_CONCURRENCY);
+    const storedInJobs = new Set<string>();
     const results = await Promise.all(
       photoIds.map((photoId) =>
         limit(async (): Promise<FinalizeResponse | FinalizeRefusal> => {
           try {
-            return await finalize(userId, photoId, {});
+            const { response, storedInJob } = await finalizeOne(userId, photoId, {});
+            if (storedInJob) storedInJobs.add(storedInJob);
+            return response;
           } catch (error) {
             const refusal = asRefusal(error);
             if (!refusal) throw error;
@@ -107,6 +131,7 @@ export function createFinalizeMany(finalize: Finalize) {
         }),
       ),
     );
+    for (const jobId of storedInJobs) await holdJob(jobId);
     return { results };
   };
 }

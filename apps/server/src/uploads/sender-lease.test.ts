@@ -97,6 +97,35 @@ describe("the sender lease", () => {
     await uploads.cancelJob(alice.userId, jobId);
   });
 
+  it("keeps the job's other photos held when photos are finalized together past half of the lease", async () => {
+    clock = new Date();
+    const { uploads } = services();
+    const bytes = await makeTestJpeg({ width: 32, height: 32 });
+    const job = await uploads.createJob(alice.userId, {
+      files: [jpeg("a.jpg", bytes.length), jpeg("b.jpg", bytes.length), jpeg("queued.jpg", 50)],
+    });
+    const [a, b, queued] = job.items as [
+      (typeof job.items)[number],
+      (typeof job.items)[number],
+      (typeof job.items)[number],
+    ];
+    tick(MINUTE + 1);
+    await sendBytes(server, alice.token, a, bytes);
+    await sendBytes(server, alice.token, b, bytes);
+    const { results } = await uploads.finalizeMany(alice.userId, [a.photoId, b.photoId]);
+    expect(results).toEqual([
+      { photoId: a.photoId, status: "PROCESSING" },
+      { photoId: b.photoId, status: "PROCESSING" },
+    ]);
+    expect(await leaseOf(queued.photoId)).toBe(clock.getTime() + DEFAULT_SENDER_LEASE_MS);
+    // Sent again (an answer lost): nothing newly stored, so nothing held again either.
+    const renewed = await leaseOf(queued.photoId);
+    tick(MINUTE + 1);
+    await uploads.finalizeMany(alice.userId, [a.photoId, b.photoId]);
+    expect(await leaseOf(queued.photoId)).toBe(renewed);
+    await uploads.cancelJob(alice.userId, job.jobId as string);
+  });
+
   it("never calls a job completed while a photo waits, and expires the waiting photo to a final state", async () => {
     clock = new Date();
     const { uploads, queries } = services();

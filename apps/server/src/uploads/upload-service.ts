@@ -1,5 +1,5 @@
 import { createJob } from "./create-job.js";
-import { createFinalize, createFinalizeMany } from "./finalize-upload.js";
+import { createFinalize } from "./finalize-upload.js";
 import { announceLapsedLeases } from "./lease-lapse.js";
 import { cancelJob, cancelPhoto, retryPhoto } from "./upload-cancel.js";
 import { createUploadContext, type UploadServiceDeps } from "./upload-context.js";
@@ -18,13 +18,13 @@ export type UploadService = ReturnType<typeof createUploadService>;
  */
 export function createUploadService(deps: UploadServiceDeps) {
   const ctx = createUploadContext(deps);
-  const finalize = createFinalize(ctx);
+  const { finalize, finalizeMany } = createFinalize(ctx);
   return {
     createJob: createJob.bind(null, ctx),
     signParts: signParts.bind(null, ctx),
     sign: sign.bind(null, ctx),
     finalize,
-    finalizeMany: createFinalizeMany(finalize),
+    finalizeMany,
     reportProgress: reportProgress.bind(null, ctx),
     holdPhotos: holdPhotos.bind(null, ctx),
     cancelPhoto: cancelPhoto.bind(null, ctx),
