@@ -54,7 +54,11 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const url = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), "rapidphoto-server-"));
   const output = opts.output ?? "keep";
-  const node = [process.execPath, "--import", "tsx", opts.entry ?? "src/main.ts", ...(opts.argv ?? [])];
+  // RAPIDPHOTO_SERVER_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it exits (where a
+  // benchmark's server time goes; Node refuses --cpu-prof in NODE_OPTIONS).
+  const profileDir = process.env.RAPIDPHOTO_SERVER_CPU_PROF;
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const node = [process.execPath, ...profile, "--import", "tsx", opts.entry ?? "src/main.ts", ...(opts.argv ?? [])];
   const [command, ...args] = [...(opts.runUnder ?? []), ...node] as [string, ...string[]];
   const stdio = output === "keep" ? (["ignore", "pipe", "pipe"] as const) : ([output, output, output] as const);
   const child = spawn(command, args, {
