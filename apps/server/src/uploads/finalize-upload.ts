@@ -7,7 +7,7 @@ import {
   isStored,
   type PhotoStatus,
 } from "@rapidphoto/protocol";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import pLimit from "p-limit";
 import { photos } from "../db/schema.js";
 import { AppError, storageAppError } from "../http/app-error.js";
@@ -32,8 +32,14 @@ export function createFinalize(ctx: UploadContext) {
   // lost), so a second one never moves the upload key again while the first is changing the status.
   const finalizing = createKeyedLock();
 
-  async function finalizeOne(userId: string, photoId: string, body: FinalizeRequest): Promise<Finalized> {
-    await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
+  /** `owned`: the caller has already checked the photo is the user's (finalize many, for all at once). */
+  async function finalizeOne(
+    userId: string,
+    photoId: string,
+    body: FinalizeRequest,
+    owned = false,
+  ): Promise<Finalized> {
+    if (!owned) await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
     return finalizing(photoId, async (): Promise<Finalized> => {
       const photo = await ctx.ownedPhoto(userId, photoId);
       const asNow = (status: string): Finalized => ({
@@ -88,9 +94,18 @@ export function createFinalize(ctx: UploadContext) {
     return response;
   }
 
+  /** Which of these photos are the user's, in one query (ownedPhoto would read each row alone). */
+  async function ownedIds(userId: string, photoIds: readonly string[]): Promise<Set<string>> {
+    const rows = await db
+      .select({ id: photos.id })
+      .from(photos)
+      .where(and(inArray(photos.id, [...photoIds]), eq(photos.userId, userId)));
+    return new Set(rows.map((row) => row.id));
+  }
+
   return {
     finalize,
-    finalizeMany: createFinalizeMany(finalizeOne, (jobId) => holdJobLeases(ctx, jobId)),
+    finalizeMany: createFinalizeMany({ finalizeOne, ownedIds, holdJob: (jobId) => holdJobLeases(ctx, jobId) }),
   };
 }
 
@@ -107,20 +122,26 @@ const FINALIZE_MANY_CONCURRENCY = 4;
  * lost race) fails the whole request: the error handler answers it as for one photo, and sending
  * the same request again is safe, the photos already finalized answering as they are. The jobs of
  * the photos stored here keep their other photos held once each, after the photos (on its own a
- * finalize does it per photo: a statement per photo of a batch, for the same effect).
+ * finalize does it per photo: a statement per photo of a batch, for the same effect), and whose
+ * photos they are is read for all of them in one query before any waits for its photo's lock.
  */
-export function createFinalizeMany(
-  finalizeOne: (userId: string, photoId: string, body: FinalizeRequest) => Promise<Finalized>,
-  holdJob: (jobId: string) => Promise<void>,
-) {
+export function createFinalizeMany(deps: {
+  finalizeOne: (userId: string, photoId: string, body: FinalizeRequest, owned: boolean) => Promise<Finalized>;
+  /** The user's photos among these (someone else's is refused as missing, without waiting for its lock). */
+  ownedIds: (userId: string, photoIds: readonly string[]) => Promise<Set<string>>;
+  holdJob: (jobId: string) => Promise<void>;
+}) {
+  const { finalizeOne, ownedIds, holdJob } = deps;
   return async function finalizeMany(userId: string, photoIds: readonly string[]): Promise<FinalizeManyResponse> {
     const limit = pLimit(FINALIZE_MANY_CONCURRENCY);
+    const owned = await ownedIds(userId, photoIds);
     const storedInJobs = new Set<string>();
     const results = await Promise.all(
       photoIds.map((photoId) =>
         limit(async (): Promise<FinalizeResponse | FinalizeRefusal> => {
           try {
-            const { response, storedInJob } = await finalizeOne(userId, photoId, {});
+            if (!owned.has(photoId)) throw new AppError("PHOTO_NOT_FOUND");
+            const { response, storedInJob } = await finalizeOne(userId, photoId, {}, true);
             if (storedInJob) storedInJobs.add(storedInJob);
             return response;
           } catch (error) {
