@@ -1,28 +1,61 @@
+import type { PhotoStatus } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
+import type { PhotoRow } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
 import { StorageError } from "../storage/storage.js";
-import { createFinalizeMany, type Finalized } from "./finalize-upload.js";
+import { createFinalizeMany, type FinalizeManyDeps } from "./finalize-upload.js";
 
-const stored = (photoId: string, jobId: string | null): Finalized => ({
-  response: { photoId, status: "PROCESSING" },
-  storedInJob: jobId,
-});
-const allOwned = async (_userId: string, photoIds: readonly string[]) => new Set(photoIds);
+/**
+ * What each photo does when staged (checked and its bytes moved), by id: go on to the transition
+ * (in its job), answer as it already is, or throw. `raced`: another finalize or a cancel changed it
+ * between its checks and the transition, so the transition does not move it.
+ */
+type Fake = { job?: string; throws?: Error; alreadyStored?: boolean; raced?: PhotoStatus };
 
-describe("finalize many, per photo", () => {
+function fakeDeps(photos: Record<string, Fake>, overrides: Partial<FinalizeManyDeps> = {}) {
+  const log: string[] = [];
+  const deps: FinalizeManyDeps = {
+    async ownedIds(_userId, photoIds) {
+      log.push(`owned? ${photoIds.join(",")}`);
+      return new Set(photoIds.filter((id) => id in photos));
+    },
+    async withLocks(photoIds, work) {
+      log.push(`lock ${photoIds.join(",")}`);
+      try {
+        return await work();
+      } finally {
+        log.push("unlock");
+      }
+    },
+    async stage(_userId, photoId) {
+      const fake = photos[photoId] as Fake;
+      log.push(`stage ${photoId}`);
+      if (fake.throws) throw fake.throws;
+      if (fake.alreadyStored) return { answer: { photoId, status: "COMPLETED" } };
+      return { photo: { id: photoId, jobId: fake.job ?? "job_1" } as PhotoRow };
+    },
+    async toProcessing(jobId, staged) {
+      log.push(`to processing ${jobId}: ${staged.map((p) => p.id).join(",")}`);
+      return new Set(staged.filter((p) => !photos[p.id]?.raced).map((p) => p.id));
+    },
+    async statusNow(_userId, photoId) {
+      return photos[photoId]?.raced as PhotoStatus;
+    },
+    async holdJob(jobId) {
+      log.push(`hold ${jobId}`);
+    },
+    ...overrides,
+  };
+  return { finalizeMany: createFinalizeMany(deps), log };
+}
+
+describe("finalize many", () => {
   it("answers a refusal per photo and fails the whole request on anything else (safe to send again)", async () => {
-    const seen: string[] = [];
-    const held: string[] = [];
-    const finalizeMany = createFinalizeMany({
-      ownedIds: allOwned,
-      finalizeOne: async (_userId, photoId) => {
-        seen.push(photoId);
-        if (photoId === "ph_refused") throw new AppError("UPLOAD_INCOMPLETE", "short");
-        if (photoId === "ph_storage") throw new StorageError("UNAVAILABLE", "down");
-        if (photoId === "ph_database") throw new Error("connection terminated");
-        return stored(photoId, "job_1");
-      },
-      holdJob: async (jobId) => void held.push(jobId),
+    const { finalizeMany, log } = fakeDeps({
+      ph_ok: {},
+      ph_refused: { throws: new AppError("UPLOAD_INCOMPLETE", "short") },
+      ph_storage: { throws: new StorageError("UNAVAILABLE", "down") },
+      ph_database: { throws: new Error("connection terminated") },
     });
     await expect(finalizeMany("u", ["ph_ok", "ph_refused", "ph_storage"])).resolves.toEqual({
       results: [
@@ -31,60 +64,82 @@ describe("finalize many, per photo", () => {
         { photoId: "ph_storage", error: expect.objectContaining({ status: 503, code: "STORAGE_UNAVAILABLE" }) },
       ],
     });
+    log.length = 0;
     await expect(finalizeMany("u", ["ph_ok", "ph_database"])).rejects.toThrow("connection terminated");
-    expect(seen).toContain("ph_database");
-    // Only the request that answered held its job's photos; the failed one is sent again.
-    expect(held).toEqual(["job_1"]);
+    // The locks are let go, and nothing of the failed request is held: the client sends it again.
+    expect(log).toContain("unlock");
+    expect(log.filter((line) => line.startsWith("hold"))).toEqual([]);
   });
 
-  it("keeps each job's held photos held once, after its photos, and not for photos stored before", async () => {
-    const calls: string[] = [];
-    const jobOf: Record<string, string | null> = { a1: "job_a", a2: "job_a", b1: "job_b", earlier: null };
-    const finalizeMany = createFinalizeMany({
-      ownedIds: allOwned,
-      finalizeOne: async (_userId, photoId) => {
-        calls.push(`finalize ${photoId}`);
-        return stored(photoId, jobOf[photoId] ?? null);
-      },
-      holdJob: async (jobId) => void calls.push(`hold ${jobId}`),
+  it("hands each job's photos to processing in one transition under all their locks, then holds each job once", async () => {
+    const { finalizeMany, log } = fakeDeps({
+      b2: { job: "job_a" },
+      c1: { job: "job_b" },
+      earlier: { alreadyStored: true },
+      a1: { job: "job_a" },
     });
-    await finalizeMany("u", ["a1", "b1", "earlier", "a2"]);
-    expect(calls.slice(0, 4).sort()).toEqual(["finalize a1", "finalize a2", "finalize b1", "finalize earlier"]);
-    expect(calls.slice(4)).toEqual(["hold job_a", "hold job_b"]);
+    const { results } = await finalizeMany("u", ["b2", "c1", "earlier", "a1"]);
+    expect(results).toEqual([
+      { photoId: "b2", status: "PROCESSING" },
+      { photoId: "c1", status: "PROCESSING" },
+      { photoId: "earlier", status: "COMPLETED" },
+      { photoId: "a1", status: "PROCESSING" },
+    ]);
+    const staging = log.filter((line) => line.startsWith("stage"));
+    expect(log).toEqual([
+      "owned? b2,c1,earlier,a1",
+      "lock a1,b2,c1,earlier", // in id order, so two requests sharing photos never wait in a circle
+      ...staging,
+      "to processing job_a: b2,a1",
+      "to processing job_b: c1",
+      "unlock",
+      "hold job_a",
+      "hold job_b",
+    ]);
   });
 
-  it("fails the request when holding a job's photos fails (the database gone), after the photos are stored", async () => {
-    const finalizeMany = createFinalizeMany({
-      ownedIds: allOwned,
-      finalizeOne: async (_userId, photoId) => stored(photoId, "job_1"),
-      holdJob: async () => {
-        throw new Error("connection terminated");
-      },
-    });
-    await expect(finalizeMany("u", ["a"])).rejects.toThrow("connection terminated");
-  });
-
-  it("reads whose photos they are once, refuses someone else's as missing and finalizes the rest as checked", async () => {
-    const asked: string[][] = [];
-    const finalized: string[] = [];
-    const finalizeMany = createFinalizeMany({
-      ownedIds: async (_userId, photoIds) => {
-        asked.push([...photoIds]);
-        return new Set(photoIds.filter((id) => id !== "theirs"));
-      },
-      finalizeOne: async (_userId, photoId, _body, owned) => {
-        finalized.push(`${photoId} owned=${owned}`);
-        return stored(photoId, "job_1");
-      },
-      holdJob: async () => {},
-    });
+  it("reads whose photos they are once and refuses someone else's as missing, without locking or staging it", async () => {
+    const { finalizeMany, log } = fakeDeps({ mine: {} });
     await expect(finalizeMany("u", ["mine", "theirs"])).resolves.toEqual({
       results: [
         { photoId: "mine", status: "PROCESSING" },
         { photoId: "theirs", error: expect.objectContaining({ status: 404, code: "PHOTO_NOT_FOUND" }) },
       ],
     });
-    expect(asked).toEqual([["mine", "theirs"]]);
-    expect(finalized).toEqual(["mine owned=true"]);
+    expect(log.slice(0, 3)).toEqual(["owned? mine,theirs", "lock mine", "stage mine"]);
+  });
+
+  it("answers a photo changed between its checks and the transition as it is now, or refuses it as on its own", async () => {
+    const { finalizeMany, log } = fakeDeps({
+      moved: {},
+      finalizedElsewhere: { raced: "PROCESSING" },
+      cancelled: { raced: "CANCELLED" },
+    });
+    await expect(finalizeMany("u", ["moved", "finalizedElsewhere", "cancelled"])).resolves.toEqual({
+      results: [
+        { photoId: "moved", status: "PROCESSING" },
+        { photoId: "finalizedElsewhere", status: "PROCESSING" },
+        { photoId: "cancelled", error: expect.objectContaining({ status: 409, code: "ILLEGAL_TRANSITION" }) },
+      ],
+    });
+    expect(log.filter((line) => line.startsWith("hold"))).toEqual(["hold job_1"]);
+  });
+
+  it("holds no job when the transition moved none of its photos", async () => {
+    const { finalizeMany, log } = fakeDeps({ a: { raced: "COMPLETED" } });
+    await finalizeMany("u", ["a"]);
+    expect(log.filter((line) => line.startsWith("hold"))).toEqual([]);
+  });
+
+  it("fails the request when the transition or the hold fails (the database gone)", async () => {
+    const down = async () => {
+      throw new Error("connection terminated");
+    };
+    await expect(fakeDeps({ a: {} }, { toProcessing: down }).finalizeMany("u", ["a"])).rejects.toThrow(
+      "connection terminated",
+    );
+    await expect(fakeDeps({ a: {} }, { holdJob: down }).finalizeMany("u", ["a"])).rejects.toThrow(
+      "connection terminated",
+    );
   });
 });

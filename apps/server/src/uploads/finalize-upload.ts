@@ -9,9 +9,10 @@ import {
 } from "@rapidphoto/protocol";
 import { and, eq, inArray } from "drizzle-orm";
 import pLimit from "p-limit";
-import { photos } from "../db/schema.js";
+import { type PhotoRow, photos } from "../db/schema.js";
 import { AppError, storageAppError } from "../http/app-error.js";
-import { createKeyedLock } from "../storage/keyed-lock.js";
+import type { Transition } from "../photos/photo-transitions.js";
+import { createKeyedLock, type KeyedLock } from "../storage/keyed-lock.js";
 import { StorageError } from "../storage/storage.js";
 import { holdJobLeases } from "./sender-lease.js";
 import type { UploadContext } from "./upload-context.js";
@@ -20,11 +21,15 @@ import { uploadKey } from "./upload-storage.js";
 /** A photo finalized, and the job whose other held photos stay held when this call stored it. */
 export type Finalized = { response: FinalizeResponse; storedInJob: string | null };
 
+/** A photo checked and its bytes in place, ready to hand to processing; or its answer as it is now. */
+export type Staged = { photo: PhotoRow } | { answer: FinalizeResponse };
+
+const asNow = (photoId: string, status: string): FinalizeResponse => ({ photoId, status: status as PhotoStatus });
+
 /**
  * Finalize: moves the uploaded bytes to the photo's original key and hands the photo to
  * processing. A photo already stored (an earlier finalize whose answer was lost) answers as it is now.
- * `finalize` is one photo's command; `finalizeOne` does the same without the job-wide lease hold, which
- * a finalize of many runs once per job (finalize-many below).
+ * `finalize` is one photo's command; `finalizeMany` the same for many single-PUT photos at once.
  */
 export function createFinalize(ctx: UploadContext) {
   const { db, storage } = ctx;
@@ -32,128 +37,179 @@ export function createFinalize(ctx: UploadContext) {
   // lost), so a second one never moves the upload key again while the first is changing the status.
   const finalizing = createKeyedLock();
 
-  /** `owned`: the caller has already checked the photo is the user's (finalize many, for all at once). */
-  async function finalizeOne(
-    userId: string,
-    photoId: string,
-    body: FinalizeRequest,
-    owned = false,
-  ): Promise<Finalized> {
-    if (!owned) await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
-    return finalizing(photoId, async (): Promise<Finalized> => {
-      const photo = await ctx.ownedPhoto(userId, photoId);
-      const asNow = (status: string): Finalized => ({
-        response: { photoId, status: status as PhotoStatus },
-        storedInJob: null,
-      });
-      if (isStored(photo.status as PhotoStatus)) return asNow(photo.status);
-      if (!isAwaitingBytes(photo.status as PhotoStatus)) {
-        throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
+  /** The checks and the move of the bytes into place; run under the photo's lock. */
+  async function stage(userId: string, photoId: string, body: FinalizeRequest): Promise<Staged> {
+    const photo = await ctx.ownedPhoto(userId, photoId);
+    if (isStored(photo.status as PhotoStatus)) return { answer: asNow(photoId, photo.status) };
+    if (!isAwaitingBytes(photo.status as PhotoStatus)) {
+      throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
+    }
+    if (photo.uploadMethod === "PUT") {
+      if (body.uploadId || body.parts) {
+        throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
       }
-      if (photo.uploadMethod === "PUT") {
-        if (body.uploadId || body.parts) {
-          throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
-        }
-      } else if (!(await storage.head(uploadKey(photo)))) {
-        // (When the object is already there, an earlier finalize completed it and was cut short.)
-        await ctx.completeParts(photo, body);
-        // The multipart upload is gone once complete: a retry must start a new one.
-        await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
-      }
-      const stored = await ctx.promoteUpload(photo);
-      if (!stored || stored.size !== photo.bytes) {
-        throw new AppError(
-          "UPLOAD_INCOMPLETE",
-          stored
-            ? `The stored object has ${stored.size} bytes; ${photo.bytes} were expected.`
-            : "Nothing has been uploaded for this photo yet.",
-          { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
-        );
-      }
+    } else if (!(await storage.head(uploadKey(photo)))) {
+      // (When the object is already there, an earlier finalize completed it and was cut short.)
+      await ctx.completeParts(photo, body);
+      // The multipart upload is gone once complete: a retry must start a new one.
+      await db.update(photos).set({ uploadId: null }).where(eq(photos.id, photo.id));
+    }
+    const stored = await ctx.promoteUpload(photo);
+    if (!stored || stored.size !== photo.bytes) {
+      throw new AppError(
+        "UPLOAD_INCOMPLETE",
+        stored
+          ? `The stored object has ${stored.size} bytes; ${photo.bytes} were expected.`
+          : "Nothing has been uploaded for this photo yet.",
+        { expectedBytes: photo.bytes, storedBytes: stored?.size ?? 0 },
+      );
+    }
+    return { photo };
+  }
+
+  const toProcessing = (photo: PhotoRow): Transition => ({
+    photoId: photo.id,
+    to: "PROCESSING",
+    patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 },
+  });
+
+  async function finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
+    await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
+    const { response, storedInJob } = await finalizing(photoId, async (): Promise<Finalized> => {
+      const staged = await stage(userId, photoId, body);
+      if ("answer" in staged) return { response: staged.answer, storedInJob: null };
       try {
-        await ctx.transition(
-          photo.jobId,
-          [{ photoId, to: "PROCESSING", patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 } }],
-          "throw",
-        );
+        await ctx.transition(staged.photo.jobId, [toProcessing(staged.photo)], "throw");
       } catch (error) {
         // Another instance finalized it meanwhile: the same answer as if this one had.
         const now = await ctx.ownedPhoto(userId, photoId);
-        if (error instanceof AppError && isStored(now.status as PhotoStatus)) return asNow(now.status);
+        if (error instanceof AppError && isStored(now.status as PhotoStatus))
+          return { response: asNow(photoId, now.status), storedInJob: null };
         throw error;
       }
       ctx.onPhotosReady?.();
-      return { response: { photoId, status: "PROCESSING" }, storedInJob: photo.jobId };
+      return { response: { photoId, status: "PROCESSING" }, storedInJob: staged.photo.jobId };
     });
-  }
-
-  async function finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
-    const { response, storedInJob } = await finalizeOne(userId, photoId, body);
     // The tab that finalizes is alive and sending this job: its photos queued behind stay held.
     if (storedInJob) await holdJobLeases(ctx, storedInJob);
     return response;
   }
 
-  /** Which of these photos are the user's, in one query (ownedPhoto would read each row alone). */
-  async function ownedIds(userId: string, photoIds: readonly string[]): Promise<Set<string>> {
-    const rows = await db
-      .select({ id: photos.id })
-      .from(photos)
-      .where(and(inArray(photos.id, [...photoIds]), eq(photos.userId, userId)));
-    return new Set(rows.map((row) => row.id));
-  }
-
   return {
     finalize,
-    finalizeMany: createFinalizeMany({ finalizeOne, ownedIds, holdJob: (jobId) => holdJobLeases(ctx, jobId) }),
+    finalizeMany: createFinalizeMany({
+      async ownedIds(userId, photoIds) {
+        const rows = await db
+          .select({ id: photos.id })
+          .from(photos)
+          .where(and(inArray(photos.id, [...photoIds]), eq(photos.userId, userId)));
+        return new Set(rows.map((row) => row.id));
+      },
+      withLocks: (photoIds, work) => withLocks(finalizing, photoIds, work),
+      stage,
+      async toProcessing(jobId, staged) {
+        const { changed } = await ctx.transition(jobId, staged.map(toProcessing), "skip");
+        if (changed.length > 0) ctx.onPhotosReady?.();
+        return new Set(changed.map((photo) => photo.id));
+      },
+      statusNow: async (userId, photoId) => (await ctx.ownedPhoto(userId, photoId)).status as PhotoStatus,
+      holdJob: (jobId) => holdJobLeases(ctx, jobId),
+    }),
   };
 }
 
+/** Runs `work` holding every key's lock, taken one after another in the order given. */
+function withLocks<T>(lock: KeyedLock, keys: readonly string[], work: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = keys;
+  return first === undefined ? work() : lock(first, () => withLocks(lock, rest, work));
+}
+
 /**
- * Photos of one finalize-of-many that are finalized at once: each does a few queries and, on S3, a
- * copy; a handful keeps the storage busy without one request taking every database connection.
+ * Photos of one finalize-of-many that are checked and moved at once: each does a few queries and, on
+ * S3, a copy; a handful keeps the storage busy without one request taking every database connection.
  */
 const FINALIZE_MANY_CONCURRENCY = 4;
 
+export type FinalizeManyDeps = {
+  /** The user's photos among these: someone else's is refused as missing, before any lock. */
+  ownedIds(userId: string, photoIds: readonly string[]): Promise<Set<string>>;
+  /** Runs `work` holding the lock of each photo (one photo's finalize takes only its own). */
+  withLocks<T>(photoIds: readonly string[], work: () => Promise<T>): Promise<T>;
+  stage(userId: string, photoId: string, body: FinalizeRequest): Promise<Staged>;
+  /** Hands these photos of one job to processing in one transition; which of them it moved. */
+  toProcessing(jobId: string, photos: PhotoRow[]): Promise<Set<string>>;
+  statusNow(userId: string, photoId: string): Promise<PhotoStatus>;
+  holdJob(jobId: string): Promise<void>;
+};
+
 /**
- * Finalize of many single-PUT photos in one request: each is finalized exactly as on its own (its
- * lock, its checks, idempotent). A refusal (an AppError, or storage unavailable: a 503 the client
- * retries) is that photo's answer and the others go on. Any other failure (the database gone or a
- * lost race) fails the whole request: the error handler answers it as for one photo, and sending
- * the same request again is safe, the photos already finalized answering as they are. The jobs of
- * the photos stored here keep their other photos held once each, after the photos (on its own a
- * finalize does it per photo: a statement per photo of a batch, for the same effect), and whose
- * photos they are is read for all of them in one query before any waits for its photo's lock.
+ * Finalize of many single-PUT photos in one request, each with exactly the checks and answer it
+ * gets on its own. A refusal (an AppError, or storage unavailable: a 503 the client retries) is that
+ * photo's answer and the others go on. Any other failure (the database gone) fails the whole
+ * request: the error handler answers it as for one photo, and sending the same request again is
+ * safe, the photos already finalized answering as they are.
+ *
+ * What one photo's finalize does once per photo is done here once per request or per job: whose
+ * photos they are is read in one query; the photos of a job go to processing in one transition (one
+ * transaction, the job row locked and recounted once, one job push) instead of one each; the job's
+ * queued photos are held once. Every photo's lock is held from its checks until its status has
+ * changed, as on its own, taken in id order, so two requests sharing photos never wait for each
+ * other in a circle (a single finalize takes one lock only). A photo the transition did not move
+ * was changed meanwhile by something else: stored, it answers as it is; otherwise it is refused as
+ * on its own.
  */
-export function createFinalizeMany(deps: {
-  finalizeOne: (userId: string, photoId: string, body: FinalizeRequest, owned: boolean) => Promise<Finalized>;
-  /** The user's photos among these (someone else's is refused as missing, without waiting for its lock). */
-  ownedIds: (userId: string, photoIds: readonly string[]) => Promise<Set<string>>;
-  holdJob: (jobId: string) => Promise<void>;
-}) {
-  const { finalizeOne, ownedIds, holdJob } = deps;
+export function createFinalizeMany(deps: FinalizeManyDeps) {
   return async function finalizeMany(userId: string, photoIds: readonly string[]): Promise<FinalizeManyResponse> {
-    const limit = pLimit(FINALIZE_MANY_CONCURRENCY);
-    const owned = await ownedIds(userId, photoIds);
-    const storedInJobs = new Set<string>();
-    const results = await Promise.all(
-      photoIds.map((photoId) =>
-        limit(async (): Promise<FinalizeResponse | FinalizeRefusal> => {
-          try {
-            if (!owned.has(photoId)) throw new AppError("PHOTO_NOT_FOUND");
-            const { response, storedInJob } = await finalizeOne(userId, photoId, {}, true);
-            if (storedInJob) storedInJobs.add(storedInJob);
-            return response;
-          } catch (error) {
-            const refusal = asRefusal(error);
-            if (!refusal) throw error;
-            return { photoId, error: refusal };
+    const answers = new Map<string, FinalizeResponse | FinalizeRefusal>();
+    const refuse = (photoId: string, error: unknown) => {
+      const refusal = asRefusal(error);
+      if (!refusal) throw error;
+      answers.set(photoId, { photoId, error: refusal });
+    };
+    const owned = await deps.ownedIds(userId, photoIds);
+    for (const photoId of photoIds) if (!owned.has(photoId)) refuse(photoId, new AppError("PHOTO_NOT_FOUND"));
+    const mine = photoIds.filter((photoId) => owned.has(photoId));
+    const storedInJobs: string[] = [];
+
+    await deps.withLocks([...mine].sort(), async () => {
+      const limit = pLimit(FINALIZE_MANY_CONCURRENCY);
+      const byJob = new Map<string, PhotoRow[]>();
+      await Promise.all(
+        mine.map((photoId) =>
+          limit(async () => {
+            try {
+              const staged = await deps.stage(userId, photoId, {});
+              if ("answer" in staged) answers.set(photoId, staged.answer);
+              else byJob.set(staged.photo.jobId, [...(byJob.get(staged.photo.jobId) ?? []), staged.photo]);
+            } catch (error) {
+              refuse(photoId, error);
+            }
+          }),
+        ),
+      );
+      for (const [jobId, staged] of byJob) {
+        const moved = await deps.toProcessing(jobId, staged);
+        if (moved.size > 0) storedInJobs.push(jobId);
+        for (const { id } of staged) {
+          if (moved.has(id)) {
+            answers.set(id, { photoId: id, status: "PROCESSING" });
+            continue;
           }
-        }),
-      ),
-    );
-    for (const jobId of storedInJobs) await holdJob(jobId);
-    return { results };
+          try {
+            const status = await deps.statusNow(userId, id);
+            if (!isStored(status)) {
+              throw new AppError("ILLEGAL_TRANSITION", `The photo is ${status} and cannot be finalized again.`);
+            }
+            answers.set(id, asNow(id, status));
+          } catch (error) {
+            refuse(id, error);
+          }
+        }
+      }
+    });
+    // The tab that finalizes is alive and sending these jobs: their photos queued behind stay held.
+    for (const jobId of storedInJobs) await deps.holdJob(jobId);
+    return { results: photoIds.map((photoId) => answers.get(photoId) as FinalizeResponse | FinalizeRefusal) };
   };
 }
 

@@ -25,11 +25,15 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function services() {
+function services(published: JobEvent[] = []) {
   const { database, storage, publishEvent, log } = server.app;
   const now = () => clock;
+  const publish = (event: JobEvent) => {
+    published.push(event);
+    return publishEvent(event);
+  };
   return {
-    uploads: createUploadService({ db: database.db, storage, publish: publishEvent, logger: log, now }),
+    uploads: createUploadService({ db: database.db, storage, publish, logger: log, now }),
     queries: createUploadQueries({ db: database.db, now }),
   };
 }
@@ -99,7 +103,8 @@ describe("the sender lease", () => {
 
   it("keeps the job's other photos held when photos are finalized together past half of the lease", async () => {
     clock = new Date();
-    const { uploads } = services();
+    const published: JobEvent[] = [];
+    const { uploads } = services(published);
     const bytes = await makeTestJpeg({ width: 32, height: 32 });
     const job = await uploads.createJob(alice.userId, {
       files: [jpeg("a.jpg", bytes.length), jpeg("b.jpg", bytes.length), jpeg("queued.jpg", 50)],
@@ -112,11 +117,15 @@ describe("the sender lease", () => {
     tick(MINUTE + 1);
     await sendBytes(server, alice.token, a, bytes);
     await sendBytes(server, alice.token, b, bytes);
+    published.length = 0;
     const { results } = await uploads.finalizeMany(alice.userId, [a.photoId, b.photoId]);
     expect(results).toEqual([
       { photoId: a.photoId, status: "PROCESSING" },
       { photoId: b.photoId, status: "PROCESSING" },
     ]);
+    // One transition for the job's photos: a push for each photo and one for the job, recounted once.
+    const pushed = published.filter((e) => e.message.jobId === job.jobId).map((e) => e.message.type);
+    expect(pushed.sort()).toEqual(["job", "photo", "photo"]);
     expect(await leaseOf(queued.photoId)).toBe(clock.getTime() + DEFAULT_SENDER_LEASE_MS);
     // Sent again (an answer lost): nothing newly stored, so nothing held again either.
     const renewed = await leaseOf(queued.photoId);
