@@ -2,8 +2,9 @@ import type { PhotoStatus } from "@rapidphoto/protocol";
 import { describe, expect, it } from "vitest";
 import type { PhotoRow } from "../db/schema.js";
 import { AppError } from "../http/app-error.js";
+import { createKeyedLock } from "../storage/keyed-lock.js";
 import { StorageError } from "../storage/storage.js";
-import { createFinalizeMany, type FinalizeManyDeps } from "./finalize-upload.js";
+import { createFinalizeMany, type FinalizeManyDeps, withLocks } from "./finalize-upload.js";
 
 /**
  * What each photo does when staged (checked and its bytes moved), by id: go on to the transition
@@ -141,5 +142,55 @@ describe("finalize many", () => {
     await expect(fakeDeps({ a: {} }, { holdJob: down }).finalizeMany("u", ["a"])).rejects.toThrow(
       "connection terminated",
     );
+  });
+});
+
+/** Work that signals when it has started and ends when told to. */
+function gate() {
+  let started: () => void = () => {};
+  let finish: () => void = () => {};
+  const hasStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const work = () =>
+    new Promise<void>((resolve) => {
+      finish = resolve;
+      started();
+    });
+  return { work, hasStarted, finish: () => finish() };
+}
+
+describe("withLocks", () => {
+  it("holds every lock while the work runs and lets them all go when it fails", async () => {
+    const lock = createKeyedLock();
+    const events: string[] = [];
+    const { work, hasStarted, finish } = gate();
+    const held = withLocks(lock, ["a", "b"], async () => {
+      await work();
+      throw new Error("work failed");
+    });
+    await hasStarted;
+    const onA = lock("a", async () => void events.push("a free"));
+    const onB = lock("b", async () => void events.push("b free"));
+    for (let turn = 0; turn < 10; turn++) await Promise.resolve();
+    expect(events).toEqual([]);
+    finish();
+    await expect(held).rejects.toThrow("work failed");
+    await Promise.all([onA, onB]);
+    expect(events.sort()).toEqual(["a free", "b free"]);
+  });
+
+  it("lets two holders of the same keys taken in the same order run one after the other, beside a single lock", async () => {
+    const lock = createKeyedLock();
+    const order: string[] = [];
+    // One photo's finalize holds b; both requests then ask for a, b and c in id order.
+    const { work, hasStarted, finish } = gate();
+    const single = lock("b", work);
+    await hasStarted;
+    const first = withLocks(lock, ["a", "b", "c"], async () => void order.push("first"));
+    const second = withLocks(lock, ["a", "b", "c"], async () => void order.push("second"));
+    finish();
+    await Promise.all([single, first, second]);
+    expect(order).toEqual(["first", "second"]);
   });
 });

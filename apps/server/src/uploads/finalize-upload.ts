@@ -7,7 +7,7 @@ import {
   isStored,
   type PhotoStatus,
 } from "@rapidphoto/protocol";
-import { and, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import pLimit from "p-limit";
 import { type PhotoRow, photos } from "../db/schema.js";
 import { AppError, storageAppError } from "../http/app-error.js";
@@ -19,12 +19,22 @@ import type { UploadContext } from "./upload-context.js";
 import { uploadKey } from "./upload-storage.js";
 
 /** A photo finalized, and the job whose other held photos stay held when this call stored it. */
-export type Finalized = { response: FinalizeResponse; storedInJob: string | null };
+type Finalized = { response: FinalizeResponse; storedInJob: string | null };
 
 /** A photo checked and its bytes in place, ready to hand to processing; or its answer as it is now. */
 export type Staged = { photo: PhotoRow } | { answer: FinalizeResponse };
 
-const asNow = (photoId: string, status: string): FinalizeResponse => ({ photoId, status: status as PhotoStatus });
+/**
+ * The answer of a photo no longer waiting for its bytes: stored (an earlier finalize whose answer
+ * was lost, or another one meanwhile), it answers as it is; anything else (failed, cancelled) is
+ * refused. Both before the checks and for a photo a transition found changed meanwhile.
+ */
+export function answerAsNow(photoId: string, status: PhotoStatus): FinalizeResponse {
+  if (!isStored(status)) {
+    throw new AppError("ILLEGAL_TRANSITION", `The photo is ${status} and cannot be finalized again.`);
+  }
+  return { photoId, status };
+}
 
 /**
  * Finalize: moves the uploaded bytes to the photo's original key and hands the photo to
@@ -40,10 +50,8 @@ export function createFinalize(ctx: UploadContext) {
   /** The checks and the move of the bytes into place; run under the photo's lock. */
   async function stage(userId: string, photoId: string, body: FinalizeRequest): Promise<Staged> {
     const photo = await ctx.ownedPhoto(userId, photoId);
-    if (isStored(photo.status as PhotoStatus)) return { answer: asNow(photoId, photo.status) };
-    if (!isAwaitingBytes(photo.status as PhotoStatus)) {
-      throw new AppError("ILLEGAL_TRANSITION", `The photo is ${photo.status} and cannot be finalized again.`);
-    }
+    const status = photo.status as PhotoStatus;
+    if (!isAwaitingBytes(status)) return { answer: answerAsNow(photoId, status) };
     if (photo.uploadMethod === "PUT") {
       if (body.uploadId || body.parts) {
         throw new AppError("METHOD_MISMATCH", "This photo was uploaded with a single PUT; finalize it with {}.");
@@ -67,28 +75,36 @@ export function createFinalize(ctx: UploadContext) {
     return { photo };
   }
 
-  const toProcessing = (photo: PhotoRow): Transition => ({
-    photoId: photo.id,
-    to: "PROCESSING",
-    patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 },
-  });
+  /**
+   * Hands staged photos of one job to processing in one transition; returns the ids it moved. One it
+   * did not move was changed meanwhile (another instance finalized it, or it was cancelled).
+   */
+  async function toProcessing(jobId: string, staged: PhotoRow[]): Promise<Set<string>> {
+    const transitions = staged.map(
+      (photo): Transition => ({
+        photoId: photo.id,
+        to: "PROCESSING",
+        patch: { bytesSent: photo.bytes, nextAttemptAt: new Date(), attempts: 0 },
+      }),
+    );
+    const { changed } = await ctx.transition(jobId, transitions, "skip");
+    if (changed.length > 0) ctx.onPhotosReady?.();
+    return new Set(changed.map((photo) => photo.id));
+  }
+
+  const statusNow = async (userId: string, photoId: string) =>
+    (await ctx.ownedPhoto(userId, photoId)).status as PhotoStatus;
 
   async function finalize(userId: string, photoId: string, body: FinalizeRequest): Promise<FinalizeResponse> {
     await ctx.ownedPhoto(userId, photoId); // someone else's photo waits for nobody's lock
     const { response, storedInJob } = await finalizing(photoId, async (): Promise<Finalized> => {
       const staged = await stage(userId, photoId, body);
       if ("answer" in staged) return { response: staged.answer, storedInJob: null };
-      try {
-        await ctx.transition(staged.photo.jobId, [toProcessing(staged.photo)], "throw");
-      } catch (error) {
-        // Another instance finalized it meanwhile: the same answer as if this one had.
-        const now = await ctx.ownedPhoto(userId, photoId);
-        if (error instanceof AppError && isStored(now.status as PhotoStatus))
-          return { response: asNow(photoId, now.status), storedInJob: null };
-        throw error;
+      const { jobId } = staged.photo;
+      if (!(await toProcessing(jobId, [staged.photo])).has(photoId)) {
+        return { response: answerAsNow(photoId, await statusNow(userId, photoId)), storedInJob: null };
       }
-      ctx.onPhotosReady?.();
-      return { response: { photoId, status: "PROCESSING" }, storedInJob: staged.photo.jobId };
+      return { response: { photoId, status: "PROCESSING" }, storedInJob: jobId };
     });
     // The tab that finalizes is alive and sending this job: its photos queued behind stay held.
     if (storedInJob) await holdJobLeases(ctx, storedInJob);
@@ -98,28 +114,18 @@ export function createFinalize(ctx: UploadContext) {
   return {
     finalize,
     finalizeMany: createFinalizeMany({
-      async ownedIds(userId, photoIds) {
-        const rows = await db
-          .select({ id: photos.id })
-          .from(photos)
-          .where(and(inArray(photos.id, [...photoIds]), eq(photos.userId, userId)));
-        return new Set(rows.map((row) => row.id));
-      },
+      ownedIds: ctx.ownedPhotoIds,
       withLocks: (photoIds, work) => withLocks(finalizing, photoIds, work),
       stage,
-      async toProcessing(jobId, staged) {
-        const { changed } = await ctx.transition(jobId, staged.map(toProcessing), "skip");
-        if (changed.length > 0) ctx.onPhotosReady?.();
-        return new Set(changed.map((photo) => photo.id));
-      },
-      statusNow: async (userId, photoId) => (await ctx.ownedPhoto(userId, photoId)).status as PhotoStatus,
+      toProcessing,
+      statusNow,
       holdJob: (jobId) => holdJobLeases(ctx, jobId),
     }),
   };
 }
 
 /** Runs `work` holding every key's lock, taken one after another in the order given. */
-function withLocks<T>(lock: KeyedLock, keys: readonly string[], work: () => Promise<T>): Promise<T> {
+export function withLocks<T>(lock: KeyedLock, keys: readonly string[], work: () => Promise<T>): Promise<T> {
   const [first, ...rest] = keys;
   return first === undefined ? work() : lock(first, () => withLocks(lock, rest, work));
 }
@@ -180,7 +186,8 @@ export function createFinalizeMany(deps: FinalizeManyDeps) {
             try {
               const staged = await deps.stage(userId, photoId, {});
               if ("answer" in staged) answers.set(photoId, staged.answer);
-              else byJob.set(staged.photo.jobId, [...(byJob.get(staged.photo.jobId) ?? []), staged.photo]);
+              else if (byJob.has(staged.photo.jobId)) byJob.get(staged.photo.jobId)?.push(staged.photo);
+              else byJob.set(staged.photo.jobId, [staged.photo]);
             } catch (error) {
               refuse(photoId, error);
             }
@@ -196,11 +203,7 @@ export function createFinalizeMany(deps: FinalizeManyDeps) {
             continue;
           }
           try {
-            const status = await deps.statusNow(userId, id);
-            if (!isStored(status)) {
-              throw new AppError("ILLEGAL_TRANSITION", `The photo is ${status} and cannot be finalized again.`);
-            }
-            answers.set(id, asNow(id, status));
+            answers.set(id, answerAsNow(id, await deps.statusNow(userId, id)));
           } catch (error) {
             refuse(id, error);
           }

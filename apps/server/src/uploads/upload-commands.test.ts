@@ -6,6 +6,7 @@ import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
 import { photos, uploadJobs } from "../db/schema.js";
 import { applyTransitions } from "../photos/photo-transitions.js";
+import { originalKey } from "../photos/storage-keys.js";
 import { StorageError } from "../storage/storage.js";
 import { createUploadService } from "./upload-service.js";
 import { uploadKey } from "./upload-storage.js";
@@ -451,6 +452,80 @@ describe("finalize many", () => {
     ]);
     const retried = await finalizeMany(alice.token, [a.photoId]);
     expect(retried.body.results).toEqual([{ photoId: a.photoId, status: "PROCESSING" }]);
+  });
+
+  it("answers a photo changed between its checks and its transition as it is then: finalized elsewhere, or cancelled", async () => {
+    const { database, storage, publishEvent, log } = server.app;
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [
+      jpeg("a.jpg", bytes.length),
+      jpeg("elsewhere.jpg", bytes.length),
+      jpeg("cancelled.jpg", bytes.length),
+      jpeg("alone.jpg", bytes.length),
+    ]);
+    const [a, elsewhere, cancelled, alone] = body.items;
+    for (const item of body.items) await sendBytes(server, alice.token, item, bytes);
+    // Another instance (its own locks) finalizes `elsewhere` while this one is moving its bytes; the
+    // user cancels `cancelled` and `alone` once this one has seen their bytes in place.
+    const other = createUploadService({ db: database.db, storage, publish: publishEvent, logger: log });
+    const racing = new Proxy(storage, {
+      get(target, name) {
+        if (name === "move")
+          return async (from: string, to: string) => {
+            if (!from.includes(elsewhere.photoId)) return target.move(from, to);
+            await other.finalize(alice.userId, elsewhere.photoId, {});
+            await target.move(from, to).catch(() => {}); // moved by the other instance: NO_SUCH_KEY
+          };
+        if (name === "head")
+          return async (key: string) => {
+            const info = await target.head(key);
+            for (const item of [cancelled, alone])
+              if (key === originalKey(alice.userId, item.photoId)) await other.cancelPhoto(alice.userId, item.photoId);
+            return info;
+          };
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const service = createUploadService({ db: database.db, storage: racing, publish: publishEvent, logger: log });
+    const { results } = await service.finalizeMany(alice.userId, [a.photoId, elsewhere.photoId, cancelled.photoId]);
+    expect(results).toEqual([
+      { photoId: a.photoId, status: "PROCESSING" },
+      { photoId: elsewhere.photoId, status: expect.stringMatching(/^(PROCESSING|COMPLETED)$/) },
+      { photoId: cancelled.photoId, error: expect.objectContaining({ status: 409, code: "ILLEGAL_TRANSITION" }) },
+    ]);
+    // One photo's finalize answers the same race the same way.
+    await expect(service.finalize(alice.userId, alone.photoId, {})).rejects.toMatchObject({
+      code: "ILLEGAL_TRANSITION",
+    });
+    const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
+    const statusOf = (id: string) => job.body.photos.find((p: { photoId: string }) => p.photoId === id).status;
+    expect(statusOf(cancelled.photoId)).toBe("CANCELLED");
+    expect(statusOf(alone.photoId)).toBe("CANCELLED");
+  });
+
+  it("finalizes requests that share photos, in opposite orders and beside one photo's finalize: every answer the photo's status", async () => {
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(alice.token, [
+      jpeg("a.jpg", bytes.length),
+      jpeg("b.jpg", bytes.length),
+      jpeg("c.jpg", bytes.length),
+    ]);
+    const ids = body.items.map((item: { photoId: string }) => item.photoId) as string[];
+    for (const item of body.items) await sendBytes(server, alice.token, item, bytes);
+    // Each request holds every photo's lock until its transition, taken in id order (finalize-many.test.ts
+    // asserts the order and the locks themselves), so these end whichever way they interleave.
+    const [forward, backward, single] = await Promise.all([
+      finalizeMany(alice.token, ids),
+      finalizeMany(alice.token, [...ids].reverse()),
+      server.api("POST", `/commands/upload/${ids[1]}/finalize`, { token: alice.token, body: {} }),
+    ]);
+    expect([forward.status, backward.status, single.status]).toEqual([200, 200, 202]);
+    for (const r of [...forward.body.results, ...backward.body.results, single.body])
+      expect(["PROCESSING", "COMPLETED"]).toContain(r.status);
+    const job = await server.api("GET", `/queries/upload-jobs/${body.jobId}`, { token: alice.token });
+    expect(job.body.queuedCount + job.body.uploadingCount).toBe(0);
+    expect(job.body.processingCount + job.body.completedCount).toBe(3);
   });
 });
 

@@ -1,5 +1,5 @@
 import { type JobEvent, MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import pLimit from "p-limit";
 import { DEFAULT_HASH_STORED_MAX_BYTES } from "../config/config.js";
@@ -81,6 +81,15 @@ export function createUploadContext(deps: UploadServiceDeps) {
       // Someone else's photo is reported exactly like a missing one.
       if (!photo) throw new AppError("PHOTO_NOT_FOUND");
       return photo;
+    },
+
+    /** Which of these photos are the user's, in one query (someone else's is left out like a missing one). */
+    async ownedPhotoIds(userId: string, photoIds: readonly string[]): Promise<Set<string>> {
+      const rows = await db
+        .select({ id: photos.id })
+        .from(photos)
+        .where(and(inArray(photos.id, [...photoIds]), eq(photos.userId, userId)));
+      return new Set(rows.map((row) => row.id));
     },
 
     async ownedJob(userId: string, jobId: string): Promise<JobRow> {
