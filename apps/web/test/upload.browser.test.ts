@@ -45,6 +45,31 @@ const countText = (tab: string) => suite.page.getByTestId(`upload-tab-count-${ta
 const toast = (text: string) => suite.page.locator("[data-sonner-toast]").getByText(text, { exact: true });
 const row = (name: string) => suite.page.locator(`[data-testid="upload-row"][data-name="${name}"]`);
 
+/**
+ * Installed before a reload: holds the engine's restore (its Web Locks query) until the test calls
+ * `releaseRestore()`, and notes the name of every row shown as from elsewhere (`remoteRowsSeen`).
+ */
+function holdRestoreScript() {
+  if (sessionStorage.getItem("test:hold-restore") !== "1") return;
+  sessionStorage.removeItem("test:hold-restore");
+  const w = window as unknown as { releaseRestore(): void; remoteRowsSeen: string[] };
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  w.releaseRestore = release;
+  w.remoteRowsSeen = [];
+  const locks = navigator.locks;
+  const query = locks.query.bind(locks);
+  locks.query = () => released.then(query);
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('[data-testid="upload-row"][data-remote="true"]')) {
+      const name = el.getAttribute("data-name") ?? "";
+      if (!w.remoteRowsSeen.includes(name)) w.remoteRowsSeen.push(name);
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true });
+}
+
 const signUp = (label: string) => signUpThroughUi(suite.page, label);
 
 const api = <T>(token: string, url: string) => getJson<T>(suite.server, token, url);
@@ -314,11 +339,22 @@ describe("uploading from the browser", () => {
       dialogs.push(dialog.type());
       void dialog.accept();
     });
+    // The saved state is read back only once the server's list of jobs is in (the order a slow
+    // IndexedDB gives): until then the panel must not show this tab's own job as one from elsewhere.
+    await suite.page.evaluate(() => sessionStorage.setItem("test:hold-restore", "1"));
+    await suite.page.addInitScript(holdRestoreScript);
+    const jobsListed = suite.page.waitForResponse((r) => r.url().endsWith("/queries/upload-jobs?active=true"), WAIT);
     await suite.page.reload();
     expect(dialogs).toEqual(["beforeunload"]);
+    await jobsListed;
+    // Two frames: time for the list to render (and, before the fix, to show the job as another tab's).
+    await suite.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await suite.page.evaluate(() => (window as unknown as { releaseRestore(): void }).releaseRestore());
     const big = row("big.jpg");
-    await big.waitFor(WAIT);
-    expect(await big.getAttribute("data-badge")).toBe("NEEDS_FILE");
+    await expect.poll(() => big.getAttribute("data-badge"), WAIT).toBe("NEEDS_FILE");
+    expect(await suite.page.evaluate(() => (window as unknown as { remoteRowsSeen: string[] }).remoteRowsSeen)).toEqual(
+      [],
+    );
     await waitForText(big.getByTestId("upload-row-detail"), "Needs the file again · pick it again to finish");
     await suite.page.screenshot({ path: path.join(SCREENSHOT_DIR, "web-upload-panel-needs-file.png") });
 

@@ -1,6 +1,6 @@
 import { isTerminalJob, type JobSummary, type JobView } from "@rapidphoto/protocol";
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { useCallback, useMemo, useRef } from "react";
+import { useCallback, useMemo, useRef, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
 import { useSession } from "@/lib/session/session-store";
 import { fetchActiveJobs, uploadKeys } from "../api/upload-jobs";
@@ -26,9 +26,11 @@ export function useActiveJobs() {
 
 /**
  * Jobs this tab did not start (another tab, or this tab before a reload) that the panel shows:
- * unfinished ones, and recently finished ones nobody cleared away.
+ * unfinished ones, and recently finished ones nobody cleared away. None until the uploads of an
+ * earlier page are restored: its jobs are this tab's own again once they are.
  */
 export function useForeignJobs(session: UploadSession): JobSummary[] {
+  const restored = useRestored(session);
   const { data } = useActiveJobs();
   const ownJobs = useStore(session.uploader.store, ownJobsKey);
   const dismissed = useUploadPanel((state) => state.dismissedJobs);
@@ -37,7 +39,7 @@ export function useForeignJobs(session: UploadSession): JobSummary[] {
     const cleared = new Set(dismissed);
     const own = new Set(ownJobs.split(","));
     const now = Date.now();
-    const jobs = (data ?? []).filter(
+    const jobs = (restored ? (data ?? []) : []).filter(
       (job) =>
         !own.has(job.jobId) &&
         !cleared.has(job.jobId) &&
@@ -49,7 +51,22 @@ export function useForeignJobs(session: UploadSession): JobSummary[] {
       jobs.every((job, i) => job.jobId === previous.current[i]?.jobId && job.status === previous.current[i]?.status);
     if (!same) previous.current = jobs;
     return previous.current;
-  }, [data, ownJobs, dismissed]);
+  }, [restored, data, ownJobs, dismissed]);
+}
+
+/** Whether the session's restore of an earlier page's uploads has settled (re-renders once when it does). */
+function useRestored(session: UploadSession): boolean {
+  const subscribe = useCallback(
+    (settled: () => void) => {
+      let listening = true;
+      void session.restored.then(() => listening && settled());
+      return () => {
+        listening = false;
+      };
+    },
+    [session],
+  );
+  return useSyncExternalStore(subscribe, session.isRestored, session.isRestored);
 }
 
 /** The full views (photos included) of the given jobs, fetched once and then kept current by pushes. */

@@ -34,6 +34,14 @@ export interface UploadSession {
   readonly uploader: Uploader;
   readonly live: LiveSync;
   /**
+   * Settles once the uploads of an earlier page (a reload, a closed tab) are back in the engine, or
+   * known not to be coming (nothing saved, no IndexedDB). Until then a job of this tab's own from
+   * before the reload would look like one started elsewhere ("Uploading in another tab").
+   */
+  readonly restored: Promise<void>;
+  /** Whether `restored` has settled (for a first render that need not wait a tick). */
+  isRestored(): boolean;
+  /**
    * Queues accepted photos (already checked by the caller) as one batch. Photos that match files
    * restored from an earlier page (waiting for their file) go on with those files instead of
    * starting again; the rest are new uploads.
@@ -112,10 +120,16 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
   });
   const batches = new BatchTracker();
   let persistence: UploadPersistence | null = null;
-  void startUploadPersistence(uploader, options.userId, life.signal).then((started) => {
-    if (life.signal.aborted) started?.stop();
-    else persistence = started;
-  });
+  let restoreSettled = false;
+  const restored = startUploadPersistence(uploader, options.userId, life.signal)
+    .then((started) => {
+      if (life.signal.aborted) started?.stop();
+      else persistence = started;
+    })
+    .catch((error: unknown) => console.warn("Upload state could not be kept across reloads:", error))
+    .finally(() => {
+      restoreSettled = true;
+    });
 
   const keepHandles = (ids: readonly string[], photos: readonly AcceptedPhoto[]) => {
     photos.forEach((photo, i) => {
@@ -183,6 +197,8 @@ export function createUploadSession(options: UploadSessionOptions): UploadSessio
     userId: options.userId,
     uploader,
     live,
+    restored,
+    isRestored: () => restoreSettled,
     add(photos) {
       if (waitingForFile(uploader.store.getState()).length === 0) addNew(photos);
       else void reattach(photos);
