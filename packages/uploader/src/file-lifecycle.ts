@@ -123,6 +123,7 @@ async function run(parts: EngineParts, r: FileRecord, signal: AbortSignal): Prom
     releaseIfDone(parts, r);
     parts.queue.done(r.id);
     enqueue(parts, r); // resumed while this run was still stopping
+    parts.hashing?.queueChanged(); // stored (or stopped): a copy held for it may go now
     parts.idle.check();
   }
 }

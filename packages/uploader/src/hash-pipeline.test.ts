@@ -264,8 +264,11 @@ describe("HashPipeline with a hasher that takes batches", () => {
  * hash answered at once, the question settled when the test says. Jobs list each file with whether it
  * was registered with its hash.
  */
-function sizeRig(sizes: number[], options: { holdHashes?: boolean } = {}) {
+function sizeRig(sizes: number[], options: { holdHashes?: boolean; shas?: Record<string, string> } = {}) {
   const cancelled = new Set<string>();
+  /** Statuses the test gives files (QUEUED otherwise), and files it paused. */
+  const statuses = new Map<string, string>();
+  const paused = new Set<string>();
   const idle = { registrations: 0, check: () => {} };
   const records = sizes.map(
     (size, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size } as UploadSource }) as FileRecord,
@@ -280,7 +283,13 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean } = {}) {
     {
       writer: {
         file: (id: string) =>
-          ({ priority: 0, status: cancelled.has(id) ? "CANCELLED" : "QUEUED", sha256: sha.get(id) ?? null }) as never,
+          ({
+            priority: 0,
+            status: cancelled.has(id) ? "CANCELLED" : (statuses.get(id) ?? "QUEUED"),
+            paused: paused.has(id),
+            needsFile: false,
+            sha256: sha.get(id) ?? null,
+          }) as never,
         patchFile: (id: string, patch: { sha256?: string }) => {
           if (patch.sha256) sha.set(id, patch.sha256);
         },
@@ -301,7 +310,7 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean } = {}) {
         });
         return hash.promise;
       }
-      return `sha-${source.name}`;
+      return options.shas?.[source.name] ?? `sha-${source.name}`;
     },
     async (chunk) => {
       jobs.push(chunk.map((r) => (sha.has(r.id) ? `${r.id}#` : r.id)));
@@ -316,7 +325,7 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean } = {}) {
   const settle = async () => {
     for (let i = 0; i < 5; i++) await tick();
   };
-  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle, held, stopped, sha };
+  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle, held, stopped, sha, statuses, paused };
 }
 
 describe("HashPipeline asking which sizes could be duplicates", () => {
@@ -419,6 +428,87 @@ describe("HashPipeline asking which sizes could be duplicates", () => {
     await r.settle();
     expect(r.jobs.flat()).toEqual(["1#", "3"]);
     expect(r.hashed).toEqual(["1"]);
+    expect(r.idle.registrations).toBe(0);
+  });
+});
+
+describe("HashPipeline holding a copy of a file still being sent", () => {
+  it("holds a later file with the hash of one registered and not stored yet, until that one is stored", async () => {
+    const r = sizeRig([1_000, 2_000, 1_000], { shas: { "1": "same", "3": "same" } });
+    r.pipeline.add(r.records.slice(0, 2));
+    r.questions[0]!.answer.resolve([1_000]);
+    await r.settle();
+    expect(r.jobs).toEqual([["1#"], ["2"]]);
+
+    r.pipeline.add(r.records.slice(2));
+    await r.settle();
+    expect(r.hashed).toEqual(["1", "3"]);
+    expect(r.jobs.flat()).toEqual(["1#", "2"]); // file 1 is still QUEUED: its copy waits
+    expect(r.idle.registrations).toBe(1);
+    r.statuses.set("1", "UPLOADING");
+    r.pipeline.queueChanged();
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#", "2"]);
+
+    r.statuses.set("1", "PROCESSING");
+    r.pipeline.queueChanged();
+    await r.settle();
+    expect(r.jobs).toEqual([["1#"], ["2"], ["3#"]]);
+    expect(r.idle.registrations).toBe(0);
+  });
+
+  it("holds a hashed file of the size of one registered unhashed, and lets it go once that one failed", async () => {
+    const r = sizeRig([1_000, 2_000, 2_000]);
+    r.pipeline.add(r.records.slice(0, 2));
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#", "2"]);
+
+    r.pipeline.add(r.records.slice(2));
+    await r.settle();
+    expect(r.hashed).toEqual(["1", "3"]); // its size is shared now: hashed, and could be file 2's copy
+    expect(r.jobs.flat()).toEqual(["1#", "2"]);
+    r.statuses.set("2", "FAILED");
+    r.pipeline.queueChanged();
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#", "2", "3#"]);
+  });
+
+  it("does not hold a file whose hash differs, nor one whose original is paused or cancelled", async () => {
+    const r = sizeRig([1_000, 1_000, 3_000, 4_000, 3_000, 4_000]);
+    r.pipeline.add(r.records.slice(0, 4));
+    r.questions[0]!.answer.resolve([]);
+    await r.settle();
+    // Files 1 and 2 share a size, not a hash; 3 and 4 go unhashed (no other file of their sizes yet).
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3", "4"]);
+    r.paused.add("3");
+    r.cancelled.add("4");
+    r.pipeline.add(r.records.slice(4));
+    await r.settle();
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3", "4", "5#", "6#"]);
+  });
+
+  it("sends equal hashed files in one job together: the server answers the second itself", async () => {
+    const r = sizeRig([1_000, 2_000, 2_000], { shas: { "2": "x", "3": "x" } });
+    r.pipeline.add(r.records);
+    r.questions[0]!.answer.resolve([1_000]);
+    await r.settle();
+    expect(r.jobs).toEqual([["1#"], ["2#", "3#"]]);
+  });
+
+  it("drops a held copy that is cancelled, and counts it settled", async () => {
+    const r = sizeRig([1_000, 1_000], { shas: { "1": "x", "2": "x" } });
+    r.pipeline.add(r.records.slice(0, 1));
+    r.questions[0]!.answer.resolve([1_000]);
+    await r.settle();
+    r.pipeline.add(r.records.slice(1));
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#"]);
+    r.cancelled.add("2");
+    r.statuses.set("1", "PROCESSING");
+    r.pipeline.queueChanged();
+    await r.settle();
+    expect(r.jobs.flat()).toEqual(["1#"]);
     expect(r.idle.registrations).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { MAX_FILES_PER_JOB } from "@rapidphoto/protocol";
 import { linkSignals } from "./abort.js";
 import { HASH_BATCH_BYTES, type Hasher } from "./content-hash.js";
 import type { FileRecord } from "./file-record.js";
+import { SentOriginals } from "./sent-originals.js";
 import type { StoreWriter } from "./store.js";
 import type { TaskQueue } from "./task-queue.js";
 
@@ -53,10 +54,15 @@ export const MAX_BATCH_FILES = 128;
  * the common case, then cost no hashing, which was the page's largest remaining cost while sending
  * (perf log section 25). Until the answer for a size is in, its files are hashed as before (the first
  * byte never waits for the question); when the question fails, they are all hashed. A file whose
- * size a later file shares is hashed only if it was not registered yet: two equal files picked in
- * slices far apart may then both be stored, as two photos (the server hashes every stored photo, so
- * any later upload of it is answered as a duplicate).
+ * size a later file shares is hashed only if it was not registered yet.
+ *
+ * A hashed file that could be a copy of one registered before it and still being sent (same hash,
+ * or the same size where that one went unhashed) is held until that one is stored, then registered
+ * and answered as its duplicate (SentOriginals): equal files in different jobs were stored twice.
  */
+/** A held copy is checked on its own: which files will go in its request is not known yet. */
+const NONE: ReadonlySet<string> = new Set();
+
 /** A file to hash, with its place in the send order (`priority` is the store's, read at the last sort). */
 type Waiting = { r: FileRecord; seq: number; priority: number };
 
@@ -72,6 +78,10 @@ export class HashPipeline {
   #sorted = true;
   /** Hashed files waiting to be registered, each with its size when it was hashed. */
   #ready: { r: FileRecord; bytes: number }[] = [];
+  /** Files registered so far, which a later copy of one of them waits for while it is being sent. */
+  readonly #originals: SentOriginals;
+  /** Ready files held back as possible copies of a file still being sent, in the order they were ready. */
+  #copies: { r: FileRecord; bytes: number }[] = [];
   /** The bytes of the files in `#ready`. */
   #readyBytes = 0;
   #registering = false;
@@ -112,7 +122,9 @@ export class HashPipeline {
     private readonly concurrency = 1,
     /** Without it every file is hashed. */
     private readonly duplicateSizes?: DuplicateSizes,
-  ) {}
+  ) {
+    this.#originals = new SentOriginals((id) => parts.writer.file(id));
+  }
 
   add(records: readonly FileRecord[]): void {
     // Appended files keep the order sorted when none outranks the last one waiting: the common
@@ -305,6 +317,7 @@ export class HashPipeline {
   }
 
   #flush(): void {
+    this.#releaseCopies();
     if (this.#registering || this.#ready.length === 0) return;
     const allHashed = this.#waiting.length === 0 && this.#inFlight.size === 0;
     const { waitingCount, limits } = this.parts.queue;
@@ -320,10 +333,8 @@ export class HashPipeline {
       waitingCount < limits.maxActiveFiles &&
       (this.#ready.length >= this.#nextJobFiles || this.#readyBytes >= JOB_WORTH_BYTES);
     if (!allHashed && !starving && !enough && this.#ready.length < MAX_FILES_PER_JOB) return;
-    const chunk = this.#ready.splice(0, MAX_FILES_PER_JOB).map(({ r, bytes }) => {
-      this.#readyBytes -= bytes;
-      return r;
-    });
+    const chunk = this.#takeChunk();
+    if (chunk.length === 0) return; // every file ready waits for the file it could be a copy of
     // The floor only grows: a small job made because sending would stall (starving) must not bring
     // the next ones back down to a few files each, or a batch whose hashing runs barely ahead of its
     // sending becomes a job per file or two (each a create, a subscription and the page's work).
@@ -339,12 +350,58 @@ export class HashPipeline {
     });
   }
 
+  /**
+   * The next job's files: those ready, in order, up to the server's limit, but for the possible
+   * copies of a file still being sent, which are held back (#copies) and remembered for later.
+   */
+  #takeChunk(): FileRecord[] {
+    const chunk: FileRecord[] = [];
+    const inChunk = new Set<string>();
+    let taken = 0;
+    for (const entry of this.#ready) {
+      if (chunk.length === MAX_FILES_PER_JOB) break;
+      taken++;
+      this.#readyBytes -= entry.bytes;
+      const { r } = entry;
+      const sha256 = this.parts.writer.file(r.id)?.sha256 ?? null;
+      const size = r.source?.size ?? 0;
+      if (sha256 !== null && this.#originals.waits(r.id, sha256, size, inChunk)) {
+        this.#copies.push(entry);
+        continue;
+      }
+      this.#originals.add(r.id, sha256, size);
+      chunk.push(r);
+      inChunk.add(r.id);
+    }
+    this.#ready.splice(0, taken);
+    return chunk;
+  }
+
+  /** Held copies whose originals are stored (or no longer being sent) go first in line again. */
+  #releaseCopies(): void {
+    if (this.#copies.length === 0) return;
+    const released: { r: FileRecord; bytes: number }[] = [];
+    const still: { r: FileRecord; bytes: number }[] = [];
+    for (const entry of this.#copies) {
+      if (this.#skip(entry.r)) continue;
+      const sha256 = this.parts.writer.file(entry.r.id)?.sha256 ?? null;
+      const waits = sha256 !== null && this.#originals.waits(entry.r.id, sha256, entry.r.source?.size ?? 0, NONE);
+      (waits ? still : released).push(entry);
+    }
+    this.#copies = still;
+    for (const entry of released) this.#readyBytes += entry.bytes;
+    this.#ready.unshift(...released);
+  }
+
   #settled(count: number): void {
     this.parts.idle.registrations -= count;
     this.parts.idle.check();
   }
 
-  /** The queue moved (a file started or finished): it may be time for the next job. */
+  /**
+   * The queue moved (a file started, finished or stopped): it may be time for the next job, or a
+   * held copy's original may be stored.
+   */
   queueChanged(): void {
     this.#flush();
   }

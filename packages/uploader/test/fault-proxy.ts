@@ -17,7 +17,9 @@ export type FaultAction =
   /** Forward this many bytes, then stop reading and never answer (the client's stall detection must act). */
   | { kind: "stall"; afterBytes: number }
   /** Answer as the disk storage does for an expired URL. */
-  | { kind: "expire" };
+  | { kind: "expire" }
+  /** Forward once `until` settles; the body waits unread meanwhile (a request the test lets through when it says). */
+  | { kind: "hold"; until: Promise<unknown> };
 
 export type ProxiedRequest = {
   method: string;
@@ -34,7 +36,7 @@ export type ProxiedRequest = {
 export type LogEntry = ProxiedRequest & {
   action: FaultAction["kind"];
   status: number | null;
-  /** A stalled request that has reached its byte limit and is now held silent. */
+  /** Held silent: a stalled request at its byte limit, or a held one not let through yet. */
   held: boolean;
 };
 
@@ -116,37 +118,48 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
 
-    const forward = http.request({
-      host: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers: { ...req.headers, host: upstream.host },
-    });
-    forward.on("response", async (answer) => {
-      if (proxy.latencyMs > 0) await new Promise((r) => setTimeout(r, proxy.latencyMs));
-      entry.status = answer.statusCode ?? null;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on("error", () => {
-      if (!res.headersSent) res.destroy();
-    });
-    res.on("close", () => {
-      if (!res.writableFinished) forward.destroy();
-    });
-
-    const limit = action.kind === "drop" || action.kind === "stall" ? action.afterBytes : Number.POSITIVE_INFINITY;
-    const rate = action.kind === "pass" ? (action.bytesPerSecond ?? proxy.bytesPerSecond) : proxy.bytesPerSecond;
-    void pump(req, forward, limit, rate).then((reachedLimit) => {
-      if (!reachedLimit) return forward.end();
-      if (action.kind === "drop") {
-        forward.destroy();
-        req.socket.destroy();
-      }
-      // stall: keep both connections open and silent until the client gives up.
+    if (action.kind === "hold") {
       entry.held = true;
-    });
+      const onward = () => {
+        entry.held = false;
+        forwardRequest();
+      };
+      void action.until.then(onward, onward);
+    } else forwardRequest();
+
+    function forwardRequest() {
+      const forward = http.request({
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      });
+      forward.on("response", async (answer) => {
+        if (proxy.latencyMs > 0) await new Promise((r) => setTimeout(r, proxy.latencyMs));
+        entry.status = answer.statusCode ?? null;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on("error", () => {
+        if (!res.headersSent) res.destroy();
+      });
+      res.on("close", () => {
+        if (!res.writableFinished) forward.destroy();
+      });
+
+      const limit = action.kind === "drop" || action.kind === "stall" ? action.afterBytes : Number.POSITIVE_INFINITY;
+      const rate = action.kind === "pass" ? (action.bytesPerSecond ?? proxy.bytesPerSecond) : proxy.bytesPerSecond;
+      void pump(req, forward, limit, rate).then((reachedLimit) => {
+        if (!reachedLimit) return forward.end();
+        if (action.kind === "drop") {
+          forward.destroy();
+          req.socket.destroy();
+        }
+        // stall: keep both connections open and silent until the client gives up.
+        entry.held = true;
+      });
+    }
   });
   server.on("connection", (socket) => {
     sockets.add(socket);

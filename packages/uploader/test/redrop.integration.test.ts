@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import type { CreateJobRequest } from "@rapidphoto/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inThreadHasher } from "../src/index.js";
-import { type Harness, startHarness } from "./support/harness.js";
+import { bytesSource, inThreadHasher } from "../src/index.js";
+import { type Harness, startHarness, until } from "./support/harness.js";
 
 /**
  * Hashing only files that could be duplicates (the engine's default), against the real server with no
@@ -49,5 +50,55 @@ describe("the same files picked again while their first copies process unhashed"
     expect(requests.flatMap((r) => r.files).map((f) => f.sha256)).toEqual(files.map((f) => f.sha256));
     expect(again.map((f) => f?.duplicateOf?.photoId)).toEqual(stored.map((f) => f?.photoId));
     expect(puts()).toBe(5);
+  });
+});
+
+/**
+ * The same file twice in one selection, the copy registered in a later job (a large selection becomes
+ * several) while the first is still being sent: the server answers a hashed file only with photos
+ * whose bytes are stored, so the copy waits for the first to be stored and is then its duplicate.
+ */
+describe("a copy of a file still being sent", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  it("waits for the first to be stored, then is answered as its duplicate without a byte sent", async () => {
+    const bytes = randomBytes(160_000);
+    const first = bytesSource(bytes, { name: "beach.jpg", type: "image/jpeg" });
+    const copy = bytesSource(bytes, { name: "beach (1).jpg", type: "image/jpeg" });
+    const requests: CreateJobRequest[] = [];
+    const api = {
+      ...h.api,
+      createJob: (body: CreateJobRequest, signal: AbortSignal) => {
+        requests.push(body);
+        return h.api.createJob(body, signal);
+      },
+    };
+    // Every PUT is held until the copy is hashed: the first file is still being sent when the copy
+    // could be registered.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    h.proxy.rule = (r) => (r.method === "PUT" ? { kind: "hold", until: released } : { kind: "pass" });
+    const uploader = h.uploader({ api, hasher: inThreadHasher });
+
+    const [firstId] = uploader.add([first]);
+    await until(uploader, (s) => s.files[firstId!]?.status === "UPLOADING");
+    const [copyId] = uploader.add([copy]);
+    await until(uploader, (s) => s.files[copyId!]?.sha256 != null);
+    expect(requests).toHaveLength(1); // the copy is not registered while the first is being sent
+    release();
+    await uploader.whenIdle();
+
+    const files = uploader.store.getState().files;
+    expect(files[firstId!]!.status).toBe("PROCESSING");
+    expect(files[copyId!]).toMatchObject({ status: "COMPLETED", bytesSent: 0 });
+    expect(files[copyId!]!.duplicateOf?.photoId).toBe(files[firstId!]!.photoId);
+    expect(requests.map((r) => r.files.map((f) => f.filename))).toEqual([["beach.jpg"], ["beach (1).jpg"]]);
+    expect(h.proxy.log.filter((e) => e.method === "PUT" && e.status === 200)).toHaveLength(1);
   });
 });
