@@ -474,7 +474,7 @@ describe("HashPipeline holding a copy of a file still being sent", () => {
     expect(r.jobs.flat()).toEqual(["1#", "2", "3#"]);
   });
 
-  it("does not hold a file whose hash differs, nor one whose original is paused or cancelled", async () => {
+  it("does not hold a file whose hash differs, nor one whose original is cancelled; holds one whose original is paused", async () => {
     const r = sizeRig([1_000, 1_000, 3_000, 4_000, 3_000, 4_000]);
     r.pipeline.add(r.records.slice(0, 4));
     r.questions[0]!.answer.resolve([]);
@@ -484,6 +484,10 @@ describe("HashPipeline holding a copy of a file still being sent", () => {
     r.paused.add("3");
     r.cancelled.add("4");
     r.pipeline.add(r.records.slice(4));
+    await r.settle();
+    expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3", "4", "6#"]);
+    r.statuses.set("3", "PROCESSING"); // resumed and stored
+    r.pipeline.queueChanged();
     await r.settle();
     expect(r.jobs.flat().sort()).toEqual(["1#", "2#", "3", "4", "5#", "6#"]);
   });

@@ -21,16 +21,17 @@ describe("SentOriginals", () => {
     expect(originals.waits("c", "h2", 100, NONE)).toBe(false); // same size, other hash
     set("a", "UPLOADING");
     expect(originals.waits("b", "h1", 100, NONE)).toBe(true);
+    set("a", "UPLOADING", { paused: true }); // paused: still to be sent, on resume
+    expect(originals.waits("b", "h1", 100, NONE)).toBe(true);
     set("a", "PROCESSING");
     expect(originals.waits("b", "h1", 100, NONE)).toBe(false);
   });
 
-  it("does not wait for a file failed, cancelled, gone, paused or without its file", () => {
+  it("does not wait for a file failed, cancelled, gone or without its file", () => {
     for (const [status, extra] of [
       ["FAILED", {}],
       ["CANCELLED", {}],
       ["GONE", {}],
-      ["UPLOADING", { paused: true }],
       ["QUEUED", { needsFile: true }],
     ] as const) {
       const { originals, set, files } = rig();

@@ -10,7 +10,10 @@ import type { FileState } from "./store.js";
  * hash. Two equal files registered in different jobs (a large selection becomes several) while the
  * first is still sending were both stored. Held until the first is stored, the copy is registered
  * with its hash and answered as a duplicate of it (the server hashes an original that went unhashed
- * on demand); if the first fails, is cancelled or paused, the copy goes on as an upload of its own.
+ * on demand); if the first fails or is cancelled, the copy goes on as an upload of its own. A paused
+ * first is still on its way (a pause of everything pauses the copy too, and both would be sent on
+ * resume); one back from an earlier page without its file is not (nothing sends it until it is
+ * picked again).
  *
  * An original is known by its hash, or, registered without one (its size was unique when it went),
  * by its size: any hashed file of that size could be a copy of it. Such sizes are rare (a shared size
@@ -24,7 +27,7 @@ export class SentOriginals {
   #count = 0;
   #sweepAt = SWEEP_FLOOR;
 
-  constructor(private readonly file: (id: string) => Pick<FileState, "status" | "paused" | "needsFile"> | undefined) {}
+  constructor(private readonly file: (id: string) => Pick<FileState, "status" | "needsFile"> | undefined) {}
 
   /** How many originals are kept: at most about twice those being sent (or SWEEP_FLOOR). */
   get kept(): number {
@@ -58,11 +61,8 @@ export class SentOriginals {
     const list = map.get(key);
     if (!list) return [];
     const left = this.#prune(map, key, list);
-    // Paused, or back from an earlier page without its file: not on its way now, so not waited for.
-    return left.filter((o) => {
-      const f = this.file(o)!;
-      return !f.paused && !f.needsFile;
-    });
+    // Back from an earlier page without its file: not sent until picked again, so not waited for.
+    return left.filter((o) => !this.file(o)!.needsFile);
   }
 
   #prune<K>(map: Map<K, string[]>, key: K, list: string[]): string[] {
