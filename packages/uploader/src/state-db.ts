@@ -54,22 +54,49 @@ export interface UploadStateDb {
 
 /**
  * Opens the database, or returns null (with a console note) where IndexedDB is missing or refuses
- * (private browsing, a newer schema from a later version of the app): uploads then simply do not
- * survive the page.
+ * (private browsing, a newer schema from a later version of the app) or where a tab of an older
+ * version holds it open while this one's schema needs an upgrade: uploads then simply do not survive
+ * the page. Never left waiting: the page's restore (and what waits for it) settles either way.
+ * `version` is the schema's, given only by tests.
  */
-export async function openUploadStateDb(name = STATE_DB_NAME): Promise<UploadStateDb | null> {
+export async function openUploadStateDb(name = STATE_DB_NAME, version = DB_VERSION): Promise<UploadStateDb | null> {
   if (typeof indexedDB === "undefined") return null;
-  let db: IDBPDatabase<StateSchema>;
+  let db: IDBPDatabase<StateSchema> | null;
   try {
-    db = await openDB<StateSchema>(name, DB_VERSION, {
-      upgrade(database) {
-        if (!database.objectStoreNames.contains("tabs")) database.createObjectStore("tabs", { keyPath: "tabKey" });
-      },
-    });
+    db = await openUnlessBlocked(name, version);
   } catch (error) {
     console.warn("Upload state cannot be kept across reloads here:", error);
     return null;
   }
+  if (!db) return null;
+  return stateDb(db);
+}
+
+/**
+ * The database, or null once its upgrade is blocked by a connection another tab keeps open (an
+ * upgrade waits until that tab closes, which may be never); a connection that opens after all is
+ * closed again at once.
+ */
+function openUnlessBlocked(name: string, version: number): Promise<IDBPDatabase<StateSchema> | null> {
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    openDB<StateSchema>(name, version, {
+      upgrade(database) {
+        if (!database.objectStoreNames.contains("tabs")) database.createObjectStore("tabs", { keyPath: "tabKey" });
+      },
+      blocked() {
+        gaveUp = true;
+        console.warn("Upload state cannot be kept across reloads until the app's other tabs are reloaded.");
+        resolve(null);
+      },
+    }).then((db) => {
+      if (gaveUp) db.close();
+      else resolve(db);
+    }, reject);
+  });
+}
+
+function stateDb(db: IDBPDatabase<StateSchema>): UploadStateDb {
   /** Every record of a tab: its chunks, and a record from before chunks under the tab's own key. */
   const ofTab = (tab: string) => [IDBKeyRange.bound(`${tab}#`, `${tab}#\uffff`), tab] as const;
   return {

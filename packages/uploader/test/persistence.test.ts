@@ -339,6 +339,19 @@ describe("upload state across pages", () => {
     warn.mockRestore();
   });
 
+  it("gives up, rather than waiting, when a tab of an older version holds the database it must upgrade", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const name = `${dbName}-held`;
+    const older = await openDB(name, 1); // another tab's connection: it never closes for an upgrade
+    await expect(openUploadStateDb(name, 2)).resolves.toBeNull();
+    expect(warn).toHaveBeenCalledOnce();
+    // Once that tab goes, the upgrade the first attempt asked for happens and its late connection is
+    // closed at once: a later page opens the database.
+    older.close();
+    await expect.poll(async () => (await openUploadStateDb(name, 2)) !== null).toBe(true);
+    warn.mockRestore();
+  });
+
   it("works without IndexedDB and with a database from a newer version of the app", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const newer = await openDB(`${dbName}-newer`, 99);
