@@ -31,6 +31,27 @@ const SORT_KEYS: Record<PhotoSort, SQL> = {
 /** Exact microseconds of a timestamp (a JS Date keeps only milliseconds, which would skip rows at page edges). */
 const microsOf = (key: SQL) => sql<string>`(extract(epoch from ${key}) * 1000000)::bigint::text`;
 
+/**
+ * The columns a list item is made of. A list reads only these, not the whole row: the rest (the EXIF
+ * summary as JSON, storage keys, hashes, the upload's bookkeeping, the error) is never shown in a list,
+ * and a library page or a patch of newly processed photos read and parsed it for every photo.
+ */
+const LIST_COLUMNS = {
+  id: photos.id,
+  jobId: photos.jobId,
+  filename: photos.filename,
+  mimeType: photos.mimeType,
+  bytes: photos.bytes,
+  status: photos.status,
+  width: photos.width,
+  height: photos.height,
+  thumbSmallKey: photos.thumbSmallKey,
+  takenAt: photos.takenAt,
+  createdAt: photos.createdAt,
+  trashedAt: photos.trashedAt,
+};
+type ListRow = Pick<PhotoRow, keyof typeof LIST_COLUMNS>;
+
 export type LibraryQueries = ReturnType<typeof createLibraryQueries>;
 
 /** The library's read side: lists (library, recent, Trash, search, by ids) and one photo's detail. */
@@ -43,7 +64,7 @@ export function createLibraryQueries({ db, storage }: { db: Db; storage: ObjectS
         })
       : Promise.resolve(null);
 
-  async function listItem(p: PhotoRow): Promise<PhotoListItem> {
+  async function listItem(p: ListRow): Promise<PhotoListItem> {
     return {
       photoId: p.id,
       jobId: p.jobId,
@@ -67,7 +88,7 @@ export function createLibraryQueries({ db, storage }: { db: Db; storage: ObjectS
       const after = query.cursor ? decodeCursor(query.cursor) : null;
       const limit = query.ids ? query.ids.length : query.limit;
       const page = await db
-        .select({ photo: photos, key: microsOf(key) })
+        .select({ photo: LIST_COLUMNS, key: microsOf(key) })
         .from(photos)
         .where(
           and(
