@@ -61,28 +61,43 @@ export interface UploadStateDb {
  */
 export async function openUploadStateDb(name = STATE_DB_NAME, version = DB_VERSION): Promise<UploadStateDb | null> {
   if (typeof indexedDB === "undefined") return null;
+  let yielded = false;
+  const yieldToNewer = () => {
+    yielded = true;
+    console.warn("Upload state is no longer kept across reloads: a newer version of the app opened in another tab.");
+  };
   let db: IDBPDatabase<StateSchema> | null;
   try {
-    db = await openUnlessBlocked(name, version);
+    db = await openUnlessBlocked(name, version, yieldToNewer);
   } catch (error) {
     console.warn("Upload state cannot be kept across reloads here:", error);
     return null;
   }
   if (!db) return null;
-  return stateDb(db);
+  return stateDb(db, () => yielded);
 }
 
 /**
  * The database, or null once its upgrade is blocked by a connection another tab keeps open (an
  * upgrade waits until that tab closes, which may be never); a connection that opens after all is
- * closed again at once.
+ * closed again at once. The other way round, this page's connection is closed as soon as a newer
+ * version of the app asks to upgrade (`onYield`): the newer tab keeps its uploads across reloads,
+ * this one stops saving.
  */
-function openUnlessBlocked(name: string, version: number): Promise<IDBPDatabase<StateSchema> | null> {
+function openUnlessBlocked(
+  name: string,
+  version: number,
+  onYield: () => void,
+): Promise<IDBPDatabase<StateSchema> | null> {
   return new Promise((resolve, reject) => {
     let gaveUp = false;
     openDB<StateSchema>(name, version, {
       upgrade(database) {
         if (!database.objectStoreNames.contains("tabs")) database.createObjectStore("tabs", { keyPath: "tabKey" });
+      },
+      blocking(_current, _newer, event) {
+        onYield();
+        (event.target as IDBDatabase).close();
       },
       blocked() {
         gaveUp = true;
@@ -96,11 +111,13 @@ function openUnlessBlocked(name: string, version: number): Promise<IDBPDatabase<
   });
 }
 
-function stateDb(db: IDBPDatabase<StateSchema>): UploadStateDb {
+/** The database's operations; once `yielded` (closed for a newer version), each does nothing. */
+function stateDb(db: IDBPDatabase<StateSchema>, yielded: () => boolean): UploadStateDb {
   /** Every record of a tab: its chunks, and a record from before chunks under the tab's own key. */
   const ofTab = (tab: string) => [IDBKeyRange.bound(`${tab}#`, `${tab}#\uffff`), tab] as const;
   return {
     async write({ tab, userId, savedAt, chunks, replace }) {
+      if (yielded()) return;
       const tx = db.transaction("tabs", "readwrite");
       const requests: Promise<unknown>[] = [];
       if (replace) for (const key of ofTab(tab)) requests.push(tx.store.delete(key));
@@ -118,10 +135,12 @@ function stateDb(db: IDBPDatabase<StateSchema>): UploadStateDb {
       await Promise.all([...requests, tx.done]);
     },
     async remove(tabKey) {
+      if (yielded()) return;
       const tx = db.transaction("tabs", "readwrite");
       await Promise.all([...ofTab(tabKey).map((key) => tx.store.delete(key)), tx.done]);
     },
     async adoptOrphans(userId, tabKey, alive) {
+      if (yielded()) return [];
       const tx = db.transaction("tabs", "readwrite");
       /** Per gone tab (in the order met), its chunks' files by chunk number. */
       const orphans = new Map<string, Map<number, PersistedFile[]>>();
@@ -163,7 +182,7 @@ function stateDb(db: IDBPDatabase<StateSchema>): UploadStateDb {
       return adopted;
     },
     close() {
-      db.close();
+      if (!yielded()) db.close();
     },
   };
 }

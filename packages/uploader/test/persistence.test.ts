@@ -352,6 +352,22 @@ describe("upload state across pages", () => {
     warn.mockRestore();
   });
 
+  it("closes its connection when a newer version of the app asks to upgrade, and saves nothing more", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const name = `${dbName}-yield`;
+    const ours = (await openUploadStateDb(name, 1))!;
+    const write = { tab: "t1", userId: "u1", savedAt: 1, chunks: new Map([[0, []]]), replace: true };
+    await ours.write(write);
+    // The newer tab's upgrade is not blocked: this page's connection makes way for it.
+    const newer = await openDB(name, 2);
+    expect(warn).toHaveBeenCalledOnce();
+    await expect(ours.write(write)).resolves.toBeUndefined();
+    await expect(ours.adoptOrphans("u1", "t1", new Set())).resolves.toEqual([]);
+    ours.close();
+    newer.close();
+    warn.mockRestore();
+  });
+
   it("works without IndexedDB and with a database from a newer version of the app", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const newer = await openDB(`${dbName}-newer`, 99);
