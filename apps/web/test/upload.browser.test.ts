@@ -347,7 +347,8 @@ describe("uploading from the browser", () => {
     await suite.page.reload();
     expect(dialogs).toEqual(["beforeunload"]);
     await jobsListed;
-    // Two frames: time for the list to render (and, before the fix, to show the job as another tab's).
+    // Two frames for the list to render (before the fix, that showed the job as another tab's). Only an
+    // absence is checked here, so a slower page can miss a regression but never fail on a right one.
     await suite.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await suite.page.evaluate(() => (window as unknown as { releaseRestore(): void }).releaseRestore());
     const big = row("big.jpg");

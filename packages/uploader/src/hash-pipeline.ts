@@ -26,6 +26,9 @@ export const JOB_WORTH_BYTES = 32 * 1024 * 1024;
 /** Files hashed in one batch at most (a batch is also bounded by HASH_BATCH_BYTES). */
 export const MAX_BATCH_FILES = 128;
 
+/** A held copy is checked on its own: which files will go in its request is not known yet. */
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * Hashes files before they are registered, without making anyone wait for all of them: files are
  * hashed in the order they will be sent (priority, then the order added), and the hashed ones are
@@ -60,9 +63,6 @@ export const MAX_BATCH_FILES = 128;
  * or the same size where that one went unhashed) is held until that one is stored, then registered
  * and answered as its duplicate (SentOriginals): equal files in different jobs were stored twice.
  */
-/** A held copy is checked on its own: which files will go in its request is not known yet. */
-const NONE: ReadonlySet<string> = new Set();
-
 /** A file to hash, with its place in the send order (`priority` is the store's, read at the last sort). */
 type Waiting = { r: FileRecord; seq: number; priority: number };
 
@@ -364,12 +364,11 @@ export class HashPipeline {
       this.#readyBytes -= entry.bytes;
       const { r } = entry;
       const sha256 = this.parts.writer.file(r.id)?.sha256 ?? null;
-      const size = r.source?.size ?? 0;
-      if (sha256 !== null && this.#originals.waits(r.id, sha256, size, inChunk)) {
+      if (this.#waitsForOriginal(r, sha256, inChunk)) {
         this.#copies.push(entry);
         continue;
       }
-      this.#originals.add(r.id, sha256, size);
+      this.#originals.add(r.id, sha256, r.source?.size ?? 0);
       chunk.push(r);
       inChunk.add(r.id);
     }
@@ -385,12 +384,16 @@ export class HashPipeline {
     for (const entry of this.#copies) {
       if (this.#skip(entry.r)) continue;
       const sha256 = this.parts.writer.file(entry.r.id)?.sha256 ?? null;
-      const waits = sha256 !== null && this.#originals.waits(entry.r.id, sha256, entry.r.source?.size ?? 0, NONE);
-      (waits ? still : released).push(entry);
+      (this.#waitsForOriginal(entry.r, sha256, NONE) ? still : released).push(entry);
     }
     this.#copies = still;
     for (const entry of released) this.#readyBytes += entry.bytes;
     this.#ready.unshift(...released);
+  }
+
+  /** A hashed file that could be a copy of one still being sent (an unhashed one cannot be told apart). */
+  #waitsForOriginal(r: FileRecord, sha256: string | null, alongside: ReadonlySet<string>): boolean {
+    return sha256 !== null && this.#originals.waits(r.id, sha256, r.source?.size ?? 0, alongside);
   }
 
   #settled(count: number): void {

@@ -48,9 +48,8 @@ export class SentOriginals {
    * among them itself.
    */
   waits(id: string, sha256: string, size: number, alongside: ReadonlySet<string>): boolean {
-    const hashed = this.#sending(this.#byHash, sha256);
-    const unhashed = this.#sending(this.#unhashedBySize, size);
-    return hashed.some((o) => o !== id && !alongside.has(o)) || unhashed.some((o) => o !== id);
+    if (this.#sending(this.#byHash, sha256).some((o) => o !== id && !alongside.has(o))) return true;
+    return this.#sending(this.#unhashedBySize, size).some((o) => o !== id);
   }
 
   /**

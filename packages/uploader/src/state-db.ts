@@ -182,7 +182,7 @@ function stateDb(db: IDBPDatabase<StateSchema>, yielded: () => boolean): UploadS
       return adopted;
     },
     close() {
-      if (!yielded()) db.close();
+      db.close(); // closing an already closed connection (one yielded) does nothing
     },
   };
 }

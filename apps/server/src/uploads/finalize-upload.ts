@@ -186,8 +186,12 @@ export function createFinalizeMany(deps: FinalizeManyDeps) {
             try {
               const staged = await deps.stage(userId, photoId, {});
               if ("answer" in staged) answers.set(photoId, staged.answer);
-              else if (byJob.has(staged.photo.jobId)) byJob.get(staged.photo.jobId)?.push(staged.photo);
-              else byJob.set(staged.photo.jobId, [staged.photo]);
+              else {
+                const { jobId } = staged.photo;
+                const ofJob = byJob.get(jobId);
+                if (ofJob) ofJob.push(staged.photo);
+                else byJob.set(jobId, [staged.photo]);
+              }
             } catch (error) {
               refuse(photoId, error);
             }

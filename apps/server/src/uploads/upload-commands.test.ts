@@ -352,6 +352,17 @@ describe("finalize many", () => {
   const finalizeMany = (token: string | undefined, photoIds: unknown) =>
     server.api("POST", "/commands/upload/finalize", { token, body: { photoIds } });
 
+  /** A job of Alice's small JPEGs with every file's bytes sent, not finalized yet. */
+  async function sentJob(...names: string[]) {
+    const bytes = await makeTestJpeg({ width: 64, height: 48 });
+    const { body } = await createJob(
+      alice.token,
+      names.map((name) => jpeg(name, bytes.length)),
+    );
+    for (const item of body.items) await sendBytes(server, alice.token, item, bytes);
+    return body;
+  }
+
   it("finalizes each photo as on its own: stored ones go to processing, the others get their own refusal", async () => {
     const bytes = await makeTestJpeg({ width: 64, height: 48 });
     const { body } = await createJob(alice.token, [
@@ -456,15 +467,8 @@ describe("finalize many", () => {
 
   it("answers a photo changed between its checks and its transition as it is then: finalized elsewhere, or cancelled", async () => {
     const { database, storage, publishEvent, log } = server.app;
-    const bytes = await makeTestJpeg({ width: 64, height: 48 });
-    const { body } = await createJob(alice.token, [
-      jpeg("a.jpg", bytes.length),
-      jpeg("elsewhere.jpg", bytes.length),
-      jpeg("cancelled.jpg", bytes.length),
-      jpeg("alone.jpg", bytes.length),
-    ]);
+    const body = await sentJob("a.jpg", "elsewhere.jpg", "cancelled.jpg", "alone.jpg");
     const [a, elsewhere, cancelled, alone] = body.items;
-    for (const item of body.items) await sendBytes(server, alice.token, item, bytes);
     // Another instance (its own locks) finalizes `elsewhere` while this one is moving its bytes; the
     // user cancels `cancelled` and `alone` once this one has seen their bytes in place.
     const other = createUploadService({ db: database.db, storage, publish: publishEvent, logger: log });
@@ -505,14 +509,8 @@ describe("finalize many", () => {
   });
 
   it("finalizes requests that share photos, in opposite orders and beside one photo's finalize: every answer the photo's status", async () => {
-    const bytes = await makeTestJpeg({ width: 64, height: 48 });
-    const { body } = await createJob(alice.token, [
-      jpeg("a.jpg", bytes.length),
-      jpeg("b.jpg", bytes.length),
-      jpeg("c.jpg", bytes.length),
-    ]);
+    const body = await sentJob("a.jpg", "b.jpg", "c.jpg");
     const ids = body.items.map((item: { photoId: string }) => item.photoId) as string[];
-    for (const item of body.items) await sendBytes(server, alice.token, item, bytes);
     // Each request holds every photo's lock until its transition, taken in id order (finalize-many.test.ts
     // asserts the order and the locks themselves), so these end whichever way they interleave.
     const [forward, backward, single] = await Promise.all([

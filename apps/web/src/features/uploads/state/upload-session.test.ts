@@ -39,7 +39,12 @@ beforeEach(() => {
     const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
     return answer();
   });
-  session = createUploadSession({
+  session = newSession();
+});
+
+/** A session on the fake server and the manual clock. */
+const newSession = () =>
+  createUploadSession({
     userId: "user_1",
     getToken: () => "token",
     queryClient: new QueryClient(),
@@ -47,7 +52,6 @@ beforeEach(() => {
     onLibraryChanged: () => {},
     clock,
   });
-});
 
 afterEach(() => {
   session.destroy();
@@ -141,5 +145,31 @@ describe("cancelElsewhere (a photo or job another tab sends)", () => {
     await untilEnded(outcome, 60_000);
     expect(calls).toHaveLength(DEFAULT_RETRY_ATTEMPTS);
     expect(outcome.error).toBeInstanceOf(NetworkError);
+  });
+});
+
+describe("the restore of an earlier page's uploads", () => {
+  // The panel shows other tabs' jobs only once it has settled (useForeignJobs): it must settle
+  // whatever IndexedDB does.
+  it("settles without IndexedDB, and with one that refuses to open", async () => {
+    await session.restored;
+    expect(session.isRestored()).toBe(true);
+
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    vi.stubGlobal("indexedDB", {
+      open: () => {
+        throw new DOMException("The user denied permission to access the database.", "SecurityError");
+      },
+    });
+    const refused = newSession();
+    try {
+      expect(refused.isRestored()).toBe(false);
+      await refused.restored;
+      expect(refused.isRestored()).toBe(true);
+      expect(warn).toHaveBeenCalledWith("Upload state cannot be kept across reloads here:", expect.any(DOMException));
+    } finally {
+      refused.destroy();
+      warn.mockRestore();
+    }
   });
 });
