@@ -11,11 +11,14 @@ const job = (seq: number) => jobEvent("job_alice0001", seq).message;
 
 function setup(windowMs = 100) {
   const time = manualClock(0);
-  const sent: { stream: string; seqs: number[] }[] = [];
+  const sent: { stream: string; seqs: number[]; at: number }[] = [];
   const batcher = createPushBatcher({
     clock: time.clock,
     windowMs,
-    send: (stream, messages: PushMessage[]) => sent.push({ stream: stream.key, seqs: messages.map((m) => m.seq) }),
+    busyAfterMs: 1_000,
+    busyWindowMs: 250,
+    send: (stream, messages: PushMessage[]) =>
+      sent.push({ stream: stream.key, seqs: messages.map((m) => m.seq), at: time.clock.now() }),
   });
   return { time, sent, batcher };
 }
@@ -28,7 +31,7 @@ describe("push batcher", () => {
     batcher.add(TOPIC, job(5));
     expect(sent).toEqual([]);
     time.advance(0);
-    expect(sent).toEqual([{ stream: TOPIC.key, seqs: [3, 4, 5] }]);
+    expect(sent).toEqual([{ stream: TOPIC.key, seqs: [3, 4, 5], at: 0 }]);
   });
 
   it("then sends at most once per window, everything held meanwhile in one send", () => {
@@ -43,8 +46,8 @@ describe("push batcher", () => {
     expect(sent).toHaveLength(1);
     time.advance(1);
     expect(sent).toEqual([
-      { stream: TOPIC.key, seqs: [1] },
-      { stream: TOPIC.key, seqs: [2, 3, 4] },
+      { stream: TOPIC.key, seqs: [1], at: 0 },
+      { stream: TOPIC.key, seqs: [2, 3, 4], at: 100 },
     ]);
   });
 
@@ -67,12 +70,61 @@ describe("push batcher", () => {
     time.advance(100);
     batcher.add(QUEUE, job(4));
     time.advance(0);
-    expect(sent).toEqual([
+    expect(sent.map(({ stream, seqs }) => ({ stream, seqs }))).toEqual([
       { stream: TOPIC.key, seqs: [1] },
       { stream: QUEUE.key, seqs: [2] },
       { stream: TOPIC.key, seqs: [3] },
       { stream: QUEUE.key, seqs: [4] },
     ]);
+  });
+
+  /**
+   * The clock moving 10 ms at a time for `ms` (so each timer fires when due), with an event every
+   * 50 ms if `seq` is given; returns the next seq.
+   */
+  function run(
+    time: ReturnType<typeof manualClock>,
+    batcher: ReturnType<typeof setup>["batcher"],
+    ms: number,
+    seq?: number,
+  ) {
+    let next = seq;
+    for (let t = 0; t < ms; t += 10) {
+      if (next !== undefined && t % 50 === 0) batcher.add(TOPIC, photo(next++));
+      time.advance(10);
+    }
+    return next ?? 0;
+  }
+  const gaps = (sent: { at: number }[]) => sent.slice(1).map((s, i) => s.at - (sent[i] as { at: number }).at);
+
+  it("stretches the window of a stream that has sent in every window for a while", () => {
+    const { time, sent, batcher } = setup();
+    const last = run(time, batcher, 2_000, 1);
+    run(time, batcher, 250);
+    // Every 100 ms until the stream has been busy for 1 s, every 250 ms from then on; nothing lost.
+    expect(gaps(sent)).toEqual([...Array(10).fill(100), ...Array(4).fill(250)]);
+    expect(sent.flatMap((s) => s.seqs)).toEqual(Array.from({ length: last - 1 }, (_, i) => i + 1));
+  });
+
+  it("keeps a busy stream's long window over a pause shorter than a second", () => {
+    const { time, sent, batcher } = setup();
+    const next = run(time, batcher, 1_500, 1);
+    run(time, batcher, 600); // a pause: no events for 600 ms
+    const before = sent.length;
+    run(time, batcher, 800, next);
+    const after = gaps(sent.slice(before));
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    expect(after.every((gap) => gap === 250)).toBe(true);
+  });
+
+  it("is idle again after a busy stream has had no events for a second: short windows again", () => {
+    const { time, sent, batcher } = setup();
+    const next = run(time, batcher, 1_500, 1);
+    run(time, batcher, 1_300); // its last events go out, then a second without events
+    const before = sent.length;
+    run(time, batcher, 300, next);
+    expect(sent[before]?.at).toBe(time.clock.now() - 290); // on the first tick, as on an idle stream
+    expect(gaps(sent.slice(before))).toEqual([100, 100]);
   });
 
   it("splits a run longer than a batch may be into several sends, in order", () => {

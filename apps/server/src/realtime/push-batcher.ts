@@ -9,6 +9,18 @@ import type { Clock } from "./clock.js";
 export const PUSH_BATCH_MS = 100;
 
 /**
+ * A stream that has sent in every window for this long is a batch being processed (1,000 photos
+ * completing over a minute or more): its window stretches to PUSH_BUSY_BATCH_MS until a window
+ * passes without events. The page renders the panel's status changes at most a few times a second
+ * anyway, and each frame costs it a task, a parse and a store write (~1.4 ms at 1,000 files) and the
+ * server an encode per subscription; a frame then carries ~3 photos' changes and one job message
+ * instead of one photo's and one job message (bench/results/browser-perf-log.md, section 32).
+ */
+export const PUSH_BUSY_AFTER_MS = 1_000;
+/** The window of a busy stream: ~4 frames a second, the pace DESIGN §6 sets for progress pushes. */
+export const PUSH_BUSY_BATCH_MS = 250;
+
+/**
  * What one destination stream carries: a job's topic (`jobId` set) or a user's queue. Events of a
  * stream reach every subscription of it in the same frames, so a frame's body is encoded once.
  */
@@ -25,23 +37,30 @@ export interface PushBatcher<T> {
   close(): void;
 }
 
-type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void };
+/** `since`: when the stream last became active; `lastEventAt`: its latest event. */
+type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void; since: number; lastEventAt: number };
 
 /**
  * Paces each stream: an event on an idle stream goes out on the next turn of the event loop (with
  * whatever else the same burst published), after which the stream sends at most once per
- * `windowMs`, everything held meanwhile in one call. Order within a stream is kept; nothing is
- * merged or dropped here (progress is merged upstream, progress-coalescer.ts; a send keeps a job's
+ * `windowMs`, everything held meanwhile in one call. A window without events makes it idle again,
+ * unless it has been active for `busyAfterMs`: such a busy stream sends at most once per
+ * `busyWindowMs` and is idle only after `busyAfterMs` without events (a batch's photos finish with
+ * short pauses between them). Order within a stream is kept; nothing is merged or dropped here (progress is merged upstream, progress-coalescer.ts; a send keeps a job's
  * last job message only, compactPushBody). A run longer than MAX_PUSH_BATCH is split into several
  * sends, in order.
  */
 export function createPushBatcher<T>(options: {
   clock: Clock;
   windowMs?: number;
+  busyAfterMs?: number;
+  busyWindowMs?: number;
   send(stream: PushStream, items: T[]): void;
 }): PushBatcher<T> {
   const { clock, send } = options;
   const windowMs = options.windowMs ?? PUSH_BATCH_MS;
+  const busyAfterMs = options.busyAfterMs ?? PUSH_BUSY_AFTER_MS;
+  const busyWindowMs = Math.max(windowMs, options.busyWindowMs ?? PUSH_BUSY_BATCH_MS);
   const windows = new Map<string, Window<T>>();
   let closed = false;
 
@@ -52,13 +71,14 @@ export function createPushBatcher<T>(options: {
   }
 
   function due(window: Window<T>): void {
-    if (window.pending.length === 0) {
-      // A whole window without events: the stream is idle again.
+    const now = clock.now();
+    const busy = now - window.since >= busyAfterMs;
+    if (window.pending.length === 0 && (!busy || now - window.lastEventAt >= busyAfterMs)) {
       windows.delete(window.stream.key);
       return;
     }
-    window.cancel = clock.setTimeout(() => due(window), windowMs);
-    sendPending(window);
+    window.cancel = clock.setTimeout(() => due(window), busy ? busyWindowMs : windowMs);
+    if (window.pending.length > 0) sendPending(window);
   }
 
   return {
@@ -70,9 +90,11 @@ export function createPushBatcher<T>(options: {
       const open = windows.get(stream.key);
       if (open) {
         open.pending.push(item);
+        open.lastEventAt = clock.now();
         return;
       }
-      const window: Window<T> = { stream, pending: [item], cancel: () => {} };
+      const now = clock.now();
+      const window: Window<T> = { stream, pending: [item], cancel: () => {}, since: now, lastEventAt: now };
       windows.set(stream.key, window);
       window.cancel = clock.setTimeout(() => due(window), 0);
     },
