@@ -78,6 +78,7 @@ export function initialFileState(
     uploadId: null,
     storedParts: [],
     needsFile: false,
+    awaitingOriginal: false,
   };
 }
 

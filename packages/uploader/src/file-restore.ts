@@ -62,6 +62,7 @@ function restoredState(f: PersistedFile, batchId: string): FileState {
     uploadId: f.uploadId,
     storedParts: f.storedParts,
     needsFile: true,
+    awaitingOriginal: false,
   };
 }
 

@@ -274,6 +274,8 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean; shas?: Record
     (size, i) => ({ id: String(i + 1), source: { name: `${i + 1}`, size } as UploadSource }) as FileRecord,
   );
   const sha = new Map<string, string>();
+  /** Files the pipeline marked as waiting for the file they are a copy of (awaitingOriginal). */
+  const awaiting = new Set<string>();
   const hashed: string[] = [];
   const jobs: string[][] = [];
   const questions: { sizes: number[]; answer: ReturnType<typeof deferred<readonly number[]>> }[] = [];
@@ -290,8 +292,10 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean; shas?: Record
             needsFile: false,
             sha256: sha.get(id) ?? null,
           }) as never,
-        patchFile: (id: string, patch: { sha256?: string }) => {
+        patchFile: (id: string, patch: { sha256?: string; awaitingOriginal?: boolean }) => {
           if (patch.sha256) sha.set(id, patch.sha256);
+          if (patch.awaitingOriginal === true) awaiting.add(id);
+          if (patch.awaitingOriginal === false) awaiting.delete(id);
         },
       },
       queue: { waitingCount: 0, limits: { maxActiveFiles: 3, maxRequests: 3 } },
@@ -325,7 +329,22 @@ function sizeRig(sizes: number[], options: { holdHashes?: boolean; shas?: Record
   const settle = async () => {
     for (let i = 0; i < 5; i++) await tick();
   };
-  return { pipeline, records, hashed, jobs, questions, settle, cancelled, idle, held, stopped, sha, statuses, paused };
+  return {
+    pipeline,
+    records,
+    hashed,
+    jobs,
+    questions,
+    settle,
+    cancelled,
+    idle,
+    held,
+    stopped,
+    sha,
+    statuses,
+    paused,
+    awaiting,
+  };
 }
 
 describe("HashPipeline asking which sizes could be duplicates", () => {
@@ -445,6 +464,7 @@ describe("HashPipeline holding a copy of a file still being sent", () => {
     expect(r.hashed).toEqual(["1", "3"]);
     expect(r.jobs.flat()).toEqual(["1#", "2"]); // file 1 is still QUEUED: its copy waits
     expect(r.idle.registrations).toBe(1);
+    expect([...r.awaiting]).toEqual(["3"]); // and shows as waiting for it
     r.statuses.set("1", "UPLOADING");
     r.pipeline.queueChanged();
     await r.settle();
@@ -455,6 +475,7 @@ describe("HashPipeline holding a copy of a file still being sent", () => {
     await r.settle();
     expect(r.jobs).toEqual([["1#"], ["2"], ["3#"]]);
     expect(r.idle.registrations).toBe(0);
+    expect(r.awaiting.size).toBe(0);
   });
 
   it("holds a hashed file of the size of one registered unhashed, and lets it go once that one failed", async () => {
@@ -514,5 +535,6 @@ describe("HashPipeline holding a copy of a file still being sent", () => {
     await r.settle();
     expect(r.jobs.flat()).toEqual(["1#"]);
     expect(r.idle.registrations).toBe(0);
+    expect(r.awaiting.size).toBe(0);
   });
 });

@@ -366,6 +366,7 @@ export class HashPipeline {
       const sha256 = this.parts.writer.file(r.id)?.sha256 ?? null;
       if (this.#waitsForOriginal(r, sha256, inChunk)) {
         this.#copies.push(entry);
+        this.parts.writer.patchFile(r.id, { awaitingOriginal: true });
         continue;
       }
       this.#originals.add(r.id, sha256, r.source?.size ?? 0);
@@ -382,12 +383,19 @@ export class HashPipeline {
     const released: { r: FileRecord; bytes: number }[] = [];
     const still: { r: FileRecord; bytes: number }[] = [];
     for (const entry of this.#copies) {
-      if (this.#skip(entry.r)) continue;
+      if (this.#skip(entry.r)) {
+        // Cancelled while held: a retry queues it again as a file of its own, checked anew.
+        this.parts.writer.patchFile(entry.r.id, { awaitingOriginal: false });
+        continue;
+      }
       const sha256 = this.parts.writer.file(entry.r.id)?.sha256 ?? null;
       (this.#waitsForOriginal(entry.r, sha256, NONE) ? still : released).push(entry);
     }
     this.#copies = still;
-    for (const entry of released) this.#readyBytes += entry.bytes;
+    for (const entry of released) {
+      this.#readyBytes += entry.bytes;
+      this.parts.writer.patchFile(entry.r.id, { awaitingOriginal: false });
+    }
     this.#ready.unshift(...released);
   }
 

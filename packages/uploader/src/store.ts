@@ -49,6 +49,11 @@ export type FileState = {
    * until the file is picked again (`reattach`).
    */
   needsFile: boolean;
+  /**
+   * The same bytes as a file this page is still sending (same hash): held back until that one is
+   * stored, then answered as its duplicate, so the bytes go up once (hash-pipeline.ts). Not saved.
+   */
+  awaitingOriginal: boolean;
 };
 
 /** "Already in your library as ph_…": the photo holding the same bytes, and whether it is in Trash. */

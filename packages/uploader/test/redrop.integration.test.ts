@@ -84,14 +84,16 @@ describe("a copy of a file still being sent", () => {
     const [firstId] = uploader.add([first]);
     await until(uploader, (s) => s.files[firstId!]?.status === "UPLOADING");
     const [copyId] = uploader.add([copy]);
-    await until(uploader, (s) => s.files[copyId!]?.sha256 != null);
+    // Held, and the panel is told why (the store flushes once per frame, hence the wait).
+    await until(uploader, (s) => s.files[copyId!]?.awaitingOriginal === true);
+    expect(uploader.store.getState().files[copyId!]?.sha256).not.toBeNull();
     expect(requests).toHaveLength(1); // the copy is not registered while the first is being sent
     release();
     await uploader.whenIdle();
 
     const files = uploader.store.getState().files;
     expect(files[firstId!]!.status).toBe("PROCESSING");
-    expect(files[copyId!]).toMatchObject({ status: "COMPLETED", bytesSent: 0 });
+    expect(files[copyId!]).toMatchObject({ status: "COMPLETED", bytesSent: 0, awaitingOriginal: false });
     expect(files[copyId!]!.duplicateOf?.photoId).toBe(files[firstId!]!.photoId);
     expect(requests.map((r) => r.files.map((f) => f.filename))).toEqual([["beach.jpg"], ["beach (1).jpg"]]);
     expect(h.proxy.log.slice(logFrom).filter((e) => e.method === "PUT" && e.status === 200)).toHaveLength(1);

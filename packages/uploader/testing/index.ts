@@ -35,6 +35,7 @@ export function fileState(id: string, patch: Partial<FileState> = {}): FileState
     uploadId: null,
     storedParts: [],
     needsFile: false,
+    awaitingOriginal: false,
     ...patch,
   };
 }

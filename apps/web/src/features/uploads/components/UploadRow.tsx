@@ -7,27 +7,23 @@ import { memo, type ReactNode, useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { useStore } from "zustand";
 import { IconButton } from "@/components/ui/IconButton";
-import { formatBytes, formatPercent } from "@/lib/format";
+import { formatBytes } from "@/lib/format";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/local-panel";
 import { cancelFailureNotice } from "../state/panel-actions";
 import { remoteRowKey } from "../state/panel-rows";
+import { NEEDS_FILE_TEXT, rowDetail } from "../state/row-detail";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
 import { QueueHandle } from "./QueueHandle";
-
-export const NEEDS_FILE_TEXT = "Needs the file again";
 
 /** Every row is this tall, so the list can place rows by arithmetic (VirtualList). */
 export const ROW_HEIGHT = 72;
 
 /** One element for every row: React skips rendering it again when the row re-renders. */
 const FILE_ICON = <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />;
-
-/** What a failed file of this tab says. */
-export const localFailure = (file: FileState) => file.error?.message ?? "The upload failed.";
 
 /** What a failed photo of a job started elsewhere says: only the tab holding its file can retry it. */
 export const remoteFailure = (photo: { errorMessage: string | null }) =>
@@ -76,7 +72,7 @@ export const UploadRow = memo(function UploadRow({ id }: { id: string }) {
       percent={percent}
       tone={toneFor(file.status, paused || needsFile)}
       size={file.bytesTotal}
-      detail={detailFor(file, percent, position, paused)}
+      detail={rowDetail(file, percent, position, paused)}
       failed={file.status === "FAILED"}
       action={
         canCancel ? (
@@ -137,30 +133,6 @@ function DuplicateRow({ file }: { file: FileState }) {
       }
     />
   );
-}
-
-function detailFor(file: FileState, percent: number, position: number | null, paused: boolean): string {
-  // Restored after a reload: this tab does not have the bytes, and no other tab is sending them.
-  if (file.needsFile && isAwaitingBytes(file.status)) return `${NEEDS_FILE_TEXT} · pick it again to finish`;
-  switch (file.status) {
-    case "QUEUED":
-      if (paused) return "Paused";
-      if (position !== null) return `#${position} in queue`;
-      return file.jobId ? "Waiting" : "Preparing…";
-    case "UPLOADING": {
-      const parts = file.method === "MULTIPART" ? ` · part ${file.partsDone}/${file.partCount}` : "";
-      const retrying = file.retries > 0 ? ` · retrying (${file.retries})` : "";
-      return `${paused ? "Paused at " : ""}${formatPercent(percent)}${parts}${retrying}`;
-    }
-    case "PROCESSING":
-      return "Stored · processing on the server…";
-    case "COMPLETED":
-      return "Done";
-    case "FAILED":
-      return localFailure(file);
-    case "CANCELLED":
-      return "Cancelled";
-  }
 }
 
 /**
