@@ -9,12 +9,12 @@ import type { Clock } from "./clock.js";
 export const PUSH_BATCH_MS = 100;
 
 /**
- * A stream that has sent in every window for this long is a batch being processed (1,000 photos
- * completing over a minute or more): its window stretches to PUSH_BUSY_BATCH_MS until a window
- * passes without events. The page renders the panel's status changes at most a few times a second
- * anyway, and each frame costs it a task, a parse and a store write (~1.4 ms at 1,000 files) and the
- * server an encode per subscription; a frame then carries ~3 photos' changes and one job message
- * instead of one photo's and one job message (bench/results/browser-perf-log.md, section 32).
+ * A stream active for this long is a batch being processed (1,000 photos finishing over a minute or
+ * more): its window stretches to PUSH_BUSY_BATCH_MS until this long passes without events. The page
+ * renders the panel's status changes a few times a second anyway, and each frame costs it a task, a
+ * parse and a store write (~1.4 ms at 1,000 files) and the server an encode per subscription; a
+ * frame then carries a few photos' changes and one job message instead of one photo's and one job
+ * message (bench/results/browser-perf-log.md, section 32).
  */
 export const PUSH_BUSY_AFTER_MS = 1_000;
 /** The window of a busy stream: ~4 frames a second, the pace DESIGN §6 sets for progress pushes. */
@@ -46,8 +46,9 @@ type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void; since: 
  * `windowMs`, everything held meanwhile in one call. A window without events makes it idle again,
  * unless it has been active for `busyAfterMs`: such a busy stream sends at most once per
  * `busyWindowMs` and is idle only after `busyAfterMs` without events (a batch's photos finish with
- * short pauses between them). Order within a stream is kept; nothing is merged or dropped here (progress is merged upstream, progress-coalescer.ts; a send keeps a job's
- * last job message only, compactPushBody). A run longer than MAX_PUSH_BATCH is split into several
+ * short pauses between them). Order within a stream is kept; nothing is merged or dropped here
+ * (progress is merged upstream, progress-coalescer.ts; a send keeps a job's last job message only,
+ * compactPushBody). A run longer than MAX_PUSH_BATCH is split into several
  * sends, in order.
  */
 export function createPushBatcher<T>(options: {
