@@ -1,6 +1,7 @@
-import { writeFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PhotoListResponse } from "@rapidphoto/protocol";
+import type { Route } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestJpeg } from "../../server/testing/generate-test-jpeg";
 import { browserSuite, signUpThroughUi } from "./harness";
@@ -15,7 +16,7 @@ import { browserSuite, signUpThroughUi } from "./harness";
 const WAIT = { timeout: 30_000 };
 const LONG = { timeout: 120_000, interval: 250 };
 
-const files: Record<"a" | "b" | "c" | "d", string> = { a: "", b: "", c: "", d: "" };
+const files: Record<"a" | "b" | "c" | "d" | "e" | "eCopy", string> = { a: "", b: "", c: "", d: "", e: "", eCopy: "" };
 
 const suite = browserSuite({ pages: true, dirPrefix: "rapidphoto-dedupe-test-" });
 beforeAll(async () => {
@@ -27,6 +28,11 @@ beforeAll(async () => {
       await makeTestJpeg({ width: 320 + i * 16, height: 240, targetBytes: 60_000 + i * 1_000 }),
     );
   }
+  // The same bytes under two names, as a camera roll's copy is.
+  files.e = path.join(suite.dir, "e.jpg");
+  files.eCopy = path.join(suite.dir, "e-copy.jpg");
+  await writeFile(files.e, await makeTestJpeg({ width: 400, height: 300, targetBytes: 70_000 }));
+  await copyFile(files.e, files.eCopy);
 });
 
 const signUp = () => signUpThroughUi(suite.page, "dedupe");
@@ -112,5 +118,40 @@ describe("picking photos already in the library", () => {
     expect(after.map((p) => p.filename).sort()).toEqual(["a.jpg", "b.jpg", "c.jpg", "d.jpg"]);
     expect(after.find((p) => p.filename === "c.jpg")!.photoId).toBe(cPhoto.photoId);
     expect(puts).toHaveLength(1);
+  });
+});
+
+describe("a copy of a file this tab is still sending", () => {
+  it("says it waits for that file, then ends as its duplicate without a byte sent", async () => {
+    await signUp();
+    const picker = suite.page.getByTestId("photo-picker-input");
+    // The first file's bytes are held until the copy has said why it waits.
+    const puts: string[] = [];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await suite.page.route("**/storage/**", async (route: Route) => {
+      if (route.request().method() === "PUT") {
+        puts.push(route.request().url());
+        await released;
+      }
+      await route.continue();
+    });
+    await picker.setInputFiles([files.e]);
+    await expect.poll(() => puts.length, WAIT).toBe(1);
+
+    await picker.setInputFiles([files.eCopy]);
+    const copy = suite.page.locator('[data-testid="upload-row"][data-name="e-copy.jpg"]');
+    await expect
+      .poll(() => copy.getByTestId("upload-row-detail").textContent(), WAIT)
+      .toBe("Same as a file being sent · waits for it");
+    release();
+
+    await expect
+      .poll(() => duplicateRow("e-copy.jpg").getByTestId("upload-row-detail").textContent(), LONG)
+      .toBe("Already in library");
+    expect(puts).toHaveLength(1);
+    await suite.page.unroute("**/storage/**");
   });
 });
