@@ -363,7 +363,7 @@ export class HashPipeline {
       taken++;
       this.#readyBytes -= entry.bytes;
       const { r } = entry;
-      const sha256 = this.parts.writer.file(r.id)?.sha256 ?? null;
+      const sha256 = this.#sha256(r);
       if (this.#waitsForOriginal(r, sha256, inChunk)) {
         this.#copies.push(entry);
         this.parts.writer.patchFile(r.id, { awaitingOriginal: true });
@@ -383,20 +383,23 @@ export class HashPipeline {
     const released: { r: FileRecord; bytes: number }[] = [];
     const still: { r: FileRecord; bytes: number }[] = [];
     for (const entry of this.#copies) {
-      if (this.#skip(entry.r)) {
-        // Cancelled while held: a retry queues it again as a file of its own, checked anew.
-        this.parts.writer.patchFile(entry.r.id, { awaitingOriginal: false });
+      const gone = this.#skip(entry.r);
+      if (!gone && this.#waitsForOriginal(entry.r, this.#sha256(entry.r), NONE)) {
+        still.push(entry);
         continue;
       }
-      const sha256 = this.parts.writer.file(entry.r.id)?.sha256 ?? null;
-      (this.#waitsForOriginal(entry.r, sha256, NONE) ? still : released).push(entry);
+      // No longer held, free to go or cancelled (a retry queues it again, checked anew): the flag
+      // `#takeChunk` set goes with it, so the store says "held" exactly while it is in #copies.
+      this.parts.writer.patchFile(entry.r.id, { awaitingOriginal: false });
+      if (!gone) released.push(entry);
     }
     this.#copies = still;
-    for (const entry of released) {
-      this.#readyBytes += entry.bytes;
-      this.parts.writer.patchFile(entry.r.id, { awaitingOriginal: false });
-    }
+    for (const entry of released) this.#readyBytes += entry.bytes;
     this.#ready.unshift(...released);
+  }
+
+  #sha256(r: FileRecord): string | null {
+    return this.parts.writer.file(r.id)?.sha256 ?? null;
   }
 
   /** A hashed file that could be a copy of one still being sent (an unhashed one cannot be told apart). */
