@@ -8,9 +8,8 @@ import { IconButton } from "@/components/ui/IconButton";
 import { useJobPhoto } from "../hooks/use-upload-jobs";
 import { useUploadSession } from "../hooks/use-upload-session";
 import type { RemoteRow } from "../state/panel-rows";
-import { localFailure } from "../state/row-detail";
+import { localFailure, remoteFailure } from "../state/row-detail";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
-import { remoteFailure } from "./UploadRow";
 
 /**
  * The full reason of the failed row someone opened, wrapped, above the list; closed by its button.

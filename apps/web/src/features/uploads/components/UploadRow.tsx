@@ -13,7 +13,7 @@ import { useUploadSession } from "../hooks/use-upload-session";
 import { queuePosition } from "../state/local-panel";
 import { cancelFailureNotice } from "../state/panel-actions";
 import { remoteRowKey } from "../state/panel-rows";
-import { NEEDS_FILE_TEXT, rowDetail } from "../state/row-detail";
+import { isStranded, remoteRowDetail, rowDetail } from "../state/row-detail";
 import { showReason, useUploadPanel } from "../state/upload-panel-store";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar, type ProgressTone } from "./ProgressBar";
@@ -24,10 +24,6 @@ export const ROW_HEIGHT = 72;
 
 /** One element for every row: React skips rendering it again when the row re-renders. */
 const FILE_ICON = <FileImage aria-hidden="true" className="size-4 shrink-0 text-subtle" />;
-
-/** What a failed photo of a job started elsewhere says: only the tab holding its file can retry it. */
-export const remoteFailure = (photo: { errorMessage: string | null }) =>
-  `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`;
 
 function toneFor(status: PhotoStatus, paused: boolean): ProgressTone {
   if (status === "COMPLETED") return "done";
@@ -146,20 +142,8 @@ export const RemoteUploadRow = memo(function RemoteUploadRow({ jobId, photoId }:
   if (!photo) return null;
 
   const active = !isTerminalPhoto(photo.status);
-  // The server knows whether some tab still sends the file (its lease): only then is it "in another tab".
-  const stranded = isAwaitingBytes(photo.status) && photo.waitingForFile === true;
-  const detail =
-    photo.status === "FAILED"
-      ? remoteFailure(photo)
-      : stranded
-        ? `${NEEDS_FILE_TEXT} · no tab is sending it`
-        : isAwaitingBytes(photo.status)
-          ? "Uploading in another tab"
-          : photo.status === "PROCESSING"
-            ? "Stored · processing on the server…"
-            : photo.status === "COMPLETED"
-              ? "Done"
-              : "Cancelled";
+  const stranded = isStranded(photo);
+  const detail = remoteRowDetail(photo);
   const cancel = async () => {
     setCancelling(true);
     try {

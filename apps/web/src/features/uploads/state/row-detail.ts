@@ -1,4 +1,4 @@
-import { isAwaitingBytes } from "@rapidphoto/protocol";
+import { isAwaitingBytes, type JobPhotoRow, type PhotoStatus } from "@rapidphoto/protocol";
 import type { FileState } from "@rapidphoto/uploader";
 import { formatPercent } from "@/lib/format";
 
@@ -9,6 +9,17 @@ export const AWAITING_ORIGINAL_TEXT = "Same as a file being sent · waits for it
 
 /** What a failed file of this tab says. */
 export const localFailure = (file: FileState) => file.error?.message ?? "The upload failed.";
+
+/** What a failed photo of a job started elsewhere says: only the tab holding its file can retry it. */
+export const remoteFailure = (photo: { errorMessage: string | null }) =>
+  `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`;
+
+/** Past its bytes, a photo says the same wherever it was sent from. */
+const AFTER_BYTES: Partial<Record<PhotoStatus, string>> = {
+  PROCESSING: "Stored · processing on the server…",
+  COMPLETED: "Done",
+  CANCELLED: "Cancelled",
+};
 
 /** The line under a file's name in the panel: where it is, in words. */
 export function rowDetail(file: FileState, percent: number, position: number | null, paused: boolean): string {
@@ -25,13 +36,22 @@ export function rowDetail(file: FileState, percent: number, position: number | n
       const retrying = file.retries > 0 ? ` · retrying (${file.retries})` : "";
       return `${paused ? "Paused at " : ""}${formatPercent(percent)}${parts}${retrying}`;
     }
-    case "PROCESSING":
-      return "Stored · processing on the server…";
-    case "COMPLETED":
-      return "Done";
     case "FAILED":
       return localFailure(file);
-    case "CANCELLED":
-      return "Cancelled";
+    default:
+      return AFTER_BYTES[file.status] as string;
   }
+}
+
+/**
+ * A photo of a job started elsewhere that still needs its bytes and that no tab sends: the server
+ * knows whether some tab still sends the file (its lease); only then is it "in another tab".
+ */
+export const isStranded = (photo: JobPhotoRow) => isAwaitingBytes(photo.status) && photo.waitingForFile === true;
+
+/** The same line for a photo of a job started elsewhere (another tab, or this tab before a reload). */
+export function remoteRowDetail(photo: JobPhotoRow): string {
+  if (photo.status === "FAILED") return remoteFailure(photo);
+  if (isStranded(photo)) return `${NEEDS_FILE_TEXT} · no tab is sending it`;
+  return isAwaitingBytes(photo.status) ? "Uploading in another tab" : (AFTER_BYTES[photo.status] as string);
 }
