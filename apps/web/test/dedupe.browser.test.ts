@@ -138,20 +138,27 @@ describe("a copy of a file this tab is still sending", () => {
       }
       await route.continue();
     });
-    await picker.setInputFiles([files.e]);
-    await expect.poll(() => puts.length, WAIT).toBe(1);
+    try {
+      await picker.setInputFiles([files.e]);
+      // The engine retries a held PUT only after its stall timeout (30 s, WAIT's length): the copy's
+      // row below must say why it waits sooner than that either way, so `puts` stays at one.
+      await expect.poll(() => puts.length, WAIT).toBe(1);
 
-    await picker.setInputFiles([files.eCopy]);
-    const copy = suite.page.locator('[data-testid="upload-row"][data-name="e-copy.jpg"]');
-    await expect
-      .poll(() => copy.getByTestId("upload-row-detail").textContent(), WAIT)
-      .toBe("Same as a file being sent · waits for it");
-    release();
+      await picker.setInputFiles([files.eCopy]);
+      const copy = suite.page.locator('[data-testid="upload-row"][data-name="e-copy.jpg"]');
+      await expect
+        .poll(() => copy.getByTestId("upload-row-detail").textContent(), WAIT)
+        .toBe("Same as a file being sent · waits for it");
+      release();
 
-    await expect
-      .poll(() => duplicateRow("e-copy.jpg").getByTestId("upload-row-detail").textContent(), LONG)
-      .toBe("Already in library");
-    expect(puts).toHaveLength(1);
-    await suite.page.unroute("**/storage/**");
+      await expect
+        .poll(() => duplicateRow("e-copy.jpg").getByTestId("upload-row-detail").textContent(), LONG)
+        .toBe("Already in library");
+      expect(puts).toHaveLength(1);
+    } finally {
+      // Even when an expectation fails: no PUT stays held, and later tests' requests go straight.
+      release();
+      await suite.page.unroute("**/storage/**");
+    }
   });
 });

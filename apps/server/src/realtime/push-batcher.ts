@@ -48,8 +48,7 @@ type Window<T> = { stream: PushStream; pending: T[]; cancel: () => void; since: 
  * `busyWindowMs` and is idle only after `busyAfterMs` without events (a batch's photos finish with
  * short pauses between them). Order within a stream is kept; nothing is merged or dropped here
  * (progress is merged upstream, progress-coalescer.ts; a send keeps a job's last job message only,
- * compactPushBody). A run longer than MAX_PUSH_BATCH is split into several
- * sends, in order.
+ * compactPushBody). A run longer than MAX_PUSH_BATCH is split into several sends, in order.
  */
 export function createPushBatcher<T>(options: {
   clock: Clock;
