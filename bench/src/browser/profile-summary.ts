@@ -112,7 +112,7 @@ export function summarizeProfile(profile: CpuProfile, splitAtMs: number): string
  * Self time per trace event name on the page's main thread, and the inclusive time of what started
  * each task (the event right under RunTask: a timer, a message, an XHR event, a frame), by type.
  */
-export function summarizeTrace(events: TraceEvent[], splitAtMs: number): string {
+export function summarizeTrace(events: TraceEvent[], splitAtMs: number, longOverMs = LONG_TASK_MS): string {
   const main = mainThread(events);
   const mine = events
     .filter((e) => e.ph === "X" && e.pid === main.pid && e.tid === main.tid && e.dur !== undefined)
@@ -142,7 +142,7 @@ export function summarizeTrace(events: TraceEvent[], splitAtMs: number): string 
   }
   close(Number.POSITIVE_INFINITY);
   return [
-    longTasks(mine, start, split),
+    longTasks(mine, start, split, longOverMs),
     threadTime(events, split),
     summarizeFrames(mine, events, main, split),
     table("main thread self time by event (ms)", self, TOP_SELF),
@@ -183,14 +183,15 @@ const LONG_TASK_MS = 50;
 const LONG_TASK_DETAIL_MS = 2;
 
 /**
- * Each main-thread task over 50 ms (what the page's long-task observer counts): when it ran, and
+ * Each main-thread task over 50 ms (what the page's long-task observer counts), or over `overMs`
+ * (`--long-over`: the tasks a core two or three times slower would make long): when it ran, and
  * what ran inside it (events of 2 ms or more, nested, with the script's function or the event's type).
  */
-function longTasks(mine: TraceEvent[], start: number, split: number): string {
+function longTasks(mine: TraceEvent[], start: number, split: number, overMs: number): string {
   const lines = [
-    "\nlong tasks (> 50 ms) on the main thread: start (ms from the recording's start; after = past the last byte), duration (the thread's CPU time in it), inside",
+    `\nlong tasks (> ${overMs} ms) on the main thread: start (ms from the recording's start; after = past the last byte), duration (the thread's CPU time in it), inside`,
   ];
-  const tasks = mine.filter((e) => e.name === "RunTask" && (e.dur as number) / 1000 > LONG_TASK_MS);
+  const tasks = mine.filter((e) => e.name === "RunTask" && (e.dur as number) / 1000 > overMs);
   for (const task of tasks) {
     const end = task.ts + (task.dur as number);
     const at = ((task.ts - start) / 1000).toFixed(0);

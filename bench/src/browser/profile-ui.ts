@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- browser-profile [--scenario NAME] [--mode cpu|trace|heap|alloc] [--contender ui|bare]
- *   [--reduced-motion] [--invalidations] [--gc-reasons] [--renders] [--no-pin] [--count N] [--young]`
+ *   [--reduced-motion] [--invalidations] [--gc-reasons] [--renders] [--no-pin] [--count N] [--young]
+ *   [--long-over MS]`
  *
  * One upload through our UI, as the browser bench runs it (fresh server and user, the real file
  * chooser, until the page shows every photo COMPLETED), with the renderer recorded: a V8 CPU profile
@@ -13,6 +14,7 @@
  * `--reduced-motion` emulates prefers-reduced-motion; `--invalidations` adds Chromium's invalidation
  * tracking to the trace (what scheduled each style recalc, layout and paint; it costs time itself);
  * `--gc-reasons` adds V8's GC events and prints why each major GC started (gc-reasons.ts).
+ * `--long-over MS` lists the trace's tasks over MS instead of 50 ms: the ones a slower core makes long.
  * The web app is built unminified for it (RAPIDPHOTO_WEB_UNMINIFIED, next.config.ts) so the profile
  * names our functions. Prints where the time went before and after the last byte was stored, and
  * writes the raw profile to .tmp/ for DevTools. `--mode heap` instead uploads the scenario's batches
@@ -62,6 +64,7 @@ export async function profileUi(argv: string[]): Promise<void> {
       "no-pin": { type: "boolean", default: false },
       count: { type: "string" },
       young: { type: "boolean", default: false },
+      "long-over": { type: "string" },
     },
   });
   const mode = (["trace", "heap", "alloc"] as const).find((m) => m === values.mode) ?? "cpu";
@@ -117,7 +120,7 @@ export async function profileUi(argv: string[]): Promise<void> {
         ? await startCpu(target.cdp)
         : mode === "alloc"
           ? await startAlloc(target.cdp, values.young)
-          : await startTrace(target.cdp, categories);
+          : await startTrace(target.cdp, categories, values["long-over"] ? Number(values["long-over"]) : undefined);
     const startedAt = Date.now();
     await chooser.setFiles(files);
     const stored = await watch.stored;
@@ -240,7 +243,7 @@ export async function startCpu(cdp: CDPSession): Promise<Recorder> {
   };
 }
 
-async function startTrace(cdp: CDPSession, categories: string[]): Promise<Recorder> {
+async function startTrace(cdp: CDPSession, categories: string[], longOverMs?: number): Promise<Recorder> {
   const events: TraceEvent[] = [];
   cdp.on("Tracing.dataCollected", (data) => events.push(...(data.value as unknown as TraceEvent[])));
   await cdp.send("Tracing.start", {
@@ -253,7 +256,7 @@ async function startTrace(cdp: CDPSession, categories: string[]): Promise<Record
       await cdp.send("Tracing.end");
       await complete;
       await writeFile(file, JSON.stringify({ traceEvents: events }));
-      return summarizeTrace(events, splitAtMs);
+      return summarizeTrace(events, splitAtMs, longOverMs);
     },
   };
 }
