@@ -33,6 +33,8 @@ export type Transition = {
   patch?: PhotoPatch;
   /** Only if the photo is still in one of these. */
   from?: readonly PhotoStatus[];
+  /** Only if this holds of the photo's locked row too (the processing worker: its lease is still its own). */
+  onlyIf?: (current: PhotoRow) => boolean;
 };
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -44,7 +46,7 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
  * bus carries every job's events in seq order even across instances.
  *
  * `onIllegal: "throw"` (commands) turns any illegal step into 409 and changes nothing;
- * `"skip"` (workers, bulk cancel) leaves those photos alone.
+ * `"skip"` (workers, bulk cancel) leaves those photos alone and returns their locked rows as `skipped`.
  * `publish` never rejects (pushes are best effort; clients reconcile through the job query).
  * `now` stamps `updatedAt` and the pushes (the upload commands pass their injected clock).
  *
@@ -56,10 +58,10 @@ export async function applyTransitions(
   jobId: string,
   transitions: Transition[],
   opts: { onIllegal: "throw" | "skip"; publish: (event: JobEvent) => Promise<void>; now?: Date },
-): Promise<{ job: JobRow; changed: PhotoRow[]; events: JobEvent[] }> {
+): Promise<{ job: JobRow; changed: PhotoRow[]; skipped: PhotoRow[]; events: JobEvent[] }> {
   const [job] = await tx.select().from(uploadJobs).where(eq(uploadJobs.id, jobId)).for("update");
   if (!job) throw new AppError("JOB_NOT_FOUND");
-  if (transitions.length === 0) return { job, changed: [], events: [] };
+  if (transitions.length === 0) return { job, changed: [], skipped: [], events: [] };
 
   const ids = transitions.map((t) => t.photoId);
   const current = await tx
@@ -74,15 +76,19 @@ export async function applyTransitions(
   let seq = job.seq;
   const now = opts.now ?? new Date();
   const changed: PhotoRow[] = [];
+  const skipped: PhotoRow[] = [];
   const events: JobEvent[] = [];
 
   for (const t of transitions) {
     const photo = byId.get(t.photoId);
     if (!photo) throw new AppError("PHOTO_NOT_FOUND");
     const from = photo.status as PhotoStatus;
-    const allowed = canTransition(from, t.to) && (!t.from || t.from.includes(from));
+    const allowed = canTransition(from, t.to) && (!t.from || t.from.includes(from)) && (!t.onlyIf || t.onlyIf(photo));
     if (!allowed) {
-      if (opts.onIllegal === "skip") continue;
+      if (opts.onIllegal === "skip") {
+        skipped.push(photo);
+        continue;
+      }
       throw new AppError("ILLEGAL_TRANSITION", `The photo is ${from} and cannot become ${t.to}.`, {
         photoId: photo.id,
         status: from,
@@ -100,7 +106,7 @@ export async function applyTransitions(
     changed.push(updated);
     events.push({ userId: job.userId, kind: "status", message: photoMessage(updated, seq, now) });
   }
-  if (changed.length === 0) return { job, changed, events };
+  if (changed.length === 0) return { job, changed, skipped, events };
 
   seq += 1;
   const status = deriveJobStatus(counts);
@@ -112,5 +118,5 @@ export async function applyTransitions(
   if (!updatedJob) throw new AppError("JOB_NOT_FOUND");
   events.push({ userId: job.userId, kind: "status", message: jobMessage(updatedJob, now) });
   for (const event of events) await opts.publish(event);
-  return { job: updatedJob, changed, events };
+  return { job: updatedJob, changed, skipped, events };
 }

@@ -4,6 +4,7 @@ import { uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
 import { photos } from "../db/schema.js";
+import { thumbnailKey } from "../photos/storage-keys.js";
 import { backoffMs } from "./processing-worker.js";
 
 describe("processing worker retries", () => {
@@ -113,6 +114,128 @@ describe("processing worker retries", () => {
       expect(backoffMs(3)).toBeLessThanOrEqual(4800);
       expect(backoffMs(20)).toBeLessThanOrEqual(72_000);
     }
+  });
+});
+
+/**
+ * A result the worker may no longer record: it has written the photo's thumbnails when it finds the
+ * photo cancelled, or taken by another worker after its own lease ran out. Thumbnail keys are the
+ * photo's own, the same for every worker, so only the first case may delete them.
+ */
+describe("a result that is no longer the worker's to record", () => {
+  /**
+   * On a server of its own: uploads a photo and holds the worker at its large thumbnail's write (the
+   * small one written); `meanwhile` runs there. Then the worker goes on, and the test waits for its
+   * result's transaction and stops the worker, which settles whatever the worker does after it (the
+   * deletes). Returns the photo's status and lease, and which of its thumbnails storage still has.
+   */
+  async function processWith(meanwhile: (server: TestServer, token: string, photoId: string) => Promise<void>) {
+    const server = await startTestServer();
+    try {
+      const { token, userId } = await server.register();
+      return await processOn(server, token, userId, meanwhile);
+    } finally {
+      await server.close();
+    }
+  }
+
+  async function processOn(
+    server: TestServer,
+    token: string,
+    userId: string,
+    meanwhile: (server: TestServer, token: string, photoId: string) => Promise<void>,
+  ) {
+    const bytes = await makeTestJpeg({ width: 200, height: 100 });
+    const { body } = await server.api("POST", "/commands/upload-jobs", {
+      token,
+      body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: bytes.length }] },
+    });
+    const photoId: string = body.items[0].photoId;
+    const large = thumbnailKey(userId, photoId, "large");
+    const small = thumbnailKey(userId, photoId, "small");
+    const { storage } = server.app;
+    const { db } = server.app.database;
+    const write = storage.write.bind(storage);
+    let atWrite = () => {};
+    const reachedWrite = new Promise<void>((resolve) => {
+      atWrite = resolve;
+    });
+    let letWrite = () => {};
+    const writeMayGo = new Promise<void>((resolve) => {
+      letWrite = resolve;
+    });
+    const writeSpy = vi.spyOn(storage, "write").mockImplementation(async (key, ...rest) => {
+      if (key === large) {
+        atWrite();
+        await writeMayGo;
+      }
+      return write(key, ...rest);
+    });
+    // The worker's one transaction for this photo is the one recording its result (nothing else runs
+    // one while it is held: the upload is finalized before).
+    const transaction = db.transaction.bind(db);
+    let recorded = () => {};
+    const resultRecorded = new Promise<void>((resolve) => {
+      recorded = resolve;
+    });
+    let held = false;
+    const transactionSpy = vi.spyOn(db, "transaction").mockImplementation(async (...args) => {
+      try {
+        return await transaction(...args);
+      } finally {
+        if (held) recorded();
+      }
+    });
+    try {
+      await uploadAndFinalize(server, token, body.items[0], bytes);
+      await reachedWrite;
+      await meanwhile(server, token, photoId);
+      held = true;
+      letWrite();
+      await resultRecorded;
+      await server.app.processing?.stop();
+      const [row] = await db
+        .select({ status: photos.status, leaseOwner: photos.leaseOwner })
+        .from(photos)
+        .where(eq(photos.id, photoId));
+      const kept = { small: (await storage.head(small)) !== null, large: (await storage.head(large)) !== null };
+      return { row, kept };
+    } finally {
+      letWrite();
+      writeSpy.mockRestore();
+      transactionSpy.mockRestore();
+    }
+  }
+
+  it("keeps the thumbnails when another worker took the photo after this one's lease ran out", async () => {
+    const { row, kept } = await processWith(async (server, _token, photoId) => {
+      // What a worker elsewhere does once our lease has run out: it claims the photo (and will write
+      // the same thumbnail keys, and record the photo with them).
+      await server.app.database.db
+        .update(photos)
+        .set({ leaseOwner: "worker_elsewhere", leaseExpiresAt: new Date(Date.now() + 3_600_000) })
+        .where(eq(photos.id, photoId));
+    });
+    expect(row).toEqual({ status: "PROCESSING", leaseOwner: "worker_elsewhere" });
+    expect(kept).toEqual({ small: true, large: true });
+  });
+
+  it("deletes the thumbnails it wrote for a photo cancelled while it worked", async () => {
+    const { row, kept } = await processWith(async (server, token, photoId) => {
+      const cancelled = await server.api("POST", `/commands/upload/${photoId}/cancel`, { token });
+      expect(cancelled.status).toBe(200);
+    });
+    expect(row?.status).toBe("CANCELLED");
+    expect(kept).toEqual({ small: false, large: false });
+  });
+
+  it("deletes the thumbnails it wrote for a photo whose row was deleted while it worked", async () => {
+    const { row, kept } = await processWith(async (server, _token, photoId) => {
+      // The row goes as emptying the trash removes it (trash-service.ts purgeOne).
+      await server.app.database.db.delete(photos).where(eq(photos.id, photoId));
+    });
+    expect(row).toBeUndefined();
+    expect(kept).toEqual({ small: false, large: false });
   });
 });
 

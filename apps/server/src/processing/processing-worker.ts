@@ -4,7 +4,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/database.js";
 import { isDatabaseUnavailable, isTransactionConflict } from "../db/database-errors.js";
-import { photos, uploadJobs } from "../db/schema.js";
+import { photos } from "../db/schema.js";
+import { AppError } from "../http/app-error.js";
 import { newId } from "../ids.js";
 import { applyTransitions, type PhotoPatch } from "../photos/photo-transitions.js";
 import { thumbnailKey } from "../photos/storage-keys.js";
@@ -25,6 +26,9 @@ export type WorkerOptions = {
   pollMs?: number;
   maxAttempts?: number;
 };
+
+/** What became of a photo's result: recorded, or not ours to record (finish). */
+type Outcome = "recorded" | "elsewhere" | "gone";
 
 type Claimed = {
   id: string;
@@ -102,33 +106,43 @@ export function createProcessingWorker(opts: WorkerOptions) {
     return rows.length > 0;
   }
 
-  async function finish(photo: Claimed, to: "COMPLETED" | "FAILED", patch: PhotoPatch) {
-    const { changed } = await db.transaction(async (tx) => {
-      // The job row first, then the photo's, as every change of a job's photos takes them
-      // (photo-transitions.ts): a cancel of this photo locks the job and then waits for the photo,
-      // so taking the photo first here would deadlock with it (worker-lock-order.test.ts).
-      await tx.select({ id: uploadJobs.id }).from(uploadJobs).where(eq(uploadJobs.id, photo.jobId)).for("update");
-      const [row] = await tx
-        .select({ leaseOwner: photos.leaseOwner })
-        .from(photos)
-        .where(eq(photos.id, photo.id))
-        .for("update");
-      if (row?.leaseOwner !== workerId) return { changed: [] };
-      return applyTransitions(
-        tx,
-        photo.jobId,
-        [
-          {
-            photoId: photo.id,
-            to,
-            from: ["PROCESSING"],
-            patch: { ...patch, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null },
-          },
-        ],
-        { onIllegal: "skip", publish: opts.publish },
-      );
-    });
-    return changed.length > 0;
+  /**
+   * Records the photo's result if it is still ours: still PROCESSING, under our lease. Otherwise says
+   * whether anyone may use the thumbnails we wrote (their keys are the photo's own, the same for every
+   * worker): "elsewhere" when another worker holds or recorded the photo after our lease ran out,
+   * "gone" when it was cancelled, failed, or deleted meanwhile.
+   */
+  async function finish(photo: Claimed, to: "COMPLETED" | "FAILED", patch: PhotoPatch): Promise<Outcome> {
+    try {
+      return await db.transaction(async (tx) => {
+        // applyTransitions locks the job row and then the photo's, as every change of a job's photos
+        // takes them: a cancel of this photo locks the job and then waits for the photo, so taking the
+        // photo first here would deadlock with it (worker-lock-order.test.ts). The lease is checked on
+        // the locked row, in the same statements.
+        const { changed, skipped } = await applyTransitions(
+          tx,
+          photo.jobId,
+          [
+            {
+              photoId: photo.id,
+              to,
+              from: ["PROCESSING"],
+              onlyIf: (current) => current.leaseOwner === workerId,
+              patch: { ...patch, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null },
+            },
+          ],
+          { onIllegal: "skip", publish: opts.publish },
+        );
+        if (changed.length > 0) return "recorded";
+        const status = skipped[0]?.status;
+        return status === "PROCESSING" || status === "COMPLETED" ? "elsewhere" : "gone";
+      });
+    } catch (error) {
+      // The photo's row, or its job's, was deleted while we worked (emptied from the trash).
+      if (error instanceof AppError && (error.code === "PHOTO_NOT_FOUND" || error.code === "JOB_NOT_FOUND"))
+        return "gone";
+      throw error;
+    }
   }
 
   async function release(photo: Claimed, delayMs: number) {
@@ -161,7 +175,7 @@ export function createProcessingWorker(opts: WorkerOptions) {
       await storage.write(small, result.thumbnails.small, { contentType: "image/webp" });
       await storage.write(large, result.thumbnails.large, { contentType: "image/webp" });
       abort.signal.throwIfAborted();
-      const done = await finish(photo, "COMPLETED", {
+      const outcome = await finish(photo, "COMPLETED", {
         // The bytes decide: a PNG uploaded as image/jpeg is recorded, and downloaded, as a PNG.
         mimeType: result.mimeType,
         checksum: result.sha256,
@@ -173,8 +187,10 @@ export function createProcessingWorker(opts: WorkerOptions) {
         thumbLargeKey: large,
         errorMessage: null,
       });
-      if (!done) {
-        // Cancelled while we worked: its original is gone, so its thumbnails should be too.
+      if (outcome === "gone") {
+        // Cancelled or deleted while we worked: its original is gone, so its thumbnails should be too.
+        // Not when another worker took the photo after our lease ran out: it writes (or wrote) the
+        // same keys, and its COMPLETED photo shows them.
         await Promise.all([storage.delete(small), storage.delete(large)]).catch(() => {});
       }
     } catch (error) {
