@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { holdWrites } from "../../test/support/held-writes.js";
 import { uploadAndFinalize, waitForJob } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
@@ -155,22 +156,7 @@ describe("a result that is no longer the worker's to record", () => {
     const small = thumbnailKey(userId, photoId, "small");
     const { storage } = server.app;
     const { db } = server.app.database;
-    const write = storage.write.bind(storage);
-    let atWrite = () => {};
-    const reachedWrite = new Promise<void>((resolve) => {
-      atWrite = resolve;
-    });
-    let letWrite = () => {};
-    const writeMayGo = new Promise<void>((resolve) => {
-      letWrite = resolve;
-    });
-    const writeSpy = vi.spyOn(storage, "write").mockImplementation(async (key, ...rest) => {
-      if (key === large) {
-        atWrite();
-        await writeMayGo;
-      }
-      return write(key, ...rest);
-    });
+    const held = holdWrites(storage, (key) => key === large);
     // The worker's one transaction for this photo is the one recording its result (nothing else runs
     // one while it is held: the upload is finalized before).
     const transaction = db.transaction.bind(db);
@@ -178,20 +164,20 @@ describe("a result that is no longer the worker's to record", () => {
     const resultRecorded = new Promise<void>((resolve) => {
       recorded = resolve;
     });
-    let held = false;
+    let recording = false;
     const transactionSpy = vi.spyOn(db, "transaction").mockImplementation(async (...args) => {
       try {
         return await transaction(...args);
       } finally {
-        if (held) recorded();
+        if (recording) recorded();
       }
     });
     try {
       await uploadAndFinalize(server, token, body.items[0], bytes);
-      await reachedWrite;
+      await held.reached;
       await meanwhile(server, token, photoId);
-      held = true;
-      letWrite();
+      recording = true;
+      held.release();
       await resultRecorded;
       await server.app.processing?.stop();
       const [row] = await db
@@ -201,8 +187,7 @@ describe("a result that is no longer the worker's to record", () => {
       const kept = { small: (await storage.head(small)) !== null, large: (await storage.head(large)) !== null };
       return { row, kept };
     } finally {
-      letWrite();
-      writeSpy.mockRestore();
+      held.restore();
       transactionSpy.mockRestore();
     }
   }

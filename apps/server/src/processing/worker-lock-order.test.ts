@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { holdWrites } from "../../test/support/held-writes.js";
 import { uploadAndFinalize } from "../../test/upload-client.js";
 import { makeTestJpeg } from "../../testing/generate-test-jpeg.js";
 import { startTestServer, type TestServer } from "../../testing/index.js";
@@ -44,23 +45,7 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
     const photoId: string = item.photoId;
 
     // The worker stops before writing the photo's thumbnails (claimed, processed, not yet recorded).
-    let atWrite = () => {};
-    const reachedWrite = new Promise<void>((resolve) => {
-      atWrite = resolve;
-    });
-    let letWrite = () => {};
-    const writeMayGo = new Promise<void>((resolve) => {
-      letWrite = resolve;
-    });
-    const storage = server.app.storage;
-    const write = storage.write.bind(storage);
-    const spy = vi.spyOn(storage, "write").mockImplementation(async (key, body, opts) => {
-      if (key.includes(photoId)) {
-        atWrite();
-        await writeMayGo;
-      }
-      return write(key, body, opts);
-    });
+    const held = holdWrites(server.app.storage, (key) => key.includes(photoId));
 
     // A third transaction holds the photo row, so that the worker's transaction and the cancel's
     // both queue on it (the worker first) and then each take their next lock in turn.
@@ -81,10 +66,10 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
       vi.waitFor(async () => expect(await lockWaiters(), `${who} waiting for a lock`).toBeGreaterThanOrEqual(n), WAIT);
     try {
       await uploadAndFinalize(server, token, item, bytes);
-      await reachedWrite;
+      await held.reached;
       await holder.query("begin");
       await holder.query("select id from photos where id = $1 for update", [photoId]);
-      letWrite();
+      held.release();
       await untilWaiting(1, "the worker's transaction, recording the result,");
       const cancel = server.api("POST", `/commands/upload/${photoId}/cancel`, { token });
       await untilWaiting(2, "the cancel's transaction, beside the worker's,");
@@ -109,8 +94,7 @@ describe("the worker's result beside a cancel of the same photo (PostgreSQL)", (
         photo: "COMPLETED",
       });
     } finally {
-      letWrite();
-      spy.mockRestore();
+      held.restore();
       await holder.query("rollback").catch(() => {});
       await Promise.all([holder.end(), probe.end()]);
     }
