@@ -126,69 +126,46 @@ describe("processing worker retries", () => {
 describe("a result that is no longer the worker's to record", () => {
   /**
    * On a server of its own: uploads a photo and holds the worker at its large thumbnail's write (the
-   * small one written); `meanwhile` runs there. Then the worker goes on, and the test waits for its
-   * result's transaction and stops the worker, which settles whatever the worker does after it (the
-   * deletes). Returns the photo's status and lease, and which of its thumbnails storage still has.
+   * small one written); `meanwhile` runs there. Then the worker goes on, and the test waits until the
+   * worker says it did not record the result, which it says once it has done all it does for the
+   * photo. Returns the photo's status and lease, and which of its thumbnails storage still has.
    */
   async function processWith(meanwhile: (server: TestServer, token: string, photoId: string) => Promise<void>) {
     const server = await startTestServer();
+    const held = holdWrites(server.app.storage, (key) => key.endsWith("/thumb-large.webp"));
+    const said = vi.spyOn(server.app.log, "info");
     try {
       const { token, userId } = await server.register();
-      return await processOn(server, token, userId, meanwhile);
-    } finally {
-      await server.close();
-    }
-  }
-
-  async function processOn(
-    server: TestServer,
-    token: string,
-    userId: string,
-    meanwhile: (server: TestServer, token: string, photoId: string) => Promise<void>,
-  ) {
-    const bytes = await makeTestJpeg({ width: 200, height: 100 });
-    const { body } = await server.api("POST", "/commands/upload-jobs", {
-      token,
-      body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: bytes.length }] },
-    });
-    const photoId: string = body.items[0].photoId;
-    const large = thumbnailKey(userId, photoId, "large");
-    const small = thumbnailKey(userId, photoId, "small");
-    const { storage } = server.app;
-    const { db } = server.app.database;
-    const held = holdWrites(storage, (key) => key === large);
-    // The worker's one transaction for this photo is the one recording its result (nothing else runs
-    // one while it is held: the upload is finalized before).
-    const transaction = db.transaction.bind(db);
-    let recorded = () => {};
-    const resultRecorded = new Promise<void>((resolve) => {
-      recorded = resolve;
-    });
-    let recording = false;
-    const transactionSpy = vi.spyOn(db, "transaction").mockImplementation(async (...args) => {
-      try {
-        return await transaction(...args);
-      } finally {
-        if (recording) recorded();
-      }
-    });
-    try {
+      const bytes = await makeTestJpeg({ width: 200, height: 100 });
+      const { body } = await server.api("POST", "/commands/upload-jobs", {
+        token,
+        body: { files: [{ filename: "a.jpg", mimeType: "image/jpeg", bytes: bytes.length }] },
+      });
+      const photoId: string = body.items[0].photoId;
       await uploadAndFinalize(server, token, body.items[0], bytes);
       await held.reached;
       await meanwhile(server, token, photoId);
-      recording = true;
       held.release();
-      await resultRecorded;
-      await server.app.processing?.stop();
-      const [row] = await db
+      // Bounded only so a hang says what it waited for; checked every 20 ms.
+      await vi.waitFor(
+        () =>
+          expect(said.mock.calls.map(([data, msg]) => [(data as { photoId?: string }).photoId, msg])).toContainEqual([
+            photoId,
+            "processing result not recorded: the photo changed meanwhile",
+          ]),
+        { timeout: 30_000, interval: 20 },
+      );
+      const [row] = await server.app.database.db
         .select({ status: photos.status, leaseOwner: photos.leaseOwner })
         .from(photos)
         .where(eq(photos.id, photoId));
-      const kept = { small: (await storage.head(small)) !== null, large: (await storage.head(large)) !== null };
-      return { row, kept };
+      const has = async (size: "small" | "large") =>
+        (await server.app.storage.head(thumbnailKey(userId, photoId, size))) !== null;
+      return { row, kept: { small: await has("small"), large: await has("large") } };
     } finally {
       held.restore();
-      transactionSpy.mockRestore();
+      said.mockRestore();
+      await server.close();
     }
   }
 

@@ -187,11 +187,14 @@ export function createProcessingWorker(opts: WorkerOptions) {
         thumbLargeKey: large,
         errorMessage: null,
       });
-      if (outcome === "gone") {
+      if (outcome !== "recorded") {
         // Cancelled or deleted while we worked: its original is gone, so its thumbnails should be too.
         // Not when another worker took the photo after our lease ran out: it writes (or wrote) the
         // same keys, and its COMPLETED photo shows them.
-        await Promise.all([storage.delete(small), storage.delete(large)]).catch(() => {});
+        if (outcome === "gone") await Promise.all([storage.delete(small), storage.delete(large)]).catch(() => {});
+        // Said once everything for the photo is done: a lease lost this way means a worker too slow
+        // for WORKER_LEASE_SECONDS.
+        logger.info({ photoId: photo.id, outcome }, "processing result not recorded: the photo changed meanwhile");
       }
     } catch (error) {
       if (abort.signal.aborted) {
