@@ -15,7 +15,7 @@ export const remoteFailure = (photo: { errorMessage: string | null }) =>
   `${photo.errorMessage ?? "The upload failed."} Retry from the tab that has the file.`;
 
 /** Past its bytes, a photo says the same wherever it was sent from. */
-const AFTER_BYTES: Partial<Record<PhotoStatus, string>> = {
+const AFTER_BYTES: Record<Exclude<PhotoStatus, "QUEUED" | "UPLOADING" | "FAILED">, string> = {
   PROCESSING: "Stored · processing on the server…",
   COMPLETED: "Done",
   CANCELLED: "Cancelled",
@@ -39,7 +39,7 @@ export function rowDetail(file: FileState, percent: number, position: number | n
     case "FAILED":
       return localFailure(file);
     default:
-      return AFTER_BYTES[file.status] as string;
+      return AFTER_BYTES[file.status];
   }
 }
 
@@ -51,7 +51,14 @@ export const isStranded = (photo: JobPhotoRow) => isAwaitingBytes(photo.status) 
 
 /** The same line for a photo of a job started elsewhere (another tab, or this tab before a reload). */
 export function remoteRowDetail(photo: JobPhotoRow): string {
-  if (photo.status === "FAILED") return remoteFailure(photo);
   if (isStranded(photo)) return `${NEEDS_FILE_TEXT} · no tab is sending it`;
-  return isAwaitingBytes(photo.status) ? "Uploading in another tab" : (AFTER_BYTES[photo.status] as string);
+  switch (photo.status) {
+    case "QUEUED":
+    case "UPLOADING":
+      return "Uploading in another tab";
+    case "FAILED":
+      return remoteFailure(photo);
+    default:
+      return AFTER_BYTES[photo.status];
+  }
 }
