@@ -68,6 +68,9 @@ export async function profileUi(argv: string[]): Promise<void> {
     },
   });
   const mode = (["trace", "heap", "alloc"] as const).find((m) => m === values.mode) ?? "cpu";
+  const longOverMs = values["long-over"] === undefined ? undefined : Number(values["long-over"]);
+  if (longOverMs !== undefined && !(longOverMs > 0))
+    throw new Error(`--long-over wants milliseconds above 0, got ${values["long-over"]}`);
   const scenarioName = mode === "heap" && !argv.includes("--scenario") ? "heap-5x100" : values.scenario;
   const scenario = SCENARIOS.find((s) => s.name === scenarioName);
   if (!scenario) throw new Error(`unknown scenario ${scenarioName}`);
@@ -120,7 +123,7 @@ export async function profileUi(argv: string[]): Promise<void> {
         ? await startCpu(target.cdp)
         : mode === "alloc"
           ? await startAlloc(target.cdp, values.young)
-          : await startTrace(target.cdp, categories, values["long-over"] ? Number(values["long-over"]) : undefined);
+          : await startTrace(target.cdp, categories, longOverMs);
     const startedAt = Date.now();
     await chooser.setFiles(files);
     const stored = await watch.stored;
